@@ -1,0 +1,1 @@
+//! reltag: enforces a team's release process, written once in `policy.toml`.
