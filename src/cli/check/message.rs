@@ -1,0 +1,52 @@
+use std::io::Read;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::cli::{CliError, Context};
+use crate::gates;
+use crate::report::{Outcome, Report, Subject};
+use crate::rules::{MessageFacts, display_text};
+
+/// Check one commit message, from a file or `-` for standard input. Comment lines
+/// (`#`) and a `git commit -v` diff below the scissors line are removed first, as git
+/// removes them.
+#[derive(Debug, Args)]
+pub struct MessageArgs {
+    /// The message file (e.g. .git/COMMIT_EDITMSG), or - for standard input.
+    pub file: PathBuf,
+}
+
+pub fn cmd_check_message(ctx: &Context, args: MessageArgs) -> Result<Outcome, CliError> {
+    let (raw, source) = if args.file.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin().read_to_end(&mut buf)?;
+        (buf, "stdin".to_string())
+    } else {
+        let path = ctx.cwd.join(&args.file);
+        let raw = std::fs::read(&path).map_err(|e| {
+            CliError::new(crate::cli::ErrorKind::Usage, e)
+                .hint(format!("cannot read the message file {}", path.display()))
+        })?;
+        (raw, args.file.display().to_string())
+    };
+    let repo = ctx.repo().ok();
+    let policy = ctx.policy(repo.as_ref())?;
+    let message = crate::message::clean(
+        &raw,
+        crate::message::Cleanup::Strip,
+        crate::message::DEFAULT_COMMENT,
+    );
+    let summary = display_text(message.split(|b| *b == b'\n').next().unwrap_or(b""), 120);
+    let subject = Subject::Message { source, summary };
+    let mut report = Report::default();
+    report.checked.messages += 1;
+    let facts = MessageFacts {
+        subject: &subject,
+        message: &message,
+        parent_count: None,
+        encoding: None,
+    };
+    gates::message(&facts, &policy, &mut report.findings);
+    ctx.emit(&report)
+}

@@ -1,0 +1,71 @@
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::cli::{CliError, Context, ErrorKind};
+use crate::policy::{self, LoadError, Source};
+use crate::report::{Finding, Outcome, Report, Subject};
+use crate::rules::PolicyRule;
+
+/// Validate a policy file (default: the one in force) and list every problem with its
+/// line and column. Exit 2 when it is invalid.
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// The policy file to check.
+    pub file: Option<PathBuf>,
+}
+
+pub fn cmd_check_policy(ctx: &Context, args: PolicyArgs) -> Result<Outcome, CliError> {
+    let loaded = match args.file {
+        Some(file) => policy::load_file(&ctx.cwd.join(file), &ctx.cwd),
+        None => {
+            let repo = ctx.repo().ok();
+            policy::load(
+                ctx.policy_path.as_deref(),
+                repo.as_ref().and_then(|r| r.workdir()),
+                &ctx.cwd,
+            )
+        }
+    };
+    let mut report = Report::default();
+    report.checked.files = 1;
+    match loaded {
+        Ok(policy) => {
+            let f = &policy.file;
+            let what = match &policy.source {
+                Source::Default => "no policy.toml: the default policy applies".to_string(),
+                Source::File(path) => format!("{} is valid", path.display()),
+            };
+            report.notes.push(format!(
+                "{what} ({} roles, {} environments, {} release criteria)",
+                f.roles.len(),
+                f.environments.len(),
+                f.release.criteria.len()
+            ));
+            ctx.emit(&report)
+        }
+        Err(LoadError::Invalid(invalid)) => {
+            for problem in &invalid.problems {
+                report.findings.push(
+                    Finding::error(
+                        PolicyRule::ID,
+                        Subject::File {
+                            path: invalid.path.clone(),
+                            line: Some(problem.line),
+                            column: Some(problem.column),
+                        },
+                        format!("{} (at `{}`)", problem.message, problem.text),
+                    )
+                    .with_hint(format!(
+                        "edit line {}: {}",
+                        problem.line,
+                        problem.source_line.trim()
+                    )),
+                );
+            }
+            ctx.emit(&report)?;
+            Err(CliError::already_reported(ErrorKind::Policy))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,24 @@
+use clap::Args;
+
+use super::check_tag_name;
+use crate::cli::{CliError, Context};
+use crate::report::{Outcome, Report};
+
+/// Check a tag name: format, semantic version, and sequence against the existing tags.
+#[derive(Debug, Args)]
+pub struct TagArgs {
+    /// The tag name, e.g. v1.2.3.
+    pub name: String,
+}
+
+pub fn cmd_check_tag(ctx: &Context, args: TagArgs) -> Result<Outcome, CliError> {
+    let repo = ctx.repo().ok();
+    let policy = ctx.policy(repo.as_ref())?;
+    let existing: Vec<String> = match &repo {
+        Some(repo) => repo.tags()?.into_iter().map(|(name, _)| name).collect(),
+        None => Vec::new(),
+    };
+    let mut report = Report::default();
+    check_tag_name(&args.name, &existing, &policy, &mut report);
+    ctx.emit(&report)
+}

@@ -1,0 +1,126 @@
+//! The one error type at the edge: a kind (which decides the exit code), the error with
+//! its cause chain, and hints. Printed in one place: `error:`, `caused by:`, `hint:`.
+
+use std::io::Write;
+
+use crate::git;
+use crate::policy::LoadError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Wrong arguments or environment (exit 2).
+    Usage,
+    /// The policy file is broken (exit 2).
+    Policy,
+    /// reltag could not decide: I/O, git, network (exit 3). Gates treat it as blocked.
+    Undecided,
+}
+
+impl ErrorKind {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            ErrorKind::Usage | ErrorKind::Policy => 2,
+            ErrorKind::Undecided => 3,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct CliError {
+    pub kind: ErrorKind,
+    /// `None` when the problem was already shown as findings (e.g. `check policy`).
+    pub error: Option<Box<dyn std::error::Error + Send + Sync>>,
+    pub hints: Vec<String>,
+}
+
+impl CliError {
+    pub fn new(
+        kind: ErrorKind,
+        error: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        CliError {
+            kind,
+            error: Some(error.into()),
+            hints: Vec::new(),
+        }
+    }
+
+    pub fn usage(message: impl Into<String>) -> Self {
+        CliError::new(ErrorKind::Usage, message.into())
+    }
+
+    pub fn undecided(message: impl Into<String>) -> Self {
+        CliError::new(ErrorKind::Undecided, message.into())
+    }
+
+    /// An error whose details were already rendered as a report.
+    pub fn already_reported(kind: ErrorKind) -> Self {
+        CliError {
+            kind,
+            error: None,
+            hints: Vec::new(),
+        }
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hints.push(hint.into());
+        self
+    }
+
+    /// Writes the error, its causes and its hints.
+    pub fn print(&self, err: &mut dyn Write) {
+        if let Some(error) = &self.error {
+            let _ = writeln!(err, "error: {error}");
+            let mut source = error.source();
+            while let Some(cause) = source {
+                let _ = writeln!(err, "caused by: {cause}");
+                source = cause.source();
+            }
+        }
+        for hint in &self.hints {
+            let _ = writeln!(err, "hint: {hint}");
+        }
+    }
+}
+
+impl From<LoadError> for CliError {
+    fn from(e: LoadError) -> Self {
+        let hint = match &e {
+            LoadError::Read { path, .. } => format!("check the path: {}", path.display()),
+            LoadError::Invalid(invalid) => format!(
+                "check the policy file: {} (`reltag check policy` lists every problem)",
+                invalid.path
+            ),
+        };
+        let kind = match e {
+            LoadError::Read { .. } => ErrorKind::Usage,
+            LoadError::Invalid(_) => ErrorKind::Policy,
+        };
+        CliError::new(kind, e).hint(hint)
+    }
+}
+
+impl From<git::Error> for CliError {
+    fn from(e: git::Error) -> Self {
+        match &e {
+            git::Error::NotARepository { .. } => CliError::new(ErrorKind::Usage, e)
+                .hint("run reltag inside a git repository, or pass -C <dir>"),
+            git::Error::ShallowBoundary { .. } => CliError::new(ErrorKind::Undecided, e).hint(
+                "fetch the missing history: `git fetch --unshallow` (or `git fetch --deepen=<n>`), then run again",
+            ),
+            git::Error::RevisionNotFound { rev, .. } => {
+                let rev = rev.clone();
+                CliError::new(ErrorKind::Undecided, e).hint(format!(
+                    "check the name, or fetch it: `git fetch origin {rev}`"
+                ))
+            }
+            git::Error::Read { .. } => CliError::new(ErrorKind::Undecided, e),
+        }
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        CliError::new(ErrorKind::Undecided, e)
+    }
+}

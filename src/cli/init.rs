@@ -1,0 +1,40 @@
+use clap::Args;
+
+use super::{CliError, Context};
+use crate::policy::{DEFAULT_POLICY_TOML, POLICY_FILE_NAME};
+use crate::report::Outcome;
+
+/// Write policy.toml (the default policy, fully commented) at the root of the working tree.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Overwrite an existing policy.toml.
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub fn cmd_init(ctx: &Context, args: InitArgs) -> Result<Outcome, CliError> {
+    let root = match ctx.repo() {
+        Ok(repo) => repo
+            .workdir()
+            .map(|p| p.to_path_buf())
+            .unwrap_or(ctx.cwd.clone()),
+        Err(_) => ctx.cwd.clone(),
+    };
+    let path = ctx
+        .policy_path
+        .clone()
+        .unwrap_or(root.join(POLICY_FILE_NAME));
+    if path.exists() && !args.force {
+        return Err(
+            CliError::usage(format!("{} already exists", path.display()))
+                .hint("keep it, or overwrite it with `reltag init --force`"),
+        );
+    }
+    std::fs::write(&path, DEFAULT_POLICY_TOML)
+        .map_err(|e| CliError::new(super::ErrorKind::Undecided, e))?;
+    ctx.status(format!(
+        "wrote {}: the default policy, commented; edit it, then run `reltag check policy`",
+        path.display()
+    ));
+    Ok(Outcome::Allowed)
+}

@@ -1,0 +1,96 @@
+//! The command line: clap definitions, one module per command, and a flat dispatch.
+
+mod check;
+mod context;
+pub mod error;
+mod explain;
+mod init;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+pub use context::Context;
+pub use error::{CliError, ErrorKind};
+
+use crate::report::{Format, Outcome};
+
+/// reltag enforces your team's release process, written once in policy.toml:
+/// in git hooks, in CI, and when cutting and promoting releases.
+///
+/// Exit codes: 0 allowed, 1 blocked by policy, 2 usage or policy-file error,
+/// 3 could not decide (git, I/O, network) — treat 3 as blocked.
+#[derive(Debug, Parser)]
+#[command(
+    name = "reltag",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Run as if reltag was started in DIR.
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Policy file to use instead of policy.toml at the root of the working tree.
+    #[arg(long, global = true, value_name = "FILE", env = "RELTAG_POLICY")]
+    pub policy: Option<PathBuf>,
+    /// Output format [default: github inside GitHub Actions, else human].
+    #[arg(long, global = true, value_enum)]
+    pub format: Option<Format>,
+    /// When to colour human output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+    /// Print only findings (nothing when all is well).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Say more about what was checked and why.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Check(check::CheckArgs),
+    Explain(explain::ExplainArgs),
+    Init(init::InitArgs),
+}
+
+/// Parses the arguments and runs the command. Returns the gate's outcome, or the error
+/// that stopped it; the caller maps either to an exit code.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome, CliError> {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = e.exit_code();
+            let _ = e.print();
+            // --help and --version are successes; every other clap error is a usage error.
+            return if code == 0 {
+                Ok(Outcome::Allowed)
+            } else {
+                Err(CliError::already_reported(ErrorKind::Usage))
+            };
+        }
+    };
+    let ctx = Context::new(cli.global)?;
+    match cli.command {
+        Command::Check(args) => check::cmd_check(&ctx, args),
+        Command::Explain(args) => explain::cmd_explain(&ctx, args),
+        Command::Init(args) => init::cmd_init(&ctx, args),
+    }
+}

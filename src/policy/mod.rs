@@ -1,0 +1,290 @@
+//! `policy.toml`: loading, the embedded default, validation with line and column.
+//!
+//! Loading never falls back to the default on a bad file: a broken policy is an error
+//! (exit 2) that names `file:line:column`, the offending text and what was expected.
+
+mod pattern;
+pub mod schema;
+mod validate;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use regex::Regex;
+
+pub use pattern::{NamePattern, TagFormat, check_template, render_template};
+pub use schema::PolicyFile;
+
+/// The reference policy: the default when a repository has none, and what `reltag init`
+/// writes. One text, so the two can never disagree.
+pub const DEFAULT_POLICY_TOML: &str = include_str!("../../policy.toml");
+
+/// The file name reltag looks for at the root of the working tree.
+pub const POLICY_FILE_NAME: &str = "policy.toml";
+
+/// Where the policy in force came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// No policy file: the embedded default applies in full.
+    Default,
+    File(PathBuf),
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Default => f.write_str("the default policy (no policy.toml)"),
+            Source::File(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// A validated policy with its patterns compiled.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub file: PolicyFile,
+    pub source: Source,
+    pub allowed_branches: Vec<NamePattern>,
+    pub protected_branches: Vec<NamePattern>,
+    pub tag_format: TagFormat,
+    pub subject_pattern: Option<Regex>,
+    pub jira_projects: Vec<String>,
+}
+
+impl Policy {
+    /// The embedded default policy.
+    pub fn default_policy() -> Policy {
+        // The default is tested to be valid (see tests below); failing here is a build bug.
+        Policy::from_toml(
+            DEFAULT_POLICY_TOML,
+            "policy.toml (default)",
+            Source::Default,
+        )
+        .expect("the embedded default policy is valid")
+    }
+
+    /// Parses and validates policy text. `display_path` is how errors name the file.
+    pub fn from_toml(text: &str, display_path: &str, source: Source) -> Result<Policy, Invalid> {
+        let file: PolicyFile = toml::from_str(text).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            Invalid {
+                path: display_path.to_string(),
+                problems: vec![Problem::at(text, span, e.message().trim_end().to_string())],
+            }
+        })?;
+        validate::validate(file, text, display_path, source)
+    }
+
+    /// Is this branch name protected from direct pushes?
+    pub fn is_protected(&self, branch: &str) -> bool {
+        self.protected_branches.iter().any(|p| p.matches(branch))
+    }
+
+    /// The regex for one Jira key under this policy's project allow-list.
+    pub fn jira_key_regex(projects: &[String]) -> String {
+        if projects.is_empty() {
+            "[A-Z][A-Z0-9_]+-[1-9][0-9]*".to_string()
+        } else {
+            let alternatives: Vec<String> = projects.iter().map(|p| regex::escape(p)).collect();
+            format!("(?:{})-[1-9][0-9]*", alternatives.join("|"))
+        }
+    }
+
+    /// The tag name the policy gives a version (`v1.2.3`).
+    pub fn tag_name(&self, version: &semver::Version) -> String {
+        self.tag_format.render(version)
+    }
+
+    /// The release branch the policy names for a version (`release/v1.2.3`).
+    pub fn release_branch(&self, version: &semver::Version) -> String {
+        render_template(self.file.tags.release_branch.get_ref(), version)
+    }
+}
+
+/// Finds and loads the policy in force: `explicit` (from `--policy`) if given, else
+/// `policy.toml` at the root of the working tree, else the embedded default.
+pub fn load(
+    explicit: Option<&Path>,
+    worktree_root: Option<&Path>,
+    cwd: &Path,
+) -> Result<Policy, LoadError> {
+    let path = match explicit {
+        Some(p) => Some(p.to_path_buf()),
+        None => worktree_root
+            .map(|root| root.join(POLICY_FILE_NAME))
+            .filter(|p| p.is_file()),
+    };
+    match path {
+        None => Ok(Policy::default_policy()),
+        Some(path) => load_file(&path, cwd),
+    }
+}
+
+/// Loads one policy file; errors name it relative to `cwd` when it is below it.
+pub fn load_file(path: &Path, cwd: &Path) -> Result<Policy, LoadError> {
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let display = path.strip_prefix(cwd).unwrap_or(path).display().to_string();
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+        LoadError::Invalid(Invalid {
+            path: display.clone(),
+            problems: vec![Problem::at(
+                &text,
+                offset..offset + 1,
+                "invalid UTF-8: expected a UTF-8 text file".to_string(),
+            )],
+        })
+    })?;
+    Policy::from_toml(&text, &display, Source::File(path.to_path_buf())).map_err(LoadError::Invalid)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read the policy file {}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Invalid(Invalid),
+}
+
+/// Everything wrong with one policy file, each problem at its line and column.
+#[derive(Debug, Clone)]
+pub struct Invalid {
+    pub path: String,
+    pub problems: Vec<Problem>,
+}
+
+impl std::error::Error for Invalid {}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{}:{}:{}: {}", self.path, p.line, p.column, p.message)?;
+            if !p.source_line.is_empty() {
+                let gutter = p.line.to_string().len();
+                let caret_pad = p.source_line.chars().take(p.column - 1).collect::<String>();
+                let caret_pad: String = caret_pad
+                    .chars()
+                    .map(|c| if c == '\t' { '\t' } else { ' ' })
+                    .collect();
+                let width = p.text.chars().count().max(1);
+                write!(
+                    f,
+                    "\n{:gutter$} |\n{} | {}\n{:gutter$} | {}{}",
+                    "",
+                    p.line,
+                    p.source_line,
+                    "",
+                    caret_pad,
+                    "^".repeat(width)
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One problem in a policy file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// The offending text (the part the caret underlines).
+    pub text: String,
+    /// What is wrong and what was expected.
+    pub message: String,
+    /// The whole line, for the snippet.
+    pub source_line: String,
+}
+
+impl Problem {
+    pub(crate) fn at(text: &str, span: std::ops::Range<usize>, message: String) -> Problem {
+        let start = span.start.min(text.len());
+        let end = span.end.clamp(start, text.len());
+        let before = &text[..floor_char_boundary(text, start)];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before[line_start..].chars().count() + 1;
+        let line_end = text[line_start..]
+            .find('\n')
+            .map_or(text.len(), |i| line_start + i);
+        let source_line = text[line_start..line_end]
+            .trim_end_matches('\r')
+            .to_string();
+        let offending = text
+            .get(floor_char_boundary(text, start)..floor_char_boundary(text, end.min(line_end)))
+            .unwrap_or("")
+            .to_string();
+        Problem {
+            line,
+            column,
+            text: offending,
+            message,
+            source_line,
+        }
+    }
+}
+
+fn floor_char_boundary(text: &str, mut index: usize) -> usize {
+    while index > 0 && !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_default_is_valid_and_encodes_the_seeds() {
+        let p = Policy::default_policy();
+        assert!(p.file.commits.require_jira);
+        assert_eq!(p.file.pull_requests.min_approvals, 1);
+        assert_eq!(p.file.tags.format.get_ref(), "v{semver}");
+        assert_eq!(
+            p.file.environments["prod"].from.as_ref().unwrap().get_ref(),
+            "staging"
+        );
+        assert_eq!(p.file.emergency.approvers[0].get_ref(), "cto");
+        assert!(p.is_protected("main") && p.is_protected("release/v1.2.3"));
+        assert!(!p.is_protected("feature/PAY-1-x"));
+    }
+
+    #[test]
+    fn an_empty_file_is_valid_and_takes_every_per_key_default() {
+        let p = Policy::from_toml("", "policy.toml", Source::Default).unwrap();
+        assert!(p.file.roles.is_empty() && p.file.environments.is_empty());
+        assert!(p.file.release.criteria.is_empty());
+        assert_eq!(p.allowed_branches.len(), 6);
+    }
+
+    #[test]
+    fn a_short_file_is_valid_on_its_own() {
+        let text = "[commits]\njira_projects = [\"PAY\"]\n[environments.prod]\nwindows = [\"Mon 10:00-11:00\"]\n";
+        let p = Policy::from_toml(text, "policy.toml", Source::Default).unwrap();
+        assert_eq!(p.jira_projects, vec!["PAY".to_string()]);
+    }
+
+    #[test]
+    fn problems_point_at_line_and_column() {
+        let text = "version = 1\n[branches]\nallowed = [\"feature/{ticket}\"]\n";
+        let err = Policy::from_toml(text, "policy.toml", Source::Default).unwrap_err();
+        let p = &err.problems[0];
+        assert_eq!((p.line, p.column), (3, 12));
+        assert_eq!(p.text, "\"feature/{ticket}\"");
+        assert!(err.to_string().starts_with("policy.toml:3:12: "), "{err}");
+    }
+}

@@ -1,0 +1,242 @@
+//! Branch patterns and tag formats: literal text with `{placeholders}` and `*` globs,
+//! compiled to anchored regular expressions once, when the policy loads.
+
+use regex::{Regex, RegexBuilder};
+
+/// A strict semantic version, as semver.org's grammar defines it.
+pub(crate) const SEMVER_RE: &str = r"(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)(?:-(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?";
+const NUMBER_RE: &str = "(?:0|[1-9][0-9]*)";
+/// What a tag format's version part may look like before semver judges it: loose on
+/// purpose, so that `v01.2.3` is reported as "not semver" rather than "not a release tag".
+const LOOSE_VERSION_RE: &str = r"[0-9][0-9A-Za-z.+-]*";
+
+/// Regexes from policy files are user input: bound their compiled size.
+pub(crate) const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+pub(crate) fn user_regex(pattern: &str) -> Result<Regex, String> {
+    RegexBuilder::new(pattern)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// A compiled branch pattern, keeping its source text for messages.
+#[derive(Debug, Clone)]
+pub struct NamePattern {
+    pub source: String,
+    regex: Regex,
+}
+
+impl NamePattern {
+    /// `jira_key` is the regex a `{jira}` placeholder stands for (it depends on the
+    /// policy's project allow-list).
+    pub fn compile(source: &str, jira_key: &str) -> Result<NamePattern, String> {
+        let mut re = String::from("^");
+        let mut rest = source;
+        while let Some(c) = rest.chars().next() {
+            if c == '{' {
+                let end = rest.find('}').ok_or_else(|| {
+                    "unclosed `{`: expected a placeholder such as {jira}".to_string()
+                })?;
+                let name = &rest[1..end];
+                re.push_str(&match name {
+                    "jira" => format!("(?:{jira_key})"),
+                    "semver" => format!("(?:{SEMVER_RE})"),
+                    "major" | "minor" | "patch" => NUMBER_RE.to_string(),
+                    _ => {
+                        return Err(format!(
+                            "unknown placeholder `{{{name}}}`: expected {{jira}}, {{semver}}, {{major}}, {{minor}} or {{patch}}"
+                        ));
+                    }
+                });
+                rest = &rest[end + 1..];
+            } else if let Some(after) = rest.strip_prefix("**") {
+                re.push_str(".*");
+                rest = after;
+            } else if let Some(after) = rest.strip_prefix('*') {
+                re.push_str("[^/]*");
+                rest = after;
+            } else {
+                re.push_str(&regex::escape(&c.to_string()));
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+        re.push('$');
+        let regex = user_regex(&re)?;
+        Ok(NamePattern {
+            source: source.to_string(),
+            regex,
+        })
+    }
+
+    pub fn matches(&self, name: &str) -> bool {
+        self.regex.is_match(name)
+    }
+}
+
+/// The policy's `tags.format`: recognises release tags and renders a version's tag name.
+#[derive(Debug, Clone)]
+pub struct TagFormat {
+    pub source: String,
+    /// Matches tags that are meant as release tags, with the version loosely captured.
+    loose: Regex,
+    kind: VersionParts,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum VersionParts {
+    /// `{semver}`: one placeholder for the whole version.
+    Semver,
+    /// `{major}.{minor}.{patch}` (in any literal arrangement).
+    Numbers,
+}
+
+impl TagFormat {
+    pub fn compile(source: &str) -> Result<TagFormat, String> {
+        let has_semver = source.contains("{semver}");
+        let has_numbers = ["{major}", "{minor}", "{patch}"]
+            .iter()
+            .all(|p| source.contains(p));
+        let kind = match (has_semver, has_numbers) {
+            (true, false) => VersionParts::Semver,
+            (false, true) => VersionParts::Numbers,
+            _ => {
+                return Err(
+                    "expected a format with {semver}, or with {major}, {minor} and {patch} (not both)"
+                        .to_string(),
+                );
+            }
+        };
+        let mut re = String::from("^");
+        let mut rest = source;
+        while let Some(c) = rest.chars().next() {
+            if c == '{' {
+                let end = rest
+                    .find('}')
+                    .ok_or_else(|| "unclosed `{`: expected {semver}".to_string())?;
+                let name = &rest[1..end];
+                re.push_str(match name {
+                    "semver" => "(?P<semver>",
+                    "major" => "(?P<major>",
+                    "minor" => "(?P<minor>",
+                    "patch" => "(?P<patch>",
+                    _ => {
+                        return Err(format!(
+                            "unknown placeholder `{{{name}}}`: expected {{semver}}, {{major}}, {{minor}} or {{patch}}"
+                        ));
+                    }
+                });
+                re.push_str(if name == "semver" {
+                    LOOSE_VERSION_RE
+                } else {
+                    "[0-9]+"
+                });
+                re.push(')');
+                rest = &rest[end + 1..];
+            } else if c == '*' {
+                return Err("`*` is not allowed in a tag format".to_string());
+            } else {
+                re.push_str(&regex::escape(&c.to_string()));
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+        re.push('$');
+        Ok(TagFormat {
+            source: source.to_string(),
+            loose: user_regex(&re)?,
+            kind,
+        })
+    }
+
+    /// The version text of a tag that has the format's shape, not yet judged as semver.
+    pub fn version_text(&self, tag: &str) -> Option<String> {
+        let caps = self.loose.captures(tag)?;
+        Some(match self.kind {
+            VersionParts::Semver => caps["semver"].to_string(),
+            VersionParts::Numbers => {
+                format!("{}.{}.{}", &caps["major"], &caps["minor"], &caps["patch"])
+            }
+        })
+    }
+
+    /// The tag name of a version under this format.
+    pub fn render(&self, version: &semver::Version) -> String {
+        render_template(&self.source, version)
+    }
+}
+
+/// Substitutes `{semver}`, `{major}`, `{minor}`, `{patch}` in a template such as
+/// `release/v{major}.{minor}.{patch}`.
+pub fn render_template(template: &str, version: &semver::Version) -> String {
+    template
+        .replace("{semver}", &version.to_string())
+        .replace("{major}", &version.major.to_string())
+        .replace("{minor}", &version.minor.to_string())
+        .replace("{patch}", &version.patch.to_string())
+}
+
+/// Checks a template that is rendered, never matched (`tags.release_branch`).
+pub fn check_template(template: &str) -> Result<(), String> {
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        let end = rest[start..]
+            .find('}')
+            .ok_or_else(|| "unclosed `{`: expected a placeholder such as {major}".to_string())?;
+        let name = &rest[start + 1..start + end];
+        if !matches!(name, "semver" | "major" | "minor" | "patch") {
+            return Err(format!(
+                "unknown placeholder `{{{name}}}`: expected {{semver}}, {{major}}, {{minor}} or {{patch}}"
+            ));
+        }
+        rest = &rest[start + end + 1..];
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "[A-Z][A-Z0-9_]+-[1-9][0-9]*";
+
+    #[test]
+    fn branch_patterns_match_as_documented() {
+        let cases = [
+            ("main", "main", true),
+            ("main", "mainline", false),
+            ("release/v{semver}", "release/v1.2.3", true),
+            ("release/v{semver}", "release/v1.2.3-rc.1", true),
+            ("release/v{semver}", "release/v1.2", false),
+            ("release/v{semver}", "release/v01.2.3", false),
+            ("feature/{jira}-*", "feature/PAY-12-login", true),
+            ("feature/{jira}-*", "feature/PAY-12-a/b", false),
+            ("feature/{jira}-**", "feature/PAY-12-a/b", true),
+            ("feature/{jira}-*", "feature/pay-12-login", false),
+            ("release/*", "release/v1.2.3", true),
+            ("a.b", "axb", false),
+        ];
+        for (pattern, name, expected) in cases {
+            let p = NamePattern::compile(pattern, KEY).unwrap();
+            assert_eq!(p.matches(name), expected, "{pattern} vs {name}");
+        }
+    }
+
+    #[test]
+    fn unknown_placeholders_are_refused_with_the_expected_ones() {
+        let err = NamePattern::compile("feature/{ticket}-*", KEY).unwrap_err();
+        assert!(err.contains("unknown placeholder `{ticket}`"), "{err}");
+        assert!(err.contains("{jira}"), "{err}");
+    }
+
+    #[test]
+    fn tag_format_extracts_and_renders_versions() {
+        let f = TagFormat::compile("v{semver}").unwrap();
+        assert_eq!(f.version_text("v1.2.3").as_deref(), Some("1.2.3"));
+        assert_eq!(f.version_text("v01.2.3").as_deref(), Some("01.2.3"));
+        assert_eq!(f.version_text("1.2.3"), None);
+        assert_eq!(f.render(&semver::Version::new(1, 2, 3)), "v1.2.3");
+        let n = TagFormat::compile("release-{major}.{minor}.{patch}").unwrap();
+        assert_eq!(n.version_text("release-1.2.3").as_deref(), Some("1.2.3"));
+        assert!(TagFormat::compile("v{major}").is_err());
+    }
+}

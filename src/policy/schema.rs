@@ -1,0 +1,408 @@
+//! The shape of `policy.toml`, as serde reads it.
+//!
+//! Every table denies unknown keys, so a typo is an error with its line and column, never
+//! a silently ignored setting. Every table also has per-key defaults (the `Default` impls
+//! below): a file that omits a key gets that key's default. Named sets — `[roles]` and
+//! `[environments]` — hold only what the file lists, and no per-key default names a role or
+//! an environment, so a short file is always valid on its own.
+//!
+//! Values that are checked after parsing (patterns, windows, durations, role names) are
+//! `Spanned`, so a problem found later still points at its line and column.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// `Spanned` for a value that came from a default, not from a file.
+pub(crate) fn unspanned<T>(value: T) -> Spanned<T> {
+    Spanned::new(0..0, value)
+}
+
+fn strings(values: &[&str]) -> Vec<Spanned<String>> {
+    values.iter().map(|v| unspanned(v.to_string())).collect()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PolicyFile {
+    /// The schema version of the policy file. Only `1` exists.
+    pub version: Spanned<u32>,
+    pub branches: Branches,
+    pub commits: Commits,
+    pub pull_requests: PullRequests,
+    pub tags: Tags,
+    pub release: Release,
+    pub roles: BTreeMap<String, Vec<Spanned<String>>>,
+    pub environments: BTreeMap<String, Environment>,
+    pub emergency: Emergency,
+    pub jira: Jira,
+    pub github: Github,
+}
+
+impl Default for PolicyFile {
+    fn default() -> Self {
+        PolicyFile {
+            version: unspanned(1),
+            branches: Branches::default(),
+            commits: Commits::default(),
+            pull_requests: PullRequests::default(),
+            tags: Tags::default(),
+            release: Release::default(),
+            roles: BTreeMap::new(),
+            environments: BTreeMap::new(),
+            emergency: Emergency::default(),
+            jira: Jira::default(),
+            github: Github::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Branches {
+    /// Patterns a branch name must match (one of).
+    pub allowed: Vec<Spanned<String>>,
+    /// Patterns of branches that take no direct pushes.
+    pub protected: Vec<Spanned<String>>,
+}
+
+impl Default for Branches {
+    fn default() -> Self {
+        Branches {
+            allowed: strings(&[
+                "main",
+                "develop",
+                "release/v{semver}",
+                "feature/{jira}-*",
+                "bugfix/{jira}-*",
+                "hotfix/{jira}-*",
+            ]),
+            protected: strings(&["main", "develop", "release/*"]),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JiraIn {
+    /// The key must stand in the subject line.
+    Subject,
+    /// The key may stand anywhere in the message, trailers included.
+    Message,
+}
+
+/// Commits that `commit-jira` does not ask a Jira key of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Exemption {
+    /// Commits with two or more parents (by parent count, never by message text).
+    Merges,
+    /// Messages whose subject starts with `Revert "`, as `git revert` writes them.
+    Reverts,
+    /// `fixup! `, `squash! ` and `amend! ` commits, which `git rebase --autosquash` folds away.
+    Fixups,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Commits {
+    pub require_jira: bool,
+    /// Jira project keys that count; empty means any key that looks like one.
+    pub jira_projects: Vec<Spanned<String>>,
+    pub jira_in: JiraIn,
+    pub exempt: Vec<Exemption>,
+    /// A regular expression the subject line must match (e.g. Conventional Commits).
+    pub subject_pattern: Option<Spanned<String>>,
+    /// Look the keys up in Jira (pull-request gate and `cut` only; never in hooks).
+    pub verify_jira: bool,
+}
+
+impl Default for Commits {
+    fn default() -> Self {
+        Commits {
+            require_jira: true,
+            jira_projects: Vec::new(),
+            jira_in: JiraIn::Message,
+            exempt: vec![Exemption::Merges, Exemption::Reverts, Exemption::Fixups],
+            subject_pattern: None,
+            verify_jira: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MergeMethod {
+    Merge,
+    Squash,
+    Rebase,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PullRequests {
+    pub min_approvals: u32,
+    pub dismiss_stale: bool,
+    pub block_on_changes_requested: bool,
+    pub merge_method: MergeMethod,
+    pub jira_consistent: bool,
+    /// Roles whose approval a pull request that edits the policy needs.
+    pub policy_approvers: Vec<Spanned<String>>,
+}
+
+impl Default for PullRequests {
+    fn default() -> Self {
+        PullRequests {
+            min_approvals: 1,
+            dismiss_stale: true,
+            block_on_changes_requested: true,
+            merge_method: MergeMethod::Merge,
+            jira_consistent: false,
+            policy_approvers: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Tags {
+    /// Release tag names: `{semver}`, or `{major}`, `{minor}` and `{patch}`, with literal text.
+    pub format: Spanned<String>,
+    /// The branch a version is cut from.
+    pub release_branch: Spanned<String>,
+    pub sequential: bool,
+    pub allow_prerelease: bool,
+}
+
+impl Default for Tags {
+    fn default() -> Self {
+        Tags {
+            format: unspanned("v{semver}".to_string()),
+            release_branch: unspanned("release/v{major}.{minor}.{patch}".to_string()),
+            sequential: true,
+            allow_prerelease: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Criterion {
+    Coverage,
+    Ci,
+    Bugs,
+    Perf,
+    Docs,
+    Approvals,
+    Command,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Release {
+    /// The criteria `reltag cut` checks, by name.
+    pub criteria: Vec<Spanned<Criterion>>,
+    pub coverage: CoverageCriterion,
+    pub ci: CiCriterion,
+    pub bugs: BugsCriterion,
+    pub perf: PerfCriterion,
+    pub docs: DocsCriterion,
+    pub approvals: ApprovalsCriterion,
+    pub command: CommandCriterion,
+}
+
+impl Default for Release {
+    fn default() -> Self {
+        Release {
+            criteria: Vec::new(),
+            coverage: CoverageCriterion::default(),
+            ci: CiCriterion::default(),
+            bugs: BugsCriterion::default(),
+            perf: PerfCriterion::default(),
+            docs: DocsCriterion::default(),
+            approvals: ApprovalsCriterion::default(),
+            command: CommandCriterion::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CoverageCriterion {
+    pub min_percent: Spanned<f64>,
+    pub report: String,
+}
+
+impl Default for CoverageCriterion {
+    fn default() -> Self {
+        CoverageCriterion {
+            min_percent: unspanned(90.0),
+            report: "coverage/lcov.info".to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CiCriterion {
+    /// Check-run or status names that must have succeeded on the tagged commit.
+    pub required: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BugsCriterion {
+    /// JQL; `{version}`, `{major}`, `{minor}`, `{patch}` are substituted, quoted.
+    pub jql: Option<Spanned<String>>,
+    pub max: u32,
+}
+
+impl Default for BugsCriterion {
+    fn default() -> Self {
+        BugsCriterion { jql: None, max: 0 }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PerfCriterion {
+    pub report: String,
+    pub p95_ms: Option<Spanned<f64>>,
+    pub p99_ms: Option<Spanned<f64>>,
+    pub max_error_percent: Option<Spanned<f64>>,
+}
+
+impl Default for PerfCriterion {
+    fn default() -> Self {
+        PerfCriterion {
+            report: "perf/results.jtl".to_string(),
+            p95_ms: Some(unspanned(200.0)),
+            p99_ms: None,
+            max_error_percent: Some(unspanned(1.0)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DocsCriterion {
+    pub paths: Vec<Spanned<String>>,
+}
+
+impl Default for DocsCriterion {
+    fn default() -> Self {
+        DocsCriterion {
+            paths: strings(&["CHANGELOG.md", "docs/**"]),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApprovalsCriterion {
+    pub roles: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CommandCriterion {
+    /// A program and its arguments, run without a shell.
+    pub argv: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FreezeSpec {
+    pub start: String,
+    pub end: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Environment {
+    /// The environment a version must be in before it may come here.
+    pub from: Option<Spanned<String>>,
+    pub windows: Vec<Spanned<String>>,
+    pub timezone: Spanned<String>,
+    pub notice: Option<Spanned<String>>,
+    pub soak: Option<Spanned<String>>,
+    pub approvals: Vec<Spanned<String>>,
+    pub deployers: Vec<Spanned<String>>,
+    pub freezes: Vec<Spanned<FreezeSpec>>,
+    /// Whether a rollback may happen outside the windows.
+    pub rollback_anytime: bool,
+}
+
+impl Default for Environment {
+    fn default() -> Self {
+        Environment {
+            from: None,
+            windows: Vec::new(),
+            timezone: unspanned("UTC".to_string()),
+            notice: None,
+            soak: None,
+            approvals: Vec::new(),
+            deployers: Vec::new(),
+            freezes: Vec::new(),
+            rollback_anytime: true,
+        }
+    }
+}
+
+/// Checks an emergency (`--hotfix`, `--emergency`) may skip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Skippable {
+    From,
+    Windows,
+    Freezes,
+    Notice,
+    Soak,
+    Coverage,
+    Ci,
+    Bugs,
+    Perf,
+    Docs,
+    Command,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Emergency {
+    pub approvers: Vec<Spanned<String>>,
+    pub jira_prefix: Option<String>,
+    pub may_skip: Vec<Skippable>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JiraFlavor {
+    Cloud,
+    Datacenter,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Jira {
+    pub url: Option<String>,
+    pub flavor: JiraFlavor,
+}
+
+impl Default for Jira {
+    fn default() -> Self {
+        Jira {
+            url: None,
+            flavor: JiraFlavor::Cloud,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Github {
+    /// Create a GitHub Release with the notes when `cut` pushes the tag.
+    pub release: bool,
+}

@@ -1,0 +1,199 @@
+//! Findings and the three ways of showing them: `human`, `json`, `github`.
+//!
+//! A rule never prints: it pushes [`Finding`]s. A command collects them into a
+//! [`Report`], renders it once, and maps its [`Outcome`] to the exit code.
+
+mod github;
+mod human;
+mod json;
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+pub use github::{escape_data, escape_property, write_github_files};
+
+/// How much a finding matters. Only errors block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Blocks the gate: the exit code is 1.
+    Error,
+    /// Shown, but does not block.
+    Warning,
+}
+
+/// The object a finding is about, so a reader can go and look at it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Subject {
+    /// A commit, by its full object id, with its subject line for humans.
+    Commit {
+        id: String,
+        summary: String,
+        /// The ref being pushed or checked, when there is one (`refs/heads/x`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        refname: Option<String>,
+    },
+    /// A commit message that is not (yet) a commit: the commit-msg hook, `check message`.
+    Message {
+        source: String,
+        summary: String,
+    },
+    Branch {
+        name: String,
+    },
+    Tag {
+        name: String,
+    },
+    /// A place in a file (the policy file, a report).
+    File {
+        path: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        line: Option<usize>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        column: Option<usize>,
+    },
+    /// A ref update as a push describes it, e.g. a deletion.
+    Ref {
+        name: String,
+    },
+    /// The repository as a whole.
+    Repository,
+}
+
+impl Subject {
+    /// One line naming the subject, as the human renderer groups by it.
+    pub fn label(&self) -> String {
+        match self {
+            Subject::Commit {
+                id,
+                summary,
+                refname,
+            } => {
+                let short = &id[..id.len().min(12)];
+                match refname {
+                    Some(r) => format!("commit {short} ({r}) \"{summary}\""),
+                    None => format!("commit {short} \"{summary}\""),
+                }
+            }
+            Subject::Message { source, summary } => format!("message {source} \"{summary}\""),
+            Subject::Branch { name } => format!("branch {name}"),
+            Subject::Tag { name } => format!("tag {name}"),
+            Subject::File { path, line, column } => match (line, column) {
+                (Some(l), Some(c)) => format!("{path}:{l}:{c}"),
+                (Some(l), None) => format!("{path}:{l}"),
+                _ => path.clone(),
+            },
+            Subject::Ref { name } => format!("ref {name}"),
+            Subject::Repository => "repository".to_string(),
+        }
+    }
+}
+
+/// One thing a rule found: which rule, how bad, about what, what, and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub subject: Subject,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+impl Finding {
+    pub fn error(rule: &'static str, subject: Subject, message: impl Into<String>) -> Self {
+        Finding {
+            rule,
+            severity: Severity::Error,
+            subject,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn warning(rule: &'static str, subject: Subject, message: impl Into<String>) -> Self {
+        Finding {
+            severity: Severity::Warning,
+            ..Finding::error(rule, subject, message)
+        }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+/// The verdict of a gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Nothing blocks: exit 0.
+    Allowed,
+    /// At least one error finding: exit 1.
+    Blocked,
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Outcome::Allowed => 0,
+            Outcome::Blocked => 1,
+        }
+    }
+}
+
+/// What was looked at, for the summary line ("checked 12 commits, 1 branch").
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Checked {
+    pub commits: usize,
+    pub branches: usize,
+    pub tags: usize,
+    pub messages: usize,
+    pub files: usize,
+}
+
+/// Everything a command found, ready to render.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    pub checked: Checked,
+    /// Short statements about what was done or skipped ("no upstream: checked since v1.2.0").
+    pub notes: Vec<String>,
+}
+
+impl Report {
+    pub fn outcome(&self) -> Outcome {
+        if self.findings.iter().any(|f| f.severity == Severity::Error) {
+            Outcome::Blocked
+        } else {
+            Outcome::Allowed
+        }
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+}
+
+/// Output format, chosen with `--format` (default: `github` inside GitHub Actions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Github,
+}
+
+/// Renders a report to `out` in the given format. `color` applies to `human` only.
+pub fn render(report: &Report, format: Format, out: &mut dyn Write, color: bool) -> io::Result<()> {
+    match format {
+        Format::Human => human::render(report, out, color),
+        Format::Json => json::render(report, out),
+        Format::Github => github::render(report, out),
+    }
+}

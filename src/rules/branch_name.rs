@@ -1,0 +1,153 @@
+use super::{BranchFacts, declare_rule, is_bidi_control};
+use crate::policy::Policy;
+use crate::report::{Finding, Subject};
+
+declare_rule! {
+    /// ## What it checks
+    /// The branch name matches one of `[branches] allowed`, and contains no control or
+    /// bidirectional-override characters.
+    ///
+    /// ## Why
+    /// Branch names carry the process: `release/v1.2.3` is cut from, `feature/PAY-12-…`
+    /// links to its ticket. A bidi override can make a name display as another one.
+    ///
+    /// ## Example
+    /// `my-fix` is refused; `bugfix/PAY-12-login-timeout` passes under the default
+    /// policy.
+    ///
+    /// ## Configuration
+    /// `[branches] allowed`: patterns with `{jira}`, `{semver}`, `{major}`, `{minor}`,
+    /// `{patch}`, `*` (no `/`) and `**` (anything).
+    ///
+    /// ## How to fix
+    /// Rename the branch: `git branch -m <new-name>` (and push the new name).
+    pub struct BranchName { id: "branch-name", group: Branch }
+}
+
+pub fn check(facts: &BranchFacts, policy: &Policy, out: &mut Vec<Finding>) {
+    let name = facts.name;
+    let subject = Subject::Branch {
+        name: name.to_string(),
+    };
+    if let Some(c) = name.chars().find(|c| is_bidi_control(*c) || c.is_control()) {
+        out.push(
+            Finding::error(
+                BranchName::ID,
+                subject,
+                format!(
+                    "the branch name contains the invisible control character U+{:04X}",
+                    c as u32
+                ),
+            )
+            .with_hint("rename the branch with visible characters only: git branch -m <new-name>"),
+        );
+        return;
+    }
+    if let Some(problem) = refname_problem(name) {
+        out.push(
+            Finding::error(
+                BranchName::ID,
+                subject,
+                format!("`{name}` is not a valid git branch name: {problem}"),
+            )
+            .with_hint("see `git help check-ref-format` for what a branch name may contain"),
+        );
+        return;
+    }
+    if policy.allowed_branches.is_empty() || policy.allowed_branches.iter().any(|p| p.matches(name))
+    {
+        return;
+    }
+    let patterns: Vec<&str> = policy
+        .allowed_branches
+        .iter()
+        .map(|p| p.source.as_str())
+        .collect();
+    out.push(
+        Finding::error(
+            BranchName::ID,
+            subject,
+            format!(
+                "the branch name matches none of the allowed patterns: {}",
+                patterns.join(", ")
+            ),
+        )
+        .with_hint(
+            "rename the branch: git branch -m <new-name>, e.g. feature/PAY-123-short-description",
+        ),
+    );
+}
+
+/// What `git check-ref-format --branch` would refuse, in words.
+fn refname_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        return Some("it is empty");
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| matches!(c, ' ' | '~' | '^' | ':' | '?' | '*' | '[' | '\\'))
+    {
+        return Some(match c {
+            ' ' => "it contains a space",
+            _ => "it contains one of ~ ^ : ? * [ \\",
+        });
+    }
+    if name.contains("..") || name.contains("@{") || name.contains("//") {
+        return Some("it contains `..`, `@{` or `//`");
+    }
+    if name.starts_with('/') || name.ends_with('/') || name.ends_with('.') || name.starts_with('-')
+    {
+        return Some("it starts with `/` or `-`, or ends with `/` or `.`");
+    }
+    if name
+        .split('/')
+        .any(|part| part.starts_with('.') || part.ends_with(".lock"))
+    {
+        return Some("a component starts with `.` or ends with `.lock`");
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_policy_branch_names() {
+        let policy = Policy::default_policy();
+        let cases = [
+            ("main", true),
+            ("develop", true),
+            ("release/v1.2.3", true),
+            ("release/v1.2", false),
+            ("feature/PAY-12-login", true),
+            ("bugfix/PAY-12-x", true),
+            ("hotfix/HOTFIX-3-db", true),
+            ("feature/login", false),
+            ("my-fix", false),
+            ("feature/PAY-12-\u{202E}nigol", false),
+            ("feature/PAY-12-$(rm -rf ~);`x`", false),
+        ];
+        for (name, passes) in cases {
+            let mut out = Vec::new();
+            check(&BranchFacts { name }, &policy, &mut out);
+            assert_eq!(out.is_empty(), passes, "{name}: {out:?}");
+        }
+    }
+
+    #[test]
+    fn bidi_names_are_refused_with_the_code_point() {
+        let mut out = Vec::new();
+        check(
+            &BranchFacts {
+                name: "feature/PAY-1-\u{202E}x",
+            },
+            &Policy::default_policy(),
+            &mut out,
+        );
+        assert_eq!(
+            out[0].message,
+            "the branch name contains the invisible control character U+202E"
+        );
+    }
+}

@@ -1,0 +1,194 @@
+//! The rules: one file each, with its id, its user documentation (what `reltag explain`
+//! prints) and a pure check function over plain data. Rules never do I/O.
+
+pub mod branch_name;
+pub mod commit_empty;
+pub mod commit_encoding;
+pub mod commit_jira;
+pub mod commit_subject;
+pub mod jira;
+pub mod tag_format;
+pub mod tag_semver;
+pub mod tag_sequence;
+
+use crate::report::Subject;
+
+/// Declares a rule: its id and its documentation, taken from the doc comment so the
+/// docs a developer reads in the source are the docs a user reads in `reltag explain`.
+macro_rules! declare_rule {
+    ($(#[doc = $doc:literal])* pub struct $name:ident { id: $id:literal, group: $group:ident }) => {
+        $(#[doc = $doc])*
+        pub struct $name;
+
+        impl $name {
+            pub const ID: &'static str = $id;
+            pub const INFO: $crate::rules::RuleInfo = $crate::rules::RuleInfo {
+                id: $id,
+                group: $crate::rules::Group::$group,
+                docs: concat!($($doc, "\n"),*),
+            };
+        }
+    };
+}
+pub(crate) use declare_rule;
+
+/// What a rule looks at, in the spirit of ruff's lint sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    Message,
+    Branch,
+    Tag,
+    Policy,
+}
+
+/// A rule's identity and documentation, as listed by `reltag explain`.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleInfo {
+    pub id: &'static str,
+    pub group: Group,
+    /// Markdown, from the rule's doc comment (each line has one leading space).
+    pub docs: &'static str,
+}
+
+impl RuleInfo {
+    /// The documentation with the doc-comment indentation removed.
+    pub fn text(&self) -> String {
+        self.docs
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// The first sentence of "What it checks", for the rule list.
+    pub fn summary(&self) -> String {
+        let text = self.text();
+        let paragraph: Vec<&str> = text
+            .lines()
+            .skip_while(|l| !l.starts_with("## What it checks"))
+            .skip(1)
+            .skip_while(|l| l.trim().is_empty())
+            .take_while(|l| !l.trim().is_empty())
+            .collect();
+        let paragraph = paragraph.join(" ");
+        match paragraph.find(". ").or_else(|| paragraph.find(": ")) {
+            Some(end) => format!("{}.", &paragraph[..end]),
+            None => paragraph,
+        }
+    }
+}
+
+declare_rule! {
+    /// ## What it checks
+    /// The policy file itself: syntax, unknown keys, patterns, roles, environments,
+    /// windows, durations and time zones.
+    ///
+    /// ## Why
+    /// A gate that silently falls back to defaults on a broken file would let
+    /// everything through. reltag refuses to run on a broken policy (exit 2).
+    ///
+    /// ## Example
+    /// `windows = ["Tues 18:00-21:00"]` is reported at its line and column:
+    /// unknown day `Tues`, expected Mon, Tue, Wed, Thu, Fri, Sat or Sun.
+    ///
+    /// ## Configuration
+    /// The whole of `policy.toml`; see the README's policy reference.
+    ///
+    /// ## How to fix
+    /// Run `reltag check policy` and correct each reported line.
+    pub struct PolicyRule { id: "policy", group: Policy }
+}
+
+/// Every rule, in the order `reltag explain` lists them. Ids are never reused.
+pub const ALL: &[RuleInfo] = &[
+    branch_name::BranchName::INFO,
+    commit_jira::CommitJira::INFO,
+    commit_empty::CommitEmpty::INFO,
+    commit_subject::CommitSubject::INFO,
+    commit_encoding::CommitEncoding::INFO,
+    tag_format::TagFormatRule::INFO,
+    tag_semver::TagSemver::INFO,
+    tag_sequence::TagSequence::INFO,
+    PolicyRule::INFO,
+];
+
+pub fn find(id: &str) -> Option<&'static RuleInfo> {
+    ALL.iter().find(|r| r.id == id)
+}
+
+/// One commit message, as the message rules see it.
+#[derive(Debug, Clone, Copy)]
+pub struct MessageFacts<'a> {
+    /// What findings name: the commit, or the message file.
+    pub subject: &'a Subject,
+    /// The message bytes, after git's cleanup (comments and scissors removed).
+    pub message: &'a [u8],
+    /// Number of parents when the message belongs to a commit (or a merge in progress).
+    pub parent_count: Option<usize>,
+    /// The commit's `encoding` header, if any.
+    pub encoding: Option<&'a str>,
+}
+
+impl MessageFacts<'_> {
+    /// The first line, as bytes.
+    pub fn subject_line(&self) -> &[u8] {
+        let line = self.message.split(|b| *b == b'\n').next().unwrap_or(b"");
+        line.strip_suffix(b"\r").unwrap_or(line)
+    }
+}
+
+/// A branch name, as the branch rules see it.
+#[derive(Debug, Clone, Copy)]
+pub struct BranchFacts<'a> {
+    pub name: &'a str,
+}
+
+/// A tag, as the tag rules see it.
+#[derive(Debug, Clone, Copy)]
+pub struct TagFacts<'a> {
+    pub name: &'a str,
+    /// Every other tag name in the repository (and on the remote, when known).
+    pub existing: &'a [String],
+}
+
+/// Bidirectional control characters can make a name display as something else
+/// (Trojan Source); names checked by policy must not contain them.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Text from a commit, for messages: lossy, and cut short so a 10 MB subject cannot
+/// flood a report.
+pub fn display_text(bytes: &[u8], max_chars: usize) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out: String = text.chars().take(max_chars).collect();
+    if text.chars().nth(max_chars).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn ids_are_unique_and_docs_have_every_section() {
+        let mut ids = BTreeSet::new();
+        for rule in ALL {
+            assert!(ids.insert(rule.id), "duplicate rule id {}", rule.id);
+            let text = rule.text();
+            for section in [
+                "## What it checks",
+                "## Why",
+                "## Example",
+                "## Configuration",
+                "## How to fix",
+            ] {
+                assert!(text.contains(section), "{} lacks {section}", rule.id);
+            }
+            assert!(!rule.summary().is_empty(), "{} has no summary", rule.id);
+        }
+    }
+}
