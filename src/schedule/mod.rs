@@ -1,0 +1,62 @@
+//! Time rules for promotions: deploy windows, freezes, durations and the clock.
+//!
+//! Pure: nothing here reads files or the network; the only outside input is
+//! the `RELTAG_NOW` variable read by [`now`]. The user-facing rules, which the
+//! README repeats, follow.
+//!
+#![doc = include_str!("dst.md")]
+
+mod duration;
+
+use std::ffi::OsStr;
+use std::sync::LazyLock;
+
+use jiff::Timestamp;
+use jiff::tz::{TimeZone, TimeZoneDatabase};
+
+pub use duration::{DurationError, DurationProblem, parse_duration};
+
+/// The time-zone, window, freeze and clock rules as user-facing markdown, for the README.
+pub const DST_DOC: &str = include_str!("dst.md");
+
+/// The variable that overrides the system clock.
+pub const NOW_VARIABLE: &str = "RELTAG_NOW";
+
+/// A time zone name that is not in the bundled database.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown time zone `{name}`: expected an IANA name like \"America/New_York\", \"Europe/London\" or \"UTC\"")]
+pub struct UnknownTimeZone {
+    pub name: String,
+}
+
+/// A `RELTAG_NOW` value that is not an RFC 3339 time.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {NOW_VARIABLE} `{value}`: expected an RFC 3339 time with an offset, like \"2026-11-24T18:30:00-05:00\"")]
+pub struct InvalidNow {
+    pub value: String,
+}
+
+/// Looks up an IANA time zone (case-insensitively) in the database compiled
+/// into reltag.
+///
+/// `jiff::tz::db()` prefers the system's `/usr/share/zoneinfo` and only falls
+/// back to the bundled copy when there is none, so results would depend on
+/// each runner's tzdata version. Always using the bundled copy makes every
+/// machine agree, with or without zoneinfo.
+pub fn time_zone(name: &str) -> Result<TimeZone, UnknownTimeZone> {
+    static BUNDLED: LazyLock<TimeZoneDatabase> = LazyLock::new(TimeZoneDatabase::bundled);
+    BUNDLED.get(name).map_err(|_| UnknownTimeZone { name: name.to_owned() })
+}
+
+/// The current instant: `RELTAG_NOW` if set and not empty, else the system clock.
+pub fn now() -> Result<Timestamp, InvalidNow> {
+    match std::env::var_os(NOW_VARIABLE) {
+        Some(value) if !value.is_empty() => parse_now(&value),
+        _ => Ok(Timestamp::now()),
+    }
+}
+
+fn parse_now(value: &OsStr) -> Result<Timestamp, InvalidNow> {
+    let invalid = || InvalidNow { value: value.to_string_lossy().into_owned() };
+    value.to_str().ok_or_else(invalid)?.parse().map_err(|_| invalid())
+}
