@@ -7,14 +7,17 @@
 #![doc = include_str!("dst.md")]
 
 mod duration;
+mod window;
 
 use std::ffi::OsStr;
 use std::sync::LazyLock;
 
 use jiff::Timestamp;
-use jiff::tz::{TimeZone, TimeZoneDatabase};
+use jiff::civil::DateTime;
+use jiff::tz::{AmbiguousOffset, TimeZone, TimeZoneDatabase};
 
 pub use duration::{DurationError, DurationProblem, parse_duration};
+pub use window::{Window, WindowError};
 
 /// The time-zone, window, freeze and clock rules as user-facing markdown, for the README.
 pub const DST_DOC: &str = include_str!("dst.md");
@@ -59,4 +62,44 @@ pub fn now() -> Result<Timestamp, InvalidNow> {
 fn parse_now(value: &OsStr) -> Result<Timestamp, InvalidNow> {
     let invalid = || InvalidNow { value: value.to_string_lossy().into_owned() };
     value.to_str().ok_or_else(invalid)?.parse().map_err(|_| invalid())
+}
+
+/// The first instant at which the wall clock in `tz` shows `wall` or later:
+/// where a window or freeze starts.
+///
+/// In a gap (spring forward) that is the transition itself; in a fold (fall
+/// back) it is the first of the two occurrences.
+fn opening_instant(tz: &TimeZone, wall: DateTime) -> Result<Timestamp, jiff::Error> {
+    let ambiguous = tz.to_ambiguous_timestamp(wall);
+    match ambiguous.offset() {
+        AmbiguousOffset::Gap { .. } => gap_transition(tz, wall),
+        AmbiguousOffset::Unambiguous { .. } | AmbiguousOffset::Fold { .. } => ambiguous.earlier(),
+    }
+}
+
+/// The instant from which the wall clock in `tz` shows `wall` or later for
+/// good: where a window or freeze ends.
+///
+/// In a gap that is the transition; in a fold it is the second occurrence, so
+/// the range keeps the repeated hour instead of ending at its first pass.
+fn closing_instant(tz: &TimeZone, wall: DateTime) -> Result<Timestamp, jiff::Error> {
+    let ambiguous = tz.to_ambiguous_timestamp(wall);
+    match ambiguous.offset() {
+        AmbiguousOffset::Gap { .. } => gap_transition(tz, wall),
+        AmbiguousOffset::Unambiguous { .. } | AmbiguousOffset::Fold { .. } => ambiguous.later(),
+    }
+}
+
+/// The instant the clocks jump over `wall`, which lies in a gap.
+fn gap_transition(tz: &TimeZone, wall: DateTime) -> Result<Timestamp, jiff::Error> {
+    let ambiguous = tz.to_ambiguous_timestamp(wall);
+    // Read with the offset in force *after* the gap, `wall` names an instant
+    // shortly before the transition, so the next transition is the jump.
+    let before_jump = ambiguous.earlier()?;
+    match tz.following(before_jump).next() {
+        Some(transition) => Ok(transition.timestamp()),
+        // Unreachable for real data (a gap is a transition); shifting forward
+        // by the gap's length is jiff's "compatible" answer.
+        None => ambiguous.compatible(),
+    }
 }
