@@ -7,6 +7,7 @@
 #![doc = include_str!("dst.md")]
 
 mod duration;
+mod freeze;
 mod window;
 
 use std::ffi::OsStr;
@@ -17,6 +18,7 @@ use jiff::civil::DateTime;
 use jiff::tz::{AmbiguousOffset, TimeZone, TimeZoneDatabase};
 
 pub use duration::{DurationError, DurationProblem, parse_duration};
+pub use freeze::{Freeze, FreezeBound, FreezeEdge, FreezeError};
 pub use window::{Window, WindowError};
 
 /// The time-zone, window, freeze and clock rules as user-facing markdown, for the README.
