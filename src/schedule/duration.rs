@@ -43,7 +43,10 @@ const UNITS: [(char, i64); 4] = [('d', 24 * 3600), ('h', 3600), ('m', 60), ('s',
 /// `d` means 24 hours of elapsed time, even across a daylight saving change.
 /// Zero (`0h`) is allowed; signs, fractions, spaces and upper-case units are not.
 pub fn parse_duration(text: &str) -> Result<SignedDuration, DurationError> {
-    let fail = |problem| DurationError { text: text.to_owned(), problem };
+    let fail = |problem| DurationError {
+        text: text.to_owned(),
+        problem,
+    };
     if text.is_empty() {
         return Err(fail(DurationProblem::Empty));
     }
@@ -52,7 +55,9 @@ pub fn parse_duration(text: &str) -> Result<SignedDuration, DurationError> {
     let mut next_unit = 0;
     let mut rest = text;
     while !rest.is_empty() {
-        let digits_end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let digits_end = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let (digits, after_digits) = rest.split_at(digits_end);
         let mut after_chars = after_digits.chars();
         let Some(unit) = after_chars.next() else {
@@ -130,7 +135,10 @@ mod tests {
         for (text, problem) in cases {
             assert_eq!(
                 parse_duration(text),
-                Err(DurationError { text: text.into(), problem }),
+                Err(DurationError {
+                    text: text.into(),
+                    problem
+                }),
                 "{text:?}"
             );
         }

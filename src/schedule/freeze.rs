@@ -41,7 +41,9 @@ pub enum FreezeEdge {
 /// Why a freeze was rejected. The caller adds the file position.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FreezeError {
-    #[error("invalid freeze {edge} `{text}`: expected a date like \"2026-12-21\", a date-time in the environment's time zone like \"2026-12-21T18:00\", or an RFC 3339 time like \"2026-12-21T18:00:00-05:00\"")]
+    #[error(
+        "invalid freeze {edge} `{text}`: expected a date like \"2026-12-21\", a date-time in the environment's time zone like \"2026-12-21T18:00\", or an RFC 3339 time like \"2026-12-21T18:00:00-05:00\""
+    )]
     InvalidBound { edge: FreezeEdge, text: String },
     #[error("freeze {edge} `{text}` is outside the supported range of dates")]
     OutOfRange { edge: FreezeEdge, text: String },
@@ -63,7 +65,10 @@ impl Freeze {
     ) -> Result<Freeze, FreezeError> {
         let start_bound = FreezeBound::parse(start, FreezeEdge::Start)?;
         let end_bound = FreezeBound::parse(end, FreezeEdge::End)?;
-        let out_of_range = |edge, text: &str| FreezeError::OutOfRange { edge, text: text.to_owned() };
+        let out_of_range = |edge, text: &str| FreezeError::OutOfRange {
+            edge,
+            text: text.to_owned(),
+        };
         let starts_at = start_bound
             .first_frozen_instant(tz)
             .ok_or_else(|| out_of_range(FreezeEdge::Start, start))?;
@@ -71,9 +76,18 @@ impl Freeze {
             .first_unfrozen_instant(tz)
             .ok_or_else(|| out_of_range(FreezeEdge::End, end))?;
         if ends_at <= starts_at {
-            return Err(FreezeError::EndsBeforeStart { start: start.to_owned(), end: end.to_owned() });
+            return Err(FreezeError::EndsBeforeStart {
+                start: start.to_owned(),
+                end: end.to_owned(),
+            });
         }
-        Ok(Freeze { start: start_bound, end: end_bound, reason: reason.into(), starts_at, ends_at })
+        Ok(Freeze {
+            start: start_bound,
+            end: end_bound,
+            reason: reason.into(),
+            starts_at,
+            ends_at,
+        })
     }
 
     /// The start as written.
@@ -119,7 +133,10 @@ impl fmt::Display for Freeze {
 
 impl FreezeBound {
     fn parse(text: &str, edge: FreezeEdge) -> Result<FreezeBound, FreezeError> {
-        let invalid = || FreezeError::InvalidBound { edge, text: text.to_owned() };
+        let invalid = || FreezeError::InvalidBound {
+            edge,
+            text: text.to_owned(),
+        };
         // jiff's civil parsers silently drop offsets and zone annotations, so
         // the shape decides which parser may see the text: an offset makes it
         // an instant, no time makes it a date, anything else is a wall-clock time.
@@ -133,9 +150,10 @@ impl FreezeBound {
             None if text.len() == "2026-12-21".len() => {
                 text.parse().map(FreezeBound::Date).map_err(|_| invalid())
             }
-            Some(time_at) if !text[time_at..].contains(['+', '-', 'Z', 'z']) => {
-                text.parse().map(FreezeBound::DateTime).map_err(|_| invalid())
-            }
+            Some(time_at) if !text[time_at..].contains(['+', '-', 'Z', 'z']) => text
+                .parse()
+                .map(FreezeBound::DateTime)
+                .map_err(|_| invalid()),
             _ => Err(invalid()),
         }
     }
@@ -143,7 +161,9 @@ impl FreezeBound {
     /// Resolution in `tz` per [`super::DST_DOC`]; `None` at the edges of jiff's range.
     fn first_frozen_instant(self, tz: &TimeZone) -> Option<Timestamp> {
         match self {
-            FreezeBound::Date(date) => opening_instant(tz, date.to_datetime(jiff::civil::Time::midnight())).ok(),
+            FreezeBound::Date(date) => {
+                opening_instant(tz, date.to_datetime(jiff::civil::Time::midnight())).ok()
+            }
             FreezeBound::DateTime(wall) => opening_instant(tz, wall).ok(),
             FreezeBound::Instant(instant) => Some(instant),
         }
@@ -199,29 +219,108 @@ mod tests {
         // (zone, start, end, first frozen instant, first unfrozen instant)
         let cases = [
             // End dates are inclusive: frozen through 4 January.
-            ("America/New_York", "2026-12-21", "2027-01-04", "2026-12-21T00:00-05:00", "2027-01-05T00:00-05:00"),
-            ("America/New_York", "2026-12-21", "2026-12-21", "2026-12-21T00:00-05:00", "2026-12-22T00:00-05:00"),
+            (
+                "America/New_York",
+                "2026-12-21",
+                "2027-01-04",
+                "2026-12-21T00:00-05:00",
+                "2027-01-05T00:00-05:00",
+            ),
+            (
+                "America/New_York",
+                "2026-12-21",
+                "2026-12-21",
+                "2026-12-21T00:00-05:00",
+                "2026-12-22T00:00-05:00",
+            ),
             // Date-times are wall-clock times in the zone; an end date-time is exclusive.
-            ("America/New_York", "2026-12-21T18:00", "2027-01-04T09:00", "2026-12-21T18:00-05:00", "2027-01-04T09:00-05:00"),
-            ("America/New_York", "2026-12-21T18:00:30", "2026-12-21T18:00:31", "2026-12-21T18:00:30-05:00", "2026-12-21T18:00:31-05:00"),
+            (
+                "America/New_York",
+                "2026-12-21T18:00",
+                "2027-01-04T09:00",
+                "2026-12-21T18:00-05:00",
+                "2027-01-04T09:00-05:00",
+            ),
+            (
+                "America/New_York",
+                "2026-12-21T18:00:30",
+                "2026-12-21T18:00:31",
+                "2026-12-21T18:00:30-05:00",
+                "2026-12-21T18:00:31-05:00",
+            ),
             // Offsets are exact instants, whatever the zone.
-            ("Europe/London", "2026-12-21T18:00:00-05:00", "2026-12-22T00:00:00Z", "2026-12-21T23:00Z", "2026-12-22T00:00Z"),
+            (
+                "Europe/London",
+                "2026-12-21T18:00:00-05:00",
+                "2026-12-22T00:00:00Z",
+                "2026-12-21T23:00Z",
+                "2026-12-22T00:00Z",
+            ),
             // Mixed forms.
-            ("Europe/London", "2026-12-21T18:00Z", "2026-12-22", "2026-12-21T18:00Z", "2026-12-23T00:00Z"),
+            (
+                "Europe/London",
+                "2026-12-21T18:00Z",
+                "2026-12-22",
+                "2026-12-21T18:00Z",
+                "2026-12-23T00:00Z",
+            ),
             // Summer dates resolve with the summer offset.
-            ("Europe/London", "2026-07-01", "2026-07-01", "2026-07-01T00:00+01:00", "2026-07-02T00:00+01:00"),
+            (
+                "Europe/London",
+                "2026-07-01",
+                "2026-07-01",
+                "2026-07-01T00:00+01:00",
+                "2026-07-02T00:00+01:00",
+            ),
             // DST: a skipped start moves to the jump; a repeated start takes the
             // first pass and a repeated end the second.
-            ("America/New_York", "2026-03-08T02:30", "2026-03-08T12:00", "2026-03-08T03:00-04:00", "2026-03-08T12:00-04:00"),
-            ("America/New_York", "2026-03-08T00:00", "2026-03-08T02:30", "2026-03-08T00:00-05:00", "2026-03-08T03:00-04:00"),
-            ("America/New_York", "2026-11-01T01:30", "2026-11-01T12:00", "2026-11-01T01:30-04:00", "2026-11-01T12:00-05:00"),
-            ("America/New_York", "2026-10-31", "2026-11-01T01:30", "2026-10-31T00:00-04:00", "2026-11-01T01:30-05:00"),
-            ("Europe/London", "2026-03-29T01:30", "2026-10-25T01:30", "2026-03-29T02:00+01:00", "2026-10-25T01:30+00:00"),
+            (
+                "America/New_York",
+                "2026-03-08T02:30",
+                "2026-03-08T12:00",
+                "2026-03-08T03:00-04:00",
+                "2026-03-08T12:00-04:00",
+            ),
+            (
+                "America/New_York",
+                "2026-03-08T00:00",
+                "2026-03-08T02:30",
+                "2026-03-08T00:00-05:00",
+                "2026-03-08T03:00-04:00",
+            ),
+            (
+                "America/New_York",
+                "2026-11-01T01:30",
+                "2026-11-01T12:00",
+                "2026-11-01T01:30-04:00",
+                "2026-11-01T12:00-05:00",
+            ),
+            (
+                "America/New_York",
+                "2026-10-31",
+                "2026-11-01T01:30",
+                "2026-10-31T00:00-04:00",
+                "2026-11-01T01:30-05:00",
+            ),
+            (
+                "Europe/London",
+                "2026-03-29T01:30",
+                "2026-10-25T01:30",
+                "2026-03-29T02:00+01:00",
+                "2026-10-25T01:30+00:00",
+            ),
             // A date whose day is 23 or 25 hours long still ends at the next midnight.
-            ("Europe/London", "2026-10-25", "2026-10-25", "2026-10-25T00:00+01:00", "2026-10-26T00:00+00:00"),
+            (
+                "Europe/London",
+                "2026-10-25",
+                "2026-10-25",
+                "2026-10-25T00:00+01:00",
+                "2026-10-26T00:00+00:00",
+            ),
         ];
         for (zone, start, end, starts_at, ends_at) in cases {
-            let parsed = freeze(zone, start, end).unwrap_or_else(|error| panic!("{start}..{end}: {error}"));
+            let parsed =
+                freeze(zone, start, end).unwrap_or_else(|error| panic!("{start}..{end}: {error}"));
             assert_eq!(
                 (parsed.starts_at(), parsed.ends_at()),
                 (instant(starts_at), instant(ends_at)),
@@ -246,33 +345,92 @@ mod tests {
 
     #[test]
     fn rejects_bad_bounds_and_reversed_freezes() {
-        let invalid = |edge, text: &str| FreezeError::InvalidBound { edge, text: text.into() };
-        let reversed = |start: &str, end: &str| FreezeError::EndsBeforeStart { start: start.into(), end: end.into() };
+        let invalid = |edge, text: &str| FreezeError::InvalidBound {
+            edge,
+            text: text.into(),
+        };
+        let reversed = |start: &str, end: &str| FreezeError::EndsBeforeStart {
+            start: start.into(),
+            end: end.into(),
+        };
         let cases = [
-            ("2026-12-21", "2026-12-32", invalid(FreezeEdge::End, "2026-12-32")),
-            ("21/12/2026", "2027-01-04", invalid(FreezeEdge::Start, "21/12/2026")),
+            (
+                "2026-12-21",
+                "2026-12-32",
+                invalid(FreezeEdge::End, "2026-12-32"),
+            ),
+            (
+                "21/12/2026",
+                "2027-01-04",
+                invalid(FreezeEdge::Start, "21/12/2026"),
+            ),
             ("2026-12-21", "", invalid(FreezeEdge::End, "")),
-            ("2026-12-21 18:00", "2027-01-04", invalid(FreezeEdge::Start, "2026-12-21 18:00")),
-            ("2026-12-21T18:00[America/New_York]", "2027-01-04", invalid(FreezeEdge::Start, "2026-12-21T18:00[America/New_York]")),
-            ("2026-12-21T18:00 -05:00", "2027-01-04", invalid(FreezeEdge::Start, "2026-12-21T18:00 -05:00")),
-            ("2027-01-04", "2026-12-21", reversed("2027-01-04", "2026-12-21")),
-            ("2026-12-21T18:00", "2026-12-21T09:00", reversed("2026-12-21T18:00", "2026-12-21T09:00")),
-            ("2026-12-21T18:00", "2026-12-21T18:00", reversed("2026-12-21T18:00", "2026-12-21T18:00")),
+            (
+                "2026-12-21 18:00",
+                "2027-01-04",
+                invalid(FreezeEdge::Start, "2026-12-21 18:00"),
+            ),
+            (
+                "2026-12-21T18:00[America/New_York]",
+                "2027-01-04",
+                invalid(FreezeEdge::Start, "2026-12-21T18:00[America/New_York]"),
+            ),
+            (
+                "2026-12-21T18:00 -05:00",
+                "2027-01-04",
+                invalid(FreezeEdge::Start, "2026-12-21T18:00 -05:00"),
+            ),
+            (
+                "2027-01-04",
+                "2026-12-21",
+                reversed("2027-01-04", "2026-12-21"),
+            ),
+            (
+                "2026-12-21T18:00",
+                "2026-12-21T09:00",
+                reversed("2026-12-21T18:00", "2026-12-21T09:00"),
+            ),
+            (
+                "2026-12-21T18:00",
+                "2026-12-21T18:00",
+                reversed("2026-12-21T18:00", "2026-12-21T18:00"),
+            ),
             // 23:00 in New York is already 04:00Z the next day.
-            ("2026-12-21T23:00", "2026-12-22T03:00:00Z", reversed("2026-12-21T23:00", "2026-12-22T03:00:00Z")),
+            (
+                "2026-12-21T23:00",
+                "2026-12-22T03:00:00Z",
+                reversed("2026-12-21T23:00", "2026-12-22T03:00:00Z"),
+            ),
         ];
         for (start, end, expected) in cases {
-            assert_eq!(freeze("America/New_York", start, end), Err(expected), "{start}..{end}");
+            assert_eq!(
+                freeze("America/New_York", start, end),
+                Err(expected),
+                "{start}..{end}"
+            );
         }
     }
 
     #[test]
     fn displays_as_written_with_through_or_until() {
         let by_date = freeze("America/New_York", "2026-12-21", "2027-01-04").unwrap();
-        assert_eq!(by_date.to_string(), "2026-12-21 through 2027-01-04 (year-end freeze)");
-        let by_time = freeze("America/New_York", "2026-12-21T18:00", "2027-01-04T09:00:00-05:00").unwrap();
-        assert_eq!(by_time.to_string(), "2026-12-21T18:00:00 until 2027-01-04T14:00:00Z (year-end freeze)");
-        let message = freeze("America/New_York", "2027-01-04", "2026-12-21").unwrap_err().to_string();
+        assert_eq!(
+            by_date.to_string(),
+            "2026-12-21 through 2027-01-04 (year-end freeze)"
+        );
+        let by_time = freeze(
+            "America/New_York",
+            "2026-12-21T18:00",
+            "2027-01-04T09:00:00-05:00",
+        )
+        .unwrap();
+        assert_eq!(
+            by_time.to_string(),
+            "2026-12-21T18:00:00 until 2027-01-04T14:00:00Z (year-end freeze)"
+        );
+        let message = freeze("America/New_York", "2027-01-04", "2026-12-21")
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             message,
             "freeze ends (`2026-12-21`) before it starts (`2027-01-04`): expected an end after the start"

@@ -25,15 +25,21 @@ pub struct Window {
 /// and what was expected there.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WindowError {
-    #[error("missing days in window `{window}`: expected days and a time range, like \"Mon-Fri 08:00-18:00\"")]
+    #[error(
+        "missing days in window `{window}`: expected days and a time range, like \"Mon-Fri 08:00-18:00\""
+    )]
     MissingDays { window: String },
-    #[error("missing time range in window `{window}`: expected days and a time range, like \"Mon-Fri 08:00-18:00\"")]
+    #[error(
+        "missing time range in window `{window}`: expected days and a time range, like \"Mon-Fri 08:00-18:00\""
+    )]
     MissingTimeRange { window: String },
     #[error("missing day in `{days}`: expected days separated by commas, like \"Mon-Wed,Fri\"")]
     MissingDay { days: String },
     #[error("unknown day `{day}`: expected Mon, Tue, Wed, Thu, Fri, Sat or Sun")]
     UnknownDay { day: String },
-    #[error("day range `{range}` starts and ends on the same day: expected two different days, like \"Mon-Fri\"")]
+    #[error(
+        "day range `{range}` starts and ends on the same day: expected two different days, like \"Mon-Fri\""
+    )]
     SingleDayRange { range: String },
     #[error("day `{day}` is listed more than once")]
     RepeatedDay { day: String },
@@ -41,7 +47,9 @@ pub enum WindowError {
     InvalidTimeRange { range: String },
     #[error("invalid time `{time}`: expected HH:MM from 00:00 to 23:59 (24:00 only as an end)")]
     InvalidTime { time: String },
-    #[error("time range `{range}` is empty: it starts and ends at the same time (for a whole day write \"00:00-24:00\")")]
+    #[error(
+        "time range `{range}` is empty: it starts and ends at the same time (for a whole day write \"00:00-24:00\")"
+    )]
     EmptyTimeRange { range: String },
 }
 
@@ -70,11 +78,17 @@ impl Window {
         if !self.opens_on(date.weekday()) {
             return None;
         }
-        let opens = opening_instant(tz, date.to_datetime(self.start.time()?))
-            .ok()?;
-        let end_date = if self.is_overnight() { date.tomorrow().ok()? } else { date };
+        let opens = opening_instant(tz, date.to_datetime(self.start.time()?)).ok()?;
+        let end_date = if self.is_overnight() {
+            date.tomorrow().ok()?
+        } else {
+            date
+        };
         // 24:00 is represented as 00:00 on the following day.
-        let end_time = ClockTime { minutes: self.end.minutes % MINUTES_PER_DAY }.time()?;
+        let end_time = ClockTime {
+            minutes: self.end.minutes % MINUTES_PER_DAY,
+        }
+        .time()?;
         let closes = closing_instant(tz, end_date.to_datetime(end_time)).ok()?;
         (opens < closes).then_some((opens, closes))
     }
@@ -87,23 +101,31 @@ impl FromStr for Window {
         // Days never contain digits and times always start with one, so the
         // first digit splits the two parts; this also tolerates "Tue, Wed".
         let Some(split) = text.find(|c: char| c.is_ascii_digit()) else {
-            return Err(WindowError::MissingTimeRange { window: text.to_owned() });
+            return Err(WindowError::MissingTimeRange {
+                window: text.to_owned(),
+            });
         };
         let (days_text, range_text) = text.split_at(split);
         let days_text = days_text.trim();
         if days_text.is_empty() {
-            return Err(WindowError::MissingDays { window: text.to_owned() });
+            return Err(WindowError::MissingDays {
+                window: text.to_owned(),
+            });
         }
         let days = DaySet::parse(days_text)?;
 
         let range_text = range_text.trim();
         let Some((start_text, end_text)) = range_text.split_once('-') else {
-            return Err(WindowError::InvalidTimeRange { range: range_text.to_owned() });
+            return Err(WindowError::InvalidTimeRange {
+                range: range_text.to_owned(),
+            });
         };
         let start = ClockTime::parse(start_text.trim(), false)?;
         let end = ClockTime::parse(end_text.trim(), true)?;
         if start == end {
-            return Err(WindowError::EmptyTimeRange { range: range_text.to_owned() });
+            return Err(WindowError::EmptyTimeRange {
+                range: range_text.to_owned(),
+            });
         }
         Ok(Window { days, start, end })
     }
@@ -134,13 +156,17 @@ impl DaySet {
         let mut bits = 0u8;
         for item in text.split(',').map(str::trim) {
             if item.is_empty() {
-                return Err(WindowError::MissingDay { days: text.to_owned() });
+                return Err(WindowError::MissingDay {
+                    days: text.to_owned(),
+                });
             }
             let (first, last) = match item.split_once('-') {
                 Some((first, last)) => {
                     let (first, last) = (day_index(first.trim())?, day_index(last.trim())?);
                     if first == last {
-                        return Err(WindowError::SingleDayRange { range: item.to_owned() });
+                        return Err(WindowError::SingleDayRange {
+                            range: item.to_owned(),
+                        });
                     }
                     (first, last)
                 }
@@ -152,7 +178,9 @@ impl DaySet {
             let mut index = first;
             loop {
                 if bits & (1 << index) != 0 {
-                    return Err(WindowError::RepeatedDay { day: DAY_NAMES[index].to_owned() });
+                    return Err(WindowError::RepeatedDay {
+                        day: DAY_NAMES[index].to_owned(),
+                    });
                 }
                 bits |= 1 << index;
                 if index == last {
@@ -169,7 +197,9 @@ fn day_index(name: &str) -> Result<usize, WindowError> {
     DAY_NAMES
         .iter()
         .position(|known| known.eq_ignore_ascii_case(name))
-        .ok_or_else(|| WindowError::UnknownDay { day: name.to_owned() })
+        .ok_or_else(|| WindowError::UnknownDay {
+            day: name.to_owned(),
+        })
 }
 
 impl fmt::Display for DaySet {
@@ -189,10 +219,14 @@ impl fmt::Display for DaySet {
             }
             let run_end = index;
             if run_end - run_start >= 2 {
-                write!(f, "{separator}{}-{}", DAY_NAMES[run_start], DAY_NAMES[run_end])?;
+                write!(
+                    f,
+                    "{separator}{}-{}",
+                    DAY_NAMES[run_start], DAY_NAMES[run_end]
+                )?;
             } else {
-                for day in run_start..=run_end {
-                    write!(f, "{separator}{}", DAY_NAMES[day])?;
+                for name in &DAY_NAMES[run_start..=run_end] {
+                    write!(f, "{separator}{name}")?;
                     separator = ",";
                 }
             }
@@ -212,7 +246,9 @@ struct ClockTime {
 impl ClockTime {
     /// Parses exactly `HH:MM`.
     fn parse(text: &str, allow_end_of_day: bool) -> Result<ClockTime, WindowError> {
-        let invalid = || WindowError::InvalidTime { time: text.to_owned() };
+        let invalid = || WindowError::InvalidTime {
+            time: text.to_owned(),
+        };
         let bytes = text.as_bytes();
         let two_digits = |at: usize| -> Option<u16> {
             let (tens, ones) = (*bytes.get(at)?, *bytes.get(at + 1)?);
@@ -224,7 +260,8 @@ impl ClockTime {
         }
         let (hour, minute) = two_digits(0).zip(two_digits(3)).ok_or_else(invalid)?;
         let minutes = hour * 60 + minute;
-        let in_range = minute < 60 && (hour < 24 || (allow_end_of_day && minutes == MINUTES_PER_DAY));
+        let in_range =
+            minute < 60 && (hour < 24 || (allow_end_of_day && minutes == MINUTES_PER_DAY));
         if !in_range {
             return Err(invalid());
         }
@@ -252,7 +289,8 @@ mod tests {
     use jiff::civil::date;
 
     fn window(text: &str) -> Window {
-        text.parse().unwrap_or_else(|error| panic!("{text}: {error}"))
+        text.parse()
+            .unwrap_or_else(|error| panic!("{text}: {error}"))
     }
 
     #[test]
@@ -293,31 +331,119 @@ mod tests {
             ]
             .map(|day| w.opens_on(day))
         };
-        assert_eq!(weekdays(window("Mon-Wed,Fri 09:00-17:00")), [true, true, true, false, true, false, false]);
-        assert_eq!(weekdays(window("Fri-Mon 09:00-17:00")), [true, false, false, false, true, true, true]);
+        assert_eq!(
+            weekdays(window("Mon-Wed,Fri 09:00-17:00")),
+            [true, true, true, false, true, false, false]
+        );
+        assert_eq!(
+            weekdays(window("Fri-Mon 09:00-17:00")),
+            [true, false, false, false, true, true, true]
+        );
     }
 
     #[test]
     fn rejects_malformed_windows_naming_the_part() {
         let cases = [
-            ("Tues 18:00-21:00", WindowError::UnknownDay { day: "Tues".into() }),
-            ("Mon-Fry 08:00-18:00", WindowError::UnknownDay { day: "Fry".into() }),
-            ("Monday 08:00-18:00", WindowError::UnknownDay { day: "Monday".into() }),
-            ("Mon,,Tue 08:00-18:00", WindowError::MissingDay { days: "Mon,,Tue".into() }),
-            ("Mon- 08:00-18:00", WindowError::UnknownDay { day: "".into() }),
-            ("Mon-Mon 08:00-18:00", WindowError::SingleDayRange { range: "Mon-Mon".into() }),
-            ("Mon-Wed,Tue 08:00-18:00", WindowError::RepeatedDay { day: "Tue".into() }),
-            ("08:00-18:00", WindowError::MissingDays { window: "08:00-18:00".into() }),
-            ("Mon-Fri", WindowError::MissingTimeRange { window: "Mon-Fri".into() }),
-            ("Mon 08:00", WindowError::InvalidTimeRange { range: "08:00".into() }),
-            ("Mon 8:00-18:00", WindowError::InvalidTime { time: "8:00".into() }),
-            ("Mon 08:00-18:0", WindowError::InvalidTime { time: "18:0".into() }),
-            ("Mon 08:60-18:00", WindowError::InvalidTime { time: "08:60".into() }),
-            ("Mon 25:00-18:00", WindowError::InvalidTime { time: "25:00".into() }),
-            ("Mon 24:00-02:00", WindowError::InvalidTime { time: "24:00".into() }),
-            ("Mon 08:00-24:01", WindowError::InvalidTime { time: "24:01".into() }),
-            ("Mon 08:00-18:00 UTC", WindowError::InvalidTime { time: "18:00 UTC".into() }),
-            ("Mon 18:00-18:00", WindowError::EmptyTimeRange { range: "18:00-18:00".into() }),
+            (
+                "Tues 18:00-21:00",
+                WindowError::UnknownDay { day: "Tues".into() },
+            ),
+            (
+                "Mon-Fry 08:00-18:00",
+                WindowError::UnknownDay { day: "Fry".into() },
+            ),
+            (
+                "Monday 08:00-18:00",
+                WindowError::UnknownDay {
+                    day: "Monday".into(),
+                },
+            ),
+            (
+                "Mon,,Tue 08:00-18:00",
+                WindowError::MissingDay {
+                    days: "Mon,,Tue".into(),
+                },
+            ),
+            (
+                "Mon- 08:00-18:00",
+                WindowError::UnknownDay { day: "".into() },
+            ),
+            (
+                "Mon-Mon 08:00-18:00",
+                WindowError::SingleDayRange {
+                    range: "Mon-Mon".into(),
+                },
+            ),
+            (
+                "Mon-Wed,Tue 08:00-18:00",
+                WindowError::RepeatedDay { day: "Tue".into() },
+            ),
+            (
+                "08:00-18:00",
+                WindowError::MissingDays {
+                    window: "08:00-18:00".into(),
+                },
+            ),
+            (
+                "Mon-Fri",
+                WindowError::MissingTimeRange {
+                    window: "Mon-Fri".into(),
+                },
+            ),
+            (
+                "Mon 08:00",
+                WindowError::InvalidTimeRange {
+                    range: "08:00".into(),
+                },
+            ),
+            (
+                "Mon 8:00-18:00",
+                WindowError::InvalidTime {
+                    time: "8:00".into(),
+                },
+            ),
+            (
+                "Mon 08:00-18:0",
+                WindowError::InvalidTime {
+                    time: "18:0".into(),
+                },
+            ),
+            (
+                "Mon 08:60-18:00",
+                WindowError::InvalidTime {
+                    time: "08:60".into(),
+                },
+            ),
+            (
+                "Mon 25:00-18:00",
+                WindowError::InvalidTime {
+                    time: "25:00".into(),
+                },
+            ),
+            (
+                "Mon 24:00-02:00",
+                WindowError::InvalidTime {
+                    time: "24:00".into(),
+                },
+            ),
+            (
+                "Mon 08:00-24:01",
+                WindowError::InvalidTime {
+                    time: "24:01".into(),
+                },
+            ),
+            (
+                "Mon 08:00-18:00 UTC",
+                WindowError::InvalidTime {
+                    time: "18:00 UTC".into(),
+                },
+            ),
+            (
+                "Mon 18:00-18:00",
+                WindowError::EmptyTimeRange {
+                    range: "18:00-18:00".into(),
+                },
+            ),
         ];
         for (text, expected) in cases {
             assert_eq!(text.parse::<Window>(), Err(expected), "{text}");
@@ -326,16 +452,28 @@ mod tests {
 
     #[test]
     fn error_messages_say_what_was_expected() {
-        let message = "Tues 18:00-21:00".parse::<Window>().unwrap_err().to_string();
-        assert_eq!(message, "unknown day `Tues`: expected Mon, Tue, Wed, Thu, Fri, Sat or Sun");
+        let message = "Tues 18:00-21:00"
+            .parse::<Window>()
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            message,
+            "unknown day `Tues`: expected Mon, Tue, Wed, Thu, Fri, Sat or Sun"
+        );
     }
 
-    /// (window, opening date, expected opens, expected closes) as RFC 3339 instants.
-    fn assert_occurrences(zone: &str, cases: &[(&str, Date, Option<(&str, &str)>)]) {
+    /// A window, the date it opens on, and the expected `[opens, closes)` as
+    /// RFC 3339 instants (`None`: no occurrence that day).
+    type OccurrenceCase<'a> = (&'a str, Date, Option<(&'a str, &'a str)>);
+
+    fn assert_occurrences(zone: &str, cases: &[OccurrenceCase<'_>]) {
         let tz = time_zone(zone).unwrap();
         for &(text, opening_date, expected) in cases {
             let expected = expected.map(|(opens, closes)| {
-                (opens.parse::<Timestamp>().unwrap(), closes.parse::<Timestamp>().unwrap())
+                (
+                    opens.parse::<Timestamp>().unwrap(),
+                    closes.parse::<Timestamp>().unwrap(),
+                )
             });
             assert_eq!(
                 window(text).occurrence_opening_on(opening_date, &tz),
@@ -351,14 +489,38 @@ mod tests {
             "America/New_York",
             &[
                 // 2026-11-24 is a Tuesday, in EST (-05:00).
-                ("Tue,Wed 18:00-21:00", date(2026, 11, 24), Some(("2026-11-24T18:00-05:00", "2026-11-24T21:00-05:00"))),
+                (
+                    "Tue,Wed 18:00-21:00",
+                    date(2026, 11, 24),
+                    Some(("2026-11-24T18:00-05:00", "2026-11-24T21:00-05:00")),
+                ),
                 ("Tue,Wed 18:00-21:00", date(2026, 11, 23), None),
-                ("Sat 22:00-02:00", date(2026, 11, 28), Some(("2026-11-28T22:00-05:00", "2026-11-29T02:00-05:00"))),
-                ("Sun 22:00-02:00", date(2026, 11, 29), Some(("2026-11-29T22:00-05:00", "2026-11-30T02:00-05:00"))),
-                ("Fri 18:00-24:00", date(2026, 11, 27), Some(("2026-11-27T18:00-05:00", "2026-11-28T00:00-05:00"))),
-                ("Mon 00:00-24:00", date(2026, 11, 30), Some(("2026-11-30T00:00-05:00", "2026-12-01T00:00-05:00"))),
+                (
+                    "Sat 22:00-02:00",
+                    date(2026, 11, 28),
+                    Some(("2026-11-28T22:00-05:00", "2026-11-29T02:00-05:00")),
+                ),
+                (
+                    "Sun 22:00-02:00",
+                    date(2026, 11, 29),
+                    Some(("2026-11-29T22:00-05:00", "2026-11-30T02:00-05:00")),
+                ),
+                (
+                    "Fri 18:00-24:00",
+                    date(2026, 11, 27),
+                    Some(("2026-11-27T18:00-05:00", "2026-11-28T00:00-05:00")),
+                ),
+                (
+                    "Mon 00:00-24:00",
+                    date(2026, 11, 30),
+                    Some(("2026-11-30T00:00-05:00", "2026-12-01T00:00-05:00")),
+                ),
                 // New Year's Eve, across a year boundary.
-                ("Thu 23:00-01:00", date(2026, 12, 31), Some(("2026-12-31T23:00-05:00", "2027-01-01T01:00-05:00"))),
+                (
+                    "Thu 23:00-01:00",
+                    date(2026, 12, 31),
+                    Some(("2026-12-31T23:00-05:00", "2027-01-01T01:00-05:00")),
+                ),
             ],
         );
     }
@@ -369,19 +531,63 @@ mod tests {
             "America/New_York",
             &[
                 // 2026-03-08: 02:00 EST jumps to 03:00 EDT (07:00Z).
-                ("Sun 02:30-05:00", date(2026, 3, 8), Some(("2026-03-08T03:00-04:00", "2026-03-08T05:00-04:00"))),
-                ("Sun 02:00-05:00", date(2026, 3, 8), Some(("2026-03-08T03:00-04:00", "2026-03-08T05:00-04:00"))),
-                ("Sun 00:00-02:30", date(2026, 3, 8), Some(("2026-03-08T00:00-05:00", "2026-03-08T03:00-04:00"))),
-                ("Sun 01:00-03:00", date(2026, 3, 8), Some(("2026-03-08T01:00-05:00", "2026-03-08T03:00-04:00"))),
+                (
+                    "Sun 02:30-05:00",
+                    date(2026, 3, 8),
+                    Some(("2026-03-08T03:00-04:00", "2026-03-08T05:00-04:00")),
+                ),
+                (
+                    "Sun 02:00-05:00",
+                    date(2026, 3, 8),
+                    Some(("2026-03-08T03:00-04:00", "2026-03-08T05:00-04:00")),
+                ),
+                (
+                    "Sun 00:00-02:30",
+                    date(2026, 3, 8),
+                    Some(("2026-03-08T00:00-05:00", "2026-03-08T03:00-04:00")),
+                ),
+                (
+                    "Sun 01:00-03:00",
+                    date(2026, 3, 8),
+                    Some(("2026-03-08T01:00-05:00", "2026-03-08T03:00-04:00")),
+                ),
                 ("Sun 02:00-02:45", date(2026, 3, 8), None),
-                ("Sat 22:00-02:30", date(2026, 3, 7), Some(("2026-03-07T22:00-05:00", "2026-03-08T03:00-04:00"))),
-                ("Sat 22:00-04:00", date(2026, 3, 7), Some(("2026-03-07T22:00-05:00", "2026-03-08T04:00-04:00"))),
+                (
+                    "Sat 22:00-02:30",
+                    date(2026, 3, 7),
+                    Some(("2026-03-07T22:00-05:00", "2026-03-08T03:00-04:00")),
+                ),
+                (
+                    "Sat 22:00-04:00",
+                    date(2026, 3, 7),
+                    Some(("2026-03-07T22:00-05:00", "2026-03-08T04:00-04:00")),
+                ),
                 // 2026-11-01: 02:00 EDT falls back to 01:00 EST (06:00Z); 01:00-02:00 repeats.
-                ("Sun 01:30-04:00", date(2026, 11, 1), Some(("2026-11-01T01:30-04:00", "2026-11-01T04:00-05:00"))),
-                ("Sun 00:00-01:30", date(2026, 11, 1), Some(("2026-11-01T00:00-04:00", "2026-11-01T01:30-05:00"))),
-                ("Sun 01:00-02:00", date(2026, 11, 1), Some(("2026-11-01T01:00-04:00", "2026-11-01T02:00-05:00"))),
-                ("Sun 01:15-01:45", date(2026, 11, 1), Some(("2026-11-01T01:15-04:00", "2026-11-01T01:45-05:00"))),
-                ("Sat 23:00-01:30", date(2026, 10, 31), Some(("2026-10-31T23:00-04:00", "2026-11-01T01:30-05:00"))),
+                (
+                    "Sun 01:30-04:00",
+                    date(2026, 11, 1),
+                    Some(("2026-11-01T01:30-04:00", "2026-11-01T04:00-05:00")),
+                ),
+                (
+                    "Sun 00:00-01:30",
+                    date(2026, 11, 1),
+                    Some(("2026-11-01T00:00-04:00", "2026-11-01T01:30-05:00")),
+                ),
+                (
+                    "Sun 01:00-02:00",
+                    date(2026, 11, 1),
+                    Some(("2026-11-01T01:00-04:00", "2026-11-01T02:00-05:00")),
+                ),
+                (
+                    "Sun 01:15-01:45",
+                    date(2026, 11, 1),
+                    Some(("2026-11-01T01:15-04:00", "2026-11-01T01:45-05:00")),
+                ),
+                (
+                    "Sat 23:00-01:30",
+                    date(2026, 10, 31),
+                    Some(("2026-10-31T23:00-04:00", "2026-11-01T01:30-05:00")),
+                ),
             ],
         );
     }
@@ -392,13 +598,33 @@ mod tests {
             "Europe/London",
             &[
                 // 2026-03-29: 01:00 GMT jumps to 02:00 BST (01:00Z).
-                ("Sun 01:30-03:00", date(2026, 3, 29), Some(("2026-03-29T02:00+01:00", "2026-03-29T03:00+01:00"))),
-                ("Sat 23:00-01:30", date(2026, 3, 28), Some(("2026-03-28T23:00+00:00", "2026-03-29T02:00+01:00"))),
+                (
+                    "Sun 01:30-03:00",
+                    date(2026, 3, 29),
+                    Some(("2026-03-29T02:00+01:00", "2026-03-29T03:00+01:00")),
+                ),
+                (
+                    "Sat 23:00-01:30",
+                    date(2026, 3, 28),
+                    Some(("2026-03-28T23:00+00:00", "2026-03-29T02:00+01:00")),
+                ),
                 ("Sun 01:00-02:00", date(2026, 3, 29), None),
                 // 2026-10-25: 02:00 BST falls back to 01:00 GMT (01:00Z); 01:00-02:00 repeats.
-                ("Sun 01:30-03:00", date(2026, 10, 25), Some(("2026-10-25T01:30+01:00", "2026-10-25T03:00+00:00"))),
-                ("Sat 22:00-01:30", date(2026, 10, 24), Some(("2026-10-24T22:00+01:00", "2026-10-25T01:30+00:00"))),
-                ("Sun 00:00-24:00", date(2026, 10, 25), Some(("2026-10-25T00:00+01:00", "2026-10-26T00:00+00:00"))),
+                (
+                    "Sun 01:30-03:00",
+                    date(2026, 10, 25),
+                    Some(("2026-10-25T01:30+01:00", "2026-10-25T03:00+00:00")),
+                ),
+                (
+                    "Sat 22:00-01:30",
+                    date(2026, 10, 24),
+                    Some(("2026-10-24T22:00+01:00", "2026-10-25T01:30+00:00")),
+                ),
+                (
+                    "Sun 00:00-24:00",
+                    date(2026, 10, 25),
+                    Some(("2026-10-25T00:00+01:00", "2026-10-26T00:00+00:00")),
+                ),
             ],
         );
     }
