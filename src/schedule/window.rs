@@ -59,8 +59,9 @@ impl Window {
         self.days.contains(day)
     }
 
-    /// Whether the window closes on the day after it opens.
-    pub fn is_overnight(&self) -> bool {
+    /// Whether the window closes on the day after it opens: overnight
+    /// windows, and windows ending at 24:00 (midnight of the next day).
+    pub fn closes_next_day(&self) -> bool {
         self.end.minutes <= self.start.minutes || self.end.minutes == MINUTES_PER_DAY
     }
 
@@ -79,7 +80,7 @@ impl Window {
             return None;
         }
         let opens = opening_instant(tz, date.to_datetime(self.start.time()?)).ok()?;
-        let end_date = if self.is_overnight() {
+        let end_date = if self.closes_next_day() {
             date.tomorrow().ok()?
         } else {
             date
