@@ -12,7 +12,6 @@ pub mod message;
 pub mod policy;
 pub mod report;
 pub mod rules;
-#[path = "schedule_stub.rs"]
 pub mod schedule;
 
 use std::ffi::OsString;

@@ -263,9 +263,13 @@ fn check_environments(c: &mut Checker, file: &PolicyFile) {
                 );
             }
         }
-        if let Err(e) = crate::schedule::time_zone(env.timezone.get_ref()) {
-            c.report(&env.timezone, format!("{e}"));
-        }
+        let zone = match crate::schedule::time_zone(env.timezone.get_ref()) {
+            Ok(zone) => Some(zone),
+            Err(e) => {
+                c.report(&env.timezone, format!("{e}"));
+                None
+            }
+        };
         for window in &env.windows {
             if let Err(e) = window.get_ref().parse::<crate::schedule::Window>() {
                 c.report(
@@ -281,9 +285,14 @@ fn check_environments(c: &mut Checker, file: &PolicyFile) {
                 c.report(d, format!("invalid {key} \"{}\": {e}", d.get_ref()));
             }
         }
-        for freeze in &env.freezes {
+        for freeze in zone
+            .iter()
+            .flat_map(|zone| env.freezes.iter().map(move |f| (zone, f)))
+        {
+            let (zone, freeze) = freeze;
             let f = freeze.get_ref();
-            if let Err(e) = crate::schedule::Freeze::parse(&f.start, &f.end, &f.reason) {
+            if let Err(e) = crate::schedule::Freeze::parse(&f.start, &f.end, f.reason.clone(), zone)
+            {
                 c.report(freeze, format!("invalid freeze: {e}"));
             }
         }
