@@ -1,0 +1,156 @@
+//! A scrubbed environment for running `reltag` and real `git` in temp dirs, after jj's
+//! TestEnvironment: no user config leaks in, dates and identities are fixed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use tempfile::TempDir;
+
+pub struct TestEnv {
+    pub tmp: TempDir,
+    home: PathBuf,
+}
+
+/// The result of one run of reltag.
+pub struct Run {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: i32,
+}
+
+impl Run {
+    /// stdout, stderr and the exit status in one text, for snapshots and messages.
+    pub fn render(&self) -> String {
+        format!(
+            "{}[stderr]\n{}[exit status: {}]\n",
+            self.stdout, self.stderr, self.code
+        )
+    }
+}
+
+impl TestEnv {
+    pub fn new() -> TestEnv {
+        let tmp = tempfile::Builder::new()
+            .prefix("reltag-test")
+            .tempdir()
+            .unwrap();
+        let home = tmp.path().join("home");
+        std::fs::create_dir_all(&home).unwrap();
+        TestEnv { tmp, home }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.tmp.path().join(name)
+    }
+
+    fn scrub(&self, cmd: &mut Command) {
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", &self.home)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_AUTHOR_NAME", "Dev")
+            .env("GIT_AUTHOR_EMAIL", "dev@example.com")
+            .env("GIT_COMMITTER_NAME", "Dev")
+            .env("GIT_COMMITTER_EMAIL", "dev@example.com")
+            .env("GIT_AUTHOR_DATE", "2026-11-24T12:00:00Z")
+            .env("GIT_COMMITTER_DATE", "2026-11-24T12:00:00Z")
+            .env("TZ", "UTC")
+            .env("RELTAG_NOW", "2026-11-24T12:00:00Z");
+    }
+
+    /// Runs git in `dir`, asserting success; returns trimmed stdout.
+    pub fn git(&self, dir: &Path, args: &[&str]) -> String {
+        let out = self.git_output(dir, args);
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    pub fn git_output(&self, dir: &Path, args: &[&str]) -> Output {
+        let mut cmd = Command::new("git");
+        self.scrub(&mut cmd);
+        cmd.current_dir(dir)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    /// Runs git with bytes on stdin.
+    pub fn git_stdin(&self, dir: &Path, args: &[&str], input: &[u8]) -> String {
+        use std::io::Write;
+        let mut cmd = Command::new("git");
+        self.scrub(&mut cmd);
+        let mut child = cmd
+            .current_dir(dir)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// A new repository on `main` with no commits.
+    pub fn repo(&self, name: &str) -> PathBuf {
+        let dir = self.path(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        self.git(&dir, &["init", "-q", "-b", "main"]);
+        dir
+    }
+
+    /// An empty commit with this message; returns its full id.
+    pub fn commit(&self, dir: &Path, message: &str) -> String {
+        self.git(dir, &["commit", "-q", "--allow-empty", "-m", message]);
+        self.git(dir, &["rev-parse", "HEAD"])
+    }
+
+    pub fn reltag(&self, dir: &Path, args: &[&str]) -> Run {
+        self.reltag_with(dir, args, &[], None)
+    }
+
+    pub fn reltag_with(
+        &self,
+        dir: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        stdin: Option<&[u8]>,
+    ) -> Run {
+        use std::io::Write;
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_reltag"));
+        self.scrub(&mut cmd);
+        cmd.current_dir(dir).args(args).envs(env.iter().copied());
+        cmd.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        if let Some(input) = stdin {
+            child.stdin.take().unwrap().write_all(input).unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        let normalize = |bytes: &[u8]| {
+            String::from_utf8_lossy(bytes).replace(&self.tmp.path().display().to_string(), "[TMP]")
+        };
+        Run {
+            stdout: normalize(&out.stdout),
+            stderr: normalize(&out.stderr),
+            code: out.status.code().unwrap_or(-1),
+        }
+    }
+}
