@@ -1,1 +1,2 @@
 //! reltag: enforces a team's release process, written once in `policy.toml`.
+pub mod hooks;
