@@ -143,12 +143,15 @@ impl CommentChar {
     /// 3. otherwise no comments were added (`-m`/`-F`), and git's own selection on the buffer
     ///    gives exactly its choice.
     ///
-    /// Rule 2 can name a character git did not pick when the message was not edited and its last
-    /// line happens to start with, say, `#`; that line is then stripped, the strict direction.
-    pub fn resolve<'a>(&'a self, raw: &[u8]) -> std::borrow::Cow<'a, [u8]> {
-        let prefix = match self {
-            Self::Prefix(p) => return std::borrow::Cow::Borrowed(p.as_slice()),
-            Self::Auto => auto_comment_char(raw),
+    /// With [`EditorUse::NotUsed`] git added no comments, so only rule 3 applies and the answer
+    /// is exact. Otherwise rule 2 can name a character git did not pick when the message was not
+    /// edited and its last line happens to start with, say, `#`; that line is then stripped, the
+    /// strict direction.
+    pub fn resolve<'a>(&'a self, raw: &[u8], editor: EditorUse) -> std::borrow::Cow<'a, [u8]> {
+        let prefix = match (self, editor) {
+            (Self::Prefix(p), _) => return std::borrow::Cow::Borrowed(p.as_slice()),
+            (Self::Auto, EditorUse::NotUsed) => git_auto_selection(raw),
+            (Self::Auto, _) => auto_comment_char(raw),
         };
         std::borrow::Cow::Owned(vec![prefix])
     }
@@ -214,9 +217,21 @@ fn git_auto_selection(raw: &[u8]) -> u8 {
 ///
 /// `Cleanup::Default` is read as `Strip`; see [`Cleanup::Default`].
 pub fn clean(raw: &[u8], cleanup: Cleanup, comment: &CommentChar) -> Vec<u8> {
-    let prefix = comment.resolve(raw);
+    clean_for(raw, cleanup, comment, EditorUse::Unknown)
+}
+
+/// [`clean`] for a hook that knows whether git used an editor (see
+/// [`EditorUse::from_git_editor_env`]): `default`, `scissors` and `auto` then resolve exactly
+/// as git resolves them.
+pub fn clean_for(
+    raw: &[u8],
+    cleanup: Cleanup,
+    comment: &CommentChar,
+    editor: EditorUse,
+) -> Vec<u8> {
+    let prefix = comment.resolve(raw, editor);
     let cut = &raw[..locate_end(raw, &prefix)];
-    match cleanup.resolve(EditorUse::Unknown) {
+    match cleanup.resolve(editor) {
         Cleanup::Verbatim => cut.to_vec(),
         Cleanup::Whitespace | Cleanup::Scissors => stripspace(cut, None),
         Cleanup::Strip | Cleanup::Default => stripspace(cut, Some(&prefix)),
@@ -305,7 +320,7 @@ impl MessageConfig {
     /// Clean a message file's bytes with these settings, after resolving `default`/`scissors`
     /// for the editor use the hook observed.
     pub fn clean(&self, raw: &[u8], editor: EditorUse) -> Vec<u8> {
-        clean(raw, self.cleanup.resolve(editor), &self.comment)
+        clean_for(raw, self.cleanup, &self.comment, editor)
     }
 }
 
