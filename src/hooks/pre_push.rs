@@ -311,6 +311,12 @@ impl SelectError {
 ///   receives everything).
 ///
 /// A tag is peeled to its commit; a tag of a tree or blob publishes no commits.
+///
+/// Known limit: gix's hidden-commit walk paints by generation number, or by commit time when
+/// there is no commit-graph, and stops once every queued commit is known to be shared. With
+/// identical or skewed commit times it can stop early and return some commits that are already
+/// on the remote (seen with all dates equal and a merge). That errs towards checking too much,
+/// never too little.
 /// In a shallow clone, reaching the shallow boundary is [`SelectError::Shallow`] rather than a
 /// silently short list.
 pub fn commits_to_check(
