@@ -8,7 +8,7 @@
 pub mod cli;
 pub mod gates;
 pub mod git;
-pub mod message;
+pub mod hooks;
 pub mod policy;
 pub mod report;
 pub mod rules;

@@ -32,10 +32,12 @@ pub fn cmd_check_message(ctx: &Context, args: MessageArgs) -> Result<Outcome, Cl
     };
     let repo = ctx.repo().ok();
     let policy = ctx.policy(repo.as_ref())?;
-    let message = crate::message::clean(
+    // A message file outside a commit: comments are removed whatever the cleanup mode,
+    // so a Jira key that stands only in a comment never counts.
+    let message = crate::hooks::message::clean(
         &raw,
-        crate::message::Cleanup::Strip,
-        crate::message::DEFAULT_COMMENT,
+        crate::hooks::message::Cleanup::Strip,
+        &crate::hooks::message::CommentChar::default(),
     );
     let summary = display_text(message.split(|b| *b == b'\n').next().unwrap_or(b""), 120);
     let subject = Subject::Message { source, summary };
