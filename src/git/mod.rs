@@ -3,6 +3,7 @@
 //! that the user's credentials and signing configuration apply (see `command`).
 
 pub mod command;
+mod walk;
 
 use std::path::{Path, PathBuf};
 
@@ -176,15 +177,23 @@ impl Repo {
         commit_info(&commit)
     }
 
-    /// Walks the commits reachable from `include` and not from `exclude`, newest first
-    /// in graph order, calling `visit` for each. In a shallow repository a walk that
-    /// reaches the shallow boundary fails: the range may hold commits that are missing.
+    /// Walks the commits reachable from `include` and not from `exclude`, newest first,
+    /// calling `visit` for each. In a shallow repository a walk that reaches the shallow
+    /// boundary fails: the range may hold commits that are missing.
     pub fn walk(
         &self,
         include: &[ObjectId],
         exclude: &[ObjectId],
         mut visit: impl FnMut(CommitInfo),
     ) -> Result<WalkStats> {
+        if !exclude.is_empty() {
+            let ids = self.range(include, exclude)?;
+            for id in &ids {
+                visit(self.commit(*id)?);
+            }
+            return Ok(WalkStats { commits: ids.len() });
+        }
+        // Nothing hidden: stream the walk, so memory stays flat however long the history.
         let shallow = self
             .repo
             .shallow_commits()
@@ -212,6 +221,11 @@ impl Repo {
             stats.commits += 1;
         }
         Ok(stats)
+    }
+
+    /// The ids in `include ^exclude`, newest first, exact whatever the commit dates.
+    pub fn range(&self, include: &[ObjectId], exclude: &[ObjectId]) -> Result<Vec<ObjectId>> {
+        walk::range(&self.repo, include, exclude)
     }
 
     /// Every tag: its short name and the commit it points at (annotated tags peeled).

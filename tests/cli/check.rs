@@ -393,3 +393,44 @@ fn release_tags_at_head_are_checked_by_check() {
         run.stdout
     );
 }
+
+#[test]
+fn ranges_are_exact_when_every_commit_has_the_same_date() {
+    // TestEnv fixes every commit's date, as scripts and fast rebases do in real life.
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    env.commit(&repo, "PAY-1: base");
+    env.git(&repo, &["switch", "-q", "-c", "feature/PAY-2-x"]);
+    env.commit(&repo, "PAY-2: feature work");
+    env.git(&repo, &["switch", "-q", "main"]);
+    for i in 1..=5 {
+        env.commit(&repo, &format!("legacy {i} without a key"));
+    }
+    env.git(&repo, &["switch", "-q", "feature/PAY-2-x"]);
+    env.git(
+        &repo,
+        &[
+            "merge",
+            "-q",
+            "--no-ff",
+            "-m",
+            "Merge main into feature",
+            "main",
+        ],
+    );
+    env.commit(&repo, "PAY-2: more feature work");
+    let run = env.reltag(&repo, &["check", "commits", "main..HEAD"]);
+    assert_eq!(
+        run.code,
+        0,
+        "commits on main must not be reported: {}",
+        run.render()
+    );
+    assert!(
+        run.stdout.ends_with("allowed: checked 3 commits\n"),
+        "{}",
+        run.stdout
+    );
+    let all = env.reltag(&repo, &["check"]);
+    assert_eq!(all.code, 0, "{}", all.render());
+}
