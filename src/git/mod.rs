@@ -3,7 +3,7 @@
 //! that the user's credentials and signing configuration apply (see `command`).
 
 pub mod command;
-mod walk;
+pub(crate) mod walk;
 
 use std::path::{Path, PathBuf};
 

@@ -6,8 +6,6 @@ use std::io::Read;
 
 use bstr::{BStr, BString, ByteSlice};
 use gix::ObjectId;
-use gix::revision::walk::Sorting;
-use gix::traverse::commit::simple::CommitTimeOrder;
 
 /// The most stdin we accept: a push of many refs is a few hundred bytes per ref, so this only
 /// stops a runaway producer from making the hook allocate without bound.
@@ -276,6 +274,12 @@ pub enum SelectError {
         source: gix::Error,
     },
     #[error("could not walk the history of {remote_ref}")]
+    Range {
+        remote_ref: String,
+        #[source]
+        source: Box<crate::git::Error>,
+    },
+    #[error("could not walk the history of {remote_ref}")]
     Walk {
         remote_ref: String,
         #[source]
@@ -312,11 +316,7 @@ impl SelectError {
 ///
 /// A tag is peeled to its commit; a tag of a tree or blob publishes no commits.
 ///
-/// Known limit: gix's hidden-commit walk paints by generation number, or by commit time when
-/// there is no commit-graph, and stops once every queued commit is known to be shared. With
-/// identical or skewed commit times it can stop early and return some commits that are already
-/// on the remote (seen with all dates equal and a merge). That errs towards checking too much,
-/// never too little.
+/// The walk is `crate::git::walk::range`, exact with equal or skewed commit dates.
 /// In a shallow clone, reaching the shallow boundary is [`SelectError::Shallow`] rather than a
 /// silently short list.
 pub fn commits_to_check(
@@ -375,10 +375,6 @@ pub fn commits_to_check(
         }
     };
 
-    let shallow = repo.shallow_commits().map_err(|source| SelectError::Walk {
-        remote_ref: update.remote_ref.clone(),
-        source,
-    })?;
     let shallow_error = |boundary: ObjectId| SelectError::Shallow {
         remote_ref: update.remote_ref.clone(),
         boundary,
@@ -387,46 +383,19 @@ pub fn commits_to_check(
              until the history reaches the remote's commits"
         ),
     };
-    let walk_error = |source| SelectError::Walk {
-        remote_ref: update.remote_ref.clone(),
-        source,
-    };
-    let walk = repo
-        .rev_walk([tip])
-        .sorting(Sorting::ByCommitTime(CommitTimeOrder::NewestFirst))
-        .with_hidden(hidden)
-        .all();
-    let walk = match walk {
-        Ok(w) => w,
-        Err(source) => {
-            return Err(match &shallow {
-                Some(list) => shallow_error(list.first().to_owned()),
-                None => walk_error(source),
-            });
+    // The exact range walk: gix's streaming hidden walk can report commits that are
+    // already on the remote when commit dates are equal or skewed.
+    match crate::git::walk::range(repo, &[tip], &hidden) {
+        Ok(ids) => Ok(ids),
+        Err(crate::git::Error::ShallowBoundary { commit }) => {
+            let boundary = ObjectId::from_hex(commit.as_bytes()).unwrap_or(tip);
+            Err(shallow_error(boundary))
         }
-    };
-    let mut out = Vec::new();
-    for info in walk {
-        let info = match info {
-            Ok(info) => info,
-            // Painting the hidden side can run into parents missing beyond the boundary.
-            Err(source) => {
-                return Err(match &shallow {
-                    Some(list) => shallow_error(list.first().to_owned()),
-                    None => walk_error(source),
-                });
-            }
-        };
-        if let Some(list) = &shallow
-            && list.binary_search(&info.id).is_ok()
-        {
-            // The walk wants to go past a commit whose parents were never fetched: those
-            // parents may be new too, so any answer would be a guess.
-            return Err(shallow_error(info.id));
-        }
-        out.push(info.id);
+        Err(source) => Err(SelectError::Range {
+            remote_ref: update.remote_ref.clone(),
+            source: Box::new(source),
+        }),
     }
-    Ok(out)
 }
 
 fn remote_tracking_tips(
