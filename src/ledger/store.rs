@@ -146,6 +146,36 @@ impl<'repo> Ledger<'repo> {
         })
     }
 
+    /// Append `event` unless `skip` finds a reason not to. `skip` sees the tip the
+    /// compare-and-swap will be made against, and runs again after every lost race, so
+    /// "record only if not already recorded" holds even with concurrent writers.
+    /// Returns `Err(reason)` (inside `Ok`) when skipped.
+    pub fn append_unless<T>(
+        &self,
+        event: &Event,
+        mut skip: impl FnMut(Option<ObjectId>) -> Result<Option<T>>,
+    ) -> Result<std::result::Result<Appended, T>> {
+        event.validate()?;
+        let mut expected = self.tip()?;
+        for _ in 0..MAX_APPEND_ATTEMPTS {
+            if let Some(reason) = skip(expected)? {
+                return Ok(Err(reason));
+            }
+            let new = self.build_chain(expected, std::slice::from_ref(event))?;
+            match self.swap(expected, new)? {
+                Swap::Done => return Ok(Ok(Appended { old: expected, new })),
+                Swap::Lost { actual } => {
+                    expected = actual;
+                    backoff();
+                }
+            }
+        }
+        Err(Error::ContentionExhausted {
+            reference: self.ref_name.clone(),
+            attempts: MAX_APPEND_ATTEMPTS,
+        })
+    }
+
     /// Take back an append (e.g. the atomic push of a cut failed): move the ref from
     /// `appended.new` back to `appended.old`, only if nobody appended since.
     pub fn undo(&self, appended: &Appended) -> Result<()> {
@@ -208,8 +238,26 @@ impl<'repo> Ledger<'repo> {
         Ok(count)
     }
 
+    /// The state of a version as of ledger commit `tip` (`None`: empty ledger).
+    pub fn version_state_at(
+        &self,
+        tip: Option<ObjectId>,
+        version: &str,
+    ) -> Result<Option<VersionState>> {
+        super::event::validate_name("version", version)?;
+        self.read_state_at(tip, &state::paths::version(version))
+    }
+
     fn read_state<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<Option<T>> {
-        let Some(tip) = self.tip()? else {
+        self.read_state_at(self.tip()?, path)
+    }
+
+    fn read_state_at<T: serde::de::DeserializeOwned>(
+        &self,
+        tip: Option<ObjectId>,
+        path: &str,
+    ) -> Result<Option<T>> {
+        let Some(tip) = tip else {
             return Ok(None);
         };
         let commit = self.read_commit(tip)?;
