@@ -122,7 +122,7 @@ impl<'repo> Ledger<'repo> {
         for event in events {
             event.validate()?;
         }
-        let mut expected = self.tip()?;
+        let mut expected = self.checked(self.tip()?)?;
         for _ in 0..MAX_APPEND_ATTEMPTS {
             let new = self.build_chain(expected, events)?;
             match self.swap(expected, new)? {
@@ -130,12 +130,7 @@ impl<'repo> Ledger<'repo> {
                     return Ok(Appended { old: expected, new });
                 }
                 Swap::Lost { actual } => {
-                    if let Some(actual) = actual {
-                        // The winner's commit must be a proper ledger commit before we
-                        // build on it.
-                        self.read_commit(actual)?;
-                    }
-                    expected = actual;
+                    expected = self.checked(actual)?;
                     backoff();
                 }
             }
@@ -156,7 +151,7 @@ impl<'repo> Ledger<'repo> {
         mut skip: impl FnMut(Option<ObjectId>) -> Result<Option<T>>,
     ) -> Result<std::result::Result<Appended, T>> {
         event.validate()?;
-        let mut expected = self.tip()?;
+        let mut expected = self.checked(self.tip()?)?;
         for _ in 0..MAX_APPEND_ATTEMPTS {
             if let Some(reason) = skip(expected)? {
                 return Ok(Err(reason));
@@ -165,7 +160,7 @@ impl<'repo> Ledger<'repo> {
             match self.swap(expected, new)? {
                 Swap::Done => return Ok(Ok(Appended { old: expected, new })),
                 Swap::Lost { actual } => {
-                    expected = actual;
+                    expected = self.checked(actual)?;
                     backoff();
                 }
             }
@@ -174,6 +169,16 @@ impl<'repo> Ledger<'repo> {
             reference: self.ref_name.clone(),
             attempts: MAX_APPEND_ATTEMPTS,
         })
+    }
+
+    /// Refuse to build on a tip that is not a valid event: appending on top of a damaged
+    /// or hand-edited commit would bury it.
+    fn checked(&self, tip: Option<ObjectId>) -> Result<Option<ObjectId>> {
+        if let Some(tip) = tip {
+            let commit = self.read_commit(tip)?;
+            Event::from_message(tip, &commit.message)?;
+        }
+        Ok(tip)
     }
 
     /// Take back an append (e.g. the atomic push of a cut failed): move the ref from
