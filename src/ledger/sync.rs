@@ -152,7 +152,6 @@ pub fn fetch(repo: &gix::Repository, remote: &str) -> Result<Option<ObjectId>> {
             "--no-tags",
             "--no-prune",
             "--no-write-fetch-head",
-            "--quiet",
             remote,
             &refspec,
         ],
