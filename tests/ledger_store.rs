@@ -163,7 +163,7 @@ fn state_is_read_from_the_tip_tree_and_the_log_is_plain_git() {
             1,
         ))
         .unwrap();
-    ledger
+    let third = ledger
         .append(&promote_event(
             "v1.1.0",
             "prod",
@@ -181,7 +181,7 @@ fn state_is_read_from_the_tip_tree_and_the_log_is_plain_git() {
             3,
         ))
         .unwrap();
-    assert_eq!(last.old.is_some(), true);
+    assert_eq!(last.old, Some(third.new));
     assert_eq!(ledger.tip().unwrap(), Some(last.new));
     assert_eq!(ledger.event_count().unwrap(), 4);
 
