@@ -9,6 +9,7 @@ pub mod cli;
 pub mod gates;
 pub mod git;
 pub mod hooks;
+pub mod ledger;
 pub mod policy;
 pub mod report;
 pub mod rules;

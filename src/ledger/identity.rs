@@ -1,0 +1,173 @@
+//! Who is acting, role membership, and approvals.
+//!
+//! Git identities are not authenticated: `user.email` is whatever the user configured and
+//! `GITHUB_ACTOR` is whatever the runner says. The ledger records the claim; what makes it
+//! trustworthy is who may push to the repository (see FORMAT.md, "Security model").
+
+use std::collections::BTreeMap;
+
+use gix::ObjectId;
+use jiff::Timestamp;
+
+use super::error::{Error, Result};
+use super::event::{Approve, Event, EventBody, validate_name};
+use super::state::ApprovalRecord;
+use super::store::{Appended, Ledger};
+
+/// The identity events are recorded under: `@$GITHUB_ACTOR` when `GITHUB_ACTIONS=true`,
+/// else git's `user.email`. `env` looks up environment variables (pass
+/// `|name| std::env::var(name).ok()`; tests pass a map).
+pub fn actor(repo: &gix::Repository, env: impl Fn(&str) -> Option<String>) -> Result<String> {
+    if env("GITHUB_ACTIONS").as_deref() == Some("true") {
+        let login = env("GITHUB_ACTOR").unwrap_or_default();
+        let login = login.trim();
+        if login.is_empty() || login.contains(|c: char| c.is_whitespace() || c.is_control()) {
+            return Err(Error::NoIdentity);
+        }
+        return Ok(format!("@{}", login.trim_start_matches('@')));
+    }
+    let email = repo.config_snapshot().string("user.email");
+    match email {
+        Some(email) => {
+            let email = email.to_string();
+            let email = email.trim();
+            if email.is_empty() || email.chars().any(char::is_control) {
+                Err(Error::NoIdentity)
+            } else {
+                Ok(email.to_owned())
+            }
+        }
+        None => Err(Error::NoIdentity),
+    }
+}
+
+/// [`actor`] with the process environment.
+pub fn actor_from_process_env(repo: &gix::Repository) -> Result<String> {
+    actor(repo, |name| std::env::var(name).ok())
+}
+
+/// Whether `actor` is one of `members` (emails or `@logins`, compared case-insensitively).
+pub fn is_member(actor: &str, members: &[String]) -> bool {
+    let actor = actor.trim();
+    members
+        .iter()
+        .any(|member| member.trim().eq_ignore_ascii_case(actor))
+}
+
+/// Refuse an actor who is not in `role` (or a role the policy does not define).
+pub fn check_member(actor: &str, role: &str, roles: &BTreeMap<String, Vec<String>>) -> Result<()> {
+    let members = roles.get(role).ok_or_else(|| Error::UnknownRole {
+        role: role.to_owned(),
+    })?;
+    if is_member(actor, members) {
+        Ok(())
+    } else {
+        Err(Error::NotInRole {
+            actor: actor.to_owned(),
+            role: role.to_owned(),
+            members: if members.is_empty() {
+                "none".to_owned()
+            } else {
+                members.join(", ")
+            },
+        })
+    }
+}
+
+/// What `reltag approve` asks for. The caller resolves which commit the version means
+/// (its tag, or its release branch's tip before the cut, or `--commit`).
+#[derive(Debug, Clone)]
+pub struct ApproveRequest<'a> {
+    pub version: &'a str,
+    pub role: &'a str,
+    /// `None`: for the version in general (counts for every environment).
+    pub env: Option<&'a str>,
+    pub commit: ObjectId,
+    pub comment: Option<&'a str>,
+    pub actor: &'a str,
+    pub time: Timestamp,
+}
+
+/// What [`approve`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApproveOutcome {
+    /// A new approve event was appended.
+    Recorded { event: Event, appended: Appended },
+    /// The same actor already approved this version, role, env and commit: nothing was
+    /// written. Holds the existing approval.
+    AlreadyApproved(ApprovalRecord),
+}
+
+/// Record an approval after checking role membership. Idempotent: the check for an
+/// identical approval runs against the tip the compare-and-swap is made on, so two
+/// concurrent identical approvals in one clone record one event.
+pub fn approve(
+    ledger: &Ledger<'_>,
+    request: &ApproveRequest<'_>,
+    roles: &BTreeMap<String, Vec<String>>,
+) -> Result<ApproveOutcome> {
+    validate_name("version", request.version)?;
+    validate_name("role", request.role)?;
+    if let Some(env) = request.env {
+        validate_name("env", env)?;
+    }
+    check_member(request.actor, request.role, roles)?;
+    let event = Event::new(
+        EventBody::Approve(Approve {
+            version: request.version.to_owned(),
+            role: request.role.to_owned(),
+            env: request.env.map(str::to_owned),
+            comment: request.comment.map(str::to_owned),
+        }),
+        request.commit,
+        request.actor,
+        request.time,
+    )?;
+    let commit = request.commit.to_string();
+    let outcome = ledger.append_unless(&event, |tip| {
+        let existing = ledger
+            .version_state_at(tip, request.version)?
+            .and_then(|state| {
+                state.approvals.into_iter().find(|a| {
+                    a.role == request.role
+                        && a.env.as_deref() == request.env
+                        && a.commit == commit
+                        && a.actor.eq_ignore_ascii_case(request.actor)
+                })
+            });
+        Ok(existing)
+    })?;
+    Ok(match outcome {
+        Ok(appended) => ApproveOutcome::Recorded { event, appended },
+        Err(existing) => ApproveOutcome::AlreadyApproved(existing),
+    })
+}
+
+/// Approvals of `version` that are bound to exactly `commit`: an approval given for
+/// another commit does not carry over. With `env` `Some(e)`, approvals for `e` and
+/// approvals without an env count; with `None`, only approvals without an env. One record
+/// per (role, env, actor), the earliest.
+pub fn approvals_for(
+    ledger: &Ledger<'_>,
+    version: &str,
+    env: Option<&str>,
+    commit: ObjectId,
+) -> Result<Vec<ApprovalRecord>> {
+    let Some(state) = ledger.version_state(version)? else {
+        return Ok(Vec::new());
+    };
+    let commit = commit.to_string();
+    let mut result: Vec<ApprovalRecord> = Vec::new();
+    for approval in state.approvals {
+        let env_matches = approval.env.is_none() || approval.env.as_deref() == env;
+        let duplicate = result.iter().any(|seen| {
+            seen.role == approval.role
+                && seen.env == approval.env
+                && seen.actor.eq_ignore_ascii_case(&approval.actor)
+        });
+        if approval.commit == commit && env_matches && !duplicate {
+            result.push(approval);
+        }
+    }
+    Ok(result)
+}
