@@ -1,0 +1,258 @@
+#!/usr/bin/env bash
+# reltag benchmarks: builds (once) a repository of COMMITS commits with git fast-import,
+# then times reltag against a plain-git "floor" on the same input, in one run, and
+# prints a table. See bench/README.md.
+#
+#   bench/run.sh                      # everything, 200,000 commits
+#   COMMITS=20000 bench/run.sh        # a quick try
+#   bench/run.sh message              # only some benchmarks (names: see BENCHMARKS)
+#   RELTAG=/path/to/reltag bench/run.sh
+#
+# Environment: RELTAG (binary; default target/release/reltag under CARGO_TARGET_DIR or
+# the repo, built if missing), COMMITS (200000), SMALL (10000: the short range),
+# COMMIT_GRAPH (0: none, like a fresh CI clone; 1: write one, like a gc'd repo),
+# BENCH_TIMER (auto | hyperfine | python), BENCH_WORK (cache dir, default bench/work).
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$BENCH_DIR")
+COMMITS=${COMMITS:-200000}
+SMALL=${SMALL:-10000}
+COMMIT_GRAPH=${COMMIT_GRAPH:-0}
+BENCH_TIMER=${BENCH_TIMER:-auto}
+WORK=${BENCH_WORK:-$BENCH_DIR/work}
+UTIL="$BENCH_DIR/lib/benchutil.py"
+# The benchmarks, in order. A later section (hooks, ledger) adds a bench_<name>
+# function and its name here.
+BENCHMARKS=(commits commits_human message memory)
+# One pattern for every floor: what `grep -E` counts as a Jira-looking key.
+KEY_RE='[A-Z][A-Z0-9]+-[0-9]+'
+# The C locale: byte-wise grep (its fastest mode) and stable output on every machine.
+export LC_ALL=C
+
+die() { echo "bench: $*" >&2; exit 2; }
+say() { echo "== $*" >&2; }
+
+need() { command -v "$1" >/dev/null 2>&1 || die "$1 is required"; }
+
+# --- setup ---------------------------------------------------------------------------
+
+setup() {
+    need git
+    need python3
+    [[ "$COMMITS" =~ ^[0-9]+$ && "$COMMITS" -ge 2 ]] || die "COMMITS must be a number >= 2"
+    if (( SMALL >= COMMITS )); then SMALL=$(( COMMITS / 2 )); fi
+    mkdir -p "$WORK"
+    RESULTS="$WORK/results.jsonl"
+    ROWS="$WORK/rows.tsv"
+    : >"$RESULTS"
+    : >"$ROWS"
+    case "$BENCH_TIMER" in
+        auto) if command -v hyperfine >/dev/null 2>&1; then TIMER=hyperfine; else TIMER=python; fi ;;
+        hyperfine) need hyperfine; TIMER=hyperfine ;;
+        python) TIMER=python ;;
+        *) die "BENCH_TIMER must be auto, hyperfine or python" ;;
+    esac
+    setup_reltag
+    setup_repo
+}
+
+setup_reltag() {
+    if [[ -z "${RELTAG:-}" ]]; then
+        RELTAG="${CARGO_TARGET_DIR:-$ROOT/target}/release/reltag"
+        if [[ ! -x "$RELTAG" ]]; then
+            need cargo
+            say "building $RELTAG"
+            (cd "$ROOT" && cargo build --release --quiet)
+        fi
+    fi
+    [[ -x "$RELTAG" ]] || die "RELTAG=$RELTAG is not an executable"
+    RELTAG=$(cd "$(dirname "$RELTAG")" && pwd)/$(basename "$RELTAG")
+}
+
+# The repository is cached under $WORK, keyed by its size and the generator's text, so
+# a change to the generator builds a new one. It is built in a temporary directory and
+# renamed into place, so an interrupted build is never reused.
+setup_repo() {
+    local key
+    key=$( (cat "$BENCH_DIR/gen-history.py"; echo "$COMMITS") | git hash-object --stdin | cut -c1-10)
+    REPO="$WORK/repo-$COMMITS-$key"
+    if [[ ! -d "$REPO" ]]; then
+        say "building a repository of $COMMITS commits in $REPO (once; cached)"
+        local tmp="$REPO.tmp.$$"
+        rm -rf "$tmp"
+        git init -q "$tmp"
+        git -C "$tmp" symbolic-ref HEAD refs/heads/main
+        python3 "$BENCH_DIR/gen-history.py" "$COMMITS" | git -C "$tmp" fast-import --quiet --done
+        # Check out nothing: reltag reads only the history. No policy.toml in the
+        # repository, so the default policy applies.
+        mv "$tmp" "$REPO"
+    fi
+    local graph="$REPO/.git/objects/info/commit-graph"
+    if [[ "$COMMIT_GRAPH" == 1 ]]; then
+        [[ -f "$graph" ]] || git -C "$REPO" commit-graph write --reachable
+    else
+        rm -f "$graph"
+        rm -rf "$REPO/.git/objects/info/commit-graphs"
+    fi
+    # Refuse to let git or gix write anything (gc, commit-graph) behind our back.
+    git -C "$REPO" config gc.auto 0
+    git -C "$REPO" config core.commitGraph "$([[ "$COMMIT_GRAPH" == 1 ]] && echo true || echo false)"
+}
+
+# --- measuring -----------------------------------------------------------------------
+
+# time_cmds WARMUP RUNS KEY CMD [KEY CMD ...]: shell command lines, run from $REPO,
+# timed together (hyperfine, or interleaved by the python loop).
+time_cmds() {
+    local warmup=$1 runs=$2; shift 2
+    if [[ "$TIMER" == hyperfine ]]; then
+        local args=() keys=() json="$WORK/hyperfine.json"
+        while (( $# )); do
+            keys+=("$1"); args+=(--command-name "$1" "$2"); shift 2
+        done
+        (cd "$REPO" && hyperfine --style basic --warmup "$warmup" --runs "$runs" \
+            --export-json "$json" "${args[@]}") >&2
+        python3 "$UTIL" hyperfine "$RESULTS" "$json" "${keys[@]}"
+    else
+        (cd "$REPO" && python3 "$UTIL" time "$RESULTS" "$warmup" "$runs" "$@")
+    fi
+}
+
+# row KIND LABEL KEY FLOOR_KEY TARGET: a line of the final table.
+row() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$ROWS"; }
+
+# Runs reltag once and insists that it decided: 0 (allowed) or 1 (blocked by policy).
+# 2 (usage/policy error) or 3 (could not decide) would time an error path.
+reltag_decides() {
+    local rc=0
+    (cd "$REPO" && "$RELTAG" "$@" >"$WORK/last.out" 2>"$WORK/last.err") || rc=$?
+    if (( rc > 1 )); then
+        cat "$WORK/last.err" >&2
+        die "reltag $* exited $rc (expected 0 or 1)"
+    fi
+    echo "$rc"
+}
+
+# --- the benchmarks ------------------------------------------------------------------
+
+range_small() { echo "HEAD~$SMALL..HEAD"; }
+
+# `check commits` over SMALL commits and over the whole history, against the floor.
+# reltag exits 1 here (some commits have no key): `|| true` keeps the shell quiet;
+# reltag_decides has checked beforehand that it is never 2 or 3.
+bench_commits() {
+    local range total
+    for range in "$(range_small)" HEAD; do
+        local rc n errors floor_n
+        rc=$(reltag_decides check commits "$range" --format json -q)
+        n=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["checked"]["commits"], d["errors"])' "$WORK/last.out")
+        total=$(git -C "$REPO" rev-list --count "$range")
+        floor_n=$(cd "$REPO" && git log --format=%B "$range" | grep -cE "$KEY_RE")
+        say "check commits $range: exit $rc, checked/errors: $n; rev-list: $total; floor lines with a key: $floor_n"
+        [[ "${n%% *}" == "$total" ]] || die "reltag checked ${n%% *} commits, the range has $total"
+        local key=commits_$([[ "$range" == HEAD ]] && echo all || echo small)
+        local runs=10
+        [[ "$range" == HEAD ]] && runs=5
+        time_cmds 1 "$runs" \
+            "$key" "'$RELTAG' check commits '$range' --format json -q >/dev/null || true" \
+            "${key}_floor" "git log --format=%B '$range' | grep -cE '$KEY_RE' >/dev/null"
+        row time "check commits $range ($total commits, --format json -q >/dev/null)" \
+            "$key" "${key}_floor" "ratio<=1.0"
+    done
+}
+
+# The default human output, once over the short range, for information: what a user
+# sees costs this much more than the json the benchmark above times.
+bench_commits_human() {
+    local range
+    range=$(range_small)
+    reltag_decides check commits "$range" --color never >/dev/null
+    time_cmds 1 5 \
+        commits_human "'$RELTAG' check commits '$range' --color never >/dev/null || true" \
+        commits_small_floor2 "git log --format=%B '$range' | grep -cE '$KEY_RE' >/dev/null"
+    row time "check commits $range (default human output >/dev/null)" \
+        commits_human commits_small_floor2 "info"
+}
+
+# One message file, as the commit-msg hook sees it. No shell: with hyperfine, -N.
+bench_message() {
+    local msg="$WORK/COMMIT_EDITMSG"
+    cat >"$msg" <<'MSG'
+PAY-1234: Keep the cursor when the last page is full
+
+The previous behaviour dropped the last page when the total was a multiple
+of the page size. This keeps the cursor until the server says it is done.
+
+Co-authored-by: Alex Example <alex@example.com>
+# Please enter the commit message for your changes. Lines starting
+# with '#' will be ignored, and an empty message aborts the commit.
+#
+# On branch feature/PAY-1234-pagination
+MSG
+    local rc
+    rc=$(reltag_decides check message "$msg")
+    [[ "$rc" == 0 ]] || die "check message refused the benchmark's message"
+    if [[ "$TIMER" == hyperfine ]]; then
+        local json="$WORK/hyperfine.json"
+        (cd "$REPO" && hyperfine --style basic -N --warmup 10 --min-runs 100 \
+            --export-json "$json" \
+            --command-name message "$RELTAG check message $msg" \
+            --command-name message_floor "grep -cE $KEY_RE $msg") >&2
+        python3 "$UTIL" hyperfine "$RESULTS" "$json" message message_floor
+    else
+        time_cmds 10 100 \
+            message "'$RELTAG' check message '$msg' >/dev/null" \
+            message_floor "grep -cE '$KEY_RE' '$msg' >/dev/null"
+    fi
+    row time "check message FILE (one message; floor: grep -cE FILE)" \
+        message message_floor "ms<=5"
+}
+
+# Peak memory of `check commits` over SMALL and over all commits, and of the floor's
+# `git log` (grep's is constant). Flat means: the whole history needs no more than
+# 1.5x what SMALL commits need. Both the peak RSS (which counts the pages of the pack
+# file mapped in and read) and the peak anonymous memory (heap: what reltag keeps).
+bench_memory() {
+    local range
+    say "peak memory"
+    for range in "$(range_small)" HEAD; do
+        local key=mem_$([[ "$range" == HEAD ]] && echo all || echo small)
+        (cd "$REPO" && python3 "$UTIL" mem "$RESULTS" 3 "$key" -- \
+            "$RELTAG" check commits "$range" --format json -q)
+        (cd "$REPO" && python3 "$UTIL" mem "$RESULTS" 3 "${key}_floor" -- \
+            git log --format=%B "$range")
+    done
+    row mem "peak RSS, check commits $(range_small) (floor: git log)" mem_small mem_small_floor info
+    row mem "peak RSS, check commits HEAD (floor: git log)" mem_all mem_all_floor info
+    row anon "peak heap (RssAnon), check commits $(range_small) (floor: git log)" mem_small mem_small_floor info
+    row anon "peak heap (RssAnon), check commits HEAD (floor: git log)" mem_all mem_all_floor info
+    row mem "peak RSS growth, HEAD vs $(range_small) (baseline: $SMALL)" mem_all mem_small "flat<=1.5"
+    row anon "peak heap growth, HEAD vs $(range_small) (baseline: $SMALL)" mem_all mem_small "flat<=1.5"
+    row anon "  for comparison, git log's heap growth" mem_all_floor mem_small_floor info
+}
+
+# --- main ----------------------------------------------------------------------------
+
+main() {
+    local selected=("$@")
+    (( ${#selected[@]} )) || selected=("${BENCHMARKS[@]}")
+    local name
+    for name in "${selected[@]}"; do
+        declare -F "bench_$name" >/dev/null || die "no benchmark '$name' (have: ${BENCHMARKS[*]})"
+    done
+    setup
+    for name in "${selected[@]}"; do
+        say "$name"
+        "bench_$name"
+    done
+    echo
+    echo "reltag:  $RELTAG ($("$RELTAG" --version))"
+    echo "repo:    $REPO ($COMMITS commits, commit-graph: $([[ "$COMMIT_GRAPH" == 1 ]] && echo yes || echo no), default policy)"
+    echo "timer:   $TIMER (wall: median; cpu: mean user+sys), LC_ALL=C, $(nproc 2>/dev/null || echo '?') CPUs, load $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
+    echo "command: COMMITS=$COMMITS SMALL=$SMALL COMMIT_GRAPH=$COMMIT_GRAPH bench/run.sh${*:+ $*}"
+    echo
+    python3 "$UTIL" table "$RESULTS" "$ROWS"
+}
+
+main "$@"
