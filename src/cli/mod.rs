@@ -1,10 +1,13 @@
 //! The command line: clap definitions, one module per command, and a flat dispatch.
 
+mod approve;
 mod check;
 mod context;
 pub mod error;
 mod explain;
 mod init;
+mod ledger_access;
+mod log;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -66,9 +69,12 @@ pub enum ColorWhen {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    Approve(approve::ApproveArgs),
     Check(check::CheckArgs),
     Explain(explain::ExplainArgs),
     Init(init::InitArgs),
+    #[command(disable_version_flag = true)]
+    Log(log::LogArgs),
 }
 
 /// Parses the arguments and runs the command. Returns the gate's outcome, or the error
@@ -89,8 +95,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome, CliError
     };
     let ctx = Context::new(cli.global)?;
     match cli.command {
+        Command::Approve(args) => approve::cmd_approve(&ctx, args),
         Command::Check(args) => check::cmd_check(&ctx, args),
         Command::Explain(args) => explain::cmd_explain(&ctx, args),
         Command::Init(args) => init::cmd_init(&ctx, args),
+        Command::Log(args) => log::cmd_log(&ctx, args),
     }
 }

@@ -111,7 +111,7 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
 /// Makes text from users safe to put on a terminal: control characters and bidi
 /// overrides (which can make a branch name display as something else) become visible
 /// `\u{…}` escapes instead of acting on the terminal.
-pub(crate) fn visible(text: &str) -> String {
+pub fn visible(text: &str) -> String {
     if !text.chars().any(is_invisible_control) {
         return text.to_string();
     }

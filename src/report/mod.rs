@@ -12,6 +12,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 pub use github::{escape_data, escape_property, write_github_files};
+pub use human::visible;
 
 /// How much a finding matters. Only errors block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
