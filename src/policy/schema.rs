@@ -198,7 +198,7 @@ pub enum Criterion {
     Command,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Release {
     /// The criteria `reltag cut` checks, by name.
@@ -210,21 +210,6 @@ pub struct Release {
     pub docs: DocsCriterion,
     pub approvals: ApprovalsCriterion,
     pub command: CommandCriterion,
-}
-
-impl Default for Release {
-    fn default() -> Self {
-        Release {
-            criteria: Vec::new(),
-            coverage: CoverageCriterion::default(),
-            ci: CiCriterion::default(),
-            bugs: BugsCriterion::default(),
-            perf: PerfCriterion::default(),
-            docs: DocsCriterion::default(),
-            approvals: ApprovalsCriterion::default(),
-            command: CommandCriterion::default(),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -250,18 +235,12 @@ pub struct CiCriterion {
     pub required: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BugsCriterion {
     /// JQL; `{version}`, `{major}`, `{minor}`, `{patch}` are substituted, quoted.
     pub jql: Option<Spanned<String>>,
     pub max: u32,
-}
-
-impl Default for BugsCriterion {
-    fn default() -> Self {
-        BugsCriterion { jql: None, max: 0 }
-    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
