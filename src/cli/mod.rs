@@ -4,7 +4,10 @@ mod check;
 mod context;
 pub mod error;
 mod explain;
+mod hook;
 mod init;
+mod install;
+mod uninstall;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -69,6 +72,9 @@ pub enum Command {
     Check(check::CheckArgs),
     Explain(explain::ExplainArgs),
     Init(init::InitArgs),
+    Install(install::InstallArgs),
+    Uninstall(uninstall::UninstallArgs),
+    Hook(hook::HookArgs),
 }
 
 /// Parses the arguments and runs the command. Returns the gate's outcome, or the error
@@ -92,5 +98,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome, CliError
         Command::Check(args) => check::cmd_check(&ctx, args),
         Command::Explain(args) => explain::cmd_explain(&ctx, args),
         Command::Init(args) => init::cmd_init(&ctx, args),
+        Command::Install(args) => install::cmd_install(&ctx, args),
+        Command::Uninstall(args) => uninstall::cmd_uninstall(&ctx, args),
+        Command::Hook(args) => hook::cmd_hook(&ctx, args),
     }
 }
