@@ -25,7 +25,10 @@ pub fn cmd_hook_commit_msg(ctx: &Context, args: CommitMsgArgs) -> Result<Outcome
     })?;
     let repo = ctx.repo()?;
     let policy = ctx.policy(Some(&repo))?;
+    // `git -c` settings reach hooks in GIT_CONFIG_PARAMETERS, which gix does not read.
+    let params = std::env::var_os("GIT_CONFIG_PARAMETERS");
     let config = MessageConfig::from_repo(repo.gix())
+        .and_then(|c| c.with_command_line(params.as_deref()))
         .map_err(|e| CliError::new(ErrorKind::Usage, e).hint("fix the value with `git config`"))?;
     let editor = EditorUse::from_git_editor_env(std::env::var_os("GIT_EDITOR").as_deref());
     let message = config.clean(&raw, editor);
