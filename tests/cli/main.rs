@@ -5,6 +5,7 @@ mod common;
 mod check;
 mod check_policy;
 mod formats;
+mod hooks;
 mod misc;
 
 /// Every test file in this directory is a module above (jj's check against forgotten files).
