@@ -351,3 +351,63 @@ fn pre_push_with_empty_stdin_has_nothing_to_check() {
     assert_eq!(run.code, 0, "{}", run.render());
     assert_eq!(run.stdout, "");
 }
+
+#[test]
+fn pre_push_reads_the_pre_commit_framework_variables() {
+    let env = TestEnv::new();
+    let (repo, _) = setup(&env);
+    env.git(&repo, &["switch", "-q", "-c", "feature/PAY-9-x"]);
+    env.git(
+        &repo,
+        &[
+            "commit",
+            "-q",
+            "--no-verify",
+            "--allow-empty",
+            "-m",
+            "no key",
+        ],
+    );
+    let bad = head(&env, &repo);
+    let run = env.reltag_with(
+        &repo,
+        &["hook", "pre-push"],
+        &[
+            ("PRE_COMMIT_FROM_REF", "main"),
+            ("PRE_COMMIT_TO_REF", "HEAD"),
+            ("PRE_COMMIT_REMOTE_BRANCH", "refs/heads/feature/PAY-9-x"),
+        ],
+        None,
+    );
+    assert_eq!(run.code, 1, "{}", run.render());
+    assert!(
+        run.stdout.contains(&format!(
+            "commit {} (refs/heads/feature/PAY-9-x) \"no key\"",
+            &bad[..12]
+        )),
+        "{}",
+        run.render()
+    );
+}
+
+#[test]
+fn pre_push_that_cannot_tell_the_new_commits_exits_3_with_the_fix() {
+    let env = TestEnv::new();
+    let (repo, _) = setup(&env);
+    let id = head(&env, &repo);
+    let zero = "0".repeat(40);
+    let line = format!("refs/heads/feature/PAY-1-x {id} refs/heads/feature/PAY-1-x {zero}\n");
+    let run = env.reltag_with(
+        &repo,
+        &["hook", "pre-push", "elsewhere", "/nowhere"],
+        &[],
+        Some(line.as_bytes()),
+    );
+    assert_eq!(run.code, 3, "{}", run.render());
+    assert!(
+        run.stderr
+            .contains("hint: run `git fetch elsewhere` so reltag can tell which commits are new"),
+        "{}",
+        run.render()
+    );
+}
