@@ -124,3 +124,30 @@ impl From<std::io::Error> for CliError {
         CliError::new(ErrorKind::Undecided, e)
     }
 }
+
+impl From<crate::hooks::install::InstallError> for CliError {
+    fn from(e: crate::hooks::install::InstallError) -> Self {
+        use crate::hooks::install::InstallError as E;
+        let kind = match &e {
+            E::Discover { .. }
+            | E::HooksPath(_)
+            | E::RelativeHooksPathWithoutBase { .. }
+            | E::ForeignHook { .. }
+            | E::BackupExists { .. }
+            | E::NotAFile { .. }
+            | E::RelativeBinary { .. } => ErrorKind::Usage,
+            E::Io { .. } => ErrorKind::Undecided,
+        };
+        let hint = match &e {
+            E::Discover { .. } => {
+                Some("run reltag inside a git repository, or pass -C <dir>".to_string())
+            }
+            other => other.hint(),
+        };
+        let err = CliError::new(kind, e);
+        match hint {
+            Some(h) => err.hint(h),
+            None => err,
+        }
+    }
+}

@@ -5,9 +5,12 @@ mod check;
 mod context;
 pub mod error;
 mod explain;
+mod hook;
 mod init;
+mod install;
 mod ledger_access;
 mod log;
+mod uninstall;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -75,6 +78,9 @@ pub enum Command {
     Init(init::InitArgs),
     #[command(disable_version_flag = true)]
     Log(log::LogArgs),
+    Install(install::InstallArgs),
+    Uninstall(uninstall::UninstallArgs),
+    Hook(hook::HookArgs),
 }
 
 /// Parses the arguments and runs the command. Returns the gate's outcome, or the error
@@ -100,5 +106,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome, CliError
         Command::Explain(args) => explain::cmd_explain(&ctx, args),
         Command::Init(args) => init::cmd_init(&ctx, args),
         Command::Log(args) => log::cmd_log(&ctx, args),
+        Command::Install(args) => install::cmd_install(&ctx, args),
+        Command::Uninstall(args) => uninstall::cmd_uninstall(&ctx, args),
+        Command::Hook(args) => hook::cmd_hook(&ctx, args),
     }
 }

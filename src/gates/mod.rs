@@ -4,8 +4,9 @@
 use crate::policy::Policy;
 use crate::report::Finding;
 use crate::rules::{
-    BranchFacts, MessageFacts, TagFacts, branch_name, commit_empty, commit_encoding, commit_jira,
-    commit_subject, tag_format, tag_semver, tag_sequence,
+    BranchFacts, MessageFacts, RefPushFacts, TagFacts, TagPlacementFacts, branch_name,
+    branch_protected, commit_empty, commit_encoding, commit_jira, commit_subject, tag_format,
+    tag_moved, tag_on_release_branch, tag_semver, tag_sequence,
 };
 
 /// The message rules, for one commit or message file.
@@ -37,4 +38,20 @@ pub fn tag(facts: &TagFacts, policy: &Policy, out: &mut Vec<Finding>) {
     if out.len() == before {
         tag_sequence::check(facts, policy, out);
     }
+}
+
+/// The rules for a pushed branch ref (its name and commits are checked by `branch` and
+/// `message`).
+pub fn branch_push(facts: &RefPushFacts, policy: &Policy, out: &mut Vec<Finding>) {
+    branch_protected::check(facts, policy, out);
+}
+
+/// The rules for a pushed tag ref: an existing release tag never moves or goes.
+pub fn tag_push(facts: &RefPushFacts, policy: &Policy, out: &mut Vec<Finding>) {
+    tag_moved::check(facts, policy, out);
+}
+
+/// Where a pushed release tag points.
+pub fn tag_placement(facts: &TagPlacementFacts, policy: &Policy, out: &mut Vec<Finding>) {
+    tag_on_release_branch::check(facts, policy, out);
 }

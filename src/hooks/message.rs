@@ -295,7 +295,8 @@ pub struct MessageConfig {
 
 impl MessageConfig {
     /// Read `commit.cleanup` and `core.commentString`/`core.commentChar` from the repository's
-    /// config snapshot (all scopes gix loaded, including `-c` from `GIT_CONFIG_PARAMETERS`).
+    /// config snapshot (the scopes gix loaded; gix does not read `git -c` settings from
+    /// `GIT_CONFIG_PARAMETERS`: apply them with [`MessageConfig::with_command_line`]).
     ///
     /// git lets the last of `core.commentChar`/`core.commentString` win in file order; we read
     /// `commentString` first when both are set, which only differs in that rare double setting.
@@ -317,10 +318,83 @@ impl MessageConfig {
         Ok(Self { cleanup, comment })
     }
 
+    /// Apply `git -c` settings, which git hands to hooks in `GIT_CONFIG_PARAMETERS` and gix
+    /// does not read. They override every config file, as in git; the last one wins.
+    pub fn with_command_line(mut self, params: Option<&OsStr>) -> Result<Self, MessageError> {
+        let Some(params) = params else {
+            return Ok(self);
+        };
+        for (key, value) in parse_config_parameters(&params.to_string_lossy()) {
+            let value = value.unwrap_or_default();
+            match key.to_ascii_lowercase().as_str() {
+                "commit.cleanup" => self.cleanup = Cleanup::parse(value.as_bytes())?,
+                "core.commentchar" | "core.commentstring" => {
+                    self.comment = CommentChar::parse(value.as_bytes())?
+                }
+                _ => {}
+            }
+        }
+        Ok(self)
+    }
+
     /// Clean a message file's bytes with these settings, after resolving `default`/`scissors`
     /// for the editor use the hook observed.
     pub fn clean(&self, raw: &[u8], editor: EditorUse) -> Vec<u8> {
         clean_for(raw, self.cleanup, &self.comment, editor)
+    }
+}
+
+/// git's `GIT_CONFIG_PARAMETERS`: shell-quoted words, each `'key=value'` (older gits) or
+/// `'key'='value'` (git 2.31+), or `'key'` alone for a boolean. Returns `(key, value)` pairs in
+/// order; a malformed word ends the list, as git stops reading there too.
+pub fn parse_config_parameters(text: &str) -> Vec<(String, Option<String>)> {
+    let mut out = Vec::new();
+    let mut chars = text.chars().peekable();
+    loop {
+        while chars.peek() == Some(&' ') {
+            chars.next();
+        }
+        if chars.peek().is_none() {
+            return out;
+        }
+        // One word: quoted parts, `\x` escapes, and at most one bare `=` separating key and value.
+        let (mut key, mut value, mut bare_eq) = (String::new(), String::new(), false);
+        while let Some(&c) = chars.peek() {
+            let part = if bare_eq { &mut value } else { &mut key };
+            match c {
+                ' ' => break,
+                '\'' => {
+                    chars.next();
+                    loop {
+                        match chars.next() {
+                            Some('\'') => break,
+                            Some(c) => part.push(c),
+                            None => return out,
+                        }
+                    }
+                }
+                '\\' => {
+                    chars.next();
+                    match chars.next() {
+                        Some(c) => part.push(c),
+                        None => return out,
+                    }
+                }
+                '=' if !bare_eq => {
+                    chars.next();
+                    bare_eq = true;
+                }
+                _ => return out,
+            }
+        }
+        if bare_eq {
+            out.push((key, Some(value)));
+        } else {
+            match key.split_once('=') {
+                Some((k, v)) => out.push((k.to_string(), Some(v.to_string()))),
+                None => out.push((key, None)),
+            }
+        }
     }
 }
 
@@ -341,6 +415,29 @@ mod tests {
 
     fn hash() -> CommentChar {
         CommentChar::default()
+    }
+
+    #[test]
+    fn config_parameters_in_both_formats() {
+        assert_eq!(
+            parse_config_parameters("'core.commentchar'=';' 'commit.cleanup=strip' 'x.flag'"),
+            vec![
+                ("core.commentchar".to_string(), Some(";".to_string())),
+                ("commit.cleanup".to_string(), Some("strip".to_string())),
+                ("x.flag".to_string(), None),
+            ]
+        );
+        assert_eq!(
+            parse_config_parameters("'a.b'='it'\\''s'"),
+            vec![("a.b".to_string(), Some("it's".to_string()))]
+        );
+        let config = MessageConfig {
+            cleanup: Cleanup::Default,
+            comment: CommentChar::default(),
+        }
+        .with_command_line(Some(OsStr::new("'core.commentChar'=';'")))
+        .unwrap();
+        assert_eq!(config.comment, CommentChar::Prefix(b";".to_vec()));
     }
 
     #[test]

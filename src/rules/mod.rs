@@ -2,12 +2,15 @@
 //! prints) and a pure check function over plain data. Rules never do I/O.
 
 pub mod branch_name;
+pub mod branch_protected;
 pub mod commit_empty;
 pub mod commit_encoding;
 pub mod commit_jira;
 pub mod commit_subject;
 pub mod jira;
 pub mod tag_format;
+pub mod tag_moved;
+pub mod tag_on_release_branch;
 pub mod tag_semver;
 pub mod tag_sequence;
 
@@ -102,6 +105,7 @@ declare_rule! {
 /// Every rule, in the order `reltag explain` lists them. Ids are never reused.
 pub const ALL: &[RuleInfo] = &[
     branch_name::BranchName::INFO,
+    branch_protected::BranchProtected::INFO,
     commit_jira::CommitJira::INFO,
     commit_empty::CommitEmpty::INFO,
     commit_subject::CommitSubject::INFO,
@@ -109,6 +113,8 @@ pub const ALL: &[RuleInfo] = &[
     tag_format::TagFormatRule::INFO,
     tag_semver::TagSemver::INFO,
     tag_sequence::TagSequence::INFO,
+    tag_on_release_branch::TagOnReleaseBranch::INFO,
+    tag_moved::TagMoved::INFO,
     PolicyRule::INFO,
 ];
 
@@ -149,6 +155,45 @@ pub struct TagFacts<'a> {
     pub name: &'a str,
     /// Every other tag name in the repository (and on the remote, when known).
     pub existing: &'a [String],
+}
+
+/// How a push changes a remote ref.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefChange {
+    Create,
+    Update,
+    Delete,
+}
+
+/// One ref a push changes, as the push rules see it.
+#[derive(Debug, Clone, Copy)]
+pub struct RefPushFacts<'a> {
+    /// The full remote ref, e.g. `refs/heads/main`.
+    pub refname: &'a str,
+    /// The branch or tag name, e.g. `main`.
+    pub name: &'a str,
+    pub change: RefChange,
+}
+
+/// Whether a tag's release branch holds the tag's commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReleaseBranchState {
+    Contains,
+    NotContains,
+    /// No local or remote-tracking branch has the release branch's name.
+    Missing,
+}
+
+/// A pushed release tag and where its commit stands, as `tag-on-release-branch` sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct TagPlacementFacts<'a> {
+    pub refname: &'a str,
+    pub name: &'a str,
+    /// The full id of the commit the tag points at.
+    pub commit: &'a str,
+    pub summary: &'a str,
+    pub release_branch: &'a str,
+    pub state: ReleaseBranchState,
 }
 
 /// Bidirectional control characters can make a name display as something else

@@ -1,0 +1,413 @@
+//! `reltag install`, `uninstall` and the hooks as git runs them: real `git commit` and
+//! `git push` against a local bare remote.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use crate::common::TestEnv;
+
+/// A repository with one pushed commit on `main`, a bare `origin`, and reltag's default
+/// hooks installed (through the test binary, whose path the scripts record).
+fn setup(env: &TestEnv) -> (PathBuf, PathBuf) {
+    let bare = env.path("remote.git");
+    env.git(
+        env.tmp.path(),
+        &["init", "-q", "--bare", "-b", "main", "remote.git"],
+    );
+    let repo = env.repo("r");
+    env.commit(&repo, "PAY-1: start");
+    env.git(&repo, &["remote", "add", "origin", bare.to_str().unwrap()]);
+    env.git(&repo, &["push", "-q", "origin", "main"]);
+    let run = env.reltag(&repo, &["install"]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    (repo, bare)
+}
+
+/// Everything git and its hooks printed (git sends hook stdout to stderr).
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn head(env: &TestEnv, repo: &Path) -> String {
+    env.git(repo, &["rev-parse", "HEAD"])
+}
+
+/// `git commit` through an "editor" that writes `message`, as an interactive commit does.
+fn commit_with_editor(env: &TestEnv, repo: &Path, message: &str, config: &[&str]) -> Output {
+    let file = env.path("editor-message");
+    std::fs::write(&file, message).unwrap();
+    let editor = format!("core.editor=cp '{}'", file.display());
+    let mut args: Vec<&str> = vec!["-c", &editor];
+    for c in config {
+        args.extend(["-c", c]);
+    }
+    args.extend(["commit", "--allow-empty"]);
+    env.git_output(repo, &args)
+}
+
+#[test]
+fn install_reports_the_hooks_and_uninstall_removes_them() {
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    let run = env.reltag(&repo, &["install"]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(
+        run.stderr
+            .contains("installed commit-msg hook: [TMP]/r/.git/hooks/commit-msg")
+    );
+    assert!(
+        run.stderr
+            .contains("installed pre-push hook: [TMP]/r/.git/hooks/pre-push")
+    );
+    assert!(!repo.join(".git/hooks/pre-commit").exists());
+    let again = env.reltag(&repo, &["install"]);
+    assert!(
+        again.stderr.contains("commit-msg hook already installed"),
+        "{}",
+        again.render()
+    );
+    let run = env.reltag(&repo, &["uninstall"]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(
+        run.stderr.contains("removed commit-msg hook"),
+        "{}",
+        run.render()
+    );
+    assert!(!repo.join(".git/hooks/commit-msg").exists());
+}
+
+#[test]
+fn a_foreign_hook_is_refused_then_kept_with_force_and_restored_by_uninstall() {
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    let hook = repo.join(".git/hooks/commit-msg");
+    std::fs::create_dir_all(hook.parent().unwrap()).unwrap();
+    std::fs::write(&hook, "#!/bin/sh\nexit 0\n").unwrap();
+    let run = env.reltag(&repo, &["install"]);
+    assert_eq!(run.code, 2, "{}", run.render());
+    assert!(
+        run.stderr
+            .contains("is not a reltag hook; refusing to overwrite it")
+    );
+    assert!(
+        run.stderr.contains("hint: rerun with --force"),
+        "{}",
+        run.stderr
+    );
+    let run = env.reltag(&repo, &["install", "--force"]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(
+        run.stderr.contains("the existing hook was kept as"),
+        "{}",
+        run.stderr
+    );
+    let run = env.reltag(&repo, &["uninstall"]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert_eq!(
+        std::fs::read_to_string(&hook).unwrap(),
+        "#!/bin/sh\nexit 0\n"
+    );
+}
+
+#[test]
+fn a_rejected_commit_leaves_head_unchanged_and_explains_why() {
+    let env = TestEnv::new();
+    let (repo, _) = setup(&env);
+    let before = head(&env, &repo);
+    let out = env.git_output(&repo, &["commit", "--allow-empty", "-m", "Add login"]);
+    let text = text(&out);
+    assert!(!out.status.success(), "{text}");
+    assert_eq!(head(&env, &repo), before);
+    assert!(
+        text.contains("message commit message \"Add login\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("error[commit-jira] the commit message has no Jira key"),
+        "{text}"
+    );
+    assert!(
+        text.contains("hint: start the subject with the issue"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_accepted_commit_goes_through_silently() {
+    let env = TestEnv::new();
+    let (repo, _) = setup(&env);
+    let before = head(&env, &repo);
+    let out = env.git_output(
+        &repo,
+        &["commit", "-q", "--allow-empty", "-m", "PAY-2: Add login"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(text(&out), "");
+    assert_ne!(head(&env, &repo), before);
+}
+
+#[test]
+fn a_key_that_stands_only_in_a_comment_does_not_count() {
+    let env = TestEnv::new();
+    let (repo, _) = setup(&env);
+    let before = head(&env, &repo);
+    let out = commit_with_editor(&env, &repo, "Add login\n# PAY-3 is only a comment\n", &[]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("error[commit-jira]"), "{}", text(&out));
+    assert_eq!(head(&env, &repo), before);
+    let out = commit_with_editor(&env, &repo, "PAY-3: Add login\n# a comment\n", &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        env.git(&repo, &["log", "-1", "--format=%B"]),
+        "PAY-3: Add login"
+    );
+}
+
+#[test]
+fn another_comment_char_is_honoured() {
+    let env = TestEnv::new();
+    let (repo, _) = setup(&env);
+    let before = head(&env, &repo);
+    let out = commit_with_editor(&env, &repo, "Add login\n; PAY-4\n", &["core.commentChar=;"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("error[commit-jira]"), "{}", text(&out));
+    assert_eq!(head(&env, &repo), before);
+    // With `;` as the comment character, a `#` line is message text.
+    let out = commit_with_editor(&env, &repo, "Add login\n# PAY-4\n", &["core.commentChar=;"]);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn a_new_branch_with_one_bad_commit_among_fifty_is_refused_naming_it() {
+    let env = TestEnv::new();
+    let (repo, bare) = setup(&env);
+    env.git(&repo, &["switch", "-q", "-c", "feature/PAY-5-big"]);
+    let mut bad = String::new();
+    for i in 0..50 {
+        let message = if i == 23 {
+            "oops".to_string()
+        } else {
+            format!("PAY-5: step {i}")
+        };
+        env.git(
+            &repo,
+            &[
+                "commit",
+                "-q",
+                "--no-verify",
+                "--allow-empty",
+                "-m",
+                &message,
+            ],
+        );
+        if i == 23 {
+            bad = head(&env, &repo);
+        }
+    }
+    let out = env.git_output(&repo, &["push", "origin", "feature/PAY-5-big"]);
+    let text = text(&out);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains(&format!(
+            "commit {} (refs/heads/feature/PAY-5-big) \"oops\"\n  error[commit-jira]",
+            &bad[..12]
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("blocked: 1 error, 0 warnings (checked 50 commits, 1 branch)"),
+        "{text}"
+    );
+    assert_eq!(env.git(&bare, &["branch", "--list", "feature/*"]), "");
+}
+
+#[test]
+fn a_good_branch_push_goes_through() {
+    let env = TestEnv::new();
+    let (repo, bare) = setup(&env);
+    env.git(&repo, &["switch", "-q", "-c", "feature/PAY-6-ok"]);
+    env.commit(&repo, "PAY-6: fine");
+    let out = env.git_output(&repo, &["push", "-q", "origin", "feature/PAY-6-ok"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        env.git(&bare, &["branch", "--list", "feature/*"]),
+        "feature/PAY-6-ok"
+    );
+}
+
+#[test]
+fn a_push_to_protected_main_is_refused() {
+    let env = TestEnv::new();
+    let (repo, bare) = setup(&env);
+    let before = env.git(&bare, &["rev-parse", "main"]);
+    env.commit(&repo, "PAY-7: straight to main");
+    let out = env.git_output(&repo, &["push", "origin", "main"]);
+    let text = text(&out);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains(
+            "ref refs/heads/main\n  error[branch-protected] direct pushes to protected branch main are refused: open a pull request"
+        ),
+        "{text}"
+    );
+    assert_eq!(env.git(&bare, &["rev-parse", "main"]), before);
+}
+
+#[test]
+fn a_bad_tag_is_refused() {
+    let env = TestEnv::new();
+    let (repo, bare) = setup(&env);
+    env.git(&repo, &["tag", "v1.2"]);
+    let out = env.git_output(&repo, &["push", "origin", "v1.2"]);
+    let text = text(&out);
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("tag v1.2\n  error[tag-"), "{text}");
+    assert_eq!(env.git(&bare, &["tag"]), "");
+}
+
+#[test]
+fn a_good_tag_on_its_release_branch_goes_through_and_cannot_be_deleted() {
+    let env = TestEnv::new();
+    let (repo, bare) = setup(&env);
+    env.git(&repo, &["branch", "release/v1.0.0"]);
+    env.git(&repo, &["tag", "v1.0.0"]);
+    let out = env.git_output(&repo, &["push", "-q", "origin", "v1.0.0"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(env.git(&bare, &["tag"]), "v1.0.0");
+
+    let out = env.git_output(&repo, &["push", "origin", ":refs/tags/v1.0.0"]);
+    let text = text(&out);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains("ref refs/tags/v1.0.0\n  error[tag-moved] deleting the release tag v1.0.0"),
+        "{text}"
+    );
+    assert_eq!(env.git(&bare, &["tag"]), "v1.0.0");
+}
+
+#[test]
+fn a_tag_off_its_release_branch_is_refused_naming_the_commit() {
+    let env = TestEnv::new();
+    let (repo, bare) = setup(&env);
+    let id = env.commit(&repo, "PAY-8: not released");
+    env.git(&repo, &["tag", "v1.0.0"]);
+    let out = env.git_output(&repo, &["push", "origin", "v1.0.0"]);
+    let text = text(&out);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains(&format!(
+            "commit {} (refs/tags/v1.0.0) \"PAY-8: not released\"\n  error[tag-on-release-branch] the release branch release/v1.0.0 for tag v1.0.0 is missing",
+            &id[..12]
+        )),
+        "{text}"
+    );
+    env.git(&repo, &["branch", "release/v1.0.0", "HEAD~"]);
+    let out = env.git_output(&repo, &["push", "origin", "v1.0.0"]);
+    let again = self::text(&out);
+    assert!(!out.status.success(), "{again}");
+    assert!(
+        again.contains("error[tag-on-release-branch] tag v1.0.0 points at a commit that is not on its release branch release/v1.0.0"),
+        "{again}"
+    );
+    assert_eq!(env.git(&bare, &["tag"]), "");
+}
+
+#[test]
+fn pre_commit_checks_the_branch_and_skips_a_detached_head() {
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    env.commit(&repo, "PAY-1: start");
+    let run = env.reltag(&repo, &["install", "--hook", "pre-commit"]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    env.git(&repo, &["switch", "-q", "-c", "my-fix"]);
+    let out = env.git_output(&repo, &["commit", "--allow-empty", "-m", "PAY-2: x"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("branch my-fix\n  error[branch-name]"),
+        "{}",
+        text(&out)
+    );
+
+    env.git(&repo, &["switch", "-q", "--detach"]);
+    let out = env.git_output(&repo, &["commit", "--allow-empty", "-m", "PAY-2: x"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("HEAD is detached at")
+            && text(&out).contains("the branch name is not checked"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn pre_push_with_empty_stdin_has_nothing_to_check() {
+    let env = TestEnv::new();
+    let (repo, _) = setup(&env);
+    let run = env.reltag_with(&repo, &["hook", "pre-push", "origin", "x"], &[], Some(b""));
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert_eq!(run.stdout, "");
+}
+
+#[test]
+fn pre_push_reads_the_pre_commit_framework_variables() {
+    let env = TestEnv::new();
+    let (repo, _) = setup(&env);
+    env.git(&repo, &["switch", "-q", "-c", "feature/PAY-9-x"]);
+    env.git(
+        &repo,
+        &[
+            "commit",
+            "-q",
+            "--no-verify",
+            "--allow-empty",
+            "-m",
+            "no key",
+        ],
+    );
+    let bad = head(&env, &repo);
+    let run = env.reltag_with(
+        &repo,
+        &["hook", "pre-push"],
+        &[
+            ("PRE_COMMIT_FROM_REF", "main"),
+            ("PRE_COMMIT_TO_REF", "HEAD"),
+            ("PRE_COMMIT_REMOTE_BRANCH", "refs/heads/feature/PAY-9-x"),
+        ],
+        None,
+    );
+    assert_eq!(run.code, 1, "{}", run.render());
+    assert!(
+        run.stdout.contains(&format!(
+            "commit {} (refs/heads/feature/PAY-9-x) \"no key\"",
+            &bad[..12]
+        )),
+        "{}",
+        run.render()
+    );
+}
+
+#[test]
+fn pre_push_that_cannot_tell_the_new_commits_exits_3_with_the_fix() {
+    let env = TestEnv::new();
+    let (repo, _) = setup(&env);
+    let id = head(&env, &repo);
+    let zero = "0".repeat(40);
+    let line = format!("refs/heads/feature/PAY-1-x {id} refs/heads/feature/PAY-1-x {zero}\n");
+    let run = env.reltag_with(
+        &repo,
+        &["hook", "pre-push", "elsewhere", "/nowhere"],
+        &[],
+        Some(line.as_bytes()),
+    );
+    assert_eq!(run.code, 3, "{}", run.render());
+    assert!(
+        run.stderr
+            .contains("hint: run `git fetch elsewhere` so reltag can tell which commits are new"),
+        "{}",
+        run.render()
+    );
+}
