@@ -76,18 +76,8 @@ impl Context {
     ) -> Result<Outcome, CliError> {
         let outcome = report.outcome();
         if !(self.quiet && report.findings.is_empty()) {
-            let shown;
-            let report = if self.quiet {
-                shown = Report {
-                    notes: Vec::new(),
-                    ..report.clone()
-                };
-                &shown
-            } else {
-                report
-            };
             let mut stdout = std::io::stdout().lock();
-            let written = report::render(report, self.format, &mut stdout, self.color)
+            let written = report::render(report, self.format, &mut stdout, self.color, !self.quiet)
                 .and_then(|()| stdout.flush());
             match written {
                 // A closed pipe (`reltag check | head`) is not an error to report, but it

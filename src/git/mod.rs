@@ -96,12 +96,15 @@ impl Repo {
     /// Finds the repository containing `dir`, honouring `GIT_DIR` and friends the way git
     /// does (hooks run with `GIT_DIR` set).
     pub fn discover(dir: &Path) -> Result<Repo> {
-        let repo = gix::discover_with_environment_overrides(dir).map_err(|source| {
+        let mut repo = gix::discover_with_environment_overrides(dir).map_err(|source| {
             Error::NotARepository {
                 path: dir.to_path_buf(),
                 source: Box::new(source),
             }
         })?;
+        // Resolving `HEAD~10000` reads the same commits the range walk reads next: a cache
+        // (a bound, not an allocation) lets the walk take them from memory.
+        repo.object_cache_size_if_unset(32 * 1024 * 1024);
         Ok(Repo { repo })
     }
 
@@ -187,11 +190,12 @@ impl Repo {
         mut visit: impl FnMut(CommitInfo),
     ) -> Result<WalkStats> {
         if !exclude.is_empty() {
-            let ids = self.range(include, exclude)?;
-            for id in &ids {
-                visit(self.commit(*id)?);
-            }
-            return Ok(WalkStats { commits: ids.len() });
+            let commits = walk::range(&self.repo, include, exclude)?;
+            let stats = WalkStats {
+                commits: commits.len(),
+            };
+            commits.into_iter().for_each(visit);
+            return Ok(stats);
         }
         // Nothing hidden: stream the walk, so memory stays flat however long the history.
         let shallow = self
@@ -225,7 +229,10 @@ impl Repo {
 
     /// The ids in `include ^exclude`, newest first, exact whatever the commit dates.
     pub fn range(&self, include: &[ObjectId], exclude: &[ObjectId]) -> Result<Vec<ObjectId>> {
-        walk::range(&self.repo, include, exclude)
+        Ok(walk::range(&self.repo, include, exclude)?
+            .into_iter()
+            .map(|c| c.id)
+            .collect())
     }
 
     /// Every tag: its short name and the commit it points at (annotated tags peeled).
@@ -327,11 +334,14 @@ fn commit_info(commit: &gix::Commit<'_>) -> Result<CommitInfo> {
     let decoded = commit
         .decode()
         .map_err(|e| Error::read(format!("commit {}", commit.id), e))?;
-    let encoding = decoded.encoding.map(|e| e.to_str_lossy().into_owned());
-    Ok(CommitInfo {
-        id: commit.id,
+    Ok(commit_info_from(commit.id, &decoded))
+}
+
+fn commit_info_from(id: ObjectId, decoded: &gix::objs::CommitRef<'_>) -> CommitInfo {
+    CommitInfo {
+        id,
         parent_count: decoded.parents.len(),
         message: decoded.message.to_vec(),
-        encoding,
-    })
+        encoding: decoded.encoding.map(|e| e.to_str_lossy().into_owned()),
+    }
 }

@@ -10,11 +10,14 @@
 //! for clocks that run backwards. The result is decided at the end, never streamed.
 
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
+
+// Object ids are already uniformly distributed: gix's table skips hashing them again.
+use gix::hashtable::HashMap;
 
 use gix::ObjectId;
 
-use super::Error;
+use super::{CommitInfo, Error};
 
 /// Extra commits walked after the stop condition holds, for commits whose dates are
 /// older than their children's (clock skew); git uses the same number.
@@ -29,7 +32,10 @@ enum State {
 struct Node {
     hidden: bool,
     state: State,
+    time: i64,
     parents: Vec<ObjectId>,
+    /// What the message rules need, kept from the one read of an included commit.
+    info: Option<CommitInfo>,
 }
 
 #[derive(PartialEq, Eq)]
@@ -54,13 +60,14 @@ impl PartialOrd for Queued {
     }
 }
 
-/// The ids in `include ^exclude`, newest first. In a shallow repository an included
-/// commit at the shallow boundary is an error: its missing parents may be in the range.
+/// The commits in `include ^exclude`, newest first, each read from the object database
+/// exactly once. In a shallow repository an included commit at the shallow boundary is
+/// an error: its missing parents may be in the range.
 pub fn range(
     repo: &gix::Repository,
     include: &[ObjectId],
     exclude: &[ObjectId],
-) -> Result<Vec<ObjectId>, Error> {
+) -> Result<Vec<CommitInfo>, Error> {
     let shallow = repo
         .shallow_commits()
         .map_err(|e| Error::read("the shallow file", e))?;
@@ -70,43 +77,55 @@ pub fn range(
             .is_some_and(|s| s.binary_search(id).is_ok())
     };
 
-    let mut nodes: HashMap<ObjectId, Node> = HashMap::new();
+    let mut nodes: HashMap<ObjectId, Node> = HashMap::default();
     let mut queue = BinaryHeap::new();
     let mut seq = 0u64;
     let mut queued_included = 0usize;
-    let mut enqueue =
-        |queue: &mut BinaryHeap<Queued>, id: ObjectId, hidden: bool| -> Result<(), Error> {
-            let commit = repo
-                .find_commit(id)
-                .map_err(|e| Error::read(format!("commit {id}"), e))?;
-            let time = commit
-                .time()
-                .map_err(|e| Error::read(format!("commit {id}"), e))?
-                .seconds;
-            seq += 1;
-            queue.push(Queued {
-                time,
+    // Reads a commit once: its date and parents for the walk, and for an included commit
+    // its message too, so the rules never read it again.
+    let mut enqueue = |nodes: &mut HashMap<ObjectId, Node>,
+                       queue: &mut BinaryHeap<Queued>,
+                       id: ObjectId,
+                       hidden: bool|
+     -> Result<(), Error> {
+        let commit = repo
+            .find_commit(id)
+            .map_err(|e| Error::read(format!("commit {id}"), e))?;
+        let decoded = commit
+            .decode()
+            .map_err(|e| Error::read(format!("commit {id}"), e))?;
+        let time = gix::actor::SignatureRef::from_bytes(decoded.committer)
+            .ok()
+            .and_then(|sig| sig.time().ok())
+            .map_or(0, |t| t.seconds);
+        let parents: Vec<ObjectId> = decoded.parents().collect();
+        let info = (!hidden).then(|| super::commit_info_from(id, &decoded));
+        seq += 1;
+        queue.push(Queued {
+            time,
+            hidden,
+            seq: std::cmp::Reverse(seq),
+            id,
+        });
+        nodes.insert(
+            id,
+            Node {
                 hidden,
-                seq: std::cmp::Reverse(seq),
-                id,
-            });
-            Ok(())
-        };
+                state: State::Queued,
+                time,
+                parents,
+                info,
+            },
+        );
+        Ok(())
+    };
 
     for (tips, hidden) in [(exclude, true), (include, false)] {
         for &id in tips {
             match nodes.get_mut(&id) {
                 Some(node) => node.hidden |= hidden,
                 None => {
-                    nodes.insert(
-                        id,
-                        Node {
-                            hidden,
-                            state: State::Queued,
-                            parents: Vec::new(),
-                        },
-                    );
-                    enqueue(&mut queue, id, hidden)?;
+                    enqueue(&mut nodes, &mut queue, id, hidden)?;
                     if !hidden {
                         queued_included += 1;
                     }
@@ -133,31 +152,20 @@ pub fn range(
                 commit: id.to_string(),
             });
         }
-        let parents: Vec<ObjectId> = if boundary {
+        let parents = if boundary {
+            node.parents.clear();
             Vec::new()
         } else {
-            let commit = repo
-                .find_commit(id)
-                .map_err(|e| Error::read(format!("commit {id}"), e))?;
-            commit.parent_ids().map(|p| p.detach()).collect()
+            node.parents.clone()
         };
-        nodes.get_mut(&id).expect("just walked").parents = parents.clone();
         if !hidden {
             walked_included.push(id);
-            oldest_included = oldest_included.min(entry.time);
+            oldest_included = oldest_included.min(node.time);
         }
         for parent in parents {
             match nodes.get(&parent) {
                 None => {
-                    nodes.insert(
-                        parent,
-                        Node {
-                            hidden,
-                            state: State::Queued,
-                            parents: Vec::new(),
-                        },
-                    );
-                    enqueue(&mut queue, parent, hidden)?;
+                    enqueue(&mut nodes, &mut queue, parent, hidden)?;
                     if !hidden {
                         queued_included += 1;
                     }
@@ -184,7 +192,10 @@ pub fn range(
     }
     Ok(walked_included
         .into_iter()
-        .filter(|id| !nodes[id].hidden)
+        .filter_map(|id| {
+            let node = nodes.get_mut(&id).expect("walked commits have a node");
+            if node.hidden { None } else { node.info.take() }
+        })
         .collect())
 }
 
@@ -199,10 +210,13 @@ fn mark_hidden(nodes: &mut HashMap<ObjectId, Node>, start: ObjectId, queued_incl
             continue;
         }
         node.hidden = true;
+        node.info = None;
         if node.state == State::Queued {
-            // Still in the queue as included; it now counts as hidden.
+            // Still in the queue as included; it now counts as hidden. Its parents are
+            // not in the walk yet: they will be queued as hidden when it is walked.
             *queued_included = queued_included.saturating_sub(1);
+        } else {
+            stack.extend(node.parents.iter().copied());
         }
-        stack.extend(node.parents.iter().copied());
     }
 }

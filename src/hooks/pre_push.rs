@@ -386,7 +386,7 @@ pub fn commits_to_check(
     // The exact range walk: gix's streaming hidden walk can report commits that are
     // already on the remote when commit dates are equal or skewed.
     match crate::git::walk::range(repo, &[tip], &hidden) {
-        Ok(ids) => Ok(ids),
+        Ok(commits) => Ok(commits.into_iter().map(|c| c.id).collect()),
         Err(crate::git::Error::ShallowBoundary { commit }) => {
             let boundary = ObjectId::from_hex(commit.as_bytes()).unwrap_or(tip);
             Err(shallow_error(boundary))

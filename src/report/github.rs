@@ -12,8 +12,8 @@ use std::path::Path;
 use super::human::{checked_phrase, visible};
 use super::{Finding, Report, Severity, Subject};
 
-pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    for note in &report.notes {
+pub(super) fn render(report: &Report, out: &mut dyn Write, show_notes: bool) -> io::Result<()> {
+    for note in report.notes.iter().filter(|_| show_notes) {
         writeln!(out, "reltag note: {}", escape_data(note))?;
     }
     for finding in &report.findings {

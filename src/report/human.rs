@@ -12,7 +12,12 @@ const SUBJECT: Style = Style::new().bold();
 const HINT: Style = AnsiColor::Cyan.on_default();
 const ALLOWED: Style = AnsiColor::Green.on_default().bold();
 
-pub(super) fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()> {
+pub(super) fn render(
+    report: &Report,
+    out: &mut dyn Write,
+    color: bool,
+    show_notes: bool,
+) -> io::Result<()> {
     let paint = |style: Style, text: &str| -> String {
         if color {
             format!("{style}{text}{style:#}")
@@ -21,10 +26,11 @@ pub(super) fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::R
         }
     };
 
-    for note in &report.notes {
+    let notes: &[String] = if show_notes { &report.notes } else { &[] };
+    for note in notes {
         writeln!(out, "note: {}", visible(note))?;
     }
-    if !report.notes.is_empty() && !report.findings.is_empty() {
+    if !notes.is_empty() && !report.findings.is_empty() {
         writeln!(out)?;
     }
 

@@ -191,10 +191,18 @@ pub enum Format {
 }
 
 /// Renders a report to `out` in the given format. `color` applies to `human` only.
-pub fn render(report: &Report, format: Format, out: &mut dyn Write, color: bool) -> io::Result<()> {
+/// `notes: false` (for `-q`) leaves out the notes, in every format but json, whose
+/// schema always has them.
+pub fn render(
+    report: &Report,
+    format: Format,
+    out: &mut dyn Write,
+    color: bool,
+    notes: bool,
+) -> io::Result<()> {
     match format {
-        Format::Human => human::render(report, out, color),
+        Format::Human => human::render(report, out, color, notes),
         Format::Json => json::render(report, out),
-        Format::Github => github::render(report, out),
+        Format::Github => github::render(report, out, notes),
     }
 }
