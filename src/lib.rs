@@ -6,6 +6,7 @@
 //! ([`report`]), and acts only when nothing blocks.
 
 pub mod cli;
+pub mod evidence;
 pub mod gates;
 pub mod git;
 pub mod hooks;
