@@ -12,6 +12,7 @@ pub mod git;
 pub mod hooks;
 pub mod ledger;
 pub mod policy;
+pub mod release;
 pub mod report;
 pub mod rules;
 pub mod schedule;
