@@ -6,11 +6,13 @@
 //! ([`report`]), and acts only when nothing blocks.
 
 pub mod cli;
+pub mod evidence;
 pub mod gates;
 pub mod git;
 pub mod hooks;
 pub mod ledger;
 pub mod policy;
+pub mod release;
 pub mod report;
 pub mod rules;
 pub mod schedule;

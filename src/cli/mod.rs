@@ -3,13 +3,17 @@
 mod approve;
 mod check;
 mod context;
+mod cut;
 pub mod error;
+mod evidence;
 mod explain;
+mod gather;
 mod hook;
 mod init;
 mod install;
 mod ledger_access;
 mod log;
+mod notes;
 mod uninstall;
 
 use std::ffi::OsString;
@@ -74,8 +78,12 @@ pub enum ColorWhen {
 pub enum Command {
     Approve(approve::ApproveArgs),
     Check(check::CheckArgs),
+    Cut(cut::CutArgs),
+    #[command(subcommand)]
+    Evidence(evidence::EvidenceCommand),
     Explain(explain::ExplainArgs),
     Init(init::InitArgs),
+    Notes(notes::NotesArgs),
     #[command(disable_version_flag = true)]
     Log(log::LogArgs),
     Install(install::InstallArgs),
@@ -103,8 +111,11 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome, CliError
     match cli.command {
         Command::Approve(args) => approve::cmd_approve(&ctx, args),
         Command::Check(args) => check::cmd_check(&ctx, args),
+        Command::Cut(args) => cut::cmd_cut(&ctx, args),
+        Command::Evidence(command) => evidence::cmd_evidence(&ctx, command),
         Command::Explain(args) => explain::cmd_explain(&ctx, args),
         Command::Init(args) => init::cmd_init(&ctx, args),
+        Command::Notes(args) => notes::cmd_notes(&ctx, args),
         Command::Log(args) => log::cmd_log(&ctx, args),
         Command::Install(args) => install::cmd_install(&ctx, args),
         Command::Uninstall(args) => uninstall::cmd_uninstall(&ctx, args),

@@ -8,6 +8,14 @@ pub mod commit_encoding;
 pub mod commit_jira;
 pub mod commit_subject;
 pub mod jira;
+pub mod release_approvals;
+pub mod release_branch;
+pub mod release_command;
+pub mod release_coverage;
+pub mod release_docs;
+pub mod release_external;
+pub mod release_perf;
+pub mod release_version;
 pub mod tag_format;
 pub mod tag_moved;
 pub mod tag_on_release_branch;
@@ -42,6 +50,8 @@ pub enum Group {
     Branch,
     Tag,
     Policy,
+    /// The checks and criteria of `reltag cut`.
+    Release,
 }
 
 /// A rule's identity and documentation, as listed by `reltag explain`.
@@ -115,6 +125,16 @@ pub const ALL: &[RuleInfo] = &[
     tag_sequence::TagSequence::INFO,
     tag_on_release_branch::TagOnReleaseBranch::INFO,
     tag_moved::TagMoved::INFO,
+    release_version::ReleaseVersion::INFO,
+    release_branch::ReleaseBranch::INFO,
+    release_coverage::ReleaseCoverage::INFO,
+    release_perf::ReleasePerf::INFO,
+    release_docs::ReleaseDocs::INFO,
+    release_approvals::ReleaseApprovals::INFO,
+    release_command::ReleaseCommand::INFO,
+    release_external::ReleaseCi::INFO,
+    release_external::ReleaseBugs::INFO,
+    release_external::ReleaseEmergency::INFO,
     PolicyRule::INFO,
 ];
 

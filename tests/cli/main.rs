@@ -4,6 +4,7 @@ mod common;
 
 mod check;
 mod check_policy;
+mod cut;
 mod formats;
 mod hooks;
 mod ledger;

@@ -1,0 +1,343 @@
+//! Gathering the evidence for the release criteria (shared by `cut` and `evidence`).
+
+use std::path::Path;
+
+use gix::ObjectId;
+
+use super::CliError;
+use crate::evidence::{self, ReportError};
+use crate::git::Repo;
+use crate::ledger::Ledger;
+use crate::policy::Policy;
+use crate::policy::schema::Criterion;
+use crate::release::criteria::{CriterionInput, CriterionOutcome, EXTERNAL, Source, Verdict};
+use crate::rules::{
+    release_approvals, release_command, release_coverage, release_docs, release_perf,
+};
+
+/// Reads a report file: `Ok(None)` when it does not exist.
+pub fn read_report<T>(
+    root: &Path,
+    path: &str,
+    parse: fn(&str, &[u8]) -> Result<T, ReportError>,
+) -> Result<Option<Source<T>>, CliError> {
+    let full = root.join(path);
+    let bytes = match std::fs::read(&full) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(CliError::undecided(format!("cannot read {path}: {e}"))),
+    };
+    Ok(Some(match parse(path, &bytes) {
+        Ok(value) => Source::Report {
+            path: path.to_string(),
+            value,
+            sha256: evidence::sha256_hex(&bytes),
+        },
+        Err(error) => Source::Broken(error),
+    }))
+}
+
+/// The working tree's report when `tree_counts`, else the ledger's evidence for `commit`.
+fn source<T>(
+    root: Option<&Path>,
+    tree_counts: bool,
+    ledger: &Ledger<'_>,
+    commit: ObjectId,
+    criterion: &str,
+    path: &str,
+    parse: fn(&str, &[u8]) -> Result<T, ReportError>,
+) -> Result<Source<T>, CliError> {
+    if tree_counts
+        && let Some(root) = root
+        && let Some(source) = read_report(root, path, parse)?
+    {
+        return Ok(source);
+    }
+    let recorded = ledger
+        .commit_evidence(commit)?
+        .into_iter()
+        .rfind(|r| r.criterion == criterion);
+    Ok(match recorded {
+        Some(record) => Source::Recorded(record),
+        None => Source::Missing {
+            path: path.to_string(),
+            why: if tree_counts {
+                format!("{path} does not exist and no evidence is recorded in the ledger")
+            } else {
+                "the working tree is not clean at this commit, so reports in it do not count, and no evidence is recorded in the ledger".into()
+            },
+        },
+    })
+}
+
+fn from_source<T>(
+    criterion: &'static str,
+    source: &Source<T>,
+    threshold: String,
+    measured: impl Fn(&T) -> String,
+    findings: Vec<crate::report::Finding>,
+) -> CriterionOutcome {
+    let (measured, sha, from) = match source {
+        Source::Report {
+            value,
+            sha256,
+            path,
+        } => (
+            Some(measured(value)),
+            Some(sha256.clone()),
+            Some(path.clone()),
+        ),
+        Source::Recorded(r) => (
+            r.measured.clone(),
+            r.report_sha256.clone(),
+            Some(format!("recorded by {} at {}", r.actor, r.time)),
+        ),
+        _ => (None, None, None),
+    };
+    let mut outcome = CriterionOutcome::decide(
+        criterion,
+        measured,
+        Some(threshold),
+        findings,
+        source.undecided(),
+    );
+    outcome.report_sha256 = sha;
+    outcome.source = from;
+    outcome
+}
+
+pub fn coverage(
+    source: &Source<evidence::coverage::Coverage>,
+    policy: &Policy,
+    commit: &str,
+) -> CriterionOutcome {
+    let mut findings = Vec::new();
+    release_coverage::check(
+        &release_coverage::CoverageFacts { commit, source },
+        policy,
+        &mut findings,
+    );
+    from_source(
+        "coverage",
+        source,
+        release_coverage::threshold(policy),
+        |c| evidence::format_percent(c.percent()),
+        findings,
+    )
+}
+
+pub fn perf(
+    source: &Source<evidence::jtl::Results>,
+    policy: &Policy,
+    commit: &str,
+) -> CriterionOutcome {
+    let mut findings = Vec::new();
+    release_perf::check(
+        &release_perf::PerfFacts { commit, source },
+        policy,
+        &mut findings,
+    );
+    from_source(
+        "perf",
+        source,
+        release_perf::threshold(policy),
+        |r| release_perf::measured(&r.overall),
+        findings,
+    )
+}
+
+/// What the criteria need to know.
+pub struct Subject<'a> {
+    pub repo: &'a Repo,
+    pub policy: &'a Policy,
+    pub version: &'a str,
+    pub commit: ObjectId,
+    /// Clean tree and HEAD at `commit`: reports in the working tree count.
+    pub tree_counts: bool,
+    pub previous_tag: Option<&'a (String, ObjectId)>,
+    pub skip: &'a [Criterion],
+}
+
+/// Evaluates every configured criterion, in the policy's order.
+pub fn evaluate(s: &Subject<'_>) -> Result<Vec<CriterionOutcome>, CliError> {
+    let gix = s.repo.gix();
+    let ledger = Ledger::new(gix);
+    let root = s.repo.workdir();
+    let commit_hex = s.commit.to_string();
+    let release = &s.policy.file.release;
+    let mut outcomes = Vec::new();
+    for criterion in &release.criteria {
+        let criterion = *criterion.get_ref();
+        let name = criterion_name(criterion);
+        if s.skip.contains(&criterion) {
+            outcomes.push(CriterionOutcome {
+                criterion: name,
+                measured: None,
+                threshold: None,
+                verdict: Verdict::Skipped,
+                findings: Vec::new(),
+                report_sha256: None,
+                source: None,
+            });
+            continue;
+        }
+        let outcome = match criterion {
+            Criterion::Coverage => {
+                let source = source(
+                    root,
+                    s.tree_counts,
+                    &ledger,
+                    s.commit,
+                    "coverage",
+                    &release.coverage.report,
+                    evidence::coverage::parse,
+                )?;
+                coverage(&source, s.policy, &commit_hex)
+            }
+            Criterion::Perf => {
+                let source = source(
+                    root,
+                    s.tree_counts,
+                    &ledger,
+                    s.commit,
+                    "perf",
+                    &release.perf.report,
+                    evidence::jtl::parse,
+                )?;
+                perf(&source, s.policy, &commit_hex)
+            }
+            Criterion::Docs => {
+                let changed = evidence::docs::changed_paths(
+                    gix,
+                    s.previous_tag.map(|(_, id)| *id),
+                    s.commit,
+                )?;
+                let facts = release_docs::DocsFacts {
+                    previous_tag: s.previous_tag.map(|(n, _)| n.as_str()),
+                    changed: &changed,
+                };
+                let matching = release_docs::matching(&facts, s.policy);
+                let mut findings = Vec::new();
+                release_docs::check(&facts, s.policy, &mut findings);
+                let measured = match matching.len() {
+                    0 => "none changed".to_string(),
+                    n => format!(
+                        "{n} changed ({})",
+                        matching
+                            .iter()
+                            .take(3)
+                            .copied()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
+                CriterionOutcome::decide(
+                    "docs",
+                    Some(measured),
+                    Some(release_docs::threshold(s.policy)),
+                    findings,
+                    false,
+                )
+            }
+            Criterion::Approvals => {
+                let approvals =
+                    crate::ledger::identity::approvals_for(&ledger, s.version, None, s.commit)?;
+                let mut findings = Vec::new();
+                release_approvals::check(
+                    &release_approvals::ApprovalsFacts {
+                        version: s.version,
+                        commit: &commit_hex,
+                        approvals: &approvals,
+                    },
+                    s.policy,
+                    &mut findings,
+                );
+                let roles = release_approvals::roles(s.policy);
+                let have: Vec<String> = roles
+                    .iter()
+                    .filter(|r| approvals.iter().any(|a| &a.role == *r))
+                    .cloned()
+                    .collect();
+                CriterionOutcome::decide(
+                    "approvals",
+                    Some(if have.is_empty() {
+                        "none".into()
+                    } else {
+                        have.join(", ")
+                    }),
+                    Some(format!("needs {}", roles.join(", "))),
+                    findings,
+                    false,
+                )
+            }
+            Criterion::Command => command(s)?,
+            Criterion::Ci => (EXTERNAL.ci)(&CriterionInput {
+                policy: s.policy,
+                version: s.version,
+                commit: s.commit,
+            }),
+            Criterion::Bugs => (EXTERNAL.bugs)(&CriterionInput {
+                policy: s.policy,
+                version: s.version,
+                commit: s.commit,
+            }),
+        };
+        outcomes.push(outcome);
+    }
+    Ok(outcomes)
+}
+
+fn command(s: &Subject<'_>) -> Result<CriterionOutcome, CliError> {
+    let argv = &s.policy.file.release.command.argv;
+    let Some((program, args)) = argv.split_first() else {
+        return Err(CliError::new(
+            super::ErrorKind::Policy,
+            "the command criterion is configured without [release.command] argv",
+        )
+        .hint("set argv = [\"program\", \"arg\", …] or remove `command` from [release] criteria"));
+    };
+    let dir = s.repo.workdir().unwrap_or_else(|| s.repo.gix().git_dir());
+    let output = std::process::Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| {
+            CliError::undecided(format!("cannot run `{}`: {e}", argv.join(" ")))
+                .hint("check [release.command] argv: the program must exist (no shell is used)")
+        })?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let tail: Vec<&str> = stderr.lines().rev().take(3).collect();
+    let tail: Vec<&str> = tail.into_iter().rev().collect();
+    let mut findings = Vec::new();
+    release_command::check(
+        &release_command::CommandFacts {
+            argv,
+            status: output.status.code(),
+            stderr_tail: &tail.join(" / "),
+        },
+        &mut findings,
+    );
+    Ok(CriterionOutcome::decide(
+        "command",
+        Some(match output.status.code() {
+            Some(code) => format!("exit {code}"),
+            None => "killed".into(),
+        }),
+        Some("exit 0".into()),
+        findings,
+        false,
+    ))
+}
+
+pub fn criterion_name(c: Criterion) -> &'static str {
+    match c {
+        Criterion::Coverage => "coverage",
+        Criterion::Ci => "ci",
+        Criterion::Bugs => "bugs",
+        Criterion::Perf => "perf",
+        Criterion::Docs => "docs",
+        Criterion::Approvals => "approvals",
+        Criterion::Command => "command",
+    }
+}

@@ -1,0 +1,279 @@
+//! The release criteria: gather the evidence for each configured criterion, run its
+//! rule, and return one [`CriterionOutcome`] per criterion — measured value, threshold,
+//! verdict and findings — for `cut` to report and act on.
+//!
+//! # The seam for `ci` and `bugs`
+//!
+//! [`EXTERNAL`] is the one place the GitHub (`ci`) and Jira (`bugs`) integrations plug
+//! in. Each is an [`ExternalEvaluator`]:
+//!
+//! ```text
+//! fn(&CriterionInput { policy, version, commit }) -> CriterionOutcome
+//! ```
+//!
+//! Until they are plugged in, both return [`Verdict::Undecided`] with a finding
+//! ("cannot be evaluated yet"), so a configured `ci` or `bugs` criterion stops the cut
+//! with exit 3 — never a silent pass. An evaluator must do the same on any network or
+//! API error.
+
+use gix::ObjectId;
+
+use crate::evidence::ReportError;
+use crate::ledger::EvidenceRecord;
+use crate::policy::Policy;
+use crate::report::{Finding, Subject};
+use crate::rules::release_external::{ReleaseBugs, ReleaseCi};
+
+/// What a criterion decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    /// The evidence is missing or unreadable, or a service could not be asked: exit 3.
+    Undecided,
+    /// Skipped by an emergency release (`[emergency] may_skip`).
+    Skipped,
+}
+
+impl Verdict {
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Pass => "ok",
+            Verdict::Fail => "blocked",
+            Verdict::Undecided => "undecided",
+            Verdict::Skipped => "skipped (emergency)",
+        }
+    }
+}
+
+/// One criterion's result.
+#[derive(Debug, Clone)]
+pub struct CriterionOutcome {
+    /// The criterion's name as in `[release] criteria`, e.g. `coverage`.
+    pub criterion: &'static str,
+    /// What was measured, e.g. `91.3%`.
+    pub measured: Option<String>,
+    /// What the policy asks, e.g. `≥ 90%`.
+    pub threshold: Option<String>,
+    pub verdict: Verdict,
+    pub findings: Vec<Finding>,
+    /// sha256 of the report the value was read from, when it came from a file.
+    pub report_sha256: Option<String>,
+    /// Where the value came from when not obvious (`recorded by ci@… at …`).
+    pub source: Option<String>,
+}
+
+impl CriterionOutcome {
+    /// `coverage 91.3% ≥ 90% ok`: the line `--dry-run` prints.
+    pub fn line(&self) -> String {
+        let mut line = self.criterion.to_string();
+        if let Some(measured) = &self.measured {
+            line.push(' ');
+            line.push_str(measured);
+        }
+        if let Some(threshold) = &self.threshold {
+            line.push_str(if self.measured.is_some() {
+                " "
+            } else {
+                " (needs "
+            });
+            line.push_str(threshold);
+            if self.measured.is_none() {
+                line.push(')');
+            }
+        }
+        line.push(' ');
+        line.push_str(self.verdict.word());
+        if let Some(source) = &self.source {
+            line.push_str(&format!(" [{source}]"));
+        }
+        line
+    }
+
+    /// A verdict from findings: none → pass; `undecided` when the evidence itself was
+    /// missing or broken.
+    pub fn decide(
+        criterion: &'static str,
+        measured: Option<String>,
+        threshold: Option<String>,
+        findings: Vec<Finding>,
+        undecided: bool,
+    ) -> CriterionOutcome {
+        let verdict = if findings
+            .iter()
+            .all(|f| f.severity != crate::report::Severity::Error)
+        {
+            Verdict::Pass
+        } else if undecided {
+            Verdict::Undecided
+        } else {
+            Verdict::Fail
+        };
+        CriterionOutcome {
+            criterion,
+            measured,
+            threshold,
+            verdict,
+            findings,
+            report_sha256: None,
+            source: None,
+        }
+    }
+}
+
+/// What every criterion is evaluated against.
+pub struct CriterionInput<'a> {
+    pub policy: &'a Policy,
+    /// The tag name, e.g. `v1.2.3`.
+    pub version: &'a str,
+    /// The exact commit being released.
+    pub commit: ObjectId,
+}
+
+/// An evaluator for a criterion that needs a service (GitHub, Jira).
+pub type ExternalEvaluator = fn(&CriterionInput<'_>) -> CriterionOutcome;
+
+/// The evaluators for the criteria that need a service.
+pub struct External {
+    pub ci: ExternalEvaluator,
+    pub bugs: ExternalEvaluator,
+}
+
+/// **The seam**: replace these with `forge::github` / `tracker::jira` evaluators.
+pub const EXTERNAL: External = External {
+    ci: ci_not_available,
+    bugs: bugs_not_available,
+};
+
+fn not_available(
+    criterion: &'static str,
+    rule: &'static str,
+    what: &str,
+    input: &CriterionInput<'_>,
+) -> CriterionOutcome {
+    let finding = Finding::error(
+        rule,
+        Subject::Tag {
+            name: input.version.to_string(),
+        },
+        format!("the {criterion} criterion cannot be evaluated yet: this reltag has no {what} integration"),
+    )
+    .with_hint(format!(
+        "remove `{criterion}` from [release] criteria through review, or use a reltag with the {what} integration"
+    ));
+    CriterionOutcome::decide(criterion, None, None, vec![finding], true)
+}
+
+fn ci_not_available(input: &CriterionInput<'_>) -> CriterionOutcome {
+    not_available("ci", ReleaseCi::ID, "GitHub", input)
+}
+
+fn bugs_not_available(input: &CriterionInput<'_>) -> CriterionOutcome {
+    not_available("bugs", ReleaseBugs::ID, "Jira", input)
+}
+
+/// Where a report-based criterion's value comes from.
+#[derive(Debug, Clone)]
+pub enum Source<T> {
+    /// A report file read now (working tree clean, HEAD is the commit).
+    Report {
+        path: String,
+        value: T,
+        sha256: String,
+    },
+    /// The evidence recorded in the ledger for the commit.
+    Recorded(EvidenceRecord),
+    /// The report exists but cannot be read.
+    Broken(ReportError),
+    /// Neither a usable report nor recorded evidence.
+    Missing { path: String, why: String },
+}
+
+impl<T> Source<T> {
+    pub fn undecided(&self) -> bool {
+        matches!(self, Source::Broken(_) | Source::Missing { .. })
+    }
+}
+
+/// Findings for the sources every report-based rule treats alike: recorded evidence,
+/// broken and missing reports. Returns `true` when it handled the source (the rule then
+/// has nothing to add); `false` for a report the rule must judge.
+pub fn source_findings<T>(
+    rule: &'static str,
+    criterion: &str,
+    source: &Source<T>,
+    threshold: &str,
+    commit: &str,
+    out: &mut Vec<Finding>,
+) -> bool {
+    let short = &commit[..commit.len().min(12)];
+    match source {
+        Source::Report { .. } => false,
+        Source::Recorded(record) => {
+            let subject = Subject::Commit {
+                id: commit.to_string(),
+                summary: format!("{criterion} evidence recorded by {}", record.actor),
+                refname: None,
+            };
+            if record.threshold.as_deref() != Some(threshold) {
+                out.push(
+                    Finding::error(
+                        rule,
+                        subject,
+                        format!(
+                            "the {criterion} evidence for {short} was judged against {}, but the policy now asks {threshold}",
+                            record.threshold.as_deref().unwrap_or("no threshold")
+                        ),
+                    )
+                    .with_hint(format!("record it again: `reltag evidence record {criterion} --commit {short}`")),
+                );
+            } else if record.result == crate::ledger::EvidenceResult::Fail {
+                out.push(
+                    Finding::error(
+                        rule,
+                        subject,
+                        format!(
+                            "the {criterion} evidence recorded for {short} failed: {} (needs {threshold})",
+                            record.measured.as_deref().unwrap_or("no value")
+                        ),
+                    )
+                    .with_hint("fix the cause and record new evidence for a new commit"),
+                );
+            }
+            true
+        }
+        Source::Broken(error) => {
+            out.push(
+                Finding::error(
+                    rule,
+                    Subject::File {
+                        path: error.path.clone(),
+                        line: error.line,
+                        column: None,
+                    },
+                    format!("the {criterion} report cannot be read: {}", error.message),
+                )
+                .with_hint("regenerate the report with the tool on this commit"),
+            );
+            true
+        }
+        Source::Missing { path, why } => {
+            out.push(
+                Finding::error(
+                    rule,
+                    Subject::File {
+                        path: path.clone(),
+                        line: None,
+                        column: None,
+                    },
+                    format!("no {criterion} evidence for commit {short}: {why}"),
+                )
+                .with_hint(format!(
+                    "produce the report on this commit with a clean tree, or record it from CI: `reltag evidence record {criterion} --report FILE --commit {short}`"
+                )),
+            );
+            true
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! Releasing: the criteria `reltag cut` evaluates ([`criteria`], with the seam for the
+//! `ci` and `bugs` integrations) and the release notes ([`notes`]).
+
+pub mod criteria;
+pub mod notes;
