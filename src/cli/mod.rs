@@ -10,6 +10,10 @@ mod init;
 mod install;
 mod ledger_access;
 mod log;
+mod promote;
+mod rollback;
+mod schedule;
+mod status;
 mod uninstall;
 
 use std::ffi::OsString;
@@ -79,6 +83,10 @@ pub enum Command {
     #[command(disable_version_flag = true)]
     Log(log::LogArgs),
     Install(install::InstallArgs),
+    Promote(promote::PromoteArgs),
+    Rollback(rollback::RollbackArgs),
+    Schedule(schedule::ScheduleArgs),
+    Status(status::StatusArgs),
     Uninstall(uninstall::UninstallArgs),
     Hook(hook::HookArgs),
 }
@@ -107,6 +115,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome, CliError
         Command::Init(args) => init::cmd_init(&ctx, args),
         Command::Log(args) => log::cmd_log(&ctx, args),
         Command::Install(args) => install::cmd_install(&ctx, args),
+        Command::Promote(args) => promote::cmd_promote(&ctx, args),
+        Command::Rollback(args) => rollback::cmd_rollback(&ctx, args),
+        Command::Schedule(args) => schedule::cmd_schedule(&ctx, args),
+        Command::Status(args) => status::cmd_status(&ctx, args),
         Command::Uninstall(args) => uninstall::cmd_uninstall(&ctx, args),
         Command::Hook(args) => hook::cmd_hook(&ctx, args),
     }
