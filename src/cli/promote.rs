@@ -29,7 +29,7 @@ use crate::schedule::{Calendar, Freeze, Window};
 pub struct PromoteArgs {
     /// The version's tag name, e.g. v1.2.3.
     #[arg(value_name = "VERSION")]
-    pub version: String,
+    pub tag: String,
     /// The environment to promote to (a key under [environments]).
     #[arg(long = "to", value_name = "ENV")]
     pub env: String,
@@ -303,11 +303,11 @@ pub fn cmd_promote(ctx: &Context, args: PromoteArgs) -> Result<Outcome, CliError
         ledger_access::sync(gix, false)?;
     }
     let actor = identity::actor_from_process_env(gix)?;
-    let gathered = gather(&repo, &env, &args.version)?;
+    let gathered = gather(&repo, &env, &args.tag)?;
     if gathered.tag_commit.is_none() && gathered.version_state.is_none() {
         return Err(CliError::usage(format!(
             "unknown version `{}`: there is no such tag and the ledger knows nothing of it",
-            args.version
+            args.tag
         ))
         .hint("list the releases with `git tag -l`; fetch tags with `git fetch --tags`"));
     }
@@ -320,7 +320,7 @@ pub fn cmd_promote(ctx: &Context, args: PromoteArgs) -> Result<Outcome, CliError
     .unwrap_or_default();
     let outputs = |recorded: bool| {
         vec![
-            ("version", args.version.clone()),
+            ("version", args.tag.clone()),
             ("env", args.env.clone()),
             ("artifacts", digests.clone()),
             ("emergency", args.emergency.to_string()),
@@ -330,11 +330,11 @@ pub fn cmd_promote(ctx: &Context, args: PromoteArgs) -> Result<Outcome, CliError
     let mut report = Report::default();
     report.checked.tags = 1;
     if let Some(current) = gathered.current()
-        && current.version == args.version
+        && current.version == args.tag
     {
         report.notes.push(format!(
             "{} already runs in {} (since {}, by {}): nothing to do, nothing recorded",
-            args.version,
+            args.tag,
             args.env,
             crate::rules::when(
                 &current
@@ -346,7 +346,7 @@ pub fn cmd_promote(ctx: &Context, args: PromoteArgs) -> Result<Outcome, CliError
         return ctx.emit_with_outputs(&report, &as_refs(&outputs(false)));
     }
     let facts = gathered.facts(
-        &args.version,
+        &args.tag,
         &env,
         now,
         &actor,
@@ -370,7 +370,7 @@ pub fn cmd_promote(ctx: &Context, args: PromoteArgs) -> Result<Outcome, CliError
         .expect("promote-version passed: the tag exists");
     let event = Event::new(
         EventBody::Promote(Promote {
-            version: args.version.clone(),
+            version: args.tag.clone(),
             env: args.env.clone(),
             artifacts: artifacts.clone(),
             emergency: args.emergency,
@@ -385,7 +385,7 @@ pub fn cmd_promote(ctx: &Context, args: PromoteArgs) -> Result<Outcome, CliError
         gix,
         &event,
         &args.env,
-        &args.version,
+        &args.tag,
         gathered.current(),
         !args.offline,
     )? {
@@ -393,7 +393,7 @@ pub fn cmd_promote(ctx: &Context, args: PromoteArgs) -> Result<Outcome, CliError
             report.notes.push(format!(
                 "recorded: {} promoted {} to {}{} (ledger {})",
                 actor,
-                args.version,
+                args.tag,
                 args.env,
                 if args.emergency {
                     " as an EMERGENCY"

@@ -15,7 +15,7 @@ use crate::rules::{promote_freeze, promote_notice, promote_window, span_text};
 pub struct ScheduleArgs {
     /// The version's tag name, e.g. v1.2.3.
     #[arg(value_name = "VERSION")]
-    pub version: String,
+    pub tag: String,
     #[arg(long = "to", value_name = "ENV")]
     pub env: String,
     /// When, as an RFC 3339 time with its offset: 2026-11-25T18:00:00-05:00 or ...Z.
@@ -51,16 +51,16 @@ pub fn cmd_schedule(ctx: &Context, args: ScheduleArgs) -> Result<Outcome, CliErr
         ledger_access::sync(gix, false)?;
     }
     let actor = identity::actor_from_process_env(gix)?;
-    let gathered = gather(&repo, &env, &args.version)?;
+    let gathered = gather(&repo, &env, &args.tag)?;
     let Some(commit) = gathered.tag_commit else {
         return Err(CliError::usage(format!(
             "unknown version `{}`: there is no such tag",
-            args.version
+            args.tag
         ))
         .hint("cut the release first, or fetch tags with `git fetch --tags`"));
     };
     // The calendar is checked at the scheduled time, not now.
-    let facts = gathered.facts(&args.version, &env, at, &actor, Intent::default());
+    let facts = gathered.facts(&args.tag, &env, at, &actor, Intent::default());
     let mut lines = Vec::new();
     let mut findings = Vec::new();
     for (rule, check) in [
@@ -148,7 +148,7 @@ pub fn cmd_schedule(ctx: &Context, args: ScheduleArgs) -> Result<Outcome, CliErr
     }
     let event = Event::new(
         EventBody::Schedule(Schedule {
-            version: args.version.clone(),
+            version: args.tag.clone(),
             env: args.env.clone(),
             at,
             emergency: false,
@@ -164,7 +164,7 @@ pub fn cmd_schedule(ctx: &Context, args: ScheduleArgs) -> Result<Outcome, CliErr
     }
     report.notes.push(format!(
         "recorded: {actor} scheduled {} to {} at {}",
-        args.version,
+        args.tag,
         args.env,
         facts.when(at)
     ));
