@@ -66,7 +66,29 @@ pub fn cmd_status(ctx: &Context, args: StatusArgs) -> Result<Outcome, CliError> 
             env_context(&policy, env)?;
             vec![env.clone()]
         }
-        None => policy.file.environments.keys().cloned().collect(),
+        None => {
+            // In promotion order: staging before prod (by the length of the `from` chain).
+            let depth = |name: &str| {
+                let mut depth = 0;
+                let mut current = name;
+                while let Some(from) = policy
+                    .file
+                    .environments
+                    .get(current)
+                    .and_then(|e| e.from.as_ref())
+                {
+                    depth += 1;
+                    current = from.get_ref();
+                    if depth > policy.file.environments.len() {
+                        break;
+                    }
+                }
+                depth
+            };
+            let mut names: Vec<String> = policy.file.environments.keys().cloned().collect();
+            names.sort_by_key(|n| depth(n));
+            names
+        }
     };
     if !args.offline {
         ledger_access::sync(repo.gix(), false)?;
