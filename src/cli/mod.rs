@@ -14,6 +14,10 @@ mod install;
 mod ledger_access;
 mod log;
 mod notes;
+mod promote;
+mod rollback;
+mod schedule;
+mod status;
 mod uninstall;
 
 use std::ffi::OsString;
@@ -87,6 +91,10 @@ pub enum Command {
     #[command(disable_version_flag = true)]
     Log(log::LogArgs),
     Install(install::InstallArgs),
+    Promote(promote::PromoteArgs),
+    Rollback(rollback::RollbackArgs),
+    Schedule(schedule::ScheduleArgs),
+    Status(status::StatusArgs),
     Uninstall(uninstall::UninstallArgs),
     Hook(hook::HookArgs),
 }
@@ -118,6 +126,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome, CliError
         Command::Notes(args) => notes::cmd_notes(&ctx, args),
         Command::Log(args) => log::cmd_log(&ctx, args),
         Command::Install(args) => install::cmd_install(&ctx, args),
+        Command::Promote(args) => promote::cmd_promote(&ctx, args),
+        Command::Rollback(args) => rollback::cmd_rollback(&ctx, args),
+        Command::Schedule(args) => schedule::cmd_schedule(&ctx, args),
+        Command::Status(args) => status::cmd_status(&ctx, args),
         Command::Uninstall(args) => uninstall::cmd_uninstall(&ctx, args),
         Command::Hook(args) => hook::cmd_hook(&ctx, args),
     }

@@ -4,9 +4,11 @@
 use crate::policy::Policy;
 use crate::report::Finding;
 use crate::rules::{
-    BranchFacts, MessageFacts, RefPushFacts, TagFacts, TagPlacementFacts, branch_name,
-    branch_protected, commit_empty, commit_encoding, commit_jira, commit_subject, tag_format,
-    tag_moved, tag_on_release_branch, tag_semver, tag_sequence,
+    BranchFacts, MessageFacts, PromoteFacts, RefPushFacts, TagFacts, TagPlacementFacts,
+    branch_name, branch_protected, commit_empty, commit_encoding, commit_jira, commit_subject,
+    promote_approvals, promote_artifact, promote_deployer, promote_emergency, promote_freeze,
+    promote_from, promote_notice, promote_rolled_back, promote_soak, promote_version,
+    promote_window, tag_format, tag_moved, tag_on_release_branch, tag_semver, tag_sequence,
 };
 
 /// The message rules, for one commit or message file.
@@ -54,4 +56,119 @@ pub fn tag_push(facts: &RefPushFacts, policy: &Policy, out: &mut Vec<Finding>) {
 /// Where a pushed release tag points.
 pub fn tag_placement(facts: &TagPlacementFacts, policy: &Policy, out: &mut Vec<Finding>) {
     tag_on_release_branch::check(facts, policy, out);
+}
+
+/// What one promotion check saw and decided, for `--dry-run` and the notes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CheckLine {
+    pub rule: &'static str,
+    pub value: String,
+    pub verdict: CheckVerdict,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckVerdict {
+    Ok,
+    Blocked,
+    /// Would have blocked (or was not needed) and was skipped by the emergency procedure.
+    Skipped,
+}
+
+impl CheckLine {
+    /// `promote-window: Tue 2026-11-24 13:00 America/New_York: outside … → blocked`.
+    pub fn note(&self) -> String {
+        let verdict = match self.verdict {
+            CheckVerdict::Ok => "ok",
+            CheckVerdict::Blocked => "blocked",
+            CheckVerdict::Skipped => "skipped (emergency)",
+        };
+        format!("{}: {} → {verdict}", self.rule, self.value)
+    }
+}
+
+/// The promotion rules, in the order a person would ask them. With `facts.emergency`,
+/// checks listed in `[emergency] may_skip` are skipped (and say so).
+pub fn promote(facts: &PromoteFacts, policy: &Policy) -> (Vec<CheckLine>, Vec<Finding>) {
+    use crate::policy::schema::Skippable;
+    type Check = fn(&PromoteFacts, &Policy, &mut Vec<Finding>) -> String;
+    let checks: [(&'static str, Check, Option<Skippable>); 11] = [
+        (
+            promote_version::PromoteVersion::ID,
+            promote_version::check,
+            None,
+        ),
+        (
+            promote_from::PromoteFrom::ID,
+            promote_from::check,
+            Some(Skippable::From),
+        ),
+        (
+            promote_soak::PromoteSoak::ID,
+            promote_soak::check,
+            Some(Skippable::Soak),
+        ),
+        (
+            promote_window::PromoteWindow::ID,
+            promote_window::check,
+            Some(Skippable::Windows),
+        ),
+        (
+            promote_freeze::PromoteFreeze::ID,
+            promote_freeze::check,
+            Some(Skippable::Freezes),
+        ),
+        (
+            promote_notice::PromoteNotice::ID,
+            promote_notice::check,
+            Some(Skippable::Notice),
+        ),
+        (
+            promote_approvals::PromoteApprovals::ID,
+            promote_approvals::check,
+            None,
+        ),
+        (
+            promote_deployer::PromoteDeployer::ID,
+            promote_deployer::check,
+            None,
+        ),
+        (
+            promote_artifact::PromoteArtifact::ID,
+            promote_artifact::check,
+            None,
+        ),
+        (
+            promote_rolled_back::PromoteRolledBack::ID,
+            promote_rolled_back::check,
+            None,
+        ),
+        (
+            promote_emergency::PromoteEmergency::ID,
+            promote_emergency::check,
+            None,
+        ),
+    ];
+    let mut lines = Vec::new();
+    let mut out = Vec::new();
+    for (rule, check, skippable) in checks {
+        let mut found = Vec::new();
+        let value = check(facts, policy, &mut found);
+        let skipped = facts.emergency
+            && skippable.is_some_and(|s| policy.file.emergency.may_skip.contains(&s));
+        let verdict = if skipped {
+            CheckVerdict::Skipped
+        } else if found.is_empty() {
+            CheckVerdict::Ok
+        } else {
+            out.append(&mut found);
+            CheckVerdict::Blocked
+        };
+        lines.push(CheckLine {
+            rule,
+            value,
+            verdict,
+        });
+    }
+    (lines, out)
 }

@@ -253,6 +253,13 @@ impl<'repo> Ledger<'repo> {
         self.read_state_at(tip, &state::paths::version(version))
     }
 
+    /// The state of an environment as of ledger commit `tip` (`None`: empty ledger), for
+    /// compare-and-swap checks in [`Ledger::append_unless`].
+    pub fn env_state_at(&self, tip: Option<ObjectId>, env: &str) -> Result<Option<EnvState>> {
+        super::event::validate_name("env", env)?;
+        self.read_state_at(tip, &state::paths::env(env))
+    }
+
     fn read_state<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<Option<T>> {
         self.read_state_at(self.tip()?, path)
     }

@@ -317,6 +317,25 @@ pub fn lease_arg(expected: Option<ObjectId>) -> String {
     )
 }
 
+/// Push `local_tip` to `remote`'s ledger only if the remote still holds `expected`, with
+/// no replay: `Ok(false)` when someone pushed first. For `promote` and `rollback`, which
+/// must re-decide (not replay) when the environment changed meanwhile.
+pub fn push_exact(
+    repo: &gix::Repository,
+    remote: &str,
+    local_tip: ObjectId,
+    expected: Option<ObjectId>,
+) -> Result<bool> {
+    validate_name("remote", remote)?;
+    match push(repo, remote, local_tip, expected)? {
+        Pushed::Accepted => {
+            record_pushed(repo, remote, local_tip)?;
+            Ok(true)
+        }
+        Pushed::Rejected => Ok(false),
+    }
+}
+
 /// The remote ledger tip we last saw (the value to lease against).
 pub fn tracked_tip(repo: &gix::Repository, remote: &str) -> Result<Option<ObjectId>> {
     validate_name("remote", remote)?;

@@ -8,6 +8,18 @@ pub mod commit_encoding;
 pub mod commit_jira;
 pub mod commit_subject;
 pub mod jira;
+pub mod promote_approvals;
+pub mod promote_artifact;
+pub mod promote_concurrent;
+pub mod promote_deployer;
+pub mod promote_emergency;
+pub mod promote_freeze;
+pub mod promote_from;
+pub mod promote_notice;
+pub mod promote_rolled_back;
+pub mod promote_soak;
+pub mod promote_version;
+pub mod promote_window;
 pub mod release_approvals;
 pub mod release_branch;
 pub mod release_command;
@@ -52,6 +64,8 @@ pub enum Group {
     Policy,
     /// The checks and criteria of `reltag cut`.
     Release,
+    /// A promotion or rollback of a version into an environment.
+    Promotion,
 }
 
 /// A rule's identity and documentation, as listed by `reltag explain`.
@@ -135,6 +149,18 @@ pub const ALL: &[RuleInfo] = &[
     release_external::ReleaseCi::INFO,
     release_external::ReleaseBugs::INFO,
     release_external::ReleaseEmergency::INFO,
+    promote_version::PromoteVersion::INFO,
+    promote_from::PromoteFrom::INFO,
+    promote_soak::PromoteSoak::INFO,
+    promote_window::PromoteWindow::INFO,
+    promote_freeze::PromoteFreeze::INFO,
+    promote_notice::PromoteNotice::INFO,
+    promote_approvals::PromoteApprovals::INFO,
+    promote_deployer::PromoteDeployer::INFO,
+    promote_artifact::PromoteArtifact::INFO,
+    promote_rolled_back::PromoteRolledBack::INFO,
+    promote_emergency::PromoteEmergency::INFO,
+    promote_concurrent::PromoteConcurrent::INFO,
     PolicyRule::INFO,
 ];
 
@@ -214,6 +240,85 @@ pub struct TagPlacementFacts<'a> {
     pub summary: &'a str,
     pub release_branch: &'a str,
     pub state: ReleaseBranchState,
+}
+
+/// A version about to enter an environment, as the promotion rules see it. The command
+/// gathers all of it (tag, ledger, files, clock) before any rule runs.
+#[derive(Debug, Clone, Copy)]
+pub struct PromoteFacts<'a> {
+    /// The version's tag name, e.g. `v1.2.3`.
+    pub version: &'a str,
+    pub env: &'a str,
+    pub env_policy: &'a crate::policy::schema::Environment,
+    pub calendar: &'a crate::schedule::Calendar,
+    pub now: jiff::Timestamp,
+    pub actor: &'a str,
+    /// The full id of the commit the tag names; `None` when there is no such tag.
+    pub tag_commit: Option<&'a str>,
+    pub cut: Option<&'a crate::ledger::CutRecord>,
+    /// What currently runs in the `from` environment, if it has one.
+    pub from_current: Option<&'a crate::ledger::Deployment>,
+    /// The target environment's state.
+    pub target: Option<&'a crate::ledger::EnvState>,
+    /// Pending schedules of this version for this environment.
+    pub schedules: &'a [crate::ledger::ScheduleRecord],
+    /// Approvals of this version bound to the tag's commit, for this environment or all.
+    pub approvals: &'a [crate::ledger::ApprovalRecord],
+    /// Artifact digests recorded for the version so far (at its cut or first environment).
+    pub recorded_artifacts: &'a [crate::ledger::Artifact],
+    /// Artifacts given now, with their digests.
+    pub artifacts: &'a [crate::ledger::Artifact],
+    pub emergency: bool,
+    pub reason: Option<&'a str>,
+}
+
+impl PromoteFacts<'_> {
+    pub fn subject(&self) -> Subject {
+        Subject::Tag {
+            name: self.version.to_string(),
+        }
+    }
+
+    /// The instant in the environment's zone, for messages.
+    pub fn when(&self, at: jiff::Timestamp) -> String {
+        when(&at.to_zoned_datetime(self.calendar.time_zone().clone()))
+    }
+}
+
+/// `Tue 2026-11-24 18:00 America/New_York`.
+pub fn when(at: &jiff::ZonedDateTime) -> String {
+    let zone = at.time_zone().iana_name().unwrap_or("UTC").to_string();
+    format!("{} {zone}", at.strftime("%a %Y-%m-%d %H:%M"))
+}
+
+/// `26 h`, `45 min`, `3 d 2 h`: elapsed time for people.
+pub fn span_text(duration: jiff::SignedDuration) -> String {
+    let minutes = duration.as_secs().max(0) / 60;
+    let (days, hours, mins) = (minutes / 1440, (minutes / 60) % 24, minutes % 60);
+    if minutes < 60 {
+        format!("{minutes} min")
+    } else if minutes < 48 * 60 {
+        let hours = minutes / 60;
+        if mins == 0 {
+            format!("{hours} h")
+        } else {
+            format!("{hours} h {mins} min")
+        }
+    } else if hours == 0 {
+        format!("{days} d")
+    } else {
+        format!("{days} d {hours} h")
+    }
+}
+
+/// Members of a role under `[roles]` (none if the role is unknown).
+pub fn role_members(policy: &crate::policy::Policy, role: &str) -> Vec<String> {
+    policy
+        .file
+        .roles
+        .get(role)
+        .map(|members| members.iter().map(|m| m.get_ref().clone()).collect())
+        .unwrap_or_default()
 }
 
 /// Bidirectional control characters can make a name display as something else

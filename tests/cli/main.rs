@@ -9,6 +9,7 @@ mod formats;
 mod hooks;
 mod ledger;
 mod misc;
+mod promote;
 
 /// Every test file in this directory is a module above (jj's check against forgotten files).
 #[test]

@@ -1,0 +1,414 @@
+//! `reltag promote`, and what `schedule`, `rollback` and `status` share with it: the
+//! environment's calendar, gathering a version's facts, and recording a deployment with
+//! compare-and-swap locally and on the remote.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use gix::ObjectId;
+use jiff::Timestamp;
+
+use super::{CliError, Context, ledger_access};
+use crate::gates::{self, CheckLine};
+use crate::ledger::{
+    self, Appended, ApprovalRecord, Artifact, Deployment, EnvState, Event, EventBody, Ledger,
+    Promote, ScheduleRecord, VersionState, identity,
+};
+use crate::policy::Policy;
+use crate::policy::schema::Environment;
+use crate::report::{Finding, Outcome, Report};
+use crate::rules::{PromoteFacts, promote_concurrent};
+use crate::schedule::{Calendar, Freeze, Window};
+
+/// Promote a version to an environment after checking, as rules with findings: the tag
+/// and its cut, `from`, `soak`, windows, freezes, notice, approvals, deployers, artifacts,
+/// an earlier rollback, and the emergency procedure. Records the promotion in the ledger
+/// and pushes it. Exit 0 promoted (or already there), 1 blocked, 2 bad input, 3 undecided.
+#[derive(Debug, Args)]
+pub struct PromoteArgs {
+    /// The version's tag name, e.g. v1.2.3.
+    #[arg(value_name = "VERSION")]
+    pub tag: String,
+    /// The environment to promote to (a key under [environments]).
+    #[arg(long = "to", value_name = "ENV")]
+    pub env: String,
+    /// A built artifact; its sha256 is recorded at the first environment and must match
+    /// after. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub artifact: Vec<PathBuf>,
+    /// Show every check with its value and verdict; record nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Follow the emergency procedure: needs an [emergency] approvers approval and
+    /// --reason; skips only the checks in [emergency] may_skip.
+    #[arg(long, requires = "reason")]
+    pub emergency: bool,
+    /// Why: required with --emergency, and to promote a version that was rolled back.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Record locally; do not fetch or push the ledger.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+/// An environment's policy and calendar.
+pub(super) struct EnvContext {
+    pub name: String,
+    pub policy: Environment,
+    pub calendar: Calendar,
+}
+
+pub(super) fn env_context(policy: &Policy, env: &str) -> Result<EnvContext, CliError> {
+    let Some(env_policy) = policy.file.environments.get(env) else {
+        let known: Vec<&str> = policy
+            .file
+            .environments
+            .keys()
+            .map(String::as_str)
+            .collect();
+        return Err(
+            CliError::usage(format!("unknown environment `{env}`")).hint(if known.is_empty() {
+                "the policy defines no [environments]".to_string()
+            } else {
+                format!("the environments are: {}", known.join(", "))
+            }),
+        );
+    };
+    let policy_error = |e: String| CliError::new(super::ErrorKind::Policy, e);
+    let tz = crate::schedule::time_zone(env_policy.timezone.get_ref())
+        .map_err(|e| policy_error(e.to_string()))?;
+    let windows = env_policy
+        .windows
+        .iter()
+        .map(|w| w.get_ref().parse::<Window>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| policy_error(e.to_string()))?;
+    let freezes = env_policy
+        .freezes
+        .iter()
+        .map(|f| {
+            let f = f.get_ref();
+            Freeze::parse(&f.start, &f.end, f.reason.clone(), &tz)
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| policy_error(e.to_string()))?;
+    Ok(EnvContext {
+        name: env.to_string(),
+        policy: env_policy.clone(),
+        calendar: Calendar::new(tz, windows, freezes),
+    })
+}
+
+pub(super) fn now() -> Result<Timestamp, CliError> {
+    crate::schedule::now().map_err(|e| CliError::usage(e.to_string()))
+}
+
+/// Everything the promotion rules read about one version and environment.
+pub(super) struct Gathered {
+    pub tag_commit: Option<ObjectId>,
+    pub tag_commit_hex: Option<String>,
+    pub version_state: Option<VersionState>,
+    pub from_state: Option<EnvState>,
+    pub target: Option<EnvState>,
+    pub schedules: Vec<ScheduleRecord>,
+    pub approvals: Vec<ApprovalRecord>,
+}
+
+pub(super) fn gather(
+    repo: &crate::git::Repo,
+    env: &EnvContext,
+    version: &str,
+) -> Result<Gathered, CliError> {
+    ledger::validate_name("version", version).map_err(|e| CliError::usage(e.to_string()))?;
+    let ledger = Ledger::new(repo.gix());
+    let tag_commit = repo.ref_commit(&format!("refs/tags/{version}"))?;
+    let version_state = ledger.version_state(version)?;
+    let from_state = match &env.policy.from {
+        Some(from) => ledger.env_state(from.get_ref())?,
+        None => None,
+    };
+    let target = ledger.env_state(&env.name)?;
+    let schedules = target
+        .as_ref()
+        .map(|t| {
+            t.schedules
+                .iter()
+                .filter(|s| s.version == version)
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let approvals = match tag_commit {
+        Some(commit) => identity::approvals_for(&ledger, version, Some(&env.name), commit)?,
+        None => Vec::new(),
+    };
+    Ok(Gathered {
+        tag_commit,
+        tag_commit_hex: tag_commit.map(|c| c.to_string()),
+        version_state,
+        from_state,
+        target,
+        schedules,
+        approvals,
+    })
+}
+
+/// What the person promoting asks for, beyond the version and environment.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Intent<'a> {
+    pub artifacts: &'a [Artifact],
+    pub emergency: bool,
+    pub reason: Option<&'a str>,
+}
+
+impl Gathered {
+    pub fn facts<'a>(
+        &'a self,
+        version: &'a str,
+        env: &'a EnvContext,
+        now: Timestamp,
+        actor: &'a str,
+        intent: Intent<'a>,
+    ) -> PromoteFacts<'a> {
+        PromoteFacts {
+            version,
+            env: &env.name,
+            env_policy: &env.policy,
+            calendar: &env.calendar,
+            now,
+            actor,
+            tag_commit: self.tag_commit_hex.as_deref(),
+            cut: self.version_state.as_ref().and_then(|v| v.cut.as_ref()),
+            from_current: self.from_state.as_ref().and_then(|s| s.current.as_ref()),
+            target: self.target.as_ref(),
+            schedules: &self.schedules,
+            approvals: &self.approvals,
+            recorded_artifacts: self
+                .version_state
+                .as_ref()
+                .map_or(&[][..], |v| v.artifacts.as_slice()),
+            artifacts: intent.artifacts,
+            emergency: intent.emergency,
+            reason: intent.reason,
+        }
+    }
+
+    pub fn current(&self) -> Option<&Deployment> {
+        self.target.as_ref().and_then(|t| t.current.as_ref())
+    }
+}
+
+/// Reads an artifact and digests it. A missing or unreadable file is bad input.
+fn read_artifact(path: &PathBuf, cwd: &std::path::Path) -> Result<Artifact, CliError> {
+    let full = cwd.join(path);
+    let bytes = std::fs::read(&full).map_err(|e| {
+        CliError::usage(format!("cannot read artifact {}: {e}", path.display()))
+            .hint("pass the path of the built file, relative to the current directory")
+    })?;
+    let name = full
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Artifact::new(name, crate::evidence::sha256_hex(&bytes))
+        .map_err(|e| CliError::usage(e.to_string()))
+}
+
+/// For tests only: when `RELTAG_TEST_HOLD_BEFORE_RECORD` names a file, announce
+/// `<file>.ready` and wait (at most 60 s) until the file exists, so a test can make
+/// another promotion land between the checks and the recording.
+fn test_hold() {
+    let Some(path) = std::env::var_os("RELTAG_TEST_HOLD_BEFORE_RECORD") else {
+        return;
+    };
+    let path = PathBuf::from(path);
+    let mut ready = path.clone().into_os_string();
+    ready.push(".ready");
+    let _ = std::fs::write(&ready, b"");
+    for _ in 0..600 {
+        if path.exists() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// Records a deployment event unless the environment changed since `seen`, then pushes it
+/// with a lease: on a lost race the local append is taken back, the remote's events are
+/// fetched, and the deployment is recorded again only if the environment still runs what
+/// the checks saw. `Ok(Err(finding))` when it changed: nothing is recorded.
+pub(super) fn record_deployment(
+    repo: &gix::Repository,
+    event: &Event,
+    env: &str,
+    version: &str,
+    seen: Option<&Deployment>,
+    push: bool,
+) -> Result<Result<Appended, Finding>, CliError> {
+    let ledger = Ledger::new(repo);
+    let remote = if push {
+        ledger::sync::default_remote(repo)
+    } else {
+        None
+    };
+    for _ in 0..5 {
+        let outcome = ledger.append_unless(event, |tip| {
+            let now = ledger.env_state_at(tip, env)?;
+            Ok(promote_concurrent::check(
+                version,
+                env,
+                seen,
+                now.as_ref().and_then(|s| s.current.as_ref()),
+            ))
+        })?;
+        let appended = match outcome {
+            Ok(appended) => appended,
+            Err(finding) => return Ok(Err(finding)),
+        };
+        let Some(remote) = &remote else {
+            return Ok(Ok(appended));
+        };
+        let expected = ledger::sync::tracked_tip(repo, remote)?;
+        if ledger::sync::push_exact(repo, remote, appended.new, expected)? {
+            return Ok(Ok(appended));
+        }
+        // Someone pushed first: take ours back and look at what they recorded.
+        ledger.undo(&appended)?;
+        ledger_access::sync(repo, false)?;
+    }
+    Err(CliError::undecided(format!(
+        "the remote's ledger kept changing while recording {} to {env}; nothing was pushed",
+        event.summary()
+    ))
+    .hint("run the command again"))
+}
+
+pub(super) fn check_notes(lines: &[CheckLine]) -> Vec<String> {
+    lines.iter().map(CheckLine::note).collect()
+}
+
+pub fn cmd_promote(ctx: &Context, args: PromoteArgs) -> Result<Outcome, CliError> {
+    let repo = ctx.repo()?;
+    let policy = ctx.policy(Some(&repo))?;
+    let env = env_context(&policy, &args.env)?;
+    let now = now()?;
+    let artifacts = args
+        .artifact
+        .iter()
+        .map(|path| read_artifact(path, &ctx.cwd))
+        .collect::<Result<Vec<_>, _>>()?;
+    let gix = repo.gix();
+    if !args.offline {
+        ledger_access::sync(gix, false)?;
+    }
+    let actor = identity::actor_from_process_env(gix)?;
+    let gathered = gather(&repo, &env, &args.tag)?;
+    if gathered.tag_commit.is_none() && gathered.version_state.is_none() {
+        return Err(CliError::usage(format!(
+            "unknown version `{}`: there is no such tag and the ledger knows nothing of it",
+            args.tag
+        ))
+        .hint("list the releases with `git tag -l`; fetch tags with `git fetch --tags`"));
+    }
+    let digests = serde_json::to_string(
+        &artifacts
+            .iter()
+            .map(|a| serde_json::json!({"name": a.name, "sha256": a.sha256}))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap_or_default();
+    let outputs = |recorded: bool| {
+        vec![
+            ("version", args.tag.clone()),
+            ("env", args.env.clone()),
+            ("artifacts", digests.clone()),
+            ("emergency", args.emergency.to_string()),
+            ("recorded", recorded.to_string()),
+        ]
+    };
+    let mut report = Report::default();
+    report.checked.tags = 1;
+    if let Some(current) = gathered.current()
+        && current.version == args.tag
+    {
+        report.notes.push(format!(
+            "{} already runs in {} (since {}, by {}): nothing to do, nothing recorded",
+            args.tag,
+            args.env,
+            crate::rules::when(
+                &current
+                    .since
+                    .to_zoned_datetime(env.calendar.time_zone().clone())
+            ),
+            current.actor
+        ));
+        return ctx.emit_with_outputs(&report, &as_refs(&outputs(false)));
+    }
+    let facts = gathered.facts(
+        &args.tag,
+        &env,
+        now,
+        &actor,
+        Intent {
+            artifacts: &artifacts,
+            emergency: args.emergency,
+            reason: args.reason.as_deref(),
+        },
+    );
+    let (lines, findings) = gates::promote(&facts, &policy);
+    report.notes = check_notes(&lines);
+    report.findings = findings;
+    if args.dry_run || report.outcome() == Outcome::Blocked {
+        if args.dry_run {
+            report.notes.push("dry run: nothing recorded".into());
+        }
+        return ctx.emit_with_outputs(&report, &as_refs(&outputs(false)));
+    }
+    let commit = gathered
+        .tag_commit
+        .expect("promote-version passed: the tag exists");
+    let event = Event::new(
+        EventBody::Promote(Promote {
+            version: args.tag.clone(),
+            env: args.env.clone(),
+            artifacts: artifacts.clone(),
+            emergency: args.emergency,
+            reason: args.reason.clone(),
+        }),
+        commit,
+        actor.clone(),
+        now,
+    )?;
+    test_hold();
+    match record_deployment(
+        gix,
+        &event,
+        &args.env,
+        &args.tag,
+        gathered.current(),
+        !args.offline,
+    )? {
+        Ok(appended) => {
+            report.notes.push(format!(
+                "recorded: {} promoted {} to {}{} (ledger {})",
+                actor,
+                args.tag,
+                args.env,
+                if args.emergency {
+                    " as an EMERGENCY"
+                } else {
+                    ""
+                },
+                appended.new.to_hex_with_len(12)
+            ));
+            ctx.emit_with_outputs(&report, &as_refs(&outputs(true)))
+        }
+        Err(finding) => {
+            report.findings.push(finding);
+            ctx.emit_with_outputs(&report, &as_refs(&outputs(false)))
+        }
+    }
+}
+
+pub(super) fn as_refs(outputs: &[(&'static str, String)]) -> Vec<(&'static str, String)> {
+    outputs.to_vec()
+}

@@ -1,0 +1,192 @@
+use clap::Args;
+
+use super::promote::{Intent, as_refs, check_notes, env_context, gather, now, record_deployment};
+use super::{CliError, Context, ledger_access};
+use crate::gates::{CheckLine, CheckVerdict};
+use crate::ledger::{Event, EventBody, Rollback, identity};
+use crate::report::{Finding, Outcome, Report};
+use crate::rules::{promote_deployer, promote_freeze, promote_window};
+
+/// Roll an environment back to the version that ran there before (or to --to VERSION,
+/// which must have run there before), with a reason. Allowed outside the windows unless
+/// the environment sets `rollback_anytime = false`; only by a deployer. The version rolled
+/// back from can go back to that environment only with `promote --reason`.
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    /// The version to return to [default: the one that ran before the current one].
+    #[arg(long = "to", value_name = "VERSION")]
+    pub to: Option<String>,
+    /// Why (recorded in the ledger).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    /// Show the checks; record nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Record locally; do not fetch or push the ledger.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+pub fn cmd_rollback(ctx: &Context, args: RollbackArgs) -> Result<Outcome, CliError> {
+    let repo = ctx.repo()?;
+    let policy = ctx.policy(Some(&repo))?;
+    let env = env_context(&policy, &args.env)?;
+    let now = now()?;
+    if args.reason.trim().is_empty() {
+        return Err(CliError::usage("--reason is empty").hint("say why you roll back"));
+    }
+    let gix = repo.gix();
+    if !args.offline {
+        ledger_access::sync(gix, false)?;
+    }
+    let actor = identity::actor_from_process_env(gix)?;
+    let state = crate::ledger::Ledger::new(gix).env_state(&args.env)?;
+    let Some(current) = state.as_ref().and_then(|s| s.current.clone()) else {
+        return Err(CliError::usage(format!(
+            "nothing was ever deployed to {}: nothing to roll back",
+            args.env
+        )));
+    };
+    let state = state.expect("has a current deployment");
+    let previous = state.previous_versions();
+    let target = match &args.to {
+        Some(to) if *to == current.version => {
+            return Err(CliError::usage(format!(
+                "{to} already runs in {}",
+                args.env
+            )));
+        }
+        Some(to) if previous.contains(&to.as_str()) => to.clone(),
+        Some(to) => {
+            return Err(CliError::usage(format!(
+                "{to} never ran in {} before: a rollback returns to an earlier version",
+                args.env
+            ))
+            .hint(if previous.is_empty() {
+                "no earlier version ran there".to_string()
+            } else {
+                format!(
+                    "versions that ran there before, newest first: {}",
+                    previous.join(", ")
+                )
+            }));
+        }
+        None => match previous.first() {
+            Some(v) => v.to_string(),
+            None => {
+                return Err(CliError::usage(format!(
+                    "{} has run only {} so far: there is no earlier version to roll back to",
+                    args.env, current.version
+                )));
+            }
+        },
+    };
+    let earlier = state
+        .history
+        .iter()
+        .find(|d| d.version == target)
+        .expect("previous_versions come from history")
+        .clone();
+    let gathered = gather(&repo, &env, &target)?;
+    let facts = gathered.facts(
+        &target,
+        &env,
+        now,
+        &actor,
+        Intent {
+            reason: Some(&args.reason),
+            ..Intent::default()
+        },
+    );
+    let mut lines = Vec::new();
+    let mut findings: Vec<Finding> = Vec::new();
+    type Check =
+        fn(&crate::rules::PromoteFacts, &crate::policy::Policy, &mut Vec<Finding>) -> String;
+    let mut checks: Vec<(&'static str, Check)> = vec![(
+        promote_deployer::PromoteDeployer::ID,
+        promote_deployer::check,
+    )];
+    if !env.policy.rollback_anytime {
+        checks.push((promote_window::PromoteWindow::ID, promote_window::check));
+        checks.push((promote_freeze::PromoteFreeze::ID, promote_freeze::check));
+    }
+    for (rule, check) in checks {
+        let before = findings.len();
+        let value = check(&facts, &policy, &mut findings);
+        lines.push(CheckLine {
+            rule,
+            verdict: if findings.len() > before {
+                CheckVerdict::Blocked
+            } else {
+                CheckVerdict::Ok
+            },
+            value,
+        });
+    }
+    let mut report = Report {
+        notes: check_notes(&lines),
+        findings,
+        ..Report::default()
+    };
+    if env.policy.rollback_anytime {
+        report.notes.push(format!(
+            "{}: rollbacks are allowed outside the windows (rollback_anytime)",
+            args.env
+        ));
+    }
+    let outputs = |recorded: bool| {
+        vec![
+            ("version", target.clone()),
+            ("env", args.env.clone()),
+            ("from_version", current.version.clone()),
+            ("recorded", recorded.to_string()),
+        ]
+    };
+    if args.dry_run || report.outcome() == Outcome::Blocked {
+        if args.dry_run {
+            report.notes.push(format!(
+                "dry run: would roll {} back from {} to {target}; nothing recorded",
+                args.env, current.version
+            ));
+        }
+        return ctx.emit_with_outputs(&report, &as_refs(&outputs(false)));
+    }
+    let commit = gix::ObjectId::from_hex(earlier.commit.as_bytes()).map_err(|e| {
+        CliError::undecided(format!("ledger deployment commit {}: {e}", earlier.commit))
+    })?;
+    let event = Event::new(
+        EventBody::Rollback(Rollback {
+            version: target.clone(),
+            env: args.env.clone(),
+            from_version: Some(current.version.clone()),
+            artifacts: earlier.artifacts.clone(),
+            emergency: false,
+            reason: args.reason.clone(),
+        }),
+        commit,
+        actor.clone(),
+        now,
+    )?;
+    match record_deployment(
+        gix,
+        &event,
+        &args.env,
+        &target,
+        Some(&current),
+        !args.offline,
+    )? {
+        Ok(_) => {
+            report.notes.push(format!(
+                "recorded: {actor} rolled {} back from {} to {target}: {}",
+                args.env, current.version, args.reason
+            ));
+            ctx.emit_with_outputs(&report, &as_refs(&outputs(true)))
+        }
+        Err(finding) => {
+            report.findings.push(finding);
+            ctx.emit_with_outputs(&report, &as_refs(&outputs(false)))
+        }
+    }
+}

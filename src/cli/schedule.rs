@@ -1,0 +1,172 @@
+use clap::Args;
+use jiff::Timestamp;
+
+use super::promote::{EnvContext, Intent, check_notes, env_context, gather, now};
+use super::{CliError, Context, ledger_access};
+use crate::gates::{CheckLine, CheckVerdict};
+use crate::ledger::{Event, EventBody, Ledger, Schedule, identity};
+use crate::report::{Finding, Outcome, Report};
+use crate::rules::{promote_freeze, promote_notice, promote_window, span_text};
+
+/// Announce a promotion: record that VERSION will go to ENV at TIME. The environment's
+/// `notice` counts from now; TIME must be inside one of its windows and outside its
+/// freezes. Promote at or after TIME, before that window closes.
+#[derive(Debug, Args)]
+pub struct ScheduleArgs {
+    /// The version's tag name, e.g. v1.2.3.
+    #[arg(value_name = "VERSION")]
+    pub tag: String,
+    #[arg(long = "to", value_name = "ENV")]
+    pub env: String,
+    /// When, as an RFC 3339 time with its offset: 2026-11-25T18:00:00-05:00 or ...Z.
+    #[arg(long, value_name = "TIME")]
+    pub at: String,
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Record locally; do not fetch or push the ledger.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+fn parse_at(text: &str) -> Result<Timestamp, CliError> {
+    text.parse::<Timestamp>().map_err(|_| {
+        let no_zone = text.parse::<jiff::civil::DateTime>().is_ok();
+        CliError::usage(if no_zone {
+            format!("the time `{text}` has no zone or offset: it could mean any instant")
+        } else {
+            format!("invalid time `{text}`: expected an RFC 3339 time")
+        })
+        .hint("write it with its offset, e.g. 2026-11-25T18:00:00-05:00 or 2026-11-25T23:00:00Z")
+    })
+}
+
+pub fn cmd_schedule(ctx: &Context, args: ScheduleArgs) -> Result<Outcome, CliError> {
+    let repo = ctx.repo()?;
+    let policy = ctx.policy(Some(&repo))?;
+    let env: EnvContext = env_context(&policy, &args.env)?;
+    let at = parse_at(&args.at)?;
+    let now = now()?;
+    let gix = repo.gix();
+    if !args.offline {
+        ledger_access::sync(gix, false)?;
+    }
+    let actor = identity::actor_from_process_env(gix)?;
+    let gathered = gather(&repo, &env, &args.tag)?;
+    let Some(commit) = gathered.tag_commit else {
+        return Err(CliError::usage(format!(
+            "unknown version `{}`: there is no such tag",
+            args.tag
+        ))
+        .hint("cut the release first, or fetch tags with `git fetch --tags`"));
+    };
+    // The calendar is checked at the scheduled time, not now.
+    let facts = gathered.facts(&args.tag, &env, at, &actor, Intent::default());
+    let mut lines = Vec::new();
+    let mut findings = Vec::new();
+    for (rule, check) in [
+        (
+            promote_window::PromoteWindow::ID,
+            promote_window::check as fn(_, _, &mut Vec<Finding>) -> String,
+        ),
+        (promote_freeze::PromoteFreeze::ID, promote_freeze::check),
+    ] {
+        let before = findings.len();
+        let value = check(&facts, &policy, &mut findings);
+        lines.push(CheckLine {
+            rule,
+            verdict: if findings.len() > before {
+                CheckVerdict::Blocked
+            } else {
+                CheckVerdict::Ok
+            },
+            value,
+        });
+    }
+    let ahead = at.duration_since(now);
+    let notice = env
+        .policy
+        .notice
+        .as_ref()
+        .and_then(|n| crate::schedule::parse_duration(n.get_ref()).ok());
+    let notice_ok = if at <= now {
+        findings.push(
+            Finding::error(
+                promote_notice::PromoteNotice::ID,
+                facts.subject(),
+                format!("{} is not in the future", facts.when(at)),
+            )
+            .with_hint("schedule a time to come"),
+        );
+        false
+    } else if let Some(notice) = notice.filter(|n| ahead < *n) {
+        let earliest = now.saturating_add(notice).unwrap_or(now);
+        let next = env.calendar.next_open(earliest).map_or(String::new(), |z| {
+            format!(
+                ": the earliest time you can schedule is {}",
+                crate::rules::when(&z)
+            )
+        });
+        findings.push(
+            Finding::error(
+                promote_notice::PromoteNotice::ID,
+                facts.subject(),
+                format!(
+                    "{} is only {} ahead; {} needs {} notice",
+                    facts.when(at),
+                    span_text(ahead),
+                    args.env,
+                    span_text(notice)
+                ),
+            )
+            .with_hint(format!("schedule a later time{next}")),
+        );
+        false
+    } else {
+        true
+    };
+    lines.push(CheckLine {
+        rule: promote_notice::PromoteNotice::ID,
+        value: format!(
+            "{} ahead, notice {}",
+            span_text(ahead.max(jiff::SignedDuration::ZERO)),
+            notice.map_or("none".to_string(), span_text)
+        ),
+        verdict: if notice_ok {
+            CheckVerdict::Ok
+        } else {
+            CheckVerdict::Blocked
+        },
+    });
+    let mut report = Report {
+        notes: check_notes(&lines),
+        findings,
+        ..Report::default()
+    };
+    report.checked.tags = 1;
+    if report.outcome() == Outcome::Blocked {
+        return ctx.emit(&report);
+    }
+    let event = Event::new(
+        EventBody::Schedule(Schedule {
+            version: args.tag.clone(),
+            env: args.env.clone(),
+            at,
+            emergency: false,
+            reason: args.reason.clone(),
+        }),
+        commit,
+        actor.clone(),
+        now,
+    )?;
+    Ledger::new(gix).append(&event)?;
+    if !args.offline {
+        ledger_access::sync(gix, true)?;
+    }
+    report.notes.push(format!(
+        "recorded: {actor} scheduled {} to {} at {}",
+        args.tag,
+        args.env,
+        facts.when(at)
+    ));
+    ctx.emit(&report)
+}

@@ -1,0 +1,57 @@
+use super::{PromoteFacts, declare_rule};
+use crate::policy::Policy;
+use crate::report::Finding;
+
+declare_rule! {
+    /// ## What it checks
+    /// When the environment has a `from` environment, the version currently runs there:
+    /// it was promoted there and not rolled back or replaced since.
+    ///
+    /// ## Why
+    /// Production gets only what passed staging. A version that was rolled back from
+    /// staging did not pass it.
+    ///
+    /// ## Example
+    /// With `[environments.prod] from = "staging"` and v1.2.4 in staging,
+    /// `reltag promote v1.2.3 --to prod` is refused: "v1.2.3 is not in staging (v1.2.4 is)".
+    ///
+    /// ## Configuration
+    /// `[environments.<env>] from`. An emergency may skip it when `[emergency] may_skip`
+    /// lists `from`.
+    ///
+    /// ## How to fix
+    /// Promote the version to the `from` environment first.
+    pub struct PromoteFrom { id: "promote-from", group: Promotion }
+}
+
+pub fn check(facts: &PromoteFacts, _policy: &Policy, out: &mut Vec<Finding>) -> String {
+    let Some(from) = facts.env_policy.from.as_ref().map(|f| f.get_ref().as_str()) else {
+        return "no `from` environment".into();
+    };
+    let version = facts.version;
+    match facts.from_current {
+        Some(current) if current.version == version => {
+            format!(
+                "{version} runs in {from} since {}",
+                facts.when(current.since)
+            )
+        }
+        other => {
+            let now = other.map_or("nothing".to_string(), |d| d.version.clone());
+            out.push(
+                Finding::error(
+                    PromoteFrom::ID,
+                    facts.subject(),
+                    format!(
+                        "{version} is not in {from} ({now} is): {} takes only what runs in {from}",
+                        facts.env
+                    ),
+                )
+                .with_hint(format!(
+                    "promote it to {from} first: `reltag promote {version} --to {from}`"
+                )),
+            );
+            format!("{from} runs {now}")
+        }
+    }
+}

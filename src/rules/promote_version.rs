@@ -1,0 +1,75 @@
+use super::{PromoteFacts, declare_rule};
+use crate::policy::Policy;
+use crate::report::Finding;
+
+declare_rule! {
+    /// ## What it checks
+    /// The version being promoted is a release tag that exists, and its `cut` was
+    /// recorded in the ledger for the commit the tag names now.
+    ///
+    /// ## Why
+    /// Only a release that went through `reltag cut` (its criteria, approvals and
+    /// evidence) may reach an environment; a tag made by hand, or moved after the cut,
+    /// is not that release.
+    ///
+    /// ## Example
+    /// `git tag v1.2.3 && reltag promote v1.2.3 --to staging` without `reltag cut`:
+    /// "v1.2.3 was never cut: the ledger has no cut event for it".
+    ///
+    /// ## Configuration
+    /// Always on.
+    ///
+    /// ## How to fix
+    /// Cut the release with `reltag cut`; never move a release tag.
+    pub struct PromoteVersion { id: "promote-version", group: Promotion }
+}
+
+pub fn check(facts: &PromoteFacts, _policy: &Policy, out: &mut Vec<Finding>) -> String {
+    let version = facts.version;
+    let Some(commit) = facts.tag_commit else {
+        out.push(
+            Finding::error(
+                PromoteVersion::ID,
+                facts.subject(),
+                format!("the tag {version} does not exist"),
+            )
+            .with_hint("fetch the tags (`git fetch --tags`) or cut the release with `reltag cut`"),
+        );
+        return "no tag".into();
+    };
+    let short = &commit[..commit.len().min(12)];
+    match facts.cut {
+        None => {
+            out.push(
+                Finding::error(
+                    PromoteVersion::ID,
+                    facts.subject(),
+                    format!("{version} was never cut: the ledger has no cut event for it"),
+                )
+                .with_hint(format!(
+                    "cut the release with `reltag cut {version}`, then promote it"
+                )),
+            );
+            format!("tag at {short}, no cut event")
+        }
+        Some(cut) if cut.commit != commit => {
+            out.push(
+                Finding::error(
+                    PromoteVersion::ID,
+                    facts.subject(),
+                    format!(
+                        "the tag {version} names commit {short}, but it was cut at {}: the tag was moved",
+                        &cut.commit[..cut.commit.len().min(12)]
+                    ),
+                )
+                .with_hint(format!("restore the tag: `git fetch --force origin tag {version}`")),
+            );
+            format!("tag at {short}, cut at another commit")
+        }
+        Some(cut) => format!(
+            "tag at {short}, cut by {} at {}",
+            cut.actor,
+            facts.when(cut.time)
+        ),
+    }
+}
