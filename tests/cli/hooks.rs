@@ -411,3 +411,171 @@ fn pre_push_that_cannot_tell_the_new_commits_exits_3_with_the_fix() {
         run.render()
     );
 }
+
+// ---- Where git runs hooks: linked worktrees, a relative core.hooksPath, GIT_DIR ----
+
+#[test]
+fn hooks_installed_from_the_main_worktree_run_in_a_linked_one() {
+    let env = TestEnv::new();
+    let (repo, bare) = setup(&env);
+    let wt = env.path("wt");
+    env.git(
+        &repo,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            "feature/PAY-10-wt",
+            wt.to_str().unwrap(),
+        ],
+    );
+    let before = head(&env, &wt);
+    let out = env.git_output(&wt, &["commit", "--allow-empty", "-m", "no key"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("error[commit-jira]"), "{}", text(&out));
+    assert_eq!(head(&env, &wt), before);
+    env.commit(&wt, "PAY-10: in the worktree");
+
+    env.git(
+        &wt,
+        &["commit", "-q", "--no-verify", "--allow-empty", "-m", "oops"],
+    );
+    let bad = head(&env, &wt);
+    let out = env.git_output(&wt, &["push", "origin", "feature/PAY-10-wt"]);
+    let text = text(&out);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains(&format!(
+            "commit {} (refs/heads/feature/PAY-10-wt) \"oops\"\n  error[commit-jira]",
+            &bad[..12]
+        )),
+        "{text}"
+    );
+    assert_eq!(env.git(&bare, &["branch", "--list", "feature/*"]), "");
+}
+
+#[test]
+fn install_inside_a_linked_worktree_writes_to_the_common_dir() {
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    env.commit(&repo, "PAY-1: start");
+    let wt = env.path("wt");
+    env.git(
+        &repo,
+        &["worktree", "add", "-q", "-b", "topic", wt.to_str().unwrap()],
+    );
+    let run = env.reltag(&wt, &["install"]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(
+        run.stderr
+            .contains("installed commit-msg hook: [TMP]/r/.git/hooks/commit-msg\n"),
+        "{}",
+        run.render()
+    );
+    assert!(repo.join(".git/hooks/pre-push").is_file());
+    assert!(!repo.join(".git/worktrees/wt/hooks").exists());
+    // The main worktree runs them too.
+    let out = env.git_output(&repo, &["commit", "--allow-empty", "-m", "no key"]);
+    assert!(!out.status.success(), "{}", text(&out));
+
+    let run = env.reltag(&wt, &["uninstall"]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(!repo.join(".git/hooks/commit-msg").exists());
+}
+
+#[test]
+fn a_relative_hooks_path_resolves_from_the_worktree_root_even_from_a_subdirectory() {
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    env.commit(&repo, "PAY-1: start");
+    env.git(&repo, &["config", "core.hooksPath", ".githooks"]);
+    let sub = repo.join("sub/deep");
+    std::fs::create_dir_all(&sub).unwrap();
+    let run = env.reltag(&sub, &["install"]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(
+        run.stderr
+            .contains("installed commit-msg hook: [TMP]/r/.githooks/commit-msg\n"),
+        "{}",
+        run.render()
+    );
+    assert!(repo.join(".githooks/pre-push").is_file());
+    assert!(!sub.join(".githooks").exists());
+    assert!(!repo.join(".git/hooks/commit-msg").exists());
+
+    let before = head(&env, &repo);
+    let out = env.git_output(&sub, &["commit", "--allow-empty", "-m", "no key"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("error[commit-jira]"), "{}", text(&out));
+    assert_eq!(head(&env, &repo), before);
+    env.commit(&sub, "PAY-2: from a subdirectory");
+
+    let run = env.reltag(&sub, &["uninstall"]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(!repo.join(".githooks/commit-msg").exists());
+}
+
+#[test]
+fn an_inherited_git_dir_and_work_tree_are_honoured() {
+    let env = TestEnv::new();
+    let bare = env.path("remote.git");
+    env.git(
+        env.tmp.path(),
+        &["init", "-q", "--bare", "-b", "main", "remote.git"],
+    );
+    let git_dir = env.path("store.git");
+    let work = env.path("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let vars = [
+        ("GIT_DIR", git_dir.to_str().unwrap()),
+        ("GIT_WORK_TREE", work.to_str().unwrap()),
+    ];
+    let git = |dir: &Path, args: &[&str]| {
+        let out = env.git_env(dir, args, &vars);
+        assert!(out.status.success(), "git {args:?}: {}", text(&out));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    git(&work, &["init", "-q", "-b", "main"]);
+    git(
+        &work,
+        &["commit", "-q", "--allow-empty", "-m", "PAY-1: start"],
+    );
+    git(&work, &["remote", "add", "origin", bare.to_str().unwrap()]);
+    git(&work, &["push", "-q", "origin", "main"]);
+
+    // Installed from elsewhere: only the environment says which repository.
+    let run = env.reltag_with(env.tmp.path(), &["install"], &vars, None);
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(
+        run.stderr
+            .contains("installed commit-msg hook: [TMP]/store.git/hooks/commit-msg\n"),
+        "{}",
+        run.render()
+    );
+    assert!(!work.join(".git").exists());
+
+    let before = git(&work, &["rev-parse", "HEAD"]);
+    let out = env.git_env(&work, &["commit", "--allow-empty", "-m", "no key"], &vars);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("error[commit-jira]"), "{}", text(&out));
+    assert_eq!(git(&work, &["rev-parse", "HEAD"]), before);
+    git(
+        &work,
+        &["commit", "-q", "--allow-empty", "-m", "PAY-2: fine"],
+    );
+
+    git(&work, &["switch", "-q", "-c", "feature/PAY-3-x"]);
+    git(
+        &work,
+        &["commit", "-q", "--no-verify", "--allow-empty", "-m", "oops"],
+    );
+    let out = env.git_env(&work, &["push", "origin", "feature/PAY-3-x"], &vars);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("(refs/heads/feature/PAY-3-x) \"oops\"\n  error[commit-jira]"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(env.git(&bare, &["branch", "--list", "feature/*"]), "");
+}
