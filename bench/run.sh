@@ -24,7 +24,7 @@ WORK=${BENCH_WORK:-$BENCH_DIR/work}
 UTIL="$BENCH_DIR/lib/benchutil.py"
 # The benchmarks, in order. A later section (hooks, ledger) adds a bench_<name>
 # function and its name here.
-BENCHMARKS=(commits commits_human message memory)
+BENCHMARKS=(commits commits_human message hook_commit_msg hook_pre_push memory)
 # One pattern for every floor: what `grep -E` counts as a Jira-looking key.
 KEY_RE='[A-Z][A-Z0-9]+-[0-9]+'
 # The C locale: byte-wise grep (its fastest mode) and stable output on every machine.
@@ -207,6 +207,98 @@ MSG
     fi
     row time "check message FILE (one message; floor: grep -cE FILE)" \
         message message_floor "ms<=5"
+}
+
+# The commit-msg hook as git runs it: git executes the installed script (sh, which execs
+# `reltag hook commit-msg FILE`) with GIT_EDITOR set, in the worktree root. Floor: `true`,
+# the cheapest hook there is; target: within 5 ms of it. Also, for information, a whole
+# `git commit` with the hook against `git commit --no-verify`. Both run in a small repo
+# of their own ($WORK/hook-commit, recreated each run), since every run adds a commit.
+bench_hook_commit_msg() {
+    local dir="$WORK/hook-commit" msg="$WORK/COMMIT_EDITMSG.hook"
+    rm -rf "$dir"
+    git init -q "$dir"
+    git -C "$dir" config gc.auto 0
+    git -C "$dir" -c user.name=bench -c user.email=bench@example.com \
+        commit -q --allow-empty -m "PAY-1: start"
+    (cd "$dir" && "$RELTAG" install -q) || die "reltag install failed in $dir"
+    local hook="$dir/.git/hooks/commit-msg"
+    [[ -x "$hook" ]] || die "reltag install wrote no $hook"
+    cat >"$msg" <<'MSG'
+PAY-1234: Keep the cursor when the last page is full
+
+The previous behaviour dropped the last page when the total was a multiple
+of the page size. This keeps the cursor until the server says it is done.
+
+# Please enter the commit message for your changes. Lines starting
+# with '#' will be ignored, and an empty message aborts the commit.
+#
+# On branch main
+MSG
+    # It must pass (a refused message would time the report), and refuse a bad one.
+    (cd "$dir" && GIT_EDITOR=: "$hook" "$msg") || die "the commit-msg hook refused the benchmark's message"
+    printf 'no key\n' >"$WORK/COMMIT_EDITMSG.bad"
+    if (cd "$dir" && GIT_EDITOR=: "$hook" "$WORK/COMMIT_EDITMSG.bad" >/dev/null 2>&1); then
+        die "the commit-msg hook accepted a message without a key: is it installed?"
+    fi
+    local id="-c user.name=bench -c user.email=bench@example.com"
+    local BENCH_REPO_SAVED=$REPO
+    REPO=$dir
+    time_cmds 10 100 \
+        hook_commit_msg "GIT_EDITOR=: '$hook' '$msg'" \
+        hook_commit_msg_floor "GIT_EDITOR=: true '$msg'"
+    time_cmds 5 50 \
+        hook_git_commit "git $id commit -q --allow-empty -F '$msg'" \
+        hook_git_commit_floor "git $id commit -q --allow-empty --no-verify -F '$msg'"
+    REPO=$BENCH_REPO_SAVED
+    row time "commit-msg hook as git runs it (installed script; floor: true)" \
+        hook_commit_msg hook_commit_msg_floor "over<=5"
+    row time "git commit -F with the hook (baseline: git commit --no-verify)" \
+        hook_git_commit hook_git_commit_floor info
+}
+
+# pre-push of SMALL new commits: a new branch whose tip is HEAD, with
+# refs/remotes/origin/* at HEAD~SMALL, fed git's stdin line ourselves (all-zero remote id).
+# Runs in a clone of the benchmark repository ($WORK/hook-push-COMMITS, objects
+# hard-linked), so the cached repository gets no remote refs. Floor: the same selection
+# and message scan in plain git, `git log --format=%B HEAD --not --remotes=origin | grep`.
+# Target: under 200 ms.
+bench_hook_pre_push() {
+    local dir="$WORK/hook-push-$COMMITS"
+    if [[ ! -d "$dir" ]]; then
+        git clone -q --no-checkout "$REPO" "$dir.tmp.$$"
+        mv "$dir.tmp.$$" "$dir"
+    fi
+    git -C "$dir" config gc.auto 0
+    git -C "$dir" config core.commitGraph "$([[ "$COMMIT_GRAPH" == 1 ]] && echo true || echo false)"
+    local tip base
+    tip=$(git -C "$REPO" rev-parse HEAD)
+    base=$(git -C "$REPO" rev-parse "HEAD~$SMALL")
+    git -C "$dir" update-ref refs/heads/main "$tip"
+    git -C "$dir" update-ref refs/remotes/origin/main "$base"
+    local zero
+    zero=$(printf '0%.0s' $(seq ${#tip}))
+    local input="$WORK/pre-push.stdin"
+    echo "refs/heads/main $tip refs/heads/feature/PAY-1-bench $zero" >"$input"
+    local new
+    new=$(git -C "$dir" rev-list --count "$tip" --not --remotes=origin)
+    [[ "$new" == "$SMALL" ]] || die "the push would publish $new commits, expected $SMALL"
+    local rc=0
+    (cd "$dir" && "$RELTAG" hook pre-push --format json origin "$REPO" <"$input" \
+        >"$WORK/last.out" 2>"$WORK/last.err") || rc=$?
+    if (( rc > 1 )); then cat "$WORK/last.err" >&2; die "reltag hook pre-push exited $rc"; fi
+    local checked
+    checked=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["checked"]["commits"], d["errors"])' "$WORK/last.out")
+    say "hook pre-push: exit $rc, checked/errors: $checked; new commits: $new"
+    [[ "${checked%% *}" == "$new" ]] || die "reltag checked ${checked%% *} commits, the push has $new"
+    local BENCH_REPO_SAVED=$REPO
+    REPO=$dir
+    time_cmds 2 20 \
+        hook_pre_push "'$RELTAG' hook pre-push origin '$BENCH_REPO_SAVED' <'$input' >/dev/null || true" \
+        hook_pre_push_floor "git log --format=%B '$tip' --not --remotes=origin | grep -cE '$KEY_RE' >/dev/null"
+    REPO=$BENCH_REPO_SAVED
+    row time "pre-push hook, new branch of $new commits (floor: git log --not --remotes | grep)" \
+        hook_pre_push hook_pre_push_floor "ms<=200"
 }
 
 # Peak memory of `check commits` over SMALL and over all commits, and of the floor's

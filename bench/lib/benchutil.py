@@ -184,6 +184,12 @@ def cmd_table(results, rows_path):
             limit = float(target.split("<=")[1])
             verdict = "-" if va is None else ("ok" if va * 1000 <= limit else "MISS")
             target_txt = f"<= {limit:g} ms"
+        elif target.startswith("over<="):
+            # Within LIMIT ms of the floor (median wall time).
+            limit = float(target.split("<=")[1])
+            verdict = "-" if va is None or vb is None else (
+                "ok" if (va - vb) * 1000 <= limit else "MISS")
+            target_txt = f"floor + {limit:g} ms"
         elif target.startswith("flat<="):
             limit = float(target.split("<=")[1])
             verdict = "-" if r is None else ("ok" if r <= limit else "MISS")

@@ -89,8 +89,18 @@ pub fn open_repo(cwd: &Path) -> Result<gix::Repository, InstallError> {
     })
 }
 
-/// The directory git runs hooks from for `repo`.
+/// The directory git runs hooks from for `repo`, without `.`/`..` components: a linked
+/// worktree's common dir reads `<main>/.git/worktrees/<name>/../..`, which is the same directory
+/// but not a path to show anyone.
 pub fn hooks_dir(repo: &gix::Repository) -> Result<PathBuf, InstallError> {
+    let dir = configured_hooks_dir(repo)?;
+    // Lexically, not `canonicalize`: symlinks in the path stay as the user wrote them.
+    Ok(gix::path::normalize(dir.as_path().into(), Path::new(""))
+        .map(|d| d.into_owned())
+        .unwrap_or(dir))
+}
+
+fn configured_hooks_dir(repo: &gix::Repository) -> Result<PathBuf, InstallError> {
     let configured = repo
         .config_snapshot()
         .trusted_path("core.hooksPath")

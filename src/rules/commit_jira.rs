@@ -37,7 +37,7 @@ pub fn check(facts: &MessageFacts, policy: &Policy, out: &mut Vec<Finding>) {
     }
     let (text, place) = match commits.jira_in {
         JiraIn::Subject => (facts.subject_line(), "subject line"),
-        JiraIn::Message => (facts.message, "commit message"),
+        JiraIn::Message => (facts.text(), "commit message"),
     };
     if jira::find_keys(text, &policy.jira_projects)
         .next()
@@ -105,6 +105,18 @@ mod tests {
             ("", "PAY-456: Add payment API", Some(1), true),
             ("", "Add payment API\n\nRefs: PAY-456", Some(1), true),
             ("", "Add payment API", Some(1), false),
+            // A byte order mark (Windows editors) is not a word character before the key,
+            // in the subject or the whole message; elsewhere a non-ASCII letter still is.
+            ("", "\u{FEFF}PAY-456: Add payment API\r\n", Some(1), true),
+            (
+                "[commits]\njira_in = \"subject\"",
+                "\u{FEFF}PAY-456: x",
+                Some(1),
+                true,
+            ),
+            ("", "\u{FEFF}Add payment API", Some(1), false),
+            ("", "\u{FEFF}\u{FEFF}PAY-456: x", Some(1), false),
+            ("", "\u{FEFF}fixup! Add API", Some(1), true),
             ("", "Bump UTF-8 handling to SHA-256", Some(1), false),
             (
                 "[commits]\njira_in = \"subject\"",

@@ -182,9 +182,18 @@ pub struct MessageFacts<'a> {
 }
 
 impl MessageFacts<'_> {
-    /// The first line, as bytes.
+    /// The message without a leading UTF-8 byte order mark. Editors on Windows save one; git
+    /// stores it verbatim, and it is invisible, so a key right after it must still count (and
+    /// count the same in the hook, which sees the file, and at the push, which sees the commit).
+    pub fn text(&self) -> &[u8] {
+        self.message
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(self.message)
+    }
+
+    /// The first line, as bytes (without a byte order mark or a CR).
     pub fn subject_line(&self) -> &[u8] {
-        let line = self.message.split(|b| *b == b'\n').next().unwrap_or(b"");
+        let line = self.text().split(|b| *b == b'\n').next().unwrap_or(b"");
         line.strip_suffix(b"\r").unwrap_or(line)
     }
 }

@@ -80,6 +80,18 @@ impl TestEnv {
             .unwrap()
     }
 
+    /// Runs git with extra environment variables (e.g. an inherited `GIT_DIR`), not asserting.
+    pub fn git_env(&self, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut cmd = Command::new("git");
+        self.scrub(&mut cmd);
+        cmd.current_dir(dir)
+            .args(args)
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+
     /// Runs git with bytes on stdin.
     pub fn git_stdin(&self, dir: &Path, args: &[&str], input: &[u8]) -> String {
         use std::io::Write;

@@ -411,3 +411,501 @@ fn pre_push_that_cannot_tell_the_new_commits_exits_3_with_the_fix() {
         run.render()
     );
 }
+
+// ---- Where git runs hooks: linked worktrees, a relative core.hooksPath, GIT_DIR ----
+
+#[test]
+fn hooks_installed_from_the_main_worktree_run_in_a_linked_one() {
+    let env = TestEnv::new();
+    let (repo, bare) = setup(&env);
+    let wt = env.path("wt");
+    env.git(
+        &repo,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            "feature/PAY-10-wt",
+            wt.to_str().unwrap(),
+        ],
+    );
+    let before = head(&env, &wt);
+    let out = env.git_output(&wt, &["commit", "--allow-empty", "-m", "no key"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("error[commit-jira]"), "{}", text(&out));
+    assert_eq!(head(&env, &wt), before);
+    env.commit(&wt, "PAY-10: in the worktree");
+
+    env.git(
+        &wt,
+        &["commit", "-q", "--no-verify", "--allow-empty", "-m", "oops"],
+    );
+    let bad = head(&env, &wt);
+    let out = env.git_output(&wt, &["push", "origin", "feature/PAY-10-wt"]);
+    let text = text(&out);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains(&format!(
+            "commit {} (refs/heads/feature/PAY-10-wt) \"oops\"\n  error[commit-jira]",
+            &bad[..12]
+        )),
+        "{text}"
+    );
+    assert_eq!(env.git(&bare, &["branch", "--list", "feature/*"]), "");
+}
+
+#[test]
+fn install_inside_a_linked_worktree_writes_to_the_common_dir() {
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    env.commit(&repo, "PAY-1: start");
+    let wt = env.path("wt");
+    env.git(
+        &repo,
+        &["worktree", "add", "-q", "-b", "topic", wt.to_str().unwrap()],
+    );
+    let run = env.reltag(&wt, &["install"]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(
+        run.stderr
+            .contains("installed commit-msg hook: [TMP]/r/.git/hooks/commit-msg\n"),
+        "{}",
+        run.render()
+    );
+    assert!(repo.join(".git/hooks/pre-push").is_file());
+    assert!(!repo.join(".git/worktrees/wt/hooks").exists());
+    // The main worktree runs them too.
+    let out = env.git_output(&repo, &["commit", "--allow-empty", "-m", "no key"]);
+    assert!(!out.status.success(), "{}", text(&out));
+
+    let run = env.reltag(&wt, &["uninstall"]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(!repo.join(".git/hooks/commit-msg").exists());
+}
+
+#[test]
+fn a_relative_hooks_path_resolves_from_the_worktree_root_even_from_a_subdirectory() {
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    env.commit(&repo, "PAY-1: start");
+    env.git(&repo, &["config", "core.hooksPath", ".githooks"]);
+    let sub = repo.join("sub/deep");
+    std::fs::create_dir_all(&sub).unwrap();
+    let run = env.reltag(&sub, &["install"]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(
+        run.stderr
+            .contains("installed commit-msg hook: [TMP]/r/.githooks/commit-msg\n"),
+        "{}",
+        run.render()
+    );
+    assert!(repo.join(".githooks/pre-push").is_file());
+    assert!(!sub.join(".githooks").exists());
+    assert!(!repo.join(".git/hooks/commit-msg").exists());
+
+    let before = head(&env, &repo);
+    let out = env.git_output(&sub, &["commit", "--allow-empty", "-m", "no key"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("error[commit-jira]"), "{}", text(&out));
+    assert_eq!(head(&env, &repo), before);
+    env.commit(&sub, "PAY-2: from a subdirectory");
+
+    let run = env.reltag(&sub, &["uninstall"]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(!repo.join(".githooks/commit-msg").exists());
+}
+
+#[test]
+fn an_inherited_git_dir_and_work_tree_are_honoured() {
+    let env = TestEnv::new();
+    let bare = env.path("remote.git");
+    env.git(
+        env.tmp.path(),
+        &["init", "-q", "--bare", "-b", "main", "remote.git"],
+    );
+    let git_dir = env.path("store.git");
+    let work = env.path("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let vars = [
+        ("GIT_DIR", git_dir.to_str().unwrap()),
+        ("GIT_WORK_TREE", work.to_str().unwrap()),
+    ];
+    let git = |dir: &Path, args: &[&str]| {
+        let out = env.git_env(dir, args, &vars);
+        assert!(out.status.success(), "git {args:?}: {}", text(&out));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    git(&work, &["init", "-q", "-b", "main"]);
+    git(
+        &work,
+        &["commit", "-q", "--allow-empty", "-m", "PAY-1: start"],
+    );
+    git(&work, &["remote", "add", "origin", bare.to_str().unwrap()]);
+    git(&work, &["push", "-q", "origin", "main"]);
+
+    // Installed from elsewhere: only the environment says which repository.
+    let run = env.reltag_with(env.tmp.path(), &["install"], &vars, None);
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(
+        run.stderr
+            .contains("installed commit-msg hook: [TMP]/store.git/hooks/commit-msg\n"),
+        "{}",
+        run.render()
+    );
+    assert!(!work.join(".git").exists());
+
+    let before = git(&work, &["rev-parse", "HEAD"]);
+    let out = env.git_env(&work, &["commit", "--allow-empty", "-m", "no key"], &vars);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("error[commit-jira]"), "{}", text(&out));
+    assert_eq!(git(&work, &["rev-parse", "HEAD"]), before);
+    git(
+        &work,
+        &["commit", "-q", "--allow-empty", "-m", "PAY-2: fine"],
+    );
+
+    git(&work, &["switch", "-q", "-c", "feature/PAY-3-x"]);
+    git(
+        &work,
+        &["commit", "-q", "--no-verify", "--allow-empty", "-m", "oops"],
+    );
+    let out = env.git_env(&work, &["push", "origin", "feature/PAY-3-x"], &vars);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("(refs/heads/feature/PAY-3-x) \"oops\"\n  error[commit-jira]"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(env.git(&bare, &["branch", "--list", "feature/*"]), "");
+}
+
+// ---- SHA-256 ----
+
+#[test]
+fn a_sha256_repository_works_end_to_end() {
+    let env = TestEnv::new();
+    let bare = env.path("remote.git");
+    env.git(
+        env.tmp.path(),
+        &[
+            "init",
+            "-q",
+            "--bare",
+            "-b",
+            "main",
+            "--object-format=sha256",
+            "remote.git",
+        ],
+    );
+    let repo = env.path("r");
+    std::fs::create_dir_all(&repo).unwrap();
+    env.git(
+        &repo,
+        &["init", "-q", "-b", "main", "--object-format=sha256"],
+    );
+    env.commit(&repo, "PAY-1: start");
+    env.git(&repo, &["remote", "add", "origin", bare.to_str().unwrap()]);
+    env.git(&repo, &["push", "-q", "origin", "main"]);
+    let run = env.reltag(&repo, &["install"]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert_eq!(head(&env, &repo).len(), 64);
+
+    // commit-msg
+    let before = head(&env, &repo);
+    let out = env.git_output(&repo, &["commit", "--allow-empty", "-m", "no key"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("error[commit-jira]"), "{}", text(&out));
+    assert_eq!(head(&env, &repo), before);
+
+    // pre-push: a new branch (64-character zero remote id) with a bad commit is refused...
+    env.git(&repo, &["switch", "-q", "-c", "feature/PAY-2-x"]);
+    env.commit(&repo, "PAY-2: fine");
+    env.git(
+        &repo,
+        &["commit", "-q", "--no-verify", "--allow-empty", "-m", "oops"],
+    );
+    let bad = head(&env, &repo);
+    let out = env.git_output(&repo, &["push", "origin", "feature/PAY-2-x"]);
+    let t = text(&out);
+    assert!(!out.status.success(), "{t}");
+    assert!(
+        t.contains(&format!(
+            "commit {} (refs/heads/feature/PAY-2-x) \"oops\"\n  error[commit-jira]",
+            &bad[..12]
+        )),
+        "{t}"
+    );
+    assert!(t.contains("(checked 2 commits, 1 branch)"), "{t}");
+    // ...a good one goes through, and so does its deletion (64-character zero local id).
+    env.git(&repo, &["reset", "-q", "--hard", "HEAD~"]);
+    let out = env.git_output(&repo, &["push", "-q", "origin", "feature/PAY-2-x"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = env.git_output(&repo, &["push", "-q", "origin", ":feature/PAY-2-x"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(env.git(&bare, &["branch", "--list", "feature/*"]), "");
+    // Deleting protected main is refused.
+    let out = env.git_output(&repo, &["push", "origin", ":main"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("ref refs/heads/main\n  error[branch-protected]"),
+        "{}",
+        text(&out)
+    );
+    // Tags: placed on the release branch.
+    env.git(&repo, &["branch", "release/v1.0.0", "main"]);
+    env.git(&repo, &["tag", "v1.0.0", "main"]);
+    let out = env.git_output(&repo, &["push", "-q", "origin", "v1.0.0"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(env.git(&bare, &["tag"]), "v1.0.0");
+
+    // A SHA-1 id in a SHA-256 repository cannot be decided: exit 3, not a pass.
+    let line = format!(
+        "refs/heads/feature/PAY-3-y {} refs/heads/feature/PAY-3-y {}\n",
+        "1".repeat(40),
+        "0".repeat(40)
+    );
+    let run = env.reltag_with(
+        &repo,
+        &["hook", "pre-push", "origin", "x"],
+        &[],
+        Some(line.as_bytes()),
+    );
+    assert_eq!(run.code, 3, "{}", run.render());
+    assert!(
+        run.stderr.contains("this repository uses"),
+        "{}",
+        run.render()
+    );
+}
+
+// ---- What git hands the commit-msg hook ----
+
+/// `git commit -v` through an "editor" that puts `message` above the template git wrote
+/// (status comments, the scissors line and the diff below it).
+fn commit_verbose(env: &TestEnv, repo: &Path, message: &str) -> Output {
+    let file = env.path("editor-message");
+    std::fs::write(&file, format!("{message}\n")).unwrap();
+    let editor = format!(
+        "core.editor=f() {{ cat '{}' \"$1\" >\"$1.new\" && mv \"$1.new\" \"$1\"; }}; f",
+        file.display()
+    );
+    env.git_output(repo, &["-c", &editor, "commit", "-v"])
+}
+
+#[test]
+fn a_key_only_in_the_verbose_diff_does_not_count() {
+    let env = TestEnv::new();
+    let (repo, _) = setup(&env);
+    std::fs::write(repo.join("notes.txt"), "fixes PAY-77 upstream\n").unwrap();
+    env.git(&repo, &["add", "notes.txt"]);
+    let before = head(&env, &repo);
+    let out = commit_verbose(&env, &repo, "Add notes");
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("message commit message \"Add notes\"\n  error[commit-jira]"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(head(&env, &repo), before);
+    // The hook really saw the scissors line and the diff with the key.
+    let seen = std::fs::read_to_string(repo.join(".git/COMMIT_EDITMSG")).unwrap();
+    assert!(
+        seen.contains("# ------------------------ >8 ------------------------\n")
+            && seen.contains("+fixes PAY-77 upstream"),
+        "{seen}"
+    );
+
+    let out = commit_verbose(&env, &repo, "PAY-11: Add notes");
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        env.git(&repo, &["log", "-1", "--format=%B"]),
+        "PAY-11: Add notes"
+    );
+}
+
+#[test]
+fn a_message_file_with_crlf_and_a_byte_order_mark() {
+    let env = TestEnv::new();
+    let (repo, bare) = setup(&env);
+    env.git(&repo, &["switch", "-q", "-c", "feature/PAY-12-win"]);
+    let file = env.path("message.txt");
+    let file_arg = file.to_str().unwrap();
+
+    std::fs::write(&file, "\u{FEFF}PAY-12: Add login\r\n\r\nSome body.\r\n").unwrap();
+    let before = head(&env, &repo);
+    let out = env.git_output(&repo, &["commit", "-q", "--allow-empty", "-F", file_arg]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_ne!(head(&env, &repo), before);
+    // git keeps the mark and drops the CRs; the push sees the same message and agrees.
+    let stored = env.git_output(&repo, &["log", "-1", "--format=%B"]).stdout;
+    assert!(
+        stored.starts_with("\u{FEFF}PAY-12: Add login\n\nSome body.\n".as_bytes()),
+        "{stored:?}"
+    );
+    let out = env.git_output(&repo, &["push", "-q", "origin", "feature/PAY-12-win"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        env.git(&bare, &["branch", "--list", "feature/*"]),
+        "feature/PAY-12-win"
+    );
+
+    let before = head(&env, &repo);
+    std::fs::write(&file, "\u{FEFF}Add login\r\n\r\nSome body.\r\n").unwrap();
+    let out = env.git_output(&repo, &["commit", "--allow-empty", "-F", file_arg]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains(
+            "message commit message \"Add login\"\n  error[commit-jira] the commit message has no Jira key"
+        ),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(head(&env, &repo), before);
+
+    // A CRLF comment line is still a comment when commit.cleanup=strip. (Set in config: git
+    // does not tell hooks about a `--cleanup` option, so the hook cannot honour that one.)
+    std::fs::write(&file, "\u{FEFF}Add login\r\n# PAY-12\r\n").unwrap();
+    let out = env.git_output(
+        &repo,
+        &[
+            "-c",
+            "commit.cleanup=strip",
+            "commit",
+            "--allow-empty",
+            "-F",
+            file_arg,
+        ],
+    );
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("error[commit-jira]"), "{}", text(&out));
+    assert_eq!(head(&env, &repo), before);
+}
+
+#[test]
+fn a_merge_with_its_default_message_and_amends() {
+    let env = TestEnv::new();
+    let (repo, _) = setup(&env);
+    env.git(&repo, &["switch", "-q", "-c", "topic"]);
+    env.commit(&repo, "PAY-13: topic work");
+    env.git(&repo, &["switch", "-q", "main"]);
+    env.commit(&repo, "PAY-14: main work");
+    // "Merge branch 'topic'" has no key; MERGE_HEAD says the commit has two parents.
+    let out = env.git_output(&repo, &["merge", "--no-ff", "topic"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        env.git(&repo, &["log", "-1", "--format=%s"]),
+        "Merge branch 'topic'"
+    );
+    let parents = || env.git(&repo, &["log", "-1", "--format=%P"]);
+    assert_eq!(parents().split(' ').count(), 2);
+
+    // Amending the merge keeps its parents and its message: still a merge, still exempt.
+    let out = env.git_output(&repo, &["commit", "--amend", "--no-edit"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(parents().split(' ').count(), 2);
+    // A new message for it is checked like any other.
+    let amended = head(&env, &repo);
+    let out = env.git_output(&repo, &["commit", "--amend", "-m", "tidy up"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("error[commit-jira]"), "{}", text(&out));
+    assert_eq!(head(&env, &repo), amended);
+
+    // An ordinary commit amended with a valid message goes through; without a key it does not.
+    env.commit(&repo, "PAY-15: first try");
+    let out = env.git_output(
+        &repo,
+        &[
+            "commit",
+            "--amend",
+            "--allow-empty",
+            "-q",
+            "-m",
+            "PAY-15: better",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        env.git(&repo, &["log", "-1", "--format=%s"]),
+        "PAY-15: better"
+    );
+    let before = head(&env, &repo);
+    let out = env.git_output(
+        &repo,
+        &["commit", "--amend", "--allow-empty", "-m", "better still"],
+    );
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("message commit message \"better still\"\n  error[commit-jira]"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(head(&env, &repo), before);
+}
+
+// ---- Several refs in one push ----
+
+#[test]
+fn a_push_of_a_branch_and_tags_names_each_ref_in_its_findings() {
+    let env = TestEnv::new();
+    let (repo, bare) = setup(&env);
+    env.git(&repo, &["switch", "-q", "-c", "feature/PAY-16-multi"]);
+    env.git(
+        &repo,
+        &[
+            "commit",
+            "-q",
+            "--no-verify",
+            "--allow-empty",
+            "-m",
+            "no key",
+        ],
+    );
+    let bad = head(&env, &repo);
+    env.git(&repo, &["tag", "v1.2"]);
+    env.git(&repo, &["tag", "v2.0.0"]);
+    let out = env.git_output(
+        &repo,
+        &["push", "origin", "feature/PAY-16-multi", "v1.2", "v2.0.0"],
+    );
+    let t = text(&out);
+    assert!(!out.status.success(), "{t}");
+    let short = &bad[..12];
+    for expected in [
+        format!(
+            "commit {short} (refs/heads/feature/PAY-16-multi) \"no key\"\n  error[commit-jira]"
+        ),
+        "tag v1.2\n  error[tag-semver]".to_string(),
+        format!(
+            "commit {short} (refs/tags/v2.0.0) \"no key\"\n  error[tag-on-release-branch] the release branch release/v2.0.0 for tag v2.0.0 is missing"
+        ),
+        "blocked: 3 errors, 0 warnings (checked 1 commit, 1 branch, 2 tags)".to_string(),
+    ] {
+        assert!(t.contains(&expected), "missing {expected:?} in\n{t}");
+    }
+    // git runs pre-push once for the whole push: nothing of it reached the remote.
+    assert_eq!(env.git(&bare, &["branch", "--list", "feature/*"]), "");
+    assert_eq!(env.git(&bare, &["tag"]), "");
+
+    // The same push, fixed, goes through in one piece.
+    env.git(
+        &repo,
+        &[
+            "commit",
+            "-q",
+            "--amend",
+            "--allow-empty",
+            "-m",
+            "PAY-16: keyed",
+        ],
+    );
+    env.git(&repo, &["tag", "-d", "v1.2", "v2.0.0"]);
+    env.git(&repo, &["tag", "v2.0.0"]);
+    env.git(&repo, &["branch", "release/v2.0.0"]);
+    let out = env.git_output(
+        &repo,
+        &["push", "-q", "origin", "feature/PAY-16-multi", "v2.0.0"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(env.git(&bare, &["tag"]), "v2.0.0");
+}

@@ -1,5 +1,6 @@
 use std::path::PathBuf;
 
+use bstr::ByteSlice;
 use clap::Args;
 
 use super::emit_quietly;
@@ -34,8 +35,15 @@ pub fn cmd_hook_commit_msg(ctx: &Context, args: CommitMsgArgs) -> Result<Outcome
     let message = config.clean(&raw, editor);
     // `git merge` (and `git commit` concluding a conflicted merge) leaves MERGE_HEAD in the
     // worktree's git dir: the commit will have two parents.
-    let merging = repo.gix().git_dir().join("MERGE_HEAD").is_file();
-    let summary = display_text(message.split(|b| *b == b'\n').next().unwrap_or(b""), 120);
+    let merging = repo.gix().git_dir().join("MERGE_HEAD").is_file()
+        || amends_a_merge(repo.gix(), &message, |v| std::env::var_os(v));
+    let first_line = message.split(|b| *b == b'\n').next().unwrap_or(b"");
+    let summary = display_text(
+        first_line
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(first_line),
+        120,
+    );
     let subject = Subject::Message {
         source: "commit message".to_string(),
         summary,
@@ -50,4 +58,57 @@ pub fn cmd_hook_commit_msg(ctx: &Context, args: CommitMsgArgs) -> Result<Outcome
     };
     gates::message(&facts, &policy, &mut report.findings);
     emit_quietly(ctx, &report)
+}
+
+/// Whether this is `git commit --amend` of a merge commit, keeping its message: the amended
+/// commit keeps HEAD's parents, so it is a merge and exempt as one.
+///
+/// git tells the commit-msg hook nothing about `--amend` (no argument, no variable, no state
+/// file), so we recognise it from what `--amend` keeps: HEAD is a merge, the message is HEAD's
+/// own after cleanup, and the author git exports to the hook (`GIT_AUTHOR_NAME`,
+/// `GIT_AUTHOR_EMAIL`, `GIT_AUTHOR_DATE` as `@<seconds> <tz>`, which `--amend` copies from
+/// HEAD) is HEAD's author to the second. Anything else (an edited message, `--reset-author`, a
+/// hook manager that drops the variables) is checked as a new commit: the strict reading.
+fn amends_a_merge(
+    repo: &gix::Repository,
+    message: &[u8],
+    env: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> bool {
+    let Ok(head) = repo.head_commit() else {
+        return false;
+    };
+    let Ok(commit) = head.decode() else {
+        return false;
+    };
+    if commit.parents().count() < 2 {
+        return false;
+    }
+    let trim = |b: &[u8]| -> Vec<u8> {
+        let end = b
+            .iter()
+            .rposition(|c| !c.is_ascii_whitespace())
+            .map_or(0, |i| i + 1);
+        b[..end].to_vec()
+    };
+    if trim(message) != trim(commit.message) {
+        return false;
+    }
+    let Ok(author) = commit.author() else {
+        return false;
+    };
+    let var = |name: &str| env(name).and_then(|v| v.into_string().ok());
+    let (Some(name), Some(email), Some(date)) = (
+        var("GIT_AUTHOR_NAME"),
+        var("GIT_AUTHOR_EMAIL"),
+        var("GIT_AUTHOR_DATE"),
+    ) else {
+        return false;
+    };
+    let seconds = date
+        .strip_prefix('@')
+        .and_then(|d| d.split(' ').next())
+        .and_then(|s| s.parse::<i64>().ok());
+    author.name.trim() == name.as_bytes().trim()
+        && author.email.trim() == email.as_bytes().trim()
+        && seconds.is_some_and(|s| s == author.seconds())
 }
