@@ -14,6 +14,7 @@ pub mod policy;
 pub mod report;
 pub mod rules;
 pub mod schedule;
+pub mod tracker;
 
 use std::ffi::OsString;
 
