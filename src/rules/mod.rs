@@ -6,8 +6,10 @@ pub mod branch_protected;
 pub mod commit_empty;
 pub mod commit_encoding;
 pub mod commit_jira;
+pub mod commit_jira_exists;
 pub mod commit_subject;
 pub mod jira;
+pub mod release_bugs;
 pub mod tag_format;
 pub mod tag_moved;
 pub mod tag_on_release_branch;
@@ -42,6 +44,8 @@ pub enum Group {
     Branch,
     Tag,
     Policy,
+    /// Answers from Jira (network: `cut`, `check bugs`, the pull-request gate).
+    Jira,
 }
 
 /// A rule's identity and documentation, as listed by `reltag explain`.
@@ -115,6 +119,8 @@ pub const ALL: &[RuleInfo] = &[
     tag_sequence::TagSequence::INFO,
     tag_on_release_branch::TagOnReleaseBranch::INFO,
     tag_moved::TagMoved::INFO,
+    commit_jira_exists::CommitJiraExists::INFO,
+    release_bugs::ReleaseBugs::INFO,
     PolicyRule::INFO,
 ];
 

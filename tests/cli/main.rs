@@ -6,6 +6,7 @@ mod check;
 mod check_policy;
 mod formats;
 mod hooks;
+mod jira;
 mod ledger;
 mod misc;
 
