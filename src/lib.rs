@@ -16,6 +16,7 @@ pub mod release;
 pub mod report;
 pub mod rules;
 pub mod schedule;
+pub mod tracker;
 
 use std::ffi::OsString;
 

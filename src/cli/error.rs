@@ -151,3 +151,15 @@ impl From<crate::hooks::install::InstallError> for CliError {
         }
     }
 }
+
+impl From<crate::tracker::jira::Error> for CliError {
+    /// Every Jira problem leaves the question open: exit 3, with how to fix it.
+    fn from(e: crate::tracker::jira::Error) -> Self {
+        let hint = e.hint();
+        let err = CliError::new(ErrorKind::Undecided, e);
+        match hint {
+            Some(h) => err.hint(h),
+            None => err,
+        }
+    }
+}

@@ -238,7 +238,7 @@ pub struct CiCriterion {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BugsCriterion {
-    /// JQL; `{version}`, `{major}`, `{minor}`, `{patch}` are substituted, quoted.
+    /// JQL; `{version}`, `{major}`, `{minor}`, `{patch}`, `{tag}` are substituted, quoted.
     pub jql: Option<Spanned<String>>,
     pub max: u32,
 }

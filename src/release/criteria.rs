@@ -22,7 +22,8 @@ use crate::evidence::ReportError;
 use crate::ledger::EvidenceRecord;
 use crate::policy::Policy;
 use crate::report::{Finding, Subject};
-use crate::rules::release_external::{ReleaseBugs, ReleaseCi};
+use crate::rules::release_bugs::ReleaseBugs;
+use crate::rules::release_external::ReleaseCi;
 
 /// What a criterion decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

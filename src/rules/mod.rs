@@ -6,6 +6,7 @@ pub mod branch_protected;
 pub mod commit_empty;
 pub mod commit_encoding;
 pub mod commit_jira;
+pub mod commit_jira_exists;
 pub mod commit_subject;
 pub mod jira;
 pub mod promote_approvals;
@@ -22,6 +23,7 @@ pub mod promote_version;
 pub mod promote_window;
 pub mod release_approvals;
 pub mod release_branch;
+pub mod release_bugs;
 pub mod release_command;
 pub mod release_coverage;
 pub mod release_docs;
@@ -66,6 +68,8 @@ pub enum Group {
     Release,
     /// A promotion or rollback of a version into an environment.
     Promotion,
+    /// Answers from Jira (network: `cut`, `check bugs`, the pull-request gate).
+    Jira,
 }
 
 /// A rule's identity and documentation, as listed by `reltag explain`.
@@ -147,7 +151,6 @@ pub const ALL: &[RuleInfo] = &[
     release_approvals::ReleaseApprovals::INFO,
     release_command::ReleaseCommand::INFO,
     release_external::ReleaseCi::INFO,
-    release_external::ReleaseBugs::INFO,
     release_external::ReleaseEmergency::INFO,
     promote_version::PromoteVersion::INFO,
     promote_from::PromoteFrom::INFO,
@@ -161,6 +164,8 @@ pub const ALL: &[RuleInfo] = &[
     promote_rolled_back::PromoteRolledBack::INFO,
     promote_emergency::PromoteEmergency::INFO,
     promote_concurrent::PromoteConcurrent::INFO,
+    commit_jira_exists::CommitJiraExists::INFO,
+    release_bugs::ReleaseBugs::INFO,
     PolicyRule::INFO,
 ];
 

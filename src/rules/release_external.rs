@@ -27,26 +27,6 @@ declare_rule! {
 
 declare_rule! {
     /// ## What it checks
-    /// At most `[release.bugs] max` issues match the configured JQL for this version.
-    /// Until the Jira integration is present, a configured `bugs` criterion cannot be
-    /// evaluated and the cut stops with exit 3: it never passes silently.
-    ///
-    /// ## Why
-    /// Known blocking bugs should stop a release before users find them.
-    ///
-    /// ## Example
-    /// `bugs cannot be evaluated yet`.
-    ///
-    /// ## Configuration
-    /// `[release.bugs] jql` and `max`; `bugs` in `[release] criteria`.
-    ///
-    /// ## How to fix
-    /// Fix or re-plan the bugs, or remove `bugs` from `[release] criteria` through review.
-    pub struct ReleaseBugs { id: "release-bugs", group: Release }
-}
-
-declare_rule! {
-    /// ## What it checks
     /// `reltag cut --hotfix --reason TEXT`: a member of a role in `[emergency] approvers`
     /// approved this version at this commit, and, when `[emergency] jira_prefix` is set,
     /// the release's commits name an issue of that project. Only the criteria in

@@ -7,6 +7,7 @@ mod check_policy;
 mod cut;
 mod formats;
 mod hooks;
+mod jira;
 mod ledger;
 mod misc;
 mod promote;

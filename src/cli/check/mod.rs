@@ -1,6 +1,8 @@
-//! `reltag check` and its subcommands: every local check, offline.
+//! `reltag check` and its subcommands: every local check, offline, and `check bugs`,
+//! which asks Jira.
 
 mod branch;
+mod bugs;
 mod commits;
 mod message;
 mod policy;
@@ -35,6 +37,7 @@ pub enum CheckCommand {
     Message(message::MessageArgs),
     Commits(commits::CommitsArgs),
     Tag(tag::TagArgs),
+    Bugs(bugs::BugsArgs),
     Policy(policy::PolicyArgs),
 }
 
@@ -44,6 +47,7 @@ pub fn cmd_check(ctx: &Context, args: CheckArgs) -> Result<Outcome, CliError> {
         Some(CheckCommand::Message(a)) => message::cmd_check_message(ctx, a),
         Some(CheckCommand::Commits(a)) => commits::cmd_check_commits(ctx, a),
         Some(CheckCommand::Tag(a)) => tag::cmd_check_tag(ctx, a),
+        Some(CheckCommand::Bugs(a)) => bugs::cmd_check_bugs(ctx, a),
         Some(CheckCommand::Policy(a)) => policy::cmd_check_policy(ctx, a),
         None => cmd_check_all(ctx, args.since.as_deref()),
     }
