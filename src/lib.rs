@@ -6,6 +6,7 @@
 //! ([`report`]), and acts only when nothing blocks.
 
 pub mod cli;
+pub mod forge;
 pub mod gates;
 pub mod git;
 pub mod hooks;

@@ -151,3 +151,15 @@ impl From<crate::hooks::install::InstallError> for CliError {
         }
     }
 }
+
+impl From<crate::forge::github::Error> for CliError {
+    fn from(e: crate::forge::github::Error) -> Self {
+        let kind = if e.is_usage() {
+            ErrorKind::Usage
+        } else {
+            ErrorKind::Undecided
+        };
+        let hint = e.hint();
+        CliError::new(kind, e).hint(hint)
+    }
+}

@@ -4,8 +4,9 @@
 use crate::policy::Policy;
 use crate::report::Finding;
 use crate::rules::{
-    BranchFacts, MessageFacts, RefPushFacts, TagFacts, TagPlacementFacts, branch_name,
-    branch_protected, commit_empty, commit_encoding, commit_jira, commit_subject, tag_format,
+    BranchFacts, MessageFacts, PullRequestFacts, RefPushFacts, TagFacts, TagPlacementFacts,
+    branch_name, branch_protected, commit_empty, commit_encoding, commit_jira, commit_subject,
+    pr_approvals, pr_changes_requested, pr_jira_consistent, pr_policy_change, tag_format,
     tag_moved, tag_on_release_branch, tag_semver, tag_sequence,
 };
 
@@ -54,4 +55,13 @@ pub fn tag_push(facts: &RefPushFacts, policy: &Policy, out: &mut Vec<Finding>) {
 /// Where a pushed release tag points.
 pub fn tag_placement(facts: &TagPlacementFacts, policy: &Policy, out: &mut Vec<Finding>) {
     tag_on_release_branch::check(facts, policy, out);
+}
+
+/// The pull-request rules, for `check pr` (its branch and commits go through `branch` and
+/// `message`).
+pub fn pull_request(facts: &PullRequestFacts, policy: &Policy, out: &mut Vec<Finding>) {
+    pr_approvals::check(facts, policy, out);
+    pr_changes_requested::check(facts, policy, out);
+    pr_policy_change::check(facts, policy, out);
+    pr_jira_consistent::check(facts, policy, out);
 }

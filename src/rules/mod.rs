@@ -8,6 +8,11 @@ pub mod commit_encoding;
 pub mod commit_jira;
 pub mod commit_subject;
 pub mod jira;
+pub mod pr_approvals;
+pub mod pr_changes_requested;
+pub mod pr_jira_consistent;
+pub mod pr_policy_change;
+pub mod release_ci;
 pub mod tag_format;
 pub mod tag_moved;
 pub mod tag_on_release_branch;
@@ -42,6 +47,10 @@ pub enum Group {
     Branch,
     Tag,
     Policy,
+    /// A pull request's reviews and metadata, from the forge.
+    PullRequest,
+    /// Release criteria checked by `reltag cut`.
+    Release,
 }
 
 /// A rule's identity and documentation, as listed by `reltag explain`.
@@ -115,6 +124,11 @@ pub const ALL: &[RuleInfo] = &[
     tag_sequence::TagSequence::INFO,
     tag_on_release_branch::TagOnReleaseBranch::INFO,
     tag_moved::TagMoved::INFO,
+    pr_approvals::PrApprovals::INFO,
+    pr_changes_requested::PrChangesRequested::INFO,
+    pr_policy_change::PrPolicyChange::INFO,
+    pr_jira_consistent::PrJiraConsistent::INFO,
+    release_ci::ReleaseCi::INFO,
     PolicyRule::INFO,
 ];
 
@@ -141,6 +155,18 @@ impl MessageFacts<'_> {
         let line = self.message.split(|b| *b == b'\n').next().unwrap_or(b"");
         line.strip_suffix(b"\r").unwrap_or(line)
     }
+}
+
+/// A pull request, as the pull-request rules see it.
+#[derive(Debug, Clone, Copy)]
+pub struct PullRequestFacts<'a> {
+    pub subject: &'a Subject,
+    pub head_sha: &'a str,
+    pub head_branch: &'a str,
+    pub title: &'a str,
+    pub reviews: &'a crate::forge::github::reviews::ReviewSummary,
+    /// Whether the pull request edits the policy file.
+    pub policy_changed: bool,
 }
 
 /// A branch name, as the branch rules see it.

@@ -4,6 +4,7 @@ mod branch;
 mod commits;
 mod message;
 mod policy;
+mod pr;
 mod tag;
 
 use clap::{Args, Subcommand};
@@ -36,6 +37,7 @@ pub enum CheckCommand {
     Commits(commits::CommitsArgs),
     Tag(tag::TagArgs),
     Policy(policy::PolicyArgs),
+    Pr(pr::PrArgs),
 }
 
 pub fn cmd_check(ctx: &Context, args: CheckArgs) -> Result<Outcome, CliError> {
@@ -45,6 +47,7 @@ pub fn cmd_check(ctx: &Context, args: CheckArgs) -> Result<Outcome, CliError> {
         Some(CheckCommand::Commits(a)) => commits::cmd_check_commits(ctx, a),
         Some(CheckCommand::Tag(a)) => tag::cmd_check_tag(ctx, a),
         Some(CheckCommand::Policy(a)) => policy::cmd_check_policy(ctx, a),
+        Some(CheckCommand::Pr(a)) => pr::cmd_check_pr(ctx, a),
         None => cmd_check_all(ctx, args.since.as_deref()),
     }
 }
