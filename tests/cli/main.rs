@@ -5,6 +5,7 @@ mod common;
 mod check;
 mod check_policy;
 mod formats;
+mod github;
 mod hooks;
 mod ledger;
 mod misc;
