@@ -328,8 +328,7 @@ fn a_pull_request_editing_the_policy_is_judged_by_the_base_policy() {
 
 #[test]
 fn bad_commits_and_a_squash_title_are_findings() {
-    let policy = format!("{POLICY}");
-    let policy = policy.replace(
+    let policy = POLICY.replace(
         "[pull_requests]\n",
         "[pull_requests]\nmerge_method = \"squash\"\njira_consistent = true\n",
     );
