@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod evidence;
+pub mod forge;
 pub mod gates;
 pub mod git;
 pub mod hooks;

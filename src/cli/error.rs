@@ -163,3 +163,15 @@ impl From<crate::tracker::jira::Error> for CliError {
         }
     }
 }
+
+impl From<crate::forge::github::Error> for CliError {
+    fn from(e: crate::forge::github::Error) -> Self {
+        let kind = if e.is_usage() {
+            ErrorKind::Usage
+        } else {
+            ErrorKind::Undecided
+        };
+        let hint = e.hint();
+        CliError::new(kind, e).hint(hint)
+    }
+}

@@ -4,8 +4,9 @@
 use crate::policy::Policy;
 use crate::report::Finding;
 use crate::rules::{
-    BranchFacts, MessageFacts, PromoteFacts, RefPushFacts, TagFacts, TagPlacementFacts,
-    branch_name, branch_protected, commit_empty, commit_encoding, commit_jira, commit_subject,
+    BranchFacts, MessageFacts, PromoteFacts, PullRequestFacts, RefPushFacts, TagFacts,
+    TagPlacementFacts, branch_name, branch_protected, commit_empty, commit_encoding, commit_jira,
+    commit_subject, pr_approvals, pr_changes_requested, pr_jira_consistent, pr_policy_change,
     promote_approvals, promote_artifact, promote_deployer, promote_emergency, promote_freeze,
     promote_from, promote_notice, promote_rolled_back, promote_soak, promote_version,
     promote_window, tag_format, tag_moved, tag_on_release_branch, tag_semver, tag_sequence,
@@ -171,4 +172,13 @@ pub fn promote(facts: &PromoteFacts, policy: &Policy) -> (Vec<CheckLine>, Vec<Fi
         });
     }
     (lines, out)
+}
+
+/// The pull-request rules, for `check pr` (its branch and commits go through `branch` and
+/// `message`).
+pub fn pull_request(facts: &PullRequestFacts, policy: &Policy, out: &mut Vec<Finding>) {
+    pr_approvals::check(facts, policy, out);
+    pr_changes_requested::check(facts, policy, out);
+    pr_policy_change::check(facts, policy, out);
+    pr_jira_consistent::check(facts, policy, out);
 }

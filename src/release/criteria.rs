@@ -23,7 +23,7 @@ use crate::ledger::EvidenceRecord;
 use crate::policy::Policy;
 use crate::report::{Finding, Subject};
 use crate::rules::release_bugs::ReleaseBugs;
-use crate::rules::release_external::ReleaseCi;
+use crate::rules::release_ci::ReleaseCi;
 
 /// What a criterion decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

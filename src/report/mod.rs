@@ -61,6 +61,12 @@ pub enum Subject {
     },
     /// The repository as a whole.
     Repository,
+    /// A pull request on the forge.
+    #[serde(rename = "pull_request")]
+    PullRequest {
+        number: u64,
+        title: String,
+    },
 }
 
 impl Subject {
@@ -88,6 +94,7 @@ impl Subject {
             },
             Subject::Ref { name } => format!("ref {name}"),
             Subject::Repository => "repository".to_string(),
+            Subject::PullRequest { number, title } => format!("pull request #{number} \"{title}\""),
         }
     }
 }

@@ -9,6 +9,10 @@ pub mod commit_jira;
 pub mod commit_jira_exists;
 pub mod commit_subject;
 pub mod jira;
+pub mod pr_approvals;
+pub mod pr_changes_requested;
+pub mod pr_jira_consistent;
+pub mod pr_policy_change;
 pub mod promote_approvals;
 pub mod promote_artifact;
 pub mod promote_concurrent;
@@ -24,6 +28,7 @@ pub mod promote_window;
 pub mod release_approvals;
 pub mod release_branch;
 pub mod release_bugs;
+pub mod release_ci;
 pub mod release_command;
 pub mod release_coverage;
 pub mod release_docs;
@@ -70,6 +75,8 @@ pub enum Group {
     Promotion,
     /// Answers from Jira (network: `cut`, `check bugs`, the pull-request gate).
     Jira,
+    /// A pull request's reviews and metadata, from the forge.
+    PullRequest,
 }
 
 /// A rule's identity and documentation, as listed by `reltag explain`.
@@ -150,7 +157,6 @@ pub const ALL: &[RuleInfo] = &[
     release_docs::ReleaseDocs::INFO,
     release_approvals::ReleaseApprovals::INFO,
     release_command::ReleaseCommand::INFO,
-    release_external::ReleaseCi::INFO,
     release_external::ReleaseEmergency::INFO,
     promote_version::PromoteVersion::INFO,
     promote_from::PromoteFrom::INFO,
@@ -166,6 +172,11 @@ pub const ALL: &[RuleInfo] = &[
     promote_concurrent::PromoteConcurrent::INFO,
     commit_jira_exists::CommitJiraExists::INFO,
     release_bugs::ReleaseBugs::INFO,
+    pr_approvals::PrApprovals::INFO,
+    pr_changes_requested::PrChangesRequested::INFO,
+    pr_policy_change::PrPolicyChange::INFO,
+    pr_jira_consistent::PrJiraConsistent::INFO,
+    release_ci::ReleaseCi::INFO,
     PolicyRule::INFO,
 ];
 
@@ -201,6 +212,18 @@ impl MessageFacts<'_> {
         let line = self.text().split(|b| *b == b'\n').next().unwrap_or(b"");
         line.strip_suffix(b"\r").unwrap_or(line)
     }
+}
+
+/// A pull request, as the pull-request rules see it.
+#[derive(Debug, Clone, Copy)]
+pub struct PullRequestFacts<'a> {
+    pub subject: &'a Subject,
+    pub head_sha: &'a str,
+    pub head_branch: &'a str,
+    pub title: &'a str,
+    pub reviews: &'a crate::forge::github::reviews::ReviewSummary,
+    /// Whether the pull request edits the policy file.
+    pub policy_changed: bool,
 }
 
 /// A branch name, as the branch rules see it.

@@ -1,29 +1,7 @@
-//! `ci` and `bugs`: their findings are made by the evaluators plugged into
-//! `release::criteria::EXTERNAL` (the GitHub and Jira integrations); these declarations
-//! give them ids and documentation.
+//! The emergency release rule of `reltag cut` (`ci` and `bugs` are declared by their
+//! integrations: `release_ci.rs`, `release_bugs.rs`).
 
 use super::declare_rule;
-
-declare_rule! {
-    /// ## What it checks
-    /// The check runs and statuses in `[release.ci] required` succeeded on the exact
-    /// commit being released. Until the GitHub integration is present, a configured `ci`
-    /// criterion cannot be evaluated and the cut stops with exit 3: it never passes
-    /// silently.
-    ///
-    /// ## Why
-    /// Green CI on another commit says nothing about this one.
-    ///
-    /// ## Example
-    /// `ci cannot be evaluated yet`.
-    ///
-    /// ## Configuration
-    /// `[release.ci] required`; `ci` in `[release] criteria`.
-    ///
-    /// ## How to fix
-    /// Wait for the required checks, or remove `ci` from `[release] criteria` through review.
-    pub struct ReleaseCi { id: "release-ci", group: Release }
-}
 
 declare_rule! {
     /// ## What it checks

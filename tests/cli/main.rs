@@ -2,10 +2,12 @@
 
 mod common;
 
+mod action;
 mod check;
 mod check_policy;
 mod cut;
 mod formats;
+mod github;
 mod hooks;
 mod jira;
 mod ledger;

@@ -6,6 +6,7 @@ mod bugs;
 mod commits;
 mod message;
 mod policy;
+mod pr;
 mod tag;
 
 use clap::{Args, Subcommand};
@@ -39,6 +40,7 @@ pub enum CheckCommand {
     Tag(tag::TagArgs),
     Bugs(bugs::BugsArgs),
     Policy(policy::PolicyArgs),
+    Pr(pr::PrArgs),
 }
 
 pub fn cmd_check(ctx: &Context, args: CheckArgs) -> Result<Outcome, CliError> {
@@ -49,6 +51,7 @@ pub fn cmd_check(ctx: &Context, args: CheckArgs) -> Result<Outcome, CliError> {
         Some(CheckCommand::Tag(a)) => tag::cmd_check_tag(ctx, a),
         Some(CheckCommand::Bugs(a)) => bugs::cmd_check_bugs(ctx, a),
         Some(CheckCommand::Policy(a)) => policy::cmd_check_policy(ctx, a),
+        Some(CheckCommand::Pr(a)) => pr::cmd_check_pr(ctx, a),
         None => cmd_check_all(ctx, args.since.as_deref()),
     }
 }

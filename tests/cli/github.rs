@@ -1,0 +1,520 @@
+//! `reltag check pr` against a local HTTP server standing in for the GitHub API, with
+//! payloads shaped like GitHub's (fixtures/github/), and real repositories.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path, query_param, query_param_is_missing};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::common::{Run, TestEnv};
+
+const TOKEN: &str = "ghs_secretTOKEN0123456789";
+const API: &str = "/repos/octo/app";
+
+pub fn fixture(name: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/github")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// A mock API on its own runtime, so the test thread can run reltag synchronously.
+pub struct Api {
+    pub rt: tokio::runtime::Runtime,
+    pub server: MockServer,
+}
+
+impl Api {
+    pub fn start() -> Api {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let server = rt.block_on(MockServer::start());
+        Api { rt, server }
+    }
+
+    pub fn mount(&self, mock: Mock) {
+        self.rt.block_on(mock.mount(&self.server));
+    }
+
+    pub fn uri(&self) -> String {
+        self.server.uri()
+    }
+
+    pub fn verify(&self) {
+        self.rt.block_on(self.server.verify());
+    }
+}
+
+pub fn review(id: u64, login: &str, state: &str, commit: &str) -> Value {
+    let mut r = fixture("review.json");
+    r["id"] = json!(id);
+    r["user"]["login"] = json!(login);
+    r["state"] = json!(state);
+    r["commit_id"] = json!(commit);
+    r["submitted_at"] = json!(format!("2026-11-20T10:{:02}:00Z", id % 60));
+    r
+}
+
+/// A repository with `main` (policy.toml, a base commit) and a pull-request branch.
+pub struct Pr {
+    pub env: TestEnv,
+    pub repo: PathBuf,
+    pub base: String,
+    pub head: String,
+    pub event: PathBuf,
+}
+
+pub const POLICY: &str = r#"version = 1
+[branches]
+allowed = ["main", "feature/{jira}-*"]
+[pull_requests]
+min_approvals = 1
+policy_approvers = ["release-managers"]
+[roles]
+release-managers = ["@rm"]
+"#;
+
+impl Pr {
+    pub fn new(policy: &str, commits: &[&str]) -> Pr {
+        let env = TestEnv::new();
+        let repo = env.repo("r");
+        std::fs::write(repo.join("policy.toml"), policy).unwrap();
+        env.git(&repo, &["add", "policy.toml"]);
+        let base = env.commit(&repo, "PAY-1: base");
+        env.git(&repo, &["switch", "-q", "-c", "feature/PAY-2-login"]);
+        let mut head = base.clone();
+        for message in commits {
+            head = env.commit(&repo, message);
+        }
+        let event = env.path("event.json");
+        let mut pr = Pr {
+            env,
+            repo,
+            base,
+            head,
+            event,
+        };
+        pr.write_event("PAY-2 Add login", None, commits.len());
+        pr
+    }
+
+    pub fn write_event(&mut self, title: &str, head: Option<&str>, commits: usize) {
+        let mut event = fixture("event_pull_request.json");
+        let pr = &mut event["pull_request"];
+        pr["number"] = json!(7);
+        pr["title"] = json!(title);
+        pr["body"] = json!("Adds the login page.");
+        pr["user"]["login"] = json!("author");
+        pr["head"]["ref"] = json!("feature/PAY-2-login");
+        pr["head"]["sha"] = json!(head.unwrap_or(&self.head));
+        pr["base"]["ref"] = json!("main");
+        pr["base"]["sha"] = json!(self.base);
+        pr["commits"] = json!(commits);
+        event["number"] = json!(7);
+        event["repository"]["full_name"] = json!("octo/app");
+        std::fs::write(&self.event, serde_json::to_string(&event).unwrap()).unwrap();
+    }
+
+    pub fn env_vars<'a>(&'a self, api: &'a str) -> Vec<(&'a str, &'a str)> {
+        vec![
+            ("GITHUB_EVENT_NAME", "pull_request"),
+            ("GITHUB_EVENT_PATH", self.event.to_str().unwrap()),
+            ("GITHUB_REPOSITORY", "octo/app"),
+            ("GITHUB_API_URL", api),
+            ("GITHUB_TOKEN", TOKEN),
+            ("RELTAG_HTTP_RETRY_BASE_MS", "10"),
+        ]
+    }
+
+    pub fn run(&self, api: &Api, extra: &[(&str, &str)]) -> Run {
+        let uri = api.uri();
+        let mut vars = self.env_vars(&uri);
+        vars.extend_from_slice(extra);
+        let run = self
+            .env
+            .reltag_with(&self.repo, &["check", "pr"], &vars, None);
+        assert!(
+            !run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN),
+            "the token leaked:\n{}",
+            run.render()
+        );
+        run
+    }
+}
+
+fn reviews(api: &Api, list: Vec<Value>) {
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/pulls/7/reviews")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(Value::Array(list))),
+    );
+}
+
+#[test]
+fn reviews_are_read_over_every_page() {
+    let pr = Pr::new(POLICY, &["PAY-2: Add login"]);
+    let api = Api::start();
+    let next = format!(
+        "<{}{API}/pulls/7/reviews?per_page=100&page=2>; rel=\"next\", <{}{API}/pulls/7/reviews?per_page=100&page=2>; rel=\"last\"",
+        api.uri(),
+        api.uri()
+    );
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/pulls/7/reviews")))
+            .and(query_param_is_missing("page"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("link", next.as_str())
+                    .set_body_json(json!([review(1, "ann", "APPROVED", &pr.head)])),
+            )
+            .expect(1),
+    );
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/pulls/7/reviews")))
+            .and(query_param("page", "2"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([review(
+                2,
+                "bob",
+                "CHANGES_REQUESTED",
+                &pr.head
+            )])))
+            .expect(1),
+    );
+    let run = pr.run(&api, &[]);
+    assert_eq!(run.code, 1, "{}", run.render());
+    assert!(
+        run.stdout
+            .contains("error[pr-changes-requested] changes requested by @bob"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("note: approvals: 1 of 1 required, by @ann")
+    );
+    assert!(
+        run.stdout
+            .contains("note: checked the 1 commit(s) of the pull request (from git)")
+    );
+    api.verify();
+}
+
+#[test]
+fn approve_then_changes_requested_then_approve_counts_the_last_word() {
+    let pr = Pr::new(POLICY, &["PAY-2: Add login"]);
+    let api = Api::start();
+    reviews(
+        &api,
+        vec![
+            review(1, "ann", "APPROVED", &pr.head),
+            review(2, "ann", "CHANGES_REQUESTED", &pr.head),
+            review(3, "ann", "COMMENTED", &pr.head),
+            review(4, "ann", "APPROVED", &pr.head),
+        ],
+    );
+    let run = pr.run(&api, &[]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(
+        run.stdout
+            .contains("note: approvals: 1 of 1 required, by @ann")
+    );
+}
+
+#[test]
+fn the_authors_own_approval_is_not_counted() {
+    let pr = Pr::new(POLICY, &["PAY-2: Add login"]);
+    let api = Api::start();
+    reviews(&api, vec![review(1, "author", "APPROVED", &pr.head)]);
+    let run = pr.run(&api, &[]);
+    assert_eq!(run.code, 1, "{}", run.render());
+    assert!(
+        run.stdout.contains(
+            "error[pr-approvals] 0 of 1 required approvals; nobody has approved the head commit; 1 more needed; the author's own review is not counted"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_dismissed_approval_is_not_counted() {
+    let pr = Pr::new(POLICY, &["PAY-2: Add login"]);
+    let api = Api::start();
+    reviews(
+        &api,
+        vec![
+            review(1, "ann", "DISMISSED", &pr.head),
+            review(2, "bob", "COMMENTED", &pr.head),
+        ],
+    );
+    let run = pr.run(&api, &[]);
+    assert_eq!(run.code, 1, "{}", run.render());
+    assert!(run.stdout.contains("dismissed: @ann"), "{}", run.stdout);
+}
+
+#[test]
+fn a_stale_approval_is_not_counted_and_is_named() {
+    let pr = Pr::new(POLICY, &["PAY-2: Add login", "PAY-2: Fix login"]);
+    let api = Api::start();
+    let older = pr.env.git(&pr.repo, &["rev-parse", "HEAD~1"]);
+    reviews(&api, vec![review(1, "ann", "APPROVED", &older)]);
+    let run = pr.run(&api, &[]);
+    assert_eq!(run.code, 1, "{}", run.render());
+    assert!(
+        run.stdout.contains(&format!(
+            "@ann approved {}, not the head {}",
+            &older[..12],
+            &pr.head[..12]
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("ask the reviewers of older commits to approve the latest push")
+    );
+}
+
+#[test]
+fn a_pull_request_editing_the_policy_is_judged_by_the_base_policy() {
+    let env_pr = Pr::new(POLICY, &["PAY-2: Add login"]);
+    let mut pr = env_pr;
+    // The pull request lowers the bar in its own policy.toml.
+    std::fs::write(
+        pr.repo.join("policy.toml"),
+        "version = 1\n[pull_requests]\nmin_approvals = 0\n",
+    )
+    .unwrap();
+    pr.env.git(
+        &pr.repo,
+        &["commit", "-q", "-am", "PAY-2: relax the policy"],
+    );
+    pr.head = pr.env.git(&pr.repo, &["rev-parse", "HEAD"]);
+    pr.write_event("PAY-2 Add login", None, 2);
+    let api = Api::start();
+    reviews(&api, vec![]);
+    let run = pr.run(&api, &[]);
+    assert_eq!(run.code, 1, "{}", run.render());
+    assert!(
+        run.stdout
+            .contains("error[pr-approvals] 0 of 1 required approvals"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(
+            "error[pr-policy-change] this pull request changes the policy file; a member of release-managers must approve it (pull_requests.policy_approvers)"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains(&format!(
+        "note: policy: policy.toml at the base commit {}",
+        &pr.base[..12]
+    )));
+
+    // A release manager's approval satisfies both.
+    let api = Api::start();
+    reviews(&api, vec![review(1, "rm", "APPROVED", &pr.head)]);
+    let run = pr.run(&api, &[]);
+    assert_eq!(run.code, 0, "{}", run.render());
+}
+
+#[test]
+fn bad_commits_and_a_squash_title_are_findings() {
+    let policy = POLICY.replace(
+        "[pull_requests]\n",
+        "[pull_requests]\nmerge_method = \"squash\"\njira_consistent = true\n",
+    );
+    let mut pr = Pr::new(&policy, &["Add login"]);
+    pr.write_event("Add login page", None, 1);
+    let api = Api::start();
+    reviews(&api, vec![review(1, "ann", "APPROVED", &pr.head)]);
+    let run = pr.run(&api, &[]);
+    assert_eq!(run.code, 1, "{}", run.render());
+    assert!(
+        run.stdout.contains(&format!(
+            "commit {} (refs/pull/7/head) \"Add login\"\n  error[commit-jira]",
+            &pr.head[..12]
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(
+            "message pull request #7 (the squash commit) \"Add login page\"\n  error[commit-jira]"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("error[pr-jira-consistent] the branch feature/PAY-2-login names PAY-2, and the title does not"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn commits_missing_from_the_checkout_come_from_the_api() {
+    let mut pr = Pr::new(POLICY, &[]);
+    let head = "36afaef2afdf0ce794d7e4663e7f327664aaa4d7";
+    pr.write_event("PAY-2 Add login", Some(head), 1);
+    let api = Api::start();
+    reviews(&api, vec![review(1, "ann", "APPROVED", head)]);
+    let mut commits = fixture("pull_request_commits.json");
+    commits[0]["sha"] = json!(head);
+    commits[0]["commit"]["message"] = json!("Add login without a key");
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/pulls/7/commits")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(commits))
+            .expect(1),
+    );
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/pulls/7/files")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+                {"sha": "bbcd538c8e72b8c175046e27cc8f907076331401", "filename": "src/login.rs", "status": "added", "additions": 1, "deletions": 0, "changes": 1}
+            ])))
+            .expect(1),
+    );
+    let run = pr.run(&api, &[]);
+    assert_eq!(run.code, 1, "{}", run.render());
+    assert!(
+        run.stdout
+            .contains("(from the API: the history is not in this checkout)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(&format!(
+            "commit {} (refs/pull/7/head) \"Add login without a key\"\n  error[commit-jira]",
+            &head[..12]
+        )),
+        "{}",
+        run.stdout
+    );
+    api.verify();
+}
+
+#[test]
+fn the_api_list_shorter_than_the_pull_request_is_undecided() {
+    let mut pr = Pr::new(POLICY, &[]);
+    let head = "36afaef2afdf0ce794d7e4663e7f327664aaa4d7";
+    pr.write_event("PAY-2 Add login", Some(head), 300);
+    let api = Api::start();
+    reviews(&api, vec![]);
+    let mut commits = fixture("pull_request_commits.json");
+    commits[0]["sha"] = json!(head);
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/pulls/7/commits")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(commits)),
+    );
+    let run = pr.run(&api, &[]);
+    assert_eq!(run.code, 3, "{}", run.render());
+    assert!(
+        run.stderr
+            .contains("the API listed 1 of the pull request's 300 commits"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("fetch-depth: 0"));
+}
+
+#[test]
+fn a_502_then_success_is_retried() {
+    let pr = Pr::new(POLICY, &["PAY-2: Add login"]);
+    let api = Api::start();
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/pulls/7/reviews")))
+            .respond_with(ResponseTemplate::new(502).set_body_string("<html>Bad gateway</html>"))
+            .up_to_n_times(1)
+            .with_priority(1)
+            .expect(1),
+    );
+    reviews(&api, vec![review(1, "ann", "APPROVED", &pr.head)]);
+    let run = pr.run(&api, &[]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    api.verify();
+}
+
+#[test]
+fn a_secondary_rate_limit_is_waited_out() {
+    let pr = Pr::new(POLICY, &["PAY-2: Add login"]);
+    let api = Api::start();
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/pulls/7/reviews")))
+            .respond_with(
+                ResponseTemplate::new(403)
+                    .insert_header("retry-after", "1")
+                    .set_body_json(fixture("secondary_rate_limit.json")),
+            )
+            .up_to_n_times(1)
+            .with_priority(1)
+            .expect(1),
+    );
+    reviews(&api, vec![review(1, "ann", "APPROVED", &pr.head)]);
+    let started = std::time::Instant::now();
+    let run = pr.run(&api, &[]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(1),
+        "Retry-After was not honoured"
+    );
+    api.verify();
+}
+
+#[test]
+fn a_server_error_that_persists_is_exit_3_without_the_token() {
+    let pr = Pr::new(POLICY, &["PAY-2: Add login"]);
+    let api = Api::start();
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/pulls/7/reviews")))
+            .respond_with(
+                ResponseTemplate::new(500).set_body_json(json!({"message": "Server Error"})),
+            )
+            .expect(3),
+    );
+    let run = pr.run(&api, &[("RELTAG_HTTP_RETRIES", "3")]);
+    assert_eq!(run.code, 3, "{}", run.render());
+    assert!(
+        run.stderr.contains("/repos/octo/app/pulls/7/reviews?per_page=100 failed after 3 attempts; last answer: 500 Internal Server Error Server Error"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("hint: GitHub did not answer in time"));
+    api.verify();
+}
+
+#[test]
+fn a_push_event_is_not_a_pull_request() {
+    let pr = Pr::new(POLICY, &["PAY-2: Add login"]);
+    std::fs::write(&pr.event, fixture("event_push.json").to_string()).unwrap();
+    let api = Api::start();
+    let run = pr.run(&api, &[("GITHUB_EVENT_NAME", "push")]);
+    assert_eq!(run.code, 2, "{}", run.render());
+    assert!(
+        run.stderr.contains("this workflow runs on `push`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn without_a_token_the_gate_says_how_to_set_one() {
+    let pr = Pr::new(POLICY, &["PAY-2: Add login"]);
+    let api = Api::start();
+    let run = pr.run(&api, &[("GITHUB_TOKEN", "")]);
+    assert_eq!(run.code, 2, "{}", run.render());
+    assert!(run.stderr.contains("no GitHub token"), "{}", run.stderr);
+}
