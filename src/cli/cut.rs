@@ -399,23 +399,48 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
         "cut {tag} and pushed it with the ledger to {}",
         remote.name
     ));
-    if let Some(note) = github_release(&policy, &tag, &rendered_notes) {
+    if let Some(note) = github_release(&policy, &tag, tag_id, &rendered_notes, &version) {
         report.notes.push(note);
     }
     ctx.emit(&report)
 }
 
-/// **Call site for `[github] release = true`.** The GitHub integration's
-/// `forge::github::create_release(policy, tag, notes)` goes here; until then this is a
-/// no-op that says so. Runs only after the tag and the ledger were pushed.
-fn github_release(policy: &Policy, tag: &str, _notes: &str) -> Option<String> {
-    if policy.file.github.release {
-        Some(format!(
-            "[github] release = true, but this reltag has no GitHub integration: no GitHub Release was created for {tag}"
-        ))
-    } else {
-        None
+/// `[github] release = true`: a GitHub Release with the notes, made only after the
+/// annotated tag and the ledger were pushed (the API would otherwise create a lightweight
+/// tag), and idempotently (an existing release for the tag is left as it is). The release
+/// is a convenience on top of a finished cut: a failure is reported, never undone.
+fn github_release(
+    policy: &Policy,
+    tag: &str,
+    tag_id: gix::ObjectId,
+    notes: &str,
+    version: &semver::Version,
+) -> Option<String> {
+    use crate::forge::github::{Client, OwnerRepo, ReleaseOutcome, create_release};
+    if !policy.file.github.release {
+        return None;
     }
+    let made = Client::from_env().and_then(|client| {
+        let repo = OwnerRepo::from_env_or(None)?;
+        create_release(
+            &client,
+            &repo,
+            tag,
+            &tag_id.to_string(),
+            notes,
+            !version.pre.is_empty(),
+        )
+    });
+    Some(match made {
+        Ok(ReleaseOutcome::Created { url }) => format!("created the GitHub Release {url}"),
+        Ok(ReleaseOutcome::Existing { url }) => {
+            format!("the GitHub Release for {tag} already exists: {url}")
+        }
+        Err(e) => format!(
+            "{tag} is released, but the GitHub Release could not be created: {e} ({}); create it from the tag on GitHub",
+            e.hint()
+        ),
+    })
 }
 
 fn skippable_criterion(s: Skippable) -> Option<Criterion> {

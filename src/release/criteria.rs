@@ -11,10 +11,10 @@
 //! fn(&CriterionInput { policy, version, commit }) -> CriterionOutcome
 //! ```
 //!
-//! Until they are plugged in, both return [`Verdict::Undecided`] with a finding
-//! ("cannot be evaluated yet"), so a configured `ci` or `bugs` criterion stops the cut
-//! with exit 3 — never a silent pass. An evaluator must do the same on any network or
-//! API error.
+//! `ci` asks GitHub (`forge::github::evaluate_ci`) about the exact commit; `bugs` asks
+//! Jira (`tracker::jira::evaluate_bugs`). Any network or API error is
+//! [`Verdict::Undecided`] with a finding and a hint, so the cut stops with exit 3 —
+//! never a silent pass.
 
 use gix::ObjectId;
 
@@ -141,37 +141,92 @@ pub struct External {
     pub bugs: ExternalEvaluator,
 }
 
-/// **The seam**: replace these with `forge::github` / `tracker::jira` evaluators.
+/// **The seam**: `ci` asks GitHub about the exact commit, `bugs` asks Jira about the
+/// version. Both fail closed: any error is an undecided outcome (exit 3) with its hint.
 pub const EXTERNAL: External = External {
-    ci: ci_not_available,
-    bugs: bugs_not_available,
+    ci: ci_from_github,
+    bugs: bugs_from_jira,
 };
 
-fn not_available(
+/// An outcome that could not be decided, with the service's error and how to fix it.
+fn undecided(
     criterion: &'static str,
     rule: &'static str,
-    what: &str,
     input: &CriterionInput<'_>,
+    error: &dyn std::fmt::Display,
+    hint: Option<String>,
 ) -> CriterionOutcome {
-    let finding = Finding::error(
+    let mut finding = Finding::error(
         rule,
         Subject::Tag {
             name: input.version.to_string(),
         },
-        format!("the {criterion} criterion cannot be evaluated yet: this reltag has no {what} integration"),
-    )
-    .with_hint(format!(
-        "remove `{criterion}` from [release] criteria through review, or use a reltag with the {what} integration"
-    ));
+        format!("the {criterion} criterion cannot be evaluated: {error}"),
+    );
+    if let Some(hint) = hint {
+        finding = finding.with_hint(hint);
+    }
     CriterionOutcome::decide(criterion, None, None, vec![finding], true)
 }
 
-fn ci_not_available(input: &CriterionInput<'_>) -> CriterionOutcome {
-    not_available("ci", ReleaseCi::ID, "GitHub", input)
+/// `ci`: every check named in `[release.ci] required` succeeded on the commit.
+fn ci_from_github(input: &CriterionInput<'_>) -> CriterionOutcome {
+    use crate::forge::github::{Client, OwnerRepo, evaluate_ci};
+    let required = &input.policy.file.release.ci.required;
+    let threshold = Some(format!("{} succeeded", required.join(", ")));
+    let evaluated = Client::from_env().and_then(|client| {
+        let repo = OwnerRepo::from_env_or(None)?;
+        evaluate_ci(required, &repo, &input.commit.to_string(), &client)
+    });
+    match evaluated {
+        Ok(outcome) => {
+            let subject = Subject::Tag {
+                name: input.version.to_string(),
+            };
+            CriterionOutcome::decide(
+                "ci",
+                Some(outcome.note()),
+                threshold,
+                outcome.findings(&subject),
+                false,
+            )
+        }
+        Err(e) => undecided("ci", ReleaseCi::ID, input, &e, Some(e.hint())),
+    }
 }
 
-fn bugs_not_available(input: &CriterionInput<'_>) -> CriterionOutcome {
-    not_available("bugs", ReleaseBugs::ID, "Jira", input)
+/// `bugs`: the policy's JQL for this version finds at most `max` issues.
+fn bugs_from_jira(input: &CriterionInput<'_>) -> CriterionOutcome {
+    use crate::tracker::jira::{self, JiraClient};
+    let max = input.policy.file.release.bugs.max;
+    let Some(version) = input
+        .policy
+        .tag_format
+        .version_text(input.version)
+        .and_then(|v| semver::Version::parse(&v).ok())
+    else {
+        let e = format!("`{}` is not a release version", input.version);
+        return undecided("bugs", ReleaseBugs::ID, input, &e, None);
+    };
+    let evaluated = JiraClient::from_policy(input.policy)
+        .and_then(|client| jira::evaluate_bugs(input.policy, &version, input.version, &client));
+    match evaluated {
+        Ok(outcome) => {
+            let mut findings = Vec::new();
+            crate::rules::release_bugs::check(&outcome, &mut findings);
+            CriterionOutcome::decide(
+                "bugs",
+                Some(format!("{} open", outcome.count())),
+                Some(format!("≤ {max}")),
+                findings,
+                false,
+            )
+        }
+        Err(e) => {
+            let hint = e.hint();
+            undecided("bugs", ReleaseBugs::ID, input, &e, hint)
+        }
+    }
 }
 
 /// Where a report-based criterion's value comes from.

@@ -297,7 +297,7 @@ fn two_clones_cutting_the_same_version_at_once_one_wins_the_other_is_left_clean(
 }
 
 #[test]
-fn ci_and_bugs_cannot_be_evaluated_yet_and_block_with_exit_3() {
+fn ci_and_bugs_without_credentials_block_with_exit_3_and_say_what_to_set() {
     let env = TestEnv::new();
     setup(&env, &["a"]);
     let a = env.path("a");
@@ -313,14 +313,85 @@ fn ci_and_bugs_cannot_be_evaluated_yet_and_block_with_exit_3() {
     let run = env.reltag(&a, &["cut", "v1.0.0", "--dry-run"]);
     assert_eq!(run.code, 3, "{}", run.render());
     assert!(
-        run.stdout.contains("release-ci") && run.stdout.contains("release-bugs"),
+        run.stdout
+            .contains("error[release-ci] the ci criterion cannot be evaluated: no GitHub token"),
         "{}",
         run.render()
     );
     assert!(
-        run.stdout.contains("cannot be evaluated yet"),
+        run.stdout.contains("hint: set GITHUB_TOKEN"),
         "{}",
         run.render()
+    );
+    assert!(
+        run.stdout
+            .contains("error[release-bugs] the bugs criterion cannot be evaluated: no Jira URL"),
+        "{}",
+        run.render()
+    );
+}
+
+#[test]
+fn dry_run_lists_the_open_critical_bugs_that_block_the_release() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let fixture = |name: &str| -> serde_json::Value {
+        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/jira")
+            .join(name);
+        serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap()
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let jira = rt.block_on(MockServer::start());
+    rt.block_on(
+        Mock::given(method("POST"))
+            .and(path("/rest/api/3/search/jql"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(fixture("cloud_search_page2.json")),
+            )
+            .mount(&jira),
+    );
+    let env = TestEnv::new();
+    setup(&env, &["a"]);
+    let a = env.path("a");
+    std::fs::write(
+        a.join("policy.toml"),
+        POLICY.replace(
+            r#"criteria = ["coverage", "perf", "docs", "approvals"]"#,
+            &format!(
+                "criteria = [\"bugs\"]\n[release.bugs]\njql = \"fixVersion = {{version}} AND priority = Critical\"\n[jira]\nurl = \"{}\"",
+                jira.uri()
+            ),
+        ),
+    )
+    .unwrap();
+    env.git(&a, &["commit", "-qam", "PAY-3: policy"]);
+    let run = env.reltag_with(
+        &a,
+        &["cut", "v1.0.0", "--dry-run"],
+        &[
+            ("JIRA_EMAIL", "rm@example.com"),
+            ("JIRA_API_TOKEN", "s3cret-token"),
+        ],
+        None,
+    );
+    assert_eq!(run.code, 1, "{}", run.render());
+    assert!(
+        run.stdout.contains("error[release-bugs] PAY-103 \"Invoice PDF is blank\" (Critical, In Review) blocks the release"),
+        "{}",
+        run.render()
+    );
+    assert!(
+        run.stdout.contains("note: bugs 1 open ≤ 0 blocked"),
+        "{}",
+        run.render()
+    );
+    assert!(!run.render().contains("s3cret-token"));
+    // A dry run writes nothing.
+    assert!(
+        env.git_output(&a, &["rev-parse", "--verify", "-q", "refs/tags/v1.0.0"])
+            .stdout
+            .is_empty()
     );
 }
 
