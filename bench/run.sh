@@ -24,7 +24,7 @@ WORK=${BENCH_WORK:-$BENCH_DIR/work}
 UTIL="$BENCH_DIR/lib/benchutil.py"
 # The benchmarks, in order. A later section (hooks, ledger) adds a bench_<name>
 # function and its name here.
-BENCHMARKS=(commits commits_human message hook_commit_msg hook_pre_push memory)
+BENCHMARKS=(commits commits_human message hook_commit_msg hook_pre_push ledger memory)
 # One pattern for every floor: what `grep -E` counts as a Jira-looking key.
 KEY_RE='[A-Z][A-Z0-9]+-[0-9]+'
 # The C locale: byte-wise grep (its fastest mode) and stable output on every machine.
@@ -322,6 +322,37 @@ bench_memory() {
     row mem "peak RSS growth, HEAD vs $(range_small) (baseline: $SMALL)" mem_all mem_small "flat<=1.5"
     row anon "peak heap growth, HEAD vs $(range_small) (baseline: $SMALL)" mem_all mem_small "flat<=1.5"
     row anon "  for comparison, git log's heap growth" mem_all_floor mem_small_floor info
+}
+
+# The ledger with 10,000 events (issue target: each under 50 ms): reading the present
+# state (`status`), `log -n 20`, and appending one event (`approve`), each against the
+# plain-git operation that does the least of the same work. The ledger is built once
+# through the library (tests/ledger_bench.rs, ~1 min) and cached in $WORK.
+bench_ledger() {
+    local ledger="$WORK/ledger-10000"
+    if [[ ! -d "$ledger" ]]; then
+        say "building a ledger of 10,000 events (once)"
+        rm -rf "$ledger.tmp"
+        (cd "$ROOT" && RELTAG_BENCH_KEEP_LEDGER="$ledger.tmp" \
+            cargo test --release --quiet --test ledger_bench -- --ignored --nocapture) >&2
+        mv "$ledger.tmp" "$ledger"
+    fi
+    # The default policy's qa-lead, so `approve` is allowed; a counter gives each run a
+    # version of its own (approving the same one twice records nothing).
+    git -C "$ledger" config user.email qa@example.com
+    echo 0 >"$WORK/ledger-counter"
+    local next="n=\$(cat '$WORK/ledger-counter'); echo \$((n+1)) >'$WORK/ledger-counter'"
+    local tip_tree="git -C '$ledger' rev-parse 'refs/reltag/ledger^{tree}'"
+    time_cmds 2 20 \
+        ledger_log "'$RELTAG' -C '$ledger' log -n 20 --offline >/dev/null" \
+        ledger_log_floor "git -C '$ledger' log -n 20 refs/reltag/ledger >/dev/null" \
+        ledger_status "'$RELTAG' -C '$ledger' --format json status >/dev/null" \
+        ledger_status_floor "git -C '$ledger' cat-file -p 'refs/reltag/ledger:envs/prod.json' >/dev/null" \
+        ledger_append "$next; '$RELTAG' -C '$ledger' approve v9.\$n.0 --role qa-lead --commit HEAD --no-push 2>/dev/null" \
+        ledger_append_floor "$next; c=\$(git -C '$ledger' commit-tree \$($tip_tree) -p refs/reltag/ledger -m x) && git -C '$ledger' update-ref refs/reltag/ledger-floor \$c"
+    row time "ledger of 10,000 events: log -n 20" ledger_log ledger_log_floor "ms<=50"
+    row time "ledger of 10,000 events: status (present state)" ledger_status ledger_status_floor "ms<=50"
+    row time "ledger of 10,000 events: append one event (approve)" ledger_append ledger_append_floor "ms<=50"
 }
 
 # --- main ----------------------------------------------------------------------------

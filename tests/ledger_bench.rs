@@ -117,6 +117,15 @@ fn bench_ledger_with_ten_thousand_events() {
     // loose objects).
     git(&path, &["repack", "-adq"]);
     git(&path, &["prune-packed"]);
+    // bench/run.sh times the CLI on this ledger: keep a copy without a remote (so no
+    // command tries to sync) where it asks.
+    if let Some(keep) = std::env::var_os("RELTAG_BENCH_KEEP_LEDGER") {
+        let keep = std::path::PathBuf::from(keep);
+        let src = path.to_str().unwrap();
+        let dst = keep.to_str().unwrap();
+        git(&path, &["clone", "-q", "--mirror", src, dst]);
+        git(&keep, &["remote", "remove", "origin"]);
+    }
 
     // Each measurement opens the repository afresh, as one CLI invocation would.
     let measure = |name: &str, run: &dyn Fn(&Ledger<'_>)| {
