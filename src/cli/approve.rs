@@ -1,5 +1,3 @@
-use std::collections::BTreeMap;
-
 use clap::Args;
 
 use super::{CliError, Context, ledger_access};
@@ -82,17 +80,7 @@ pub fn cmd_approve(ctx: &Context, args: ApproveArgs) -> Result<Outcome, CliError
     ledger_access::sync(gix, false)?;
     let actor = identity::actor_from_process_env(gix)?;
     let time = crate::schedule::now().map_err(|e| CliError::usage(e.to_string()))?;
-    let roles: BTreeMap<String, Vec<String>> = policy
-        .file
-        .roles
-        .iter()
-        .map(|(role, members)| {
-            (
-                role.clone(),
-                members.iter().map(|m| m.get_ref().clone()).collect(),
-            )
-        })
-        .collect();
+    let roles = policy.roles();
     let request = identity::ApproveRequest {
         version: &args.tag,
         role: &args.role,

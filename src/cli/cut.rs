@@ -463,13 +463,7 @@ fn emergency_findings(
     release_notes: &notes::Notes,
     out: &mut Vec<Finding>,
 ) -> Result<(), CliError> {
-    let approvers: Vec<String> = policy
-        .file
-        .emergency
-        .approvers
-        .iter()
-        .map(|r| r.get_ref().clone())
-        .collect();
+    let approvers = crate::policy::names(&policy.file.emergency.approvers);
     let approvals = identity::approvals_for(&Ledger::new(repo.gix()), tag, None, commit)?;
     if !approvals.iter().any(|a| approvers.contains(&a.role)) {
         out.push(

@@ -75,6 +75,24 @@ impl Policy {
         validate::validate(file, text, display_path, source)
     }
 
+    /// Every role under `[roles]` with its members (emails or `@logins`).
+    pub fn roles(&self) -> std::collections::BTreeMap<String, Vec<String>> {
+        self.file
+            .roles
+            .iter()
+            .map(|(role, members)| (role.clone(), names(members)))
+            .collect()
+    }
+
+    /// Members of a role under `[roles]` (none if the role is unknown).
+    pub fn role_members(&self, role: &str) -> Vec<String> {
+        self.file
+            .roles
+            .get(role)
+            .map(|m| names(m))
+            .unwrap_or_default()
+    }
+
     /// Is this branch name protected from direct pushes?
     pub fn is_protected(&self, branch: &str) -> bool {
         self.protected_branches.iter().any(|p| p.matches(branch))
@@ -99,6 +117,11 @@ impl Policy {
     pub fn release_branch(&self, version: &semver::Version) -> String {
         render_template(self.file.tags.release_branch.get_ref(), version)
     }
+}
+
+/// The plain values of a list of names read from the file (roles, environments).
+pub fn names(list: &[toml::Spanned<String>]) -> Vec<String> {
+    list.iter().map(|n| n.get_ref().clone()).collect()
 }
 
 /// Finds and loads the policy in force: `explicit` (from `--policy`) if given, else

@@ -348,16 +348,6 @@ pub fn span_text(duration: jiff::SignedDuration) -> String {
     }
 }
 
-/// Members of a role under `[roles]` (none if the role is unknown).
-pub fn role_members(policy: &crate::policy::Policy, role: &str) -> Vec<String> {
-    policy
-        .file
-        .roles
-        .get(role)
-        .map(|members| members.iter().map(|m| m.get_ref().clone()).collect())
-        .unwrap_or_default()
-}
-
 /// Bidirectional control characters can make a name display as something else
 /// (Trojan Source); names checked by policy must not contain them.
 pub fn is_bidi_control(c: char) -> bool {

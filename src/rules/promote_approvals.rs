@@ -1,4 +1,4 @@
-use super::{PromoteFacts, declare_rule, role_members};
+use super::{PromoteFacts, declare_rule};
 use crate::ledger::identity::is_member;
 use crate::policy::Policy;
 use crate::report::Finding;
@@ -29,13 +29,10 @@ declare_rule! {
 /// The required roles (in policy order) without a valid approval.
 pub fn missing_roles(facts: &PromoteFacts, policy: &Policy) -> Vec<String> {
     let commit = facts.tag_commit.unwrap_or_default();
-    facts
-        .env_policy
-        .approvals
-        .iter()
-        .map(|r| r.get_ref().clone())
+    crate::policy::names(&facts.env_policy.approvals)
+        .into_iter()
         .filter(|role| {
-            let members = role_members(policy, role);
+            let members = policy.role_members(role);
             !facts
                 .approvals
                 .iter()
@@ -88,7 +85,7 @@ pub fn check(facts: &PromoteFacts, policy: &Policy, out: &mut Vec<Finding>) -> S
                 .map(|role| {
                     format!(
                         "`reltag approve {version} --role {role} --env {env}` by {}",
-                        role_members(policy, role).join(" or ")
+                        policy.role_members(role).join(" or ")
                     )
                 })
                 .collect::<Vec<_>>()

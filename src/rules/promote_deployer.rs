@@ -1,4 +1,4 @@
-use super::{PromoteFacts, declare_rule, role_members};
+use super::{PromoteFacts, declare_rule};
 use crate::ledger::identity::is_member;
 use crate::policy::Policy;
 use crate::report::Finding;
@@ -36,7 +36,7 @@ pub fn check(facts: &PromoteFacts, policy: &Policy, out: &mut Vec<Finding>) -> S
     }
     if let Some(role) = roles
         .iter()
-        .find(|r| is_member(facts.actor, &role_members(policy, r)))
+        .find(|r| is_member(facts.actor, &policy.role_members(r)))
     {
         return format!("{} is in {role}", facts.actor);
     }
@@ -55,7 +55,7 @@ pub fn check(facts: &PromoteFacts, policy: &Policy, out: &mut Vec<Finding>) -> S
             "ask one of: {}",
             roles
                 .iter()
-                .flat_map(|r| role_members(policy, r))
+                .flat_map(|r| policy.role_members(r))
                 .collect::<Vec<_>>()
                 .join(", ")
         )),

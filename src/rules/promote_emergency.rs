@@ -1,4 +1,4 @@
-use super::{PromoteFacts, declare_rule, role_members};
+use super::{PromoteFacts, declare_rule};
 use crate::ledger::identity::is_member;
 use crate::policy::Policy;
 use crate::report::Finding;
@@ -29,18 +29,12 @@ pub fn check(facts: &PromoteFacts, policy: &Policy, out: &mut Vec<Finding>) -> S
     if !facts.emergency {
         return "not an emergency".into();
     }
-    let roles: Vec<String> = policy
-        .file
-        .emergency
-        .approvers
-        .iter()
-        .map(|r| r.get_ref().clone())
-        .collect();
+    let roles = crate::policy::names(&policy.file.emergency.approvers);
     let commit = facts.tag_commit.unwrap_or_default();
     let approval = facts.approvals.iter().find(|a| {
         roles.contains(&a.role)
             && a.commit == commit
-            && is_member(&a.actor, &role_members(policy, &a.role))
+            && is_member(&a.actor, &policy.role_members(&a.role))
     });
     if let Some(a) = approval {
         return format!("approved by {} ({})", a.actor, a.role);
@@ -62,7 +56,7 @@ pub fn check(facts: &PromoteFacts, policy: &Policy, out: &mut Vec<Finding>) -> S
                 .map(|r| {
                     format!(
                         "`reltag approve {version} --role {r}` by {}",
-                        role_members(policy, r).join(" or ")
+                        policy.role_members(r).join(" or ")
                     )
                 })
                 .collect::<Vec<_>>()

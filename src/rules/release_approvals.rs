@@ -30,14 +30,7 @@ pub struct ApprovalsFacts<'a> {
 }
 
 pub fn roles(policy: &Policy) -> Vec<String> {
-    policy
-        .file
-        .release
-        .approvals
-        .roles
-        .iter()
-        .map(|r| r.get_ref().clone())
-        .collect()
+    crate::policy::names(&policy.file.release.approvals.roles)
 }
 
 pub fn check(facts: &ApprovalsFacts, policy: &Policy, out: &mut Vec<Finding>) {
