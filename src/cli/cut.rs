@@ -465,7 +465,14 @@ fn emergency_findings(
 ) -> Result<(), CliError> {
     let approvers = crate::policy::names(&policy.file.emergency.approvers);
     let approvals = identity::approvals_for(&Ledger::new(repo.gix()), tag, None, commit)?;
-    if !approvals.iter().any(|a| approvers.contains(&a.role)) {
+    // The approver must hold the role now, under the policy in force.
+    let current_member = |a: &crate::ledger::ApprovalRecord| {
+        identity::is_member(&a.actor, &policy.role_members(&a.role))
+    };
+    if !approvals
+        .iter()
+        .any(|a| approvers.contains(&a.role) && current_member(a))
+    {
         out.push(
             Finding::error(
                 ReleaseEmergency::ID,

@@ -61,7 +61,12 @@ pub fn cmd_log(ctx: &Context, args: LogArgs) -> Result<Outcome, CliError> {
         entries.push(JsonEntry {
             ledger_commit: entry.sha.to_string(),
             event: e.kind().as_str().to_string(),
-            time: e.time.to_string(),
+            // Seconds are precision enough for an audit trail, and read the same everywhere.
+            time: e
+                .time
+                .round(jiff::Unit::Second)
+                .unwrap_or(e.time)
+                .to_string(),
             actor: e.actor.clone(),
             commit: e.commit.to_string(),
             version: e.version().map(str::to_string),

@@ -73,8 +73,19 @@ pub fn cmd_rollback(ctx: &Context, args: RollbackArgs) -> Result<Outcome, CliErr
                 )
             }));
         }
-        None => match previous.first() {
+        None => match state.rollback_target() {
             Some(v) => v.to_string(),
+            None if !previous.is_empty() => {
+                return Err(CliError::usage(format!(
+                    "every earlier version of {} was rolled back out of it: name the one to return to",
+                    args.env
+                ))
+                .hint(format!(
+                    "reltag rollback --env {} --to VERSION --reason TEXT; earlier versions: {}",
+                    args.env,
+                    previous.join(", ")
+                )));
+            }
             None => {
                 return Err(CliError::usage(format!(
                     "{} has run only {} so far: there is no earlier version to roll back to",
@@ -140,7 +151,7 @@ pub fn cmd_rollback(ctx: &Context, args: RollbackArgs) -> Result<Outcome, CliErr
         vec![
             ("version", target.clone()),
             ("env", args.env.clone()),
-            ("from_version", current.version.clone()),
+            ("from-version", current.version.clone()),
             ("recorded", recorded.to_string()),
         ]
     };

@@ -7,7 +7,7 @@ use super::{CliError, Context, ledger_access};
 use crate::ledger::{Deployment, EventKind, Ledger, identity};
 use crate::policy::Policy;
 use crate::report::{Format, Outcome};
-use crate::rules::{promote_approvals, promote_notice, promote_rolled_back, span_text, when};
+use crate::rules::{promote_approvals, promote_notice, span_text, when};
 
 /// Per environment: what runs there, since when and by whom, the rollback target, the
 /// versions waiting with what they still need, and the earliest moment each can be
@@ -193,7 +193,7 @@ fn env_status(
     let current: Option<&Deployment> = state.as_ref().and_then(|s| s.current.as_ref());
     let rollback_target = state
         .as_ref()
-        .and_then(|s| s.previous_versions().first().map(|v| v.to_string()));
+        .and_then(|s| s.rollback_target().map(str::to_string));
     // Candidates: what runs in `from`; without `from`, cut versions newer than the current
     // one that never ran here.
     let candidates: Vec<String> = match &env.policy.from {
@@ -289,7 +289,7 @@ fn waiting_status(
     let needs_reason = gathered
         .target
         .as_ref()
-        .is_some_and(|t| promote_rolled_back::rolled_back_from(t, version).is_some());
+        .is_some_and(|t| t.rolled_back_from(version).is_some());
     // The earliest instant: after the soak, at the scheduled time (or after notice from
     // now when nothing valid is scheduled), then the next open window outside freezes.
     let mut base = now;

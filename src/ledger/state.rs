@@ -50,6 +50,24 @@ impl EnvState {
 
     /// Distinct versions that ran here before the current one, newest first: the
     /// candidates for "roll back to the last good tag".
+    /// Where a plain `rollback` goes: the newest earlier version that was not itself
+    /// rolled back out of this environment (a rollback is never undone by the next one).
+    pub fn rollback_target(&self) -> Option<&str> {
+        self.previous_versions()
+            .into_iter()
+            .find(|v| self.rolled_back_from(v).is_none())
+    }
+
+    /// The rollback that took `version` out of this environment, if its latest
+    /// deployment here ended in one.
+    pub fn rolled_back_from(&self, version: &str) -> Option<&Deployment> {
+        let deployments: Vec<&Deployment> =
+            self.current.iter().chain(self.history.iter()).collect();
+        let index = deployments.iter().position(|d| d.version == version)?;
+        let next = deployments.get(index.checked_sub(1)?)?;
+        (next.kind == EventKind::Rollback).then_some(*next)
+    }
+
     pub fn previous_versions(&self) -> Vec<&str> {
         let current = self.current.as_ref().map(|d| d.version.as_str());
         let mut seen: Vec<&str> = Vec::new();

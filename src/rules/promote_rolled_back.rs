@@ -1,5 +1,4 @@
 use super::{PromoteFacts, declare_rule};
-use crate::ledger::{EnvState, EventKind};
 use crate::policy::Policy;
 use crate::report::Finding;
 
@@ -25,24 +24,8 @@ declare_rule! {
     pub struct PromoteRolledBack { id: "promote-rolled-back", group: Promotion }
 }
 
-/// The rollback that took `version` out of `env` last, if its latest deployment there
-/// ended in one: (when, by whom, why).
-pub fn rolled_back_from<'a>(
-    state: &'a EnvState,
-    version: &str,
-) -> Option<&'a crate::ledger::Deployment> {
-    let deployments: Vec<&crate::ledger::Deployment> =
-        state.current.iter().chain(state.history.iter()).collect();
-    let index = deployments.iter().position(|d| d.version == version)?;
-    let next = deployments.get(index.checked_sub(1)?)?;
-    (next.kind == EventKind::Rollback).then_some(*next)
-}
-
 pub fn check(facts: &PromoteFacts, _policy: &Policy, out: &mut Vec<Finding>) -> String {
-    let Some(rollback) = facts
-        .target
-        .and_then(|t| rolled_back_from(t, facts.version))
-    else {
+    let Some(rollback) = facts.target.and_then(|t| t.rolled_back_from(facts.version)) else {
         return format!("never rolled back from {}", facts.env);
     };
     let why = rollback.reason.clone().unwrap_or_default();

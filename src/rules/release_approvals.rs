@@ -35,11 +35,14 @@ pub fn roles(policy: &Policy) -> Vec<String> {
 
 pub fn check(facts: &ApprovalsFacts, policy: &Policy, out: &mut Vec<Finding>) {
     for role in roles(policy) {
-        if !facts
-            .approvals
-            .iter()
-            .any(|a| a.role == role && a.commit == facts.commit)
-        {
+        // Membership is judged now, by the policy in force: an approval by someone who
+        // has since left the role does not count.
+        let members = policy.role_members(&role);
+        if !facts.approvals.iter().any(|a| {
+            a.role == role
+                && a.commit == facts.commit
+                && crate::ledger::identity::is_member(&a.actor, &members)
+        }) {
             out.push(
                 Finding::error(
                     ReleaseApprovals::ID,

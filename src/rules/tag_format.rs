@@ -36,7 +36,10 @@ pub fn check(facts: &TagFacts, policy: &Policy, out: &mut Vec<Finding>) {
                     policy.tag_format.source
                 ),
             )
-            .with_hint(format!("delete it with `git tag -d {}` and tag again, e.g. {example}", facts.name)),
+            .with_hint(format!(
+                "name release tags like {example}; if the tag {} exists, delete it with `git tag -d {}`",
+                facts.name, facts.name
+            )),
         );
     }
 }

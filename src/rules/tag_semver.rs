@@ -37,7 +37,12 @@ pub fn check(facts: &TagFacts, policy: &Policy, out: &mut Vec<Finding>) {
                 subject,
                 format!("`{text}` is not a semantic version ({e}): expected MAJOR.MINOR.PATCH such as 1.2.3"),
             )
-            .with_hint(format!("delete it with `git tag -d {}` and tag a valid version", facts.name)),
+            .with_hint(format!(
+                "release versions are MAJOR.MINOR.PATCH, e.g. {}; if the tag {} exists, delete it with `git tag -d {}`",
+                policy.tag_name(&semver::Version::new(1, 2, 3)),
+                facts.name,
+                facts.name
+            )),
         ),
         Ok(v) if !v.pre.is_empty() && !policy.file.tags.allow_prerelease => out.push(
             Finding::error(

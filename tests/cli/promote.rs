@@ -602,6 +602,30 @@ fn rollback_returns_to_the_previous_version_and_keeps_the_bad_one_out() {
         "{}",
         with_reason.stdout
     );
+
+    // A second plain rollback never returns to the version just rolled back from: the
+    // only earlier version was that one, so it asks for --to instead.
+    let again = at(
+        &env,
+        &work,
+        "2026-11-25T23:50:00Z",
+        &[
+            "rollback",
+            "--env",
+            "prod",
+            "--reason",
+            "again",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(again.code, 2, "{}", again.render());
+    assert!(
+        again
+            .stderr
+            .contains("every earlier version of prod was rolled back out of it"),
+        "{}",
+        again.render()
+    );
 }
 
 #[test]
