@@ -258,6 +258,7 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
             .iter()
             .map(|id| repo.commit(*id))
             .collect::<Result<Vec<_>, _>>()?;
+        report.checked.commits += commits.len();
         match verify_jira::verify(ctx, &policy, &commits, None) {
             Ok(verified) => {
                 if let Some(verified) = verified {

@@ -20,7 +20,7 @@ pub enum EvidenceCommand {
 ///
 /// `coverage` and `perf` read a report (right after the tests, in CI); `cut` uses the
 /// recorded evidence when the report is not in a clean working tree. `bugs` asks Jira now
-/// with the version's query (needs --version) and records the answer for the audit
+/// with the version's query (needs VERSION) and records the answer for the audit
 /// trail only: `cut` always asks Jira again. A failing result is recorded as `fail`
 /// (exit 1); a missing or unreadable report, or a Jira that cannot be asked, records
 /// nothing (exit 3).
@@ -29,10 +29,10 @@ pub struct RecordArgs {
     /// `coverage`, `perf` or `bugs`.
     #[arg(value_name = "CRITERION")]
     pub criterion: String,
-    /// The version the evidence is for (1.4.0 or its tag v1.4.0); required for `bugs`,
-    /// whose query is about a version; recorded with the evidence.
-    #[arg(long, value_name = "VERSION")]
-    pub version: Option<String>,
+    /// The version the evidence is for (1.4.0 or its tag v1.4.0), recorded with it;
+    /// required for `bugs`, whose query is about a version.
+    #[arg(value_name = "VERSION")]
+    pub release: Option<String>,
     /// The report file [default: the criterion's `report` in policy.toml].
     #[arg(long, value_name = "FILE")]
     pub report: Option<String>,
@@ -52,7 +52,7 @@ pub fn cmd_evidence(ctx: &Context, command: EvidenceCommand) -> Result<Outcome, 
     let commit_hex = commit.to_string();
     let root = ctx.cwd.clone();
     let version = args
-        .version
+        .release
         .as_deref()
         .map(|text| parse_version(&policy, text))
         .transpose()?;
@@ -60,7 +60,7 @@ pub fn cmd_evidence(ctx: &Context, command: EvidenceCommand) -> Result<Outcome, 
     if args.report.is_some() && args.criterion == "bugs" {
         return Err(
             CliError::usage("--report does not apply to bugs: Jira is asked")
-                .hint("run `reltag evidence record bugs --version VERSION`"),
+                .hint("run `reltag evidence record bugs VERSION`"),
         );
     }
     let mut comment = None;
@@ -93,10 +93,11 @@ pub fn cmd_evidence(ctx: &Context, command: EvidenceCommand) -> Result<Outcome, 
         }
         "bugs" => {
             let (Some(version), Some(tag)) = (&version, &tag) else {
-                return Err(CliError::usage(
-                    "bugs evidence is for a version: --version is missing",
-                )
-                .hint("run `reltag evidence record bugs --version 1.4.0` (or its tag name)"));
+                return Err(
+                    CliError::usage("bugs evidence is for a version: VERSION is missing").hint(
+                        "run `reltag evidence record bugs 1.4.0` (or its tag name, e.g. v1.4.0)",
+                    ),
+                );
             };
             let client = JiraClient::from_policy(&policy)?;
             ctx.status(format!("asking Jira at {}", client.config().url));
