@@ -36,7 +36,7 @@ pub struct RecordArgs {
     /// The report file [default: the criterion's `report` in policy.toml].
     #[arg(long, value_name = "FILE")]
     pub report: Option<String>,
-    /// The commit the report is for [default: HEAD].
+    /// The commit the evidence is for [default: HEAD].
     #[arg(long, value_name = "REV")]
     pub commit: Option<String>,
     /// Record locally; do not push the ledger.
