@@ -9,7 +9,7 @@ use gix::ObjectId;
 use semver::Version;
 
 use super::gather::{self, Subject as CriteriaSubject};
-use super::{CliError, Context, ErrorKind, ledger_access};
+use super::{CliError, Context, ErrorKind, ledger_access, verify_jira};
 use crate::git::{Head, Repo, command::run_git};
 use crate::ledger::{self, Cut, Event, EventBody, Ledger, identity};
 use crate::policy::Policy;
@@ -17,6 +17,7 @@ use crate::policy::schema::{Criterion, Skippable};
 use crate::release::criteria::Verdict;
 use crate::release::notes;
 use crate::report::{Finding, Outcome, Report, Subject};
+use crate::rules::commit_jira_exists::CommitJiraExists;
 use crate::rules::{TagFacts, release_branch, release_external::ReleaseEmergency, release_version};
 
 /// Cut a release: check the version, the release branch and every release criterion
@@ -246,6 +247,42 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
 
     let previous = notes::previous_tag(&repo, &policy, Some(&version), commit)?;
     let release_notes = notes::gather(&repo, &policy, &tag, previous.clone(), commit)?;
+    // `[commits] verify_jira`: the keys the commits since the previous release name (the
+    // notes' range), looked up in one batched run. A Jira error leaves the cut undecided.
+    let mut keys_undecided = false;
+    let mut keys_note = None;
+    if policy.file.commits.verify_jira {
+        let exclude: Vec<ObjectId> = previous.iter().map(|(_, id)| *id).collect();
+        let commits = repo
+            .range(&[commit], &exclude)?
+            .iter()
+            .map(|id| repo.commit(*id))
+            .collect::<Result<Vec<_>, _>>()?;
+        report.checked.commits += commits.len();
+        match verify_jira::verify(ctx, &policy, &commits, None) {
+            Ok(verified) => {
+                if let Some(verified) = verified {
+                    keys_note = Some(verified.note);
+                    report.findings.extend(verified.findings);
+                }
+            }
+            Err(e) => {
+                keys_undecided = true;
+                let since = previous
+                    .as_ref()
+                    .map_or("the first commit".to_string(), |(name, _)| name.clone());
+                let mut finding = Finding::error(
+                    CommitJiraExists::ID,
+                    Subject::Tag { name: tag.clone() },
+                    format!("the Jira keys of the commits since {since} cannot be verified: {e}"),
+                );
+                if let Some(hint) = e.hint() {
+                    finding = finding.with_hint(hint);
+                }
+                report.findings.push(finding);
+            }
+        }
+    }
     if args.hotfix {
         emergency_findings(
             &repo,
@@ -279,11 +316,12 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
         head_branch.unwrap_or("(detached HEAD)"),
         if checks_ok { "ok" } else { "blocked" }
     ));
+    report.notes.extend(keys_note);
     for outcome in &outcomes {
         report.notes.push(outcome.line());
         report.findings.extend(outcome.findings.iter().cloned());
     }
-    let undecided = outcomes.iter().any(|o| o.verdict == Verdict::Undecided);
+    let undecided = keys_undecided || outcomes.iter().any(|o| o.verdict == Verdict::Undecided);
     let blocked = report.outcome() == Outcome::Blocked;
     let rendered_notes = release_notes.render(policy.file.jira.url.as_deref());
     if args.dry_run || blocked {
@@ -298,7 +336,7 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
         }
         if undecided {
             return Err(CliError::already_reported(ErrorKind::Undecided).hint(
-                "some criteria could not be evaluated (see the findings above): the release is blocked until they can be",
+                "some criteria or checks could not be evaluated (see the findings above): the release is blocked until they can be",
             ));
         }
         return Ok(outcome);

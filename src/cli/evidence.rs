@@ -4,8 +4,10 @@ use super::gather;
 use super::{CliError, Context, ledger_access};
 use crate::evidence;
 use crate::ledger::{self, Event, EventBody, EvidenceResult, Ledger, identity};
-use crate::release::criteria::{Source, Verdict};
+use crate::policy::Policy;
+use crate::release::criteria::{self, Source, Verdict};
 use crate::report::{Outcome, Report};
+use crate::tracker::jira::{self, JiraClient};
 
 /// Evidence for the release criteria, recorded in the ledger for one commit.
 #[derive(Debug, Subcommand)]
@@ -13,19 +15,28 @@ pub enum EvidenceCommand {
     Record(RecordArgs),
 }
 
-/// Evaluate a report as `reltag cut` would (right after the tests, in CI) and record the
-/// result, the threshold and the report's sha256 in the ledger for the commit. A failing
-/// report is recorded as `fail` (exit 1); a missing or unreadable one records nothing
-/// (exit 3).
+/// Evaluate a criterion as `reltag cut` would and record the result, the measured value,
+/// the threshold and (for a report) its sha256 in the ledger for the commit.
+///
+/// `coverage` and `perf` read a report (right after the tests, in CI); `cut` uses the
+/// recorded evidence when the report is not in a clean working tree. `bugs` asks Jira now
+/// with the version's query (needs VERSION) and records the answer for the audit
+/// trail only: `cut` always asks Jira again. A failing result is recorded as `fail`
+/// (exit 1); a missing or unreadable report, or a Jira that cannot be asked, records
+/// nothing (exit 3).
 #[derive(Debug, Args)]
 pub struct RecordArgs {
-    /// `coverage` or `perf`.
+    /// `coverage`, `perf` or `bugs`.
     #[arg(value_name = "CRITERION")]
     pub criterion: String,
+    /// The version the evidence is for (1.4.0 or its tag v1.4.0), recorded with it;
+    /// required for `bugs`, whose query is about a version.
+    #[arg(value_name = "VERSION")]
+    pub release: Option<String>,
     /// The report file [default: the criterion's `report` in policy.toml].
     #[arg(long, value_name = "FILE")]
     pub report: Option<String>,
-    /// The commit the report is for [default: HEAD].
+    /// The commit the evidence is for [default: HEAD].
     #[arg(long, value_name = "REV")]
     pub commit: Option<String>,
     /// Record locally; do not push the ledger.
@@ -40,6 +51,19 @@ pub fn cmd_evidence(ctx: &Context, command: EvidenceCommand) -> Result<Outcome, 
     let commit = repo.resolve_commit(args.commit.as_deref().unwrap_or("HEAD"))?;
     let commit_hex = commit.to_string();
     let root = ctx.cwd.clone();
+    let version = args
+        .release
+        .as_deref()
+        .map(|text| parse_version(&policy, text))
+        .transpose()?;
+    let tag = version.as_ref().map(|v| policy.tag_name(v));
+    if args.report.is_some() && args.criterion == "bugs" {
+        return Err(
+            CliError::usage("--report does not apply to bugs: Jira is asked")
+                .hint("run `reltag evidence record bugs VERSION`"),
+        );
+    }
+    let mut comment = None;
     let outcome = match args.criterion.as_str() {
         "coverage" => {
             let path = args
@@ -67,11 +91,27 @@ pub fn cmd_evidence(ctx: &Context, command: EvidenceCommand) -> Result<Outcome, 
             );
             gather::perf(&source, &policy, &commit_hex)
         }
+        "bugs" => {
+            let (Some(version), Some(tag)) = (&version, &tag) else {
+                return Err(
+                    CliError::usage("bugs evidence is for a version: VERSION is missing").hint(
+                        "run `reltag evidence record bugs 1.4.0` (or its tag name, e.g. v1.4.0)",
+                    ),
+                );
+            };
+            let client = JiraClient::from_policy(&policy)?;
+            ctx.status(format!("asking Jira at {}", client.config().url));
+            let answer = jira::evaluate_bugs(&policy, version, tag, &client)?;
+            comment = Some(format!("query: {}", answer.jql));
+            criteria::bugs_outcome(&answer)
+        }
         other => {
             return Err(CliError::usage(format!(
-                "evidence is recorded for coverage or perf, not `{other}`"
+                "evidence is recorded for coverage, perf or bugs, not `{other}`"
             ))
-            .hint("docs and approvals are read from git and the ledger at cut time; ci and bugs from their services"));
+            .hint(
+                "docs and approvals are read from git and the ledger at cut time; ci from GitHub",
+            ));
         }
     };
     let mut report = Report::default();
@@ -92,13 +132,13 @@ pub fn cmd_evidence(ctx: &Context, command: EvidenceCommand) -> Result<Outcome, 
     let time = crate::schedule::now().map_err(|e| CliError::usage(e.to_string()))?;
     let event = Event::new(
         EventBody::Evidence(ledger::Evidence {
-            version: None,
+            version: tag.clone(),
             criterion: outcome.criterion.to_string(),
             result,
             measured: outcome.measured.clone(),
             threshold: outcome.threshold.clone(),
             report_sha256: outcome.report_sha256.clone(),
-            comment: None,
+            comment,
         }),
         commit,
         actor,
@@ -106,13 +146,34 @@ pub fn cmd_evidence(ctx: &Context, command: EvidenceCommand) -> Result<Outcome, 
     )?;
     Ledger::new(gix).append(&event)?;
     report.notes.push(format!(
-        "recorded {} {} for commit {}",
+        "recorded {} {} for commit {}{}",
         outcome.criterion,
         result.as_str(),
-        &commit_hex[..12]
+        &commit_hex[..12],
+        tag.as_deref()
+            .map(|t| format!(" ({t})"))
+            .unwrap_or_default()
     ));
     if !args.no_push {
         ledger_access::sync(gix, true)?;
     }
     ctx.emit(&report)
+}
+
+/// `1.4.0` or a tag name in the policy's format (`v1.4.0`).
+fn parse_version(policy: &Policy, text: &str) -> Result<semver::Version, CliError> {
+    semver::Version::parse(text)
+        .ok()
+        .or_else(|| {
+            policy
+                .tag_format
+                .version_text(text)
+                .and_then(|t| semver::Version::parse(&t).ok())
+        })
+        .ok_or_else(|| {
+            CliError::usage(format!(
+                "`{text}` is not a semantic version or a release tag name"
+            ))
+            .hint("give a version such as 1.4.0, or a tag in the policy's format")
+        })
 }

@@ -19,6 +19,7 @@ mod rollback;
 mod schedule;
 mod status;
 mod uninstall;
+mod verify_jira;
 
 use std::ffi::OsString;
 use std::path::PathBuf;

@@ -198,7 +198,6 @@ fn ci_from_github(input: &CriterionInput<'_>) -> CriterionOutcome {
 /// `bugs`: the policy's JQL for this version finds at most `max` issues.
 fn bugs_from_jira(input: &CriterionInput<'_>) -> CriterionOutcome {
     use crate::tracker::jira::{self, JiraClient};
-    let max = input.policy.file.release.bugs.max;
     let Some(version) = input
         .policy
         .tag_format
@@ -211,22 +210,26 @@ fn bugs_from_jira(input: &CriterionInput<'_>) -> CriterionOutcome {
     let evaluated = JiraClient::from_policy(input.policy)
         .and_then(|client| jira::evaluate_bugs(input.policy, &version, input.version, &client));
     match evaluated {
-        Ok(outcome) => {
-            let mut findings = Vec::new();
-            crate::rules::release_bugs::check(&outcome, &mut findings);
-            CriterionOutcome::decide(
-                "bugs",
-                Some(format!("{} open", outcome.count())),
-                Some(format!("≤ {max}")),
-                findings,
-                false,
-            )
-        }
+        Ok(outcome) => bugs_outcome(&outcome),
         Err(e) => {
             let hint = e.hint();
             undecided("bugs", ReleaseBugs::ID, input, &e, hint)
         }
     }
+}
+
+/// The `bugs` criterion's outcome from Jira's answer: measured `N open`, threshold
+/// `≤ max` (shared by `cut` and `evidence record bugs`, so both record the same words).
+pub fn bugs_outcome(outcome: &crate::tracker::jira::BugsOutcome) -> CriterionOutcome {
+    let mut findings = Vec::new();
+    crate::rules::release_bugs::check(outcome, &mut findings);
+    CriterionOutcome::decide(
+        "bugs",
+        Some(format!("{} open", outcome.count())),
+        Some(format!("≤ {}", outcome.max)),
+        findings,
+        false,
+    )
 }
 
 /// Where a report-based criterion's value comes from.

@@ -5,8 +5,9 @@ use crate::tracker::jira::MissingKey;
 declare_rule! {
     /// ## What it checks
     /// With `commits.verify_jira = true`, every Jira key a commit names exists in Jira.
-    /// Checked by the pull-request gate and `reltag cut`, never by the local hooks,
-    /// which stay offline.
+    /// Checked by the pull-request gate (the pull request's commits) and `reltag cut`
+    /// (the commits since the previous release tag), never by the local hooks or
+    /// `reltag check`, which stay offline. One finding per commit naming a missing key.
     ///
     /// ## Why
     /// A key that only looks right (a typo, a ticket in another project, an invented

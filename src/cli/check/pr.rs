@@ -110,6 +110,14 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
         report.checked.commits += 1;
         check_commit(commit, &policy, Some(&refname), &mut report.findings);
     }
+    // `[commits] verify_jira`: one batched lookup of every key the commits name; any
+    // Jira error is exit 3 (fail closed).
+    if let Some(verified) =
+        crate::cli::verify_jira::verify(ctx, &policy, &gathered.commits, Some(&refname))?
+    {
+        report.notes.push(verified.note);
+        report.findings.extend(verified.findings);
+    }
 
     let title = display_text(pr.title.as_bytes(), 120);
     let subject = Subject::PullRequest {
