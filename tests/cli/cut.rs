@@ -507,3 +507,95 @@ fn notes_group_by_jira_key() {
     assert!(!run.stdout.contains("one"), "{}", run.stdout);
     assert!(run.stdout.contains("Contributors: Dev"), "{}", run.stdout);
 }
+
+#[test]
+fn sign_makes_a_tag_signed_with_the_users_ssh_signing_configuration() {
+    let env = TestEnv::new();
+    let origin = setup(&env, &["a"]);
+    let a = env.path("a");
+    approve(&env, &a, "qa-lead", "qa@example.com");
+    // The user's own signing set-up, as git reads it: an SSH key, no passphrase.
+    let key = env.path("signing_key");
+    let keygen = std::process::Command::new("ssh-keygen")
+        .args([
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "",
+            "-C",
+            "dev@example.com",
+            "-f",
+        ])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(keygen.status.success(), "{keygen:?}");
+    env.git(&a, &["config", "gpg.format", "ssh"]);
+    env.git(&a, &["config", "user.signingkey", key.to_str().unwrap()]);
+
+    let cut = env.reltag(&a, &["cut", "v1.0.0", "--sign"]);
+    assert_eq!(cut.code, 0, "{}", cut.render());
+    let tag = env.git(&a, &["cat-file", "tag", "v1.0.0"]);
+    assert!(tag.contains("-----BEGIN SSH SIGNATURE-----"), "{tag}");
+    assert!(tag.contains("PAY-1"), "the notes are the message: {tag}");
+    // git itself verifies it against the key, and the signed tag is what reached the remote.
+    let public = std::fs::read_to_string(env.path("signing_key.pub")).unwrap();
+    let allowed = env.path("allowed_signers");
+    std::fs::write(&allowed, format!("dev@example.com {public}")).unwrap();
+    let verify = env.git_output(
+        &a,
+        &[
+            "-c",
+            &format!("gpg.ssh.allowedSignersFile={}", allowed.display()),
+            "tag",
+            "-v",
+            "v1.0.0",
+        ],
+    );
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    assert_eq!(
+        env.git(&origin, &["rev-parse", "v1.0.0"]),
+        env.git(&a, &["rev-parse", "v1.0.0"])
+    );
+}
+
+#[test]
+fn sign_without_a_usable_key_exits_3_and_leaves_nothing_behind() {
+    let env = TestEnv::new();
+    let origin = setup(&env, &["a"]);
+    let a = env.path("a");
+    approve(&env, &a, "qa-lead", "qa@example.com");
+    env.git(&a, &["config", "gpg.format", "ssh"]);
+    env.git(
+        &a,
+        &[
+            "config",
+            "user.signingkey",
+            env.path("no-such-key").to_str().unwrap(),
+        ],
+    );
+    let ledger_before = env
+        .git_output(&a, &["rev-parse", "-q", "--verify", "refs/reltag/ledger"])
+        .stdout;
+    let cut = env.reltag(&a, &["cut", "v1.0.0", "--sign"]);
+    assert_eq!(cut.code, 3, "{}", cut.render());
+    assert!(
+        cut.stderr
+            .contains("hint: check your signing configuration"),
+        "{}",
+        cut.render()
+    );
+    assert!(!has_ref(&env, &a, "refs/tags/v1.0.0"));
+    assert!(!has_ref(&env, &origin, "refs/tags/v1.0.0"));
+    assert_eq!(
+        env.git_output(&a, &["rev-parse", "-q", "--verify", "refs/reltag/ledger"])
+            .stdout,
+        ledger_before,
+        "no cut event was recorded"
+    );
+}

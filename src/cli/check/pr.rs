@@ -369,7 +369,9 @@ fn policy_from_api(
 fn decode_base64(text: &str) -> Option<Vec<u8>> {
     use base64::Engine;
     let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    base64::engine::general_purpose::STANDARD.decode(compact).ok()
+    base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .ok()
 }
 
 enum CommitSource {
