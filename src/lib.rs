@@ -11,6 +11,7 @@ pub mod forge;
 pub mod gates;
 pub mod git;
 pub mod hooks;
+pub mod http;
 pub mod ledger;
 pub mod policy;
 pub mod release;

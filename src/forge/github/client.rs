@@ -375,7 +375,8 @@ fn retry_wait(response: &Response, now: SystemTime) -> Decision {
             .and_then(|v| v.to_str().ok())
             .map(str::trim)
     };
-    let retry_after = header("retry-after").and_then(|v| v.parse::<u64>().ok());
+    let retry_after = header("retry-after")
+        .and_then(|v| crate::http::retry_after(v, jiff::Timestamp::try_from(now).ok()?));
     let remaining = header("x-ratelimit-remaining").and_then(|v| v.parse::<u64>().ok());
     let reset = header("x-ratelimit-reset").and_then(|v| v.parse::<u64>().ok());
     let rate_limited = status == StatusCode::TOO_MANY_REQUESTS
@@ -389,8 +390,8 @@ fn retry_wait(response: &Response, now: SystemTime) -> Decision {
     if !(rate_limited || status.is_server_error()) {
         return Decision::Done;
     }
-    if let Some(secs) = retry_after {
-        return Decision::Retry(Some(Duration::from_secs(secs)));
+    if let Some(wait) = retry_after {
+        return Decision::Retry(Some(wait));
     }
     if rate_limited
         && remaining == Some(0)

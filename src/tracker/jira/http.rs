@@ -195,16 +195,9 @@ impl Transport {
     }
 }
 
-/// `Retry-After`: seconds, or an HTTP date.
+/// `Retry-After`: seconds, or an HTTP date (the shared parser).
 fn retry_after(value: Option<&HeaderValue>) -> Option<Duration> {
-    let text = value?.to_str().ok()?.trim();
-    if let Ok(seconds) = text.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let when = jiff::fmt::rfc2822::parse(text).ok()?.timestamp();
-    // The server's clock against the real one (not RELTAG_NOW, which is for policy time).
-    let seconds = (when.as_second() - jiff::Timestamp::now().as_second()).max(0);
-    Some(Duration::from_secs(seconds.unsigned_abs()))
+    crate::http::retry_after(value?.to_str().ok()?, jiff::Timestamp::now())
 }
 
 fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
@@ -216,22 +209,4 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     text
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retry_after_reads_seconds_and_dates() {
-        let h = |s: &str| HeaderValue::from_str(s).unwrap();
-        assert_eq!(retry_after(Some(&h("7"))), Some(Duration::from_secs(7)));
-        assert_eq!(retry_after(Some(&h("soon"))), None);
-        assert_eq!(retry_after(None), None);
-        // A date in the past means "now".
-        assert_eq!(
-            retry_after(Some(&h("Sun, 06 Nov 1994 08:49:37 GMT"))),
-            Some(Duration::ZERO)
-        );
-    }
 }
