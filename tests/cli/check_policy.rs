@@ -162,6 +162,9 @@ fn the_reference_policy_and_a_short_policy_are_valid() {
     );
     let (out, code) = check("[commits]\njira_projects = [\"PAY\"]\n");
     assert_eq!(code, 0, "{out}");
+    // The policy this repository's own pull requests are gated with.
+    let (out, code) = check(include_str!("../../.github/reltag-policy.toml"));
+    assert_eq!(code, 0, "{out}");
 }
 
 #[test]

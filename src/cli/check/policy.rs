@@ -34,7 +34,10 @@ pub fn cmd_check_policy(ctx: &Context, args: PolicyArgs) -> Result<Outcome, CliE
             let f = &policy.file;
             let what = match &policy.source {
                 Source::Default => "no policy.toml: the default policy applies".to_string(),
-                Source::File(path) => format!("{} is valid", path.display()),
+                Source::File(path) => format!(
+                    "{} is valid",
+                    path.strip_prefix(&ctx.cwd).unwrap_or(path).display()
+                ),
             };
             report.notes.push(format!(
                 "{what} ({} roles, {} environments, {} release criteria)",
