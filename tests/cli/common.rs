@@ -123,6 +123,21 @@ impl TestEnv {
         dir
     }
 
+    /// A new bare repository (a local "remote") whose default branch is `main`.
+    pub fn bare(&self, name: &str) -> PathBuf {
+        self.bare_with(name, &[])
+    }
+
+    /// A new bare repository, with extra `git init` options (`--object-format=sha256`).
+    pub fn bare_with(&self, name: &str, options: &[&str]) -> PathBuf {
+        let dir = self.path(name);
+        let mut args = vec!["init", "-q", "--bare", "-b", "main"];
+        args.extend_from_slice(options);
+        args.push(dir.to_str().unwrap());
+        self.git(self.tmp.path(), &args);
+        dir
+    }
+
     /// An empty commit with this message; returns its full id.
     pub fn commit(&self, dir: &Path, message: &str) -> String {
         self.git(dir, &["commit", "-q", "--allow-empty", "-m", message]);
@@ -164,5 +179,52 @@ impl TestEnv {
             stderr: normalize(&out.stderr),
             code: out.status.code().unwrap_or(-1),
         }
+    }
+}
+
+/// A local HTTP server (wiremock) standing in for GitHub or Jira, on a runtime of its
+/// own so the test thread can run reltag synchronously.
+pub struct MockApi {
+    rt: tokio::runtime::Runtime,
+    pub server: wiremock::MockServer,
+}
+
+impl MockApi {
+    pub fn start() -> MockApi {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let server = rt.block_on(wiremock::MockServer::start());
+        MockApi { rt, server }
+    }
+
+    pub fn mount(&self, mock: wiremock::Mock) {
+        self.rt.block_on(mock.mount(&self.server));
+    }
+
+    pub fn uri(&self) -> String {
+        self.server.uri()
+    }
+
+    /// Fails the test when a mock's `expect(n)` was not met.
+    pub fn verify(&self) {
+        self.rt.block_on(self.server.verify());
+    }
+
+    /// The requests received so far, in order.
+    pub fn requests(&self) -> Vec<wiremock::Request> {
+        self.rt
+            .block_on(self.server.received_requests())
+            .unwrap_or_default()
+    }
+
+    /// The JSON bodies of the requests received so far, in order.
+    pub fn bodies(&self) -> Vec<serde_json::Value> {
+        self.requests()
+            .iter()
+            .map(|r| serde_json::from_slice(&r.body).unwrap())
+            .collect()
     }
 }

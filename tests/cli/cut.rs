@@ -36,18 +36,7 @@ fn fixture(path: &str) -> PathBuf {
 /// A bare remote and a clone `name` on release/v1.0.0 with the policy and docs, reports
 /// ignored by git.
 fn setup(env: &TestEnv, clones: &[&str]) -> PathBuf {
-    let origin = env.path("origin.git");
-    env.git(
-        env.tmp.path(),
-        &[
-            "init",
-            "-q",
-            "--bare",
-            "-b",
-            "main",
-            origin.to_str().unwrap(),
-        ],
-    );
+    let origin = env.bare("origin.git");
     let seed = env.repo("seed");
     std::fs::write(seed.join("policy.toml"), POLICY).unwrap();
     std::fs::write(seed.join(".gitignore"), "coverage/\nperf/\n").unwrap();
@@ -334,22 +323,20 @@ fn ci_and_bugs_without_credentials_block_with_exit_3_and_say_what_to_set() {
 #[test]
 fn dry_run_lists_the_open_critical_bugs_that_block_the_release() {
     use wiremock::matchers::{method, path};
-    use wiremock::{Mock, MockServer, ResponseTemplate};
+    use wiremock::{Mock, ResponseTemplate};
     let fixture = |name: &str| -> serde_json::Value {
         let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("fixtures/jira")
             .join(name);
         serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap()
     };
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let jira = rt.block_on(MockServer::start());
-    rt.block_on(
+    let jira = crate::common::MockApi::start();
+    jira.mount(
         Mock::given(method("POST"))
             .and(path("/rest/api/3/search/jql"))
             .respond_with(
                 ResponseTemplate::new(200).set_body_json(fixture("cloud_search_page2.json")),
-            )
-            .mount(&jira),
+            ),
     );
     let env = TestEnv::new();
     setup(&env, &["a"]);

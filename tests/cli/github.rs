@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, ResponseTemplate};
 
 use crate::common::{Run, TestEnv};
 
@@ -19,35 +19,7 @@ pub fn fixture(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-/// A mock API on its own runtime, so the test thread can run reltag synchronously.
-pub struct Api {
-    pub rt: tokio::runtime::Runtime,
-    pub server: MockServer,
-}
-
-impl Api {
-    pub fn start() -> Api {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let server = rt.block_on(MockServer::start());
-        Api { rt, server }
-    }
-
-    pub fn mount(&self, mock: Mock) {
-        self.rt.block_on(mock.mount(&self.server));
-    }
-
-    pub fn uri(&self) -> String {
-        self.server.uri()
-    }
-
-    pub fn verify(&self) {
-        self.rt.block_on(self.server.verify());
-    }
-}
+pub use crate::common::MockApi as Api;
 
 pub fn review(id: u64, login: &str, state: &str, commit: &str) -> Value {
     let mut r = fixture("review.json");

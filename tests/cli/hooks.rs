@@ -9,11 +9,7 @@ use crate::common::TestEnv;
 /// A repository with one pushed commit on `main`, a bare `origin`, and reltag's default
 /// hooks installed (through the test binary, whose path the scripts record).
 fn setup(env: &TestEnv) -> (PathBuf, PathBuf) {
-    let bare = env.path("remote.git");
-    env.git(
-        env.tmp.path(),
-        &["init", "-q", "--bare", "-b", "main", "remote.git"],
-    );
+    let bare = env.bare("remote.git");
     let repo = env.repo("r");
     env.commit(&repo, "PAY-1: start");
     env.git(&repo, &["remote", "add", "origin", bare.to_str().unwrap()]);
@@ -519,11 +515,7 @@ fn a_relative_hooks_path_resolves_from_the_worktree_root_even_from_a_subdirector
 #[test]
 fn an_inherited_git_dir_and_work_tree_are_honoured() {
     let env = TestEnv::new();
-    let bare = env.path("remote.git");
-    env.git(
-        env.tmp.path(),
-        &["init", "-q", "--bare", "-b", "main", "remote.git"],
-    );
+    let bare = env.bare("remote.git");
     let git_dir = env.path("store.git");
     let work = env.path("work");
     std::fs::create_dir_all(&work).unwrap();
@@ -585,19 +577,7 @@ fn an_inherited_git_dir_and_work_tree_are_honoured() {
 #[test]
 fn a_sha256_repository_works_end_to_end() {
     let env = TestEnv::new();
-    let bare = env.path("remote.git");
-    env.git(
-        env.tmp.path(),
-        &[
-            "init",
-            "-q",
-            "--bare",
-            "-b",
-            "main",
-            "--object-format=sha256",
-            "remote.git",
-        ],
-    );
+    let bare = env.bare_with("remote.git", &["--object-format=sha256"]);
     let repo = env.path("r");
     std::fs::create_dir_all(&repo).unwrap();
     env.git(

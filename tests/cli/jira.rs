@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use wiremock::matchers::{body_partial_json, header, method, path};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, ResponseTemplate};
 
 use crate::common::{Run, TestEnv};
 
@@ -18,37 +18,8 @@ fn fixture(name: &str) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
-/// A mock Jira on its own thread, and a runtime to talk to it from a sync test.
-struct Jira {
-    rt: tokio::runtime::Runtime,
-    server: MockServer,
-}
-
-impl Jira {
-    fn start() -> Jira {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        let server = rt.block_on(MockServer::start());
-        Jira { rt, server }
-    }
-
-    fn mount(&self, mock: Mock) {
-        self.rt.block_on(mock.mount(&self.server));
-    }
-
-    fn requests(&self) -> Vec<Request> {
-        self.rt
-            .block_on(self.server.received_requests())
-            .unwrap_or_default()
-    }
-
-    /// The JSON bodies of the requests received, in order.
-    fn bodies(&self) -> Vec<serde_json::Value> {
-        self.requests()
-            .iter()
-            .map(|r| serde_json::from_slice(&r.body).unwrap())
-            .collect()
-    }
-}
+/// A mock Jira.
+use crate::common::MockApi as Jira;
 
 const JQL: &str = "fixVersion = {version} AND priority = Critical AND statusCategory != Done";
 

@@ -5,18 +5,7 @@ use crate::common::TestEnv;
 #[test]
 fn an_approval_recorded_in_one_clone_is_seen_with_author_and_time_in_another() {
     let env = TestEnv::new();
-    let origin = env.path("origin.git");
-    env.git(
-        env.tmp.path(),
-        &[
-            "init",
-            "-q",
-            "--bare",
-            "-b",
-            "main",
-            origin.to_str().unwrap(),
-        ],
-    );
+    let origin = env.bare("origin.git");
     let seed = env.repo("seed");
     std::fs::write(
         seed.join("policy.toml"),

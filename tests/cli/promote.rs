@@ -37,18 +37,7 @@ may_skip = ["from", "windows", "notice", "soak"]
 
 /// A bare `origin` and a working clone `work` with the policy committed.
 fn setup(env: &TestEnv, policy: &str) -> (PathBuf, PathBuf) {
-    let origin = env.path("origin.git");
-    env.git(
-        env.tmp.path(),
-        &[
-            "init",
-            "-q",
-            "--bare",
-            "-b",
-            "main",
-            origin.to_str().unwrap(),
-        ],
-    );
+    let origin = env.bare("origin.git");
     let work = env.repo("work");
     std::fs::write(work.join("policy.toml"), policy).unwrap();
     env.git(&work, &["add", "policy.toml"]);

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use regex::Regex;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, Request, Respond, ResponseTemplate};
 
-use crate::common::{Run, TestEnv};
+use crate::common::{MockApi, Run, TestEnv};
 
 const JIRA_VARS: &[(&str, &str)] = &[
     ("JIRA_EMAIL", "rm@example.com"),
@@ -66,57 +66,44 @@ fn keys_of(request: &Request) -> Vec<String> {
         .collect()
 }
 
-/// Mock servers on their own runtime, so the test thread runs reltag synchronously.
+/// A mock Jira and a mock GitHub.
 struct Servers {
-    rt: tokio::runtime::Runtime,
-    jira: MockServer,
-    github: MockServer,
+    jira: MockApi,
+    github: MockApi,
 }
 
 impl Servers {
     fn start() -> Servers {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let jira = rt.block_on(MockServer::start());
-        let github = rt.block_on(MockServer::start());
-        Servers { rt, jira, github }
+        Servers {
+            jira: MockApi::start(),
+            github: MockApi::start(),
+        }
     }
 
     fn jira_mount(&self, mock: Mock) {
-        self.rt.block_on(mock.mount(&self.jira));
+        self.jira.mount(mock);
     }
 
     fn github_mount(&self, mock: Mock) {
-        self.rt.block_on(mock.mount(&self.github));
+        self.github.mount(mock);
     }
 
     /// Keys asked for, one list per Jira request, in order.
     fn jira_key_queries(&self) -> Vec<Vec<String>> {
-        self.rt
-            .block_on(self.jira.received_requests())
-            .unwrap_or_default()
-            .iter()
-            .map(keys_of)
-            .collect()
+        self.jira.requests().iter().map(keys_of).collect()
     }
 
     fn jira_requests(&self) -> usize {
-        self.rt
-            .block_on(self.jira.received_requests())
-            .unwrap_or_default()
-            .len()
+        self.jira.requests().len()
     }
 
     fn verify(&self) {
-        self.rt.block_on(self.jira.verify());
-        self.rt.block_on(self.github.verify());
+        self.jira.verify();
+        self.github.verify();
     }
 }
 
-fn policy(jira: &MockServer, extra: &str) -> String {
+fn policy(jira: &MockApi, extra: &str) -> String {
     format!(
         "[commits]\nverify_jira = true\njira_projects = [\"PAY\"]\n{extra}\n[jira]\nurl = \"{}\"\nflavor = \"cloud\"\n",
         jira.uri()
@@ -452,7 +439,7 @@ fn reltag_check_and_check_message_never_ask_jira() {
 
 // ---------------------------------------------------------------- evidence record bugs
 
-fn bugs_repo(env: &TestEnv, jira: &MockServer) -> PathBuf {
+fn bugs_repo(env: &TestEnv, jira: &MockApi) -> PathBuf {
     let repo = env.repo("r");
     std::fs::write(
         repo.join("policy.toml"),
