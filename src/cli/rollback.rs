@@ -2,9 +2,8 @@ use clap::Args;
 
 use super::promote::{Intent, as_refs, check_notes, env_context, gather, now, record_deployment};
 use super::{CliError, Context, ledger_access};
-use crate::gates::{CheckLine, CheckVerdict};
 use crate::ledger::{Event, EventBody, Rollback, identity};
-use crate::report::{Finding, Outcome, Report};
+use crate::report::{Outcome, Report};
 use crate::rules::{promote_deployer, promote_freeze, promote_window};
 
 /// Roll an environment back to the version that ran there before (or to --to VERSION,
@@ -111,11 +110,7 @@ pub fn cmd_rollback(ctx: &Context, args: RollbackArgs) -> Result<Outcome, CliErr
             ..Intent::default()
         },
     );
-    let mut lines = Vec::new();
-    let mut findings: Vec<Finding> = Vec::new();
-    type Check =
-        fn(&crate::rules::PromoteFacts, &crate::policy::Policy, &mut Vec<Finding>) -> String;
-    let mut checks: Vec<(&'static str, Check)> = vec![(
+    let mut checks: Vec<(&'static str, crate::gates::PromotionCheck)> = vec![(
         promote_deployer::PromoteDeployer::ID,
         promote_deployer::check,
     )];
@@ -123,19 +118,7 @@ pub fn cmd_rollback(ctx: &Context, args: RollbackArgs) -> Result<Outcome, CliErr
         checks.push((promote_window::PromoteWindow::ID, promote_window::check));
         checks.push((promote_freeze::PromoteFreeze::ID, promote_freeze::check));
     }
-    for (rule, check) in checks {
-        let before = findings.len();
-        let value = check(&facts, &policy, &mut findings);
-        lines.push(CheckLine {
-            rule,
-            verdict: if findings.len() > before {
-                CheckVerdict::Blocked
-            } else {
-                CheckVerdict::Ok
-            },
-            value,
-        });
-    }
+    let (lines, findings) = crate::gates::promotion_checks(&facts, &policy, &checks);
     let mut report = Report {
         notes: check_notes(&lines),
         findings,

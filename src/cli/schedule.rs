@@ -61,27 +61,14 @@ pub fn cmd_schedule(ctx: &Context, args: ScheduleArgs) -> Result<Outcome, CliErr
     };
     // The calendar is checked at the scheduled time, not now.
     let facts = gathered.facts(&args.tag, &env, at, &actor, Intent::default());
-    let mut lines = Vec::new();
-    let mut findings = Vec::new();
-    for (rule, check) in [
-        (
-            promote_window::PromoteWindow::ID,
-            promote_window::check as fn(_, _, &mut Vec<Finding>) -> String,
-        ),
-        (promote_freeze::PromoteFreeze::ID, promote_freeze::check),
-    ] {
-        let before = findings.len();
-        let value = check(&facts, &policy, &mut findings);
-        lines.push(CheckLine {
-            rule,
-            verdict: if findings.len() > before {
-                CheckVerdict::Blocked
-            } else {
-                CheckVerdict::Ok
-            },
-            value,
-        });
-    }
+    let (mut lines, mut findings) = crate::gates::promotion_checks(
+        &facts,
+        &policy,
+        &[
+            (promote_window::PromoteWindow::ID, promote_window::check),
+            (promote_freeze::PromoteFreeze::ID, promote_freeze::check),
+        ],
+    );
     let ahead = at.duration_since(now);
     let notice = env
         .policy

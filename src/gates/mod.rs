@@ -88,11 +88,62 @@ impl CheckLine {
     }
 }
 
+/// A promotion check: its findings go to `out`, its return value is what it saw.
+pub type PromotionCheck = fn(&PromoteFacts, &Policy, &mut Vec<Finding>) -> String;
+
+/// Runs promotion checks in order, one [`CheckLine`] each. A check with a `Skippable`
+/// listed in `[emergency] may_skip` is skipped (and says so) when `facts.emergency`.
+fn run_promotion_checks(
+    facts: &PromoteFacts,
+    policy: &Policy,
+    checks: &[(
+        &'static str,
+        PromotionCheck,
+        Option<crate::policy::schema::Skippable>,
+    )],
+) -> (Vec<CheckLine>, Vec<Finding>) {
+    let mut lines = Vec::new();
+    let mut out = Vec::new();
+    for &(rule, check, skippable) in checks {
+        let mut found = Vec::new();
+        let value = check(facts, policy, &mut found);
+        let skipped = facts.emergency
+            && skippable.is_some_and(|s| policy.file.emergency.may_skip.contains(&s));
+        let verdict = if skipped {
+            CheckVerdict::Skipped
+        } else if found.is_empty() {
+            CheckVerdict::Ok
+        } else {
+            out.append(&mut found);
+            CheckVerdict::Blocked
+        };
+        lines.push(CheckLine {
+            rule,
+            value,
+            verdict,
+        });
+    }
+    (lines, out)
+}
+
+/// Some promotion checks, none skippable: what `rollback` and `schedule` ask.
+pub fn promotion_checks(
+    facts: &PromoteFacts,
+    policy: &Policy,
+    checks: &[(&'static str, PromotionCheck)],
+) -> (Vec<CheckLine>, Vec<Finding>) {
+    let checks: Vec<_> = checks
+        .iter()
+        .map(|&(rule, check)| (rule, check, None))
+        .collect();
+    run_promotion_checks(facts, policy, &checks)
+}
+
 /// The promotion rules, in the order a person would ask them. With `facts.emergency`,
 /// checks listed in `[emergency] may_skip` are skipped (and say so).
 pub fn promote(facts: &PromoteFacts, policy: &Policy) -> (Vec<CheckLine>, Vec<Finding>) {
     use crate::policy::schema::Skippable;
-    type Check = fn(&PromoteFacts, &Policy, &mut Vec<Finding>) -> String;
+    type Check = PromotionCheck;
     let checks: [(&'static str, Check, Option<Skippable>); 11] = [
         (
             promote_version::PromoteVersion::ID,
@@ -150,28 +201,7 @@ pub fn promote(facts: &PromoteFacts, policy: &Policy) -> (Vec<CheckLine>, Vec<Fi
             None,
         ),
     ];
-    let mut lines = Vec::new();
-    let mut out = Vec::new();
-    for (rule, check, skippable) in checks {
-        let mut found = Vec::new();
-        let value = check(facts, policy, &mut found);
-        let skipped = facts.emergency
-            && skippable.is_some_and(|s| policy.file.emergency.may_skip.contains(&s));
-        let verdict = if skipped {
-            CheckVerdict::Skipped
-        } else if found.is_empty() {
-            CheckVerdict::Ok
-        } else {
-            out.append(&mut found);
-            CheckVerdict::Blocked
-        };
-        lines.push(CheckLine {
-            rule,
-            value,
-            verdict,
-        });
-    }
-    (lines, out)
+    run_promotion_checks(facts, policy, &checks)
 }
 
 /// The pull-request rules, for `check pr` (its branch and commits go through `branch` and

@@ -119,26 +119,10 @@ impl<'repo> Ledger<'repo> {
 
     /// Record several events as consecutive commits with one ref update (all or none).
     pub fn append_all(&self, events: &[Event]) -> Result<Appended> {
-        for event in events {
-            event.validate()?;
+        match self.swap_in(events, |_| Ok(None::<std::convert::Infallible>))? {
+            Ok(appended) => Ok(appended),
+            Err(never) => match never {},
         }
-        let mut expected = self.checked(self.tip()?)?;
-        for _ in 0..MAX_APPEND_ATTEMPTS {
-            let new = self.build_chain(expected, events)?;
-            match self.swap(expected, new)? {
-                Swap::Done => {
-                    return Ok(Appended { old: expected, new });
-                }
-                Swap::Lost { actual } => {
-                    expected = self.checked(actual)?;
-                    backoff();
-                }
-            }
-        }
-        Err(Error::ContentionExhausted {
-            reference: self.ref_name.clone(),
-            attempts: MAX_APPEND_ATTEMPTS,
-        })
     }
 
     /// Append `event` unless `skip` finds a reason not to. `skip` sees the tip the
@@ -148,15 +132,27 @@ impl<'repo> Ledger<'repo> {
     pub fn append_unless<T>(
         &self,
         event: &Event,
+        skip: impl FnMut(Option<ObjectId>) -> Result<Option<T>>,
+    ) -> Result<std::result::Result<Appended, T>> {
+        self.swap_in(std::slice::from_ref(event), skip)
+    }
+
+    /// The one compare-and-swap loop: build the events on the expected tip and swap the
+    /// ref; on a lost race re-read the tip, ask `skip` again and retry, up to a bound.
+    fn swap_in<T>(
+        &self,
+        events: &[Event],
         mut skip: impl FnMut(Option<ObjectId>) -> Result<Option<T>>,
     ) -> Result<std::result::Result<Appended, T>> {
-        event.validate()?;
+        for event in events {
+            event.validate()?;
+        }
         let mut expected = self.checked(self.tip()?)?;
         for _ in 0..MAX_APPEND_ATTEMPTS {
             if let Some(reason) = skip(expected)? {
                 return Ok(Err(reason));
             }
-            let new = self.build_chain(expected, std::slice::from_ref(event))?;
+            let new = self.build_chain(expected, events)?;
             match self.swap(expected, new)? {
                 Swap::Done => return Ok(Ok(Appended { old: expected, new })),
                 Swap::Lost { actual } => {
