@@ -4,8 +4,10 @@
 use std::ffi::OsString;
 use std::io::Read;
 
-use bstr::{BStr, BString, ByteSlice};
+use bstr::ByteSlice;
 use gix::ObjectId;
+
+use crate::git::CommitInfo;
 
 /// The most stdin we accept: a push of many refs is a few hundred bytes per ref, so this only
 /// stops a runaway producer from making the hook allocate without bound.
@@ -285,12 +287,6 @@ pub enum SelectError {
         #[source]
         source: gix::Error,
     },
-    #[error("could not read commit {id}")]
-    Commit {
-        id: ObjectId,
-        #[source]
-        source: gix::Error,
-    },
 }
 
 impl SelectError {
@@ -323,7 +319,7 @@ pub fn commits_to_check(
     repo: &gix::Repository,
     update: &RefUpdate,
     remote_name: &str,
-) -> Result<Vec<ObjectId>, SelectError> {
+) -> Result<Vec<CommitInfo>, SelectError> {
     let Some(local) = update.local_oid else {
         return Ok(Vec::new());
     };
@@ -386,7 +382,7 @@ pub fn commits_to_check(
     // The exact range walk: gix's streaming hidden walk can report commits that are
     // already on the remote when commit dates are equal or skewed.
     match crate::git::walk::range(repo, &[tip], &hidden) {
-        Ok(commits) => Ok(commits.into_iter().map(|c| c.id).collect()),
+        Ok(commits) => Ok(commits),
         Err(crate::git::Error::ShallowBoundary { commit }) => {
             let boundary = ObjectId::from_hex(commit.as_bytes()).unwrap_or(tip);
             Err(shallow_error(boundary))
@@ -426,33 +422,4 @@ fn remote_tracking_tips(
     tips.sort();
     tips.dedup();
     Ok(tips)
-}
-
-/// What a rule needs to know about one pushed commit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CommitFacts {
-    pub id: ObjectId,
-    /// The first line of the message, without its line ending.
-    pub subject: BString,
-    /// The raw message bytes as stored (after git's cleanup, before any re-encoding).
-    pub message: BString,
-    pub parent_count: usize,
-}
-
-impl CommitFacts {
-    /// Load one commit. Merges (`parent_count >= 2`) are recognised by their parents, never by
-    /// a `Merge branch …` subject, which anyone can type.
-    pub fn load(repo: &gix::Repository, id: ObjectId) -> Result<Self, SelectError> {
-        let err = |source| SelectError::Commit { id, source };
-        let commit = repo.find_commit(id).map_err(err)?;
-        let decoded = commit.decode().map_err(err)?;
-        let message: &BStr = decoded.message;
-        let subject = message.lines().next().unwrap_or_default();
-        Ok(Self {
-            id,
-            subject: subject.trim_end_with(|c| c == '\r').into(),
-            message: message.to_owned(),
-            parent_count: decoded.parents.len(),
-        })
-    }
 }

@@ -91,9 +91,9 @@ fn check_branch_push(
         return Ok(());
     }
     check_branch_name(branch, policy, report);
-    let ids = commits_to_check(repo.gix(), update, remote).map_err(select_error)?;
-    for id in ids {
-        let commit = repo.commit(id)?;
+    // The selection already read each commit once, message included.
+    let commits = commits_to_check(repo.gix(), update, remote).map_err(select_error)?;
+    for commit in commits {
         check_commit(
             &commit,
             policy,
