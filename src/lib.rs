@@ -12,6 +12,7 @@ pub mod gates;
 pub mod git;
 pub mod hooks;
 pub mod http;
+pub mod input;
 pub mod ledger;
 pub mod policy;
 pub mod release;
