@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 
 use regex::Regex;
 
+use crate::input;
+
 pub use pattern::{NamePattern, TagFormat, check_template, render_template};
 pub use schema::PolicyFile;
 
@@ -126,30 +128,58 @@ pub fn names(list: &[toml::Spanned<String>]) -> Vec<String> {
 
 /// Finds and loads the policy in force: `explicit` (from `--policy`) if given, else
 /// `policy.toml` at the root of the working tree, else the embedded default.
+///
+/// Both are read through the input layer ([`crate::input`]): a regular file of at most
+/// [`input::Limit::POLICY`], never a FIFO or a device. `policy.toml` at the root must
+/// also stay inside the working tree (a committed symlink to `/proc/self/environ` is
+/// refused); the default applies only when there is no `policy.toml` entry at all — a
+/// dangling symlink is an error, not a reason to fall back.
 pub fn load(
     explicit: Option<&Path>,
     worktree_root: Option<&Path>,
     cwd: &Path,
 ) -> Result<Policy, LoadError> {
-    let path = match explicit {
-        Some(p) => Some(p.to_path_buf()),
-        None => worktree_root
-            .map(|root| root.join(POLICY_FILE_NAME))
-            .filter(|p| p.is_file()),
-    };
-    match path {
-        None => Ok(Policy::default_policy()),
-        Some(path) => load_file(&path, cwd),
+    if let Some(path) = explicit {
+        return load_file(path, cwd);
     }
+    let Some(root) = worktree_root else {
+        return Ok(Policy::default_policy());
+    };
+    let path = root.join(POLICY_FILE_NAME);
+    match std::fs::symlink_metadata(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Policy::default_policy());
+        }
+        _ => {}
+    }
+    let origin = input::Origin::WorkTree { root };
+    load_from(Path::new(POLICY_FILE_NAME), &path, origin, cwd)
 }
 
-/// Loads one policy file; errors name it relative to `cwd` when it is below it.
+/// Loads one policy file given on the command line; errors name it relative to `cwd`
+/// when it is below it.
 pub fn load_file(path: &Path, cwd: &Path) -> Result<Policy, LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let display = path.strip_prefix(cwd).unwrap_or(path).display().to_string();
+    let full = cwd.join(path);
+    load_from(path, &full, input::Origin::CommandLine { cwd }, cwd)
+}
+
+/// Reads `path` (relative to `origin`; `full` is where it is) through the input layer.
+fn load_from(
+    path: &Path,
+    full: &Path,
+    origin: input::Origin<'_>,
+    cwd: &Path,
+) -> Result<Policy, LoadError> {
+    let bytes = input::open(path, origin, input::Limit::POLICY)
+        .and_then(input::Input::into_bytes)
+        .map_err(|error| LoadError::Read {
+            path: full.to_path_buf(),
+            source: match error.problem {
+                input::Problem::Io(source) => source,
+                problem => std::io::Error::other(problem),
+            },
+        })?;
+    let display = full.strip_prefix(cwd).unwrap_or(full).display().to_string();
     let text = String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
@@ -162,7 +192,7 @@ pub fn load_file(path: &Path, cwd: &Path) -> Result<Policy, LoadError> {
             )],
         })
     })?;
-    Policy::from_toml(&text, &display, Source::File(path.to_path_buf())).map_err(LoadError::Invalid)
+    Policy::from_toml(&text, &display, Source::File(full.to_path_buf())).map_err(LoadError::Invalid)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -250,6 +280,18 @@ impl Problem {
             .get(floor_char_boundary(text, start)..floor_char_boundary(text, end.min(line_end)))
             .unwrap_or("")
             .to_string();
+        // A "policy" that is really a secrets file (`--policy .env`, a symlink to one)
+        // must not have its line printed: no snippet when the line looks like a secret.
+        let message = input::redact::scrub(&message).into_owned();
+        if input::redact::scrub(&source_line) != source_line {
+            return Problem {
+                line,
+                column,
+                text: String::new(),
+                message: format!("{message} (the line is not shown: it looks like a secret)"),
+                source_line: String::new(),
+            };
+        }
         Problem {
             line,
             column,

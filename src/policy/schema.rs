@@ -210,6 +210,17 @@ pub struct Release {
     pub docs: DocsCriterion,
     pub approvals: ApprovalsCriterion,
     pub command: CommandCriterion,
+    /// The largest report or artifact reltag reads (`"4GiB"`, `"500MB"`, or bytes);
+    /// unset: [`crate::input::ByteSize::DEFAULT_MAX_FILE`].
+    pub max_file_size: Option<crate::input::ByteSize>,
+}
+
+impl Release {
+    /// `max_file_size`, or its default.
+    pub fn max_file_size(&self) -> crate::input::ByteSize {
+        self.max_file_size
+            .unwrap_or(crate::input::ByteSize::DEFAULT_MAX_FILE)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
