@@ -1,8 +1,12 @@
+use std::path::Path;
+
 use clap::{Args, Subcommand};
 
 use super::gather;
 use super::{CliError, Context, ledger_access};
 use crate::evidence;
+use crate::git::Repo;
+use crate::input::{Limit, Origin};
 use crate::ledger::{self, Event, EventBody, EvidenceResult, Ledger, identity};
 use crate::policy::Policy;
 use crate::release::criteria::{self, Source, Verdict};
@@ -50,7 +54,6 @@ pub fn cmd_evidence(ctx: &Context, command: EvidenceCommand) -> Result<Outcome, 
     let policy = ctx.policy(Some(&repo))?;
     let commit = repo.resolve_commit(args.commit.as_deref().unwrap_or("HEAD"))?;
     let commit_hex = commit.to_string();
-    let root = ctx.cwd.clone();
     let version = args
         .release
         .as_deref()
@@ -64,31 +67,23 @@ pub fn cmd_evidence(ctx: &Context, command: EvidenceCommand) -> Result<Outcome, 
         );
     }
     let mut comment = None;
+    let limit = Limit::files(policy.file.release.max_file_size());
     let outcome = match args.criterion.as_str() {
         "coverage" => {
-            let path = args
-                .report
-                .clone()
-                .unwrap_or_else(|| policy.file.release.coverage.report.clone());
-            let source = gather::read_report(&root, &path, evidence::coverage::parse)?.unwrap_or(
-                Source::Missing {
-                    path: path.clone(),
-                    why: format!("{path} does not exist"),
-                },
+            let configured = &policy.file.release.coverage.report;
+            let source = report(
+                ctx,
+                &repo,
+                &args,
+                configured,
+                limit,
+                evidence::coverage::parse,
             );
             gather::coverage(&source, &policy, &commit_hex)
         }
         "perf" => {
-            let path = args
-                .report
-                .clone()
-                .unwrap_or_else(|| policy.file.release.perf.report.clone());
-            let source = gather::read_report(&root, &path, evidence::jtl::parse)?.unwrap_or(
-                Source::Missing {
-                    path: path.clone(),
-                    why: format!("{path} does not exist"),
-                },
-            );
+            let configured = &policy.file.release.perf.report;
+            let source = report(ctx, &repo, &args, configured, limit, evidence::jtl::parse);
             gather::perf(&source, &policy, &commit_hex)
         }
         "bugs" => {
@@ -158,6 +153,38 @@ pub fn cmd_evidence(ctx: &Context, command: EvidenceCommand) -> Result<Outcome, 
         ledger_access::sync(gix, true)?;
     }
     ctx.emit(&report)
+}
+
+/// The criterion's report: `--report`, the user's choice, relative to the current
+/// directory; else the policy's `report`, relative to the working tree and inside it.
+fn report<T>(
+    ctx: &Context,
+    repo: &Repo,
+    args: &RecordArgs,
+    configured: &str,
+    limit: Limit,
+    parse: evidence::Parser<T>,
+) -> Source<T> {
+    let read = match (&args.report, repo.workdir()) {
+        (Some(path), _) => evidence::read_report(
+            Path::new(path),
+            Origin::CommandLine { cwd: &ctx.cwd },
+            limit,
+            parse,
+        ),
+        (None, Some(root)) => evidence::read_report(
+            Path::new(configured),
+            Origin::WorkTree { root },
+            limit,
+            parse,
+        ),
+        (None, None) => Ok(None),
+    };
+    let path = args.report.as_deref().unwrap_or(configured);
+    gather::report_source(read).unwrap_or_else(|| Source::Missing {
+        path: path.to_string(),
+        why: format!("{path} does not exist"),
+    })
 }
 
 /// `1.4.0` or a tag name in the policy's format (`v1.4.0`).

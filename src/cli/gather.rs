@@ -5,8 +5,9 @@ use std::path::Path;
 use gix::ObjectId;
 
 use super::CliError;
-use crate::evidence::{self, ReportError};
+use crate::evidence::{self, Parsed, ReportError};
 use crate::git::Repo;
+use crate::input::{Limit, Origin};
 use crate::ledger::Ledger;
 use crate::policy::Policy;
 use crate::policy::schema::Criterion;
@@ -15,41 +16,39 @@ use crate::rules::{
     release_approvals, release_command, release_coverage, release_docs, release_perf,
 };
 
-/// Reads a report file: `Ok(None)` when it does not exist.
-pub fn read_report<T>(
-    root: &Path,
-    path: &str,
-    parse: fn(&str, &[u8]) -> Result<T, ReportError>,
-) -> Result<Option<Source<T>>, CliError> {
-    let full = root.join(path);
-    let bytes = match std::fs::read(&full) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(CliError::undecided(format!("cannot read {path}: {e}"))),
-    };
-    Ok(Some(match parse(path, &bytes) {
-        Ok(value) => Source::Report {
-            path: path.to_string(),
-            value,
-            sha256: evidence::sha256_hex(&bytes),
-        },
-        Err(error) => Source::Broken(error),
-    }))
+/// What a report read through [`evidence::read_report`] is as a criterion's source:
+/// `None` when it does not exist.
+pub fn report_source<T>(read: Result<Option<Parsed<T>>, ReportError>) -> Option<Source<T>> {
+    match read {
+        Ok(Some(parsed)) => Some(Source::Report {
+            path: parsed.path,
+            value: parsed.value,
+            sha256: parsed.sha256,
+        }),
+        Ok(None) => None,
+        Err(error) => Some(Source::Broken(error)),
+    }
 }
 
-/// The working tree's report when `tree_counts`, else the ledger's evidence for `commit`.
+/// The working tree's report when it counts, else the ledger's evidence for the commit.
 fn source<T>(
-    root: Option<&Path>,
-    tree_counts: bool,
+    s: &Subject<'_>,
     ledger: &Ledger<'_>,
-    commit: ObjectId,
     criterion: &str,
     path: &str,
-    parse: fn(&str, &[u8]) -> Result<T, ReportError>,
+    limit: Limit,
+    parse: evidence::Parser<T>,
 ) -> Result<Source<T>, CliError> {
+    let (tree_counts, commit) = (s.tree_counts, s.commit);
+    // The policy names the report: it must be a regular file inside the working tree.
     if tree_counts
-        && let Some(root) = root
-        && let Some(source) = read_report(root, path, parse)?
+        && let Some(root) = s.repo.workdir()
+        && let Some(source) = report_source(evidence::read_report(
+            Path::new(path),
+            Origin::WorkTree { root },
+            limit,
+            parse,
+        ))
     {
         return Ok(source);
     }
@@ -162,9 +161,9 @@ pub struct Subject<'a> {
 pub fn evaluate(s: &Subject<'_>) -> Result<Vec<CriterionOutcome>, CliError> {
     let gix = s.repo.gix();
     let ledger = Ledger::new(gix);
-    let root = s.repo.workdir();
     let commit_hex = s.commit.to_string();
     let release = &s.policy.file.release;
+    let limit = Limit::files(release.max_file_size());
     let mut outcomes = Vec::new();
     for criterion in &release.criteria {
         let criterion = *criterion.get_ref();
@@ -184,24 +183,22 @@ pub fn evaluate(s: &Subject<'_>) -> Result<Vec<CriterionOutcome>, CliError> {
         let outcome = match criterion {
             Criterion::Coverage => {
                 let source = source(
-                    root,
-                    s.tree_counts,
+                    s,
                     &ledger,
-                    s.commit,
                     "coverage",
                     &release.coverage.report,
+                    limit,
                     evidence::coverage::parse,
                 )?;
                 coverage(&source, s.policy, &commit_hex)
             }
             Criterion::Perf => {
                 let source = source(
-                    root,
-                    s.tree_counts,
+                    s,
                     &ledger,
-                    s.commit,
                     "perf",
                     &release.perf.report,
+                    limit,
                     evidence::jtl::parse,
                 )?;
                 perf(&source, s.policy, &commit_hex)

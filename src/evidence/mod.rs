@@ -2,17 +2,29 @@
 //! coverage ([`coverage`]: LCOV, Cobertura XML, JaCoCo XML, `cargo llvm-cov --json`),
 //! JMeter results ([`jtl`]), and the files changed since the previous release ([`docs`]).
 //!
-//! Parsers take bytes and a display path and return plain numbers or a [`ReportError`]
-//! that names the file and, where possible, the line. They never decide pass or fail:
-//! the `release-*` rules do.
+//! A report enters through [`read_report`], which opens it with the input layer
+//! ([`crate::input`]: regular files only, inside the working tree when the policy names
+//! it, size-capped) and hands the stream to a [`Parser`]. Parsers read through bounded
+//! buffers — never the whole file — while the input layer digests every byte, so a report
+//! is parsed and hashed in one pass. They return plain numbers or a [`ReportError`] that
+//! names the file and, where possible, the line; a count that does not fit, is negative,
+//! NaN or absurd is such an error, never a number. They never decide pass or fail: the
+//! `release-*` rules do.
 
 pub mod coverage;
 pub mod docs;
 pub mod jtl;
+mod stream;
+
+use std::io::BufRead;
+use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-/// A report that cannot be read: missing, empty, truncated or malformed.
+use crate::input::{self, Limit, Origin, Problem, redact};
+
+/// A report that cannot be read: refused, missing its end, malformed, or with numbers
+/// that cannot be true. Its message never quotes what looks like a secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}: {message}", location(path, *line))]
 pub struct ReportError {
@@ -30,25 +42,64 @@ fn location(path: &str, line: Option<usize>) -> String {
 }
 
 impl ReportError {
+    /// The message is scrubbed ([`redact::scrub`]): a parser may quote a field of the
+    /// file, and the file may not be what it claims to be.
     pub fn new(path: &str, line: Option<usize>, message: impl Into<String>) -> ReportError {
         ReportError {
             path: path.to_string(),
             line,
-            message: message.into(),
+            message: redact::scrub(&message.into()).into_owned(),
         }
     }
+
+    /// The stream failed: the input layer refused more (the size limit) or the disk did.
+    pub(crate) fn io(path: &str, line: Option<usize>, error: &std::io::Error) -> ReportError {
+        ReportError::new(path, line, format!("cannot read it: {error}"))
+    }
+}
+
+/// Reads a report from a stream; `path` only names it in errors.
+pub type Parser<T> = fn(&str, &mut dyn BufRead) -> Result<T, ReportError>;
+
+/// A report that was read: its value and the sha256 of all of its bytes.
+#[derive(Debug, Clone)]
+pub struct Parsed<T> {
+    /// The path as given (the policy's `report`, or `--report`).
+    pub path: String,
+    pub value: T,
+    pub sha256: String,
+}
+
+/// Opens `path` through the input layer and parses it. `Ok(None)`: it does not exist.
+/// A report that exists but is refused (not a regular file, outside the working tree,
+/// over `limit`) or cannot be parsed is an error naming it.
+pub fn read_report<T>(
+    path: &Path,
+    origin: Origin<'_>,
+    limit: Limit,
+    parse: Parser<T>,
+) -> Result<Option<Parsed<T>>, ReportError> {
+    let refused =
+        |error: input::InputError| ReportError::new(&error.path, None, error.problem.to_string());
+    let mut file = match input::open(path, origin, limit) {
+        Ok(file) => file,
+        Err(error) if matches!(error.problem, Problem::NotFound) => return Ok(None),
+        Err(error) => return Err(refused(error)),
+    };
+    let display = file.path().to_string();
+    let value = parse(&display, &mut file)?;
+    let digest = file.finish().map_err(refused)?;
+    Ok(Some(Parsed {
+        path: display,
+        value,
+        sha256: digest.sha256,
+    }))
 }
 
 /// Lowercase hex sha256 of a report's bytes, as the ledger records it.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The 1-based line of a byte offset.
-pub(crate) fn line_of(bytes: &[u8], offset: usize) -> usize {
-    let end = offset.min(bytes.len());
-    bytes[..end].iter().filter(|b| **b == b'\n').count() + 1
 }
 
 /// A percentage for people: rounded *down* to two decimals and trailing zeros dropped, so
