@@ -2,7 +2,7 @@
 //! environment's calendar, gathering a version's facts, and recording a deployment with
 //! compare-and-swap locally and on the remote.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 use gix::ObjectId;
@@ -10,6 +10,7 @@ use jiff::Timestamp;
 
 use super::{CliError, Context, ledger_access};
 use crate::gates::{self, CheckLine};
+use crate::input::{self, Limit, Origin};
 use crate::ledger::{
     self, Appended, ApprovalRecord, Artifact, Deployment, EnvState, Event, EventBody, Ledger,
     Promote, ScheduleRecord, VersionState, identity,
@@ -198,19 +199,20 @@ impl Gathered {
     }
 }
 
-/// Reads an artifact and digests it. A missing or unreadable file is bad input.
-fn read_artifact(path: &PathBuf, cwd: &std::path::Path) -> Result<Artifact, CliError> {
-    let full = cwd.join(path);
-    let bytes = std::fs::read(&full).map_err(|e| {
-        CliError::usage(format!("cannot read artifact {}: {e}", path.display()))
+/// Digests an artifact, streaming, through the input layer: a regular file (never a
+/// FIFO or a device), at most `[release] max_file_size`. A missing or refused file is
+/// bad input.
+fn read_artifact(path: &Path, cwd: &Path, limit: Limit) -> Result<Artifact, CliError> {
+    let digest = input::digest(path, Origin::CommandLine { cwd }, limit).map_err(|e| {
+        CliError::usage(format!("cannot read artifact {e}"))
             .hint("pass the path of the built file, relative to the current directory")
     })?;
-    let name = full
+    let name = cwd
+        .join(path)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    Artifact::new(name, crate::evidence::sha256_hex(&bytes))
-        .map_err(|e| CliError::usage(e.to_string()))
+    Artifact::new(name, digest.sha256).map_err(|e| CliError::usage(e.to_string()))
 }
 
 /// For tests only: when `RELTAG_TEST_HOLD_BEFORE_RECORD` names a file, announce
@@ -291,10 +293,11 @@ pub fn cmd_promote(ctx: &Context, args: PromoteArgs) -> Result<Outcome, CliError
     let policy = ctx.policy(Some(&repo))?;
     let env = env_context(&policy, &args.env)?;
     let now = now()?;
+    let limit = Limit::files(policy.file.release.max_file_size());
     let artifacts = args
         .artifact
         .iter()
-        .map(|path| read_artifact(path, &ctx.cwd))
+        .map(|path| read_artifact(path, &ctx.cwd, limit))
         .collect::<Result<Vec<_>, _>>()?;
     let gix = repo.gix();
     if !args.offline {
