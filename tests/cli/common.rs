@@ -170,6 +170,39 @@ impl TestEnv {
         if let Some(input) = stdin {
             child.stdin.take().unwrap().write_all(input).unwrap();
         }
+        self.finish(child)
+    }
+
+    /// Runs reltag under a time limit and an address-space limit (`timeout -s KILL`,
+    /// `ulimit -v`), so a test of a hang or of unbounded reading fails instead of hanging
+    /// or exhausting the machine. A run killed by the timeout exits 137.
+    pub fn reltag_limited(
+        &self,
+        dir: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        seconds: u32,
+        memory_mib: u64,
+    ) -> Run {
+        let mut cmd = Command::new("sh");
+        self.scrub(&mut cmd);
+        cmd.current_dir(dir)
+            .arg("-c")
+            .arg(format!(
+                "ulimit -v {}; exec timeout -s KILL {seconds} \"$@\"",
+                memory_mib * 1024
+            ))
+            .arg("sh")
+            .arg(env!("CARGO_BIN_EXE_reltag"))
+            .args(args)
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        self.finish(cmd.spawn().unwrap())
+    }
+
+    fn finish(&self, child: std::process::Child) -> Run {
         let out = child.wait_with_output().unwrap();
         let normalize = |bytes: &[u8]| {
             String::from_utf8_lossy(bytes).replace(&self.tmp.path().display().to_string(), "[TMP]")

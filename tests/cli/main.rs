@@ -13,6 +13,7 @@ mod jira;
 mod ledger;
 mod misc;
 mod promote;
+mod reports;
 mod verify;
 
 /// Every test file in this directory is a module above (jj's check against forgotten files).
