@@ -163,11 +163,7 @@ impl BufRead for Pieces<'_> {
 
 impl Read for Pieces<'_> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let available = self.fill_buf()?;
-        let n = available.len().min(out.len());
-        out[..n].copy_from_slice(&available[..n]);
-        self.consume(n);
-        Ok(n)
+        crate::input::read_from_buffer(self, out)
     }
 }
 

@@ -284,12 +284,18 @@ impl BufRead for Input {
 
 impl Read for Input {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let available = self.fill_buf()?;
-        let n = available.len().min(out.len());
-        out[..n].copy_from_slice(&available[..n]);
-        self.consume(n);
-        Ok(n)
+        read_from_buffer(self, out)
     }
+}
+
+/// `Read::read` for a reader whose [`BufRead`] side does the work (the limit, the
+/// digest, a parser's bounds): copy what `fill_buf` offers, then `consume` it.
+pub(crate) fn read_from_buffer(reader: &mut impl BufRead, out: &mut [u8]) -> io::Result<usize> {
+    let available = reader.fill_buf()?;
+    let n = available.len().min(out.len());
+    out[..n].copy_from_slice(&available[..n]);
+    reader.consume(n);
+    Ok(n)
 }
 
 /// `root/path`, resolved, when it stays inside `root` and outside any `.git` directory.
