@@ -25,7 +25,7 @@ mkdir -p "$work/docs/complete" "$work/docs/man"
 for shell in bash zsh fish powershell elvish; do
   "$host" completions "$shell" > "$work/docs/complete/reltag.$shell"
 done
-"$host" man "$work/docs/man"
+"$host" --quiet man "$work/docs/man"
 
 found=0
 for dir in "$build"/build-*/; do
