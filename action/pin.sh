@@ -23,7 +23,7 @@ if [ ! -f "$sums" ]; then
   exit 2
 fi
 # Every digest is checked against the file before it is pinned.
-(cd "$dist" && sha256sum --check --quiet SHA256SUMS) || {
+(cd "$dist" && "${hasher[@]}" --check --status SHA256SUMS) || {
   echo "error: a file in $dist does not match SHA256SUMS" >&2
   exit 2
 }
