@@ -30,8 +30,12 @@ pub fn cmd_init(ctx: &Context, args: InitArgs) -> Result<Outcome, CliError> {
                 .hint("keep it, or overwrite it with `reltag init --force`"),
         );
     }
-    std::fs::write(&path, DEFAULT_POLICY_TOML)
-        .map_err(|e| CliError::new(super::ErrorKind::Undecided, e))?;
+    // `#:schema` lets editors (taplo, Even Better TOML) complete and validate the keys.
+    let text = format!(
+        "#:schema {}\n{DEFAULT_POLICY_TOML}",
+        crate::policy::schema::json_schema_url()
+    );
+    std::fs::write(&path, text).map_err(|e| CliError::new(super::ErrorKind::Undecided, e))?;
     ctx.status(format!(
         "wrote {}: the default policy, commented; edit it, then run `reltag check policy`",
         path.display()

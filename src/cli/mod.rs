@@ -2,6 +2,7 @@
 
 mod approve;
 mod check;
+mod completions;
 mod context;
 mod cut;
 pub mod error;
@@ -83,6 +84,7 @@ pub enum ColorWhen {
 pub enum Command {
     Approve(approve::ApproveArgs),
     Check(check::CheckArgs),
+    Completions(completions::CompletionsArgs),
     Cut(cut::CutArgs),
     #[command(subcommand)]
     Evidence(evidence::EvidenceCommand),
@@ -92,6 +94,7 @@ pub enum Command {
     #[command(disable_version_flag = true)]
     Log(log::LogArgs),
     Install(install::InstallArgs),
+    Man(completions::ManArgs),
     Promote(promote::PromoteArgs),
     Rollback(rollback::RollbackArgs),
     Schedule(schedule::ScheduleArgs),
@@ -120,6 +123,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome, CliError
     match cli.command {
         Command::Approve(args) => approve::cmd_approve(&ctx, args),
         Command::Check(args) => check::cmd_check(&ctx, args),
+        Command::Completions(args) => completions::cmd_completions(&ctx, args),
         Command::Cut(args) => cut::cmd_cut(&ctx, args),
         Command::Evidence(command) => evidence::cmd_evidence(&ctx, command),
         Command::Explain(args) => explain::cmd_explain(&ctx, args),
@@ -127,6 +131,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome, CliError
         Command::Notes(args) => notes::cmd_notes(&ctx, args),
         Command::Log(args) => log::cmd_log(&ctx, args),
         Command::Install(args) => install::cmd_install(&ctx, args),
+        Command::Man(args) => completions::cmd_man(&ctx, args),
         Command::Promote(args) => promote::cmd_promote(&ctx, args),
         Command::Rollback(args) => rollback::cmd_rollback(&ctx, args),
         Command::Schedule(args) => schedule::cmd_schedule(&ctx, args),

@@ -210,5 +210,6 @@ pub fn pull_request(facts: &PullRequestFacts, policy: &Policy, out: &mut Vec<Fin
     pr_approvals::check(facts, policy, out);
     pr_changes_requested::check(facts, policy, out);
     pr_policy_change::check(facts, policy, out);
+    crate::rules::pr_gate_change::check(facts, policy, out);
     pr_jira_consistent::check(facts, policy, out);
 }

@@ -147,3 +147,21 @@ mod tests {
         assert_eq!(ByteSize(1 << 20).to_string(), "1 MiB");
     }
 }
+
+/// The policy's JSON Schema: a size is a string with a unit or a number of bytes.
+#[cfg(test)]
+impl schemars::JsonSchema for ByteSize {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ByteSize".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A size: \"4GiB\", \"500MB\" (units B, kB, MB, GB, TB, KiB, MiB, GiB, TiB) or a number of bytes",
+            "anyOf": [
+                { "type": "string", "pattern": "^\\s*[0-9]+\\s*([kKmMgGtT]i?[bB]|[bB])?\\s*$" },
+                { "type": "integer", "minimum": 1 }
+            ]
+        })
+    }
+}

@@ -24,15 +24,25 @@ fn strings(values: &[&str]) -> Vec<Spanned<String>> {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
+#[cfg_attr(
+    test,
+    schemars(
+        title = "reltag policy",
+        description = "policy.toml: the release process reltag enforces. See the README's policy reference."
+    )
+)]
 pub struct PolicyFile {
     /// The schema version of the policy file. Only `1` exists.
+    #[cfg_attr(test, schemars(with = "u32"))]
     pub version: Spanned<u32>,
     pub branches: Branches,
     pub commits: Commits,
     pub pull_requests: PullRequests,
     pub tags: Tags,
     pub release: Release,
+    #[cfg_attr(test, schemars(with = "BTreeMap<String, Vec<String>>"))]
     pub roles: BTreeMap<String, Vec<Spanned<String>>>,
     pub environments: BTreeMap<String, Environment>,
     pub emergency: Emergency,
@@ -59,11 +69,14 @@ impl Default for PolicyFile {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct Branches {
     /// Patterns a branch name must match (one of).
+    #[cfg_attr(test, schemars(with = "Vec<String>"))]
     pub allowed: Vec<Spanned<String>>,
     /// Patterns of branches that take no direct pushes.
+    #[cfg_attr(test, schemars(with = "Vec<String>"))]
     pub protected: Vec<Spanned<String>>,
 }
 
@@ -84,6 +97,7 @@ impl Default for Branches {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum JiraIn {
     /// The key must stand in the subject line.
@@ -94,6 +108,7 @@ pub enum JiraIn {
 
 /// Commits that `commit-jira` does not ask a Jira key of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Exemption {
     /// Commits with two or more parents (by parent count, never by message text).
@@ -105,14 +120,17 @@ pub enum Exemption {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct Commits {
     pub require_jira: bool,
     /// Jira project keys that count; empty means any key that looks like one.
+    #[cfg_attr(test, schemars(with = "Vec<String>"))]
     pub jira_projects: Vec<Spanned<String>>,
     pub jira_in: JiraIn,
     pub exempt: Vec<Exemption>,
     /// A regular expression the subject line must match (e.g. Conventional Commits).
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub subject_pattern: Option<Spanned<String>>,
     /// Look the keys up in Jira (pull-request gate and `cut` only; never in hooks).
     pub verify_jira: bool,
@@ -132,6 +150,7 @@ impl Default for Commits {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum MergeMethod {
     Merge,
@@ -140,6 +159,7 @@ pub enum MergeMethod {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct PullRequests {
     pub min_approvals: u32,
@@ -148,6 +168,7 @@ pub struct PullRequests {
     pub merge_method: MergeMethod,
     pub jira_consistent: bool,
     /// Roles whose approval a pull request that edits the policy needs.
+    #[cfg_attr(test, schemars(with = "Vec<String>"))]
     pub policy_approvers: Vec<Spanned<String>>,
 }
 
@@ -165,11 +186,14 @@ impl Default for PullRequests {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct Tags {
     /// Release tag names: `{semver}`, or `{major}`, `{minor}` and `{patch}`, with literal text.
+    #[cfg_attr(test, schemars(with = "String"))]
     pub format: Spanned<String>,
     /// The branch a version is cut from.
+    #[cfg_attr(test, schemars(with = "String"))]
     pub release_branch: Spanned<String>,
     pub sequential: bool,
     pub allow_prerelease: bool,
@@ -187,6 +211,7 @@ impl Default for Tags {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Criterion {
     Coverage,
@@ -199,9 +224,11 @@ pub enum Criterion {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct Release {
     /// The criteria `reltag cut` checks, by name.
+    #[cfg_attr(test, schemars(with = "Vec<Criterion>"))]
     pub criteria: Vec<Spanned<Criterion>>,
     pub coverage: CoverageCriterion,
     pub ci: CiCriterion,
@@ -224,8 +251,10 @@ impl Release {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct CoverageCriterion {
+    #[cfg_attr(test, schemars(with = "f64"))]
     pub min_percent: Spanned<f64>,
     pub report: String,
 }
@@ -240,6 +269,7 @@ impl Default for CoverageCriterion {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct CiCriterion {
     /// Check-run or status names that must have succeeded on the tagged commit.
@@ -247,19 +277,25 @@ pub struct CiCriterion {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct BugsCriterion {
     /// JQL; `{version}`, `{major}`, `{minor}`, `{patch}`, `{tag}` are substituted, quoted.
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub jql: Option<Spanned<String>>,
     pub max: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct PerfCriterion {
     pub report: String,
+    #[cfg_attr(test, schemars(with = "Option<f64>"))]
     pub p95_ms: Option<Spanned<f64>>,
+    #[cfg_attr(test, schemars(with = "Option<f64>"))]
     pub p99_ms: Option<Spanned<f64>>,
+    #[cfg_attr(test, schemars(with = "Option<f64>"))]
     pub max_error_percent: Option<Spanned<f64>>,
 }
 
@@ -275,8 +311,10 @@ impl Default for PerfCriterion {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct DocsCriterion {
+    #[cfg_attr(test, schemars(with = "Vec<String>"))]
     pub paths: Vec<Spanned<String>>,
 }
 
@@ -289,12 +327,15 @@ impl Default for DocsCriterion {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct ApprovalsCriterion {
+    #[cfg_attr(test, schemars(with = "Vec<String>"))]
     pub roles: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct CommandCriterion {
     /// A program and its arguments, run without a shell.
@@ -302,6 +343,7 @@ pub struct CommandCriterion {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FreezeSpec {
     pub start: String,
@@ -311,16 +353,25 @@ pub struct FreezeSpec {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct Environment {
     /// The environment a version must be in before it may come here.
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub from: Option<Spanned<String>>,
+    #[cfg_attr(test, schemars(with = "Vec<String>"))]
     pub windows: Vec<Spanned<String>>,
+    #[cfg_attr(test, schemars(with = "String"))]
     pub timezone: Spanned<String>,
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub notice: Option<Spanned<String>>,
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub soak: Option<Spanned<String>>,
+    #[cfg_attr(test, schemars(with = "Vec<String>"))]
     pub approvals: Vec<Spanned<String>>,
+    #[cfg_attr(test, schemars(with = "Vec<String>"))]
     pub deployers: Vec<Spanned<String>>,
+    #[cfg_attr(test, schemars(with = "Vec<FreezeSpec>"))]
     pub freezes: Vec<Spanned<FreezeSpec>>,
     /// Whether a rollback may happen outside the windows.
     pub rollback_anytime: bool,
@@ -344,6 +395,7 @@ impl Default for Environment {
 
 /// Checks an emergency (`--hotfix`, `--emergency`) may skip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Skippable {
     From,
@@ -360,14 +412,17 @@ pub enum Skippable {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct Emergency {
+    #[cfg_attr(test, schemars(with = "Vec<String>"))]
     pub approvers: Vec<Spanned<String>>,
     pub jira_prefix: Option<String>,
     pub may_skip: Vec<Skippable>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum JiraFlavor {
     Cloud,
@@ -375,6 +430,7 @@ pub enum JiraFlavor {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct Jira {
     pub url: Option<String>,
@@ -391,8 +447,26 @@ impl Default for Jira {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct Github {
     /// Create a GitHub Release with the notes when `cut` pushes the tag.
     pub release: bool,
 }
+
+/// Where editors find the JSON Schema of this version's policy file: `policy.schema.json`
+/// at the release's tag. `reltag init` writes it in a `#:schema` line.
+pub fn json_schema_url() -> String {
+    let repository = env!("CARGO_PKG_REPOSITORY").replacen(
+        "https://github.com/",
+        "https://raw.githubusercontent.com/",
+        1,
+    );
+    format!(
+        "{repository}/v{}/policy.schema.json",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+#[cfg(test)]
+mod json_schema;

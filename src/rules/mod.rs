@@ -11,6 +11,7 @@ pub mod commit_subject;
 pub mod jira;
 pub mod pr_approvals;
 pub mod pr_changes_requested;
+pub mod pr_gate_change;
 pub mod pr_jira_consistent;
 pub mod pr_policy_change;
 pub mod promote_approvals;
@@ -175,6 +176,7 @@ pub const ALL: &[RuleInfo] = &[
     pr_approvals::PrApprovals::INFO,
     pr_changes_requested::PrChangesRequested::INFO,
     pr_policy_change::PrPolicyChange::INFO,
+    pr_gate_change::PrGateChange::INFO,
     pr_jira_consistent::PrJiraConsistent::INFO,
     release_ci::ReleaseCi::INFO,
     PolicyRule::INFO,
@@ -224,6 +226,8 @@ pub struct PullRequestFacts<'a> {
     pub reviews: &'a crate::forge::github::reviews::ReviewSummary,
     /// Whether the pull request edits the policy file.
     pub policy_changed: bool,
+    /// The files it changes that run or protect the gate (`pr_gate_change::is_gate_file`).
+    pub gate_files_changed: &'a [String],
 }
 
 /// A branch name, as the branch rules see it.

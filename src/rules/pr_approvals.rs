@@ -108,6 +108,7 @@ mod tests {
             title: "PAY-1 x",
             reviews: &reviews,
             policy_changed: false,
+            gate_files_changed: &[],
         };
         let mut out = Vec::new();
         check(&facts, &policy, &mut out);

@@ -29,13 +29,7 @@ pub fn check(facts: &PullRequestFacts, policy: &Policy, out: &mut Vec<Finding>) 
     if !facts.policy_changed {
         return;
     }
-    let roles: Vec<&str> = policy
-        .file
-        .pull_requests
-        .policy_approvers
-        .iter()
-        .map(|r| r.get_ref().as_str())
-        .collect();
+    let roles = approver_roles(policy);
     if roles.is_empty() {
         out.push(
             Finding::warning(
@@ -47,19 +41,7 @@ pub fn check(facts: &PullRequestFacts, policy: &Policy, out: &mut Vec<Finding>) 
         );
         return;
     }
-    let approver = facts.reviews.approved.iter().find(|login| {
-        roles.iter().any(|role| {
-            policy.file.roles.get(*role).is_some_and(|members| {
-                members.iter().any(|m| {
-                    m.get_ref()
-                        .trim()
-                        .strip_prefix('@')
-                        .is_some_and(|m| m.eq_ignore_ascii_case(login))
-                })
-            })
-        })
-    });
-    if approver.is_some() {
+    if approved_by_a_role(facts, policy, &roles) {
         return;
     }
     out.push(
@@ -76,4 +58,31 @@ pub fn check(facts: &PullRequestFacts, policy: &Policy, out: &mut Vec<Finding>) 
             roles.join(" or ")
         )),
     );
+}
+
+/// The roles of `[pull_requests] policy_approvers` (also asked by `pr-gate-change`).
+pub fn approver_roles(policy: &Policy) -> Vec<&str> {
+    policy
+        .file
+        .pull_requests
+        .policy_approvers
+        .iter()
+        .map(|r| r.get_ref().as_str())
+        .collect()
+}
+
+/// Whether someone whose approval counts is a member (`@login`) of one of these roles.
+pub fn approved_by_a_role(facts: &PullRequestFacts, policy: &Policy, roles: &[&str]) -> bool {
+    facts.reviews.approved.iter().any(|login| {
+        roles.iter().any(|role| {
+            policy.file.roles.get(*role).is_some_and(|members| {
+                members.iter().any(|m| {
+                    m.get_ref()
+                        .trim()
+                        .strip_prefix('@')
+                        .is_some_and(|m| m.eq_ignore_ascii_case(login))
+                })
+            })
+        })
+    })
 }

@@ -51,7 +51,14 @@ fn init_writes_the_reference_policy_once() {
     let run = env.reltag(&repo, &["init"]);
     assert_eq!(run.code, 0, "{}", run.render());
     let written = std::fs::read_to_string(repo.join("policy.toml")).unwrap();
-    assert_eq!(written, include_str!("../../policy.toml"));
+    assert_eq!(
+        written,
+        format!(
+            "#:schema https://raw.githubusercontent.com/reltag/reltag/v{}/policy.schema.json\n{}",
+            env!("CARGO_PKG_VERSION"),
+            include_str!("../../policy.toml")
+        )
+    );
     std::fs::write(repo.join("policy.toml"), "# mine\n").unwrap();
     let again = env.reltag(&repo, &["init"]);
     assert_eq!(again.code, 2);

@@ -154,10 +154,15 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
         &pr.head.sha,
         policy.file.pull_requests.dismiss_stale,
     )?;
-    let policy_changed = match gathered.source {
-        CommitSource::Git => policy_changed_in_git(&repo, &gathered, &policy_path)?,
-        CommitSource::Api => policy_changed_in_api(&client, &owner_repo, pr.number, &policy_path)?,
+    let changed = match gathered.source {
+        CommitSource::Git => changed_in_git(&repo, &gathered)?,
+        CommitSource::Api => changed_in_api(&client, &owner_repo, pr.number)?,
     };
+    let policy_changed = changed.contains(&policy_path);
+    let gate_files_changed: Vec<String> = changed
+        .into_iter()
+        .filter(|path| crate::rules::pr_gate_change::is_gate_file(path))
+        .collect();
     let min = policy.file.pull_requests.min_approvals;
     report.notes.push(if summary.approved.is_empty() {
         format!("approvals: none of {min} required")
@@ -181,6 +186,7 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
             title: &pr.title,
             reviews: &summary,
             policy_changed,
+            gate_files_changed: &gate_files_changed,
         },
         &policy,
         &mut report.findings,
@@ -316,18 +322,6 @@ fn blob_at(repo: &Repo, commit: ObjectId, path: &str) -> Result<Option<String>, 
     };
     let object = entry.object().map_err(|e| undecided(&e))?;
     Ok(Some(String::from_utf8_lossy(&object.data).into_owned()))
-}
-
-fn blob_id_at(repo: &Repo, commit: ObjectId, path: &str) -> Result<Option<ObjectId>, CliError> {
-    let undecided = |e: &dyn std::fmt::Display| {
-        CliError::undecided(format!("cannot read {path} at {}: {e}", short(&commit)))
-    };
-    let commit = repo.gix().find_commit(commit).map_err(|e| undecided(&e))?;
-    let tree = commit.tree().map_err(|e| undecided(&e))?;
-    Ok(tree
-        .lookup_entry_by_path(path)
-        .map_err(|e| undecided(&e))?
-        .map(|e| e.object_id()))
 }
 
 #[derive(serde::Deserialize)]
@@ -497,11 +491,11 @@ fn commits_from_api(
     })
 }
 
-/// Whether the pull request changes the policy file: its blob at the merge base against
-/// its blob at the head.
-fn policy_changed_in_git(repo: &Repo, gathered: &Gathered, path: &str) -> Result<bool, CliError> {
+/// The paths the pull request changes: the trees of the merge base and the head, compared
+/// path by path.
+fn changed_in_git(repo: &Repo, gathered: &Gathered) -> Result<Vec<String>, CliError> {
     let (Some(head), Some(base)) = (gathered.head, gathered.base) else {
-        return Ok(false);
+        return Ok(Vec::new());
     };
     let merge_base = repo
         .gix()
@@ -509,7 +503,11 @@ fn policy_changed_in_git(repo: &Repo, gathered: &Gathered, path: &str) -> Result
         .map_err(|e| CliError::undecided(format!("cannot compute the merge base: {e}")))?
         .map(|id| id.detach())
         .unwrap_or(base);
-    Ok(blob_id_at(repo, merge_base, path)? != blob_id_at(repo, head, path)?)
+    Ok(crate::evidence::docs::changed_paths(
+        repo.gix(),
+        Some(merge_base),
+        head,
+    )?)
 }
 
 #[derive(serde::Deserialize)]
@@ -518,19 +516,20 @@ struct ChangedFile {
     previous_filename: Option<String>,
 }
 
-fn policy_changed_in_api(
+/// The paths the pull request changes, as the API lists them (both names of a rename).
+fn changed_in_api(
     client: &Client,
     owner_repo: &OwnerRepo,
     number: u64,
-    path: &str,
-) -> Result<bool, CliError> {
+) -> Result<Vec<String>, CliError> {
     let files: Vec<ChangedFile> = client.get_all(
         &format!("{}/pulls/{number}/files", owner_repo.api_path()),
         Some,
     )?;
     Ok(files
-        .iter()
-        .any(|f| f.filename == path || f.previous_filename.as_deref() == Some(path)))
+        .into_iter()
+        .flat_map(|f| std::iter::once(f.filename).chain(f.previous_filename))
+        .collect())
 }
 
 #[cfg(test)]
