@@ -84,7 +84,10 @@ fn setup(fake: FakeJira) -> Setup {
             token: Secret::new("t"),
         },
         HttpSettings {
-            retry_base: Duration::from_millis(1),
+            retry: reltag::http::RetryPolicy {
+                base: Duration::from_millis(1),
+                ..Default::default()
+            },
             ..HttpSettings::default()
         },
     )

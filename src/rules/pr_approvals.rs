@@ -49,6 +49,17 @@ pub fn check(facts: &PullRequestFacts, policy: &Policy, out: &mut Vec<Finding>) 
     if !reviews.dismissed.is_empty() {
         parts.push(format!("dismissed: {}", logins(&reviews.dismissed)));
     }
+    if !reviews.not_counted.is_empty() {
+        parts.push(format!(
+            "not counted: {}",
+            reviews
+                .not_counted
+                .iter()
+                .map(|(login, why)| format!("@{login} cannot push to {} ({why})", facts.repository))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     if reviews.self_reviews > 0 {
         parts.push(format!(
             "the author's own review{} not counted",
@@ -59,10 +70,12 @@ pub fn check(facts: &PullRequestFacts, policy: &Policy, out: &mut Vec<Finding>) 
             }
         ));
     }
-    let hint = if reviews.stale.is_empty() {
-        "request reviews from people other than the author"
-    } else {
+    let hint = if !reviews.stale.is_empty() {
         "ask the reviewers of older commits to approve the latest push"
+    } else if !reviews.not_counted.is_empty() {
+        "ask for a review from someone who can push to the repository"
+    } else {
+        "request reviews from people other than the author"
     };
     out.push(
         Finding::error(PrApprovals::ID, facts.subject.clone(), parts.join("; ")).with_hint(hint),
@@ -83,9 +96,9 @@ fn short(sha: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::forge::github::reviews::ReviewSummary;
     use crate::policy::Source;
     use crate::report::Subject;
+    use crate::rules::reviews::ReviewSummary;
 
     #[test]
     fn missing_approvals_name_who_approved_and_what_is_missing() {
@@ -106,6 +119,7 @@ mod tests {
             head_sha: "fedcba9876543210",
             head_branch: "feature/PAY-1-x",
             title: "PAY-1 x",
+            repository: "octo/app",
             reviews: &reviews,
             policy_changed: false,
         };

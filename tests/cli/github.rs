@@ -490,3 +490,112 @@ fn without_a_token_the_gate_says_how_to_set_one() {
     assert_eq!(run.code, 2, "{}", run.render());
     assert!(run.stderr.contains("no GitHub token"), "{}", run.stderr);
 }
+
+// ------------------------------- GitHub answers that lack what the verdict needs (13.8)
+
+#[test]
+fn a_next_page_link_that_repeats_itself_is_undecided_at_once() {
+    let pr = Pr::new(POLICY, &["PAY-2: Add login"]);
+    let api = Api::start();
+    let again = format!(
+        "<{}{API}/pulls/7/reviews?per_page=100&page=2>; rel=\"next\"",
+        api.uri()
+    );
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/pulls/7/reviews")))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("link", again.as_str())
+                    .set_body_json(json!([review(1, "ann", "APPROVED", &pr.head)])),
+            ),
+    );
+    let run = pr.run(&api, &[]);
+    assert_eq!(run.code, 3, "{}", run.render());
+    assert!(
+        run.stderr.contains(&format!(
+            "{}{API}/pulls/7/reviews?per_page=100&page=2: the next page is one already read; the list cannot be trusted",
+            api.uri()
+        )),
+        "{}",
+        run.stderr
+    );
+    let pages = api
+        .requests()
+        .iter()
+        .filter(|r| r.url.path().ends_with("/reviews"))
+        .count();
+    assert_eq!(pages, 2);
+}
+
+#[test]
+fn a_files_list_shorter_than_the_pull_request_is_undecided() {
+    // Without the history in the checkout, whether the pull request edits the policy
+    // comes from the files API, which stops at 3000 files.
+    let mut pr = Pr::new(POLICY, &[]);
+    let head = "36afaef2afdf0ce794d7e4663e7f327664aaa4d7";
+    pr.write_event("PAY-2 Add login", Some(head), 1);
+    let mut event: Value =
+        serde_json::from_str(&std::fs::read_to_string(&pr.event).unwrap()).unwrap();
+    event["pull_request"]["changed_files"] = json!(3500);
+    std::fs::write(&pr.event, event.to_string()).unwrap();
+    let api = Api::start();
+    reviews(&api, vec![review(1, "rm", "APPROVED", head)]);
+    let mut commits = fixture("pull_request_commits.json");
+    commits[0]["sha"] = json!(head);
+    commits[0]["commit"]["message"] = json!("PAY-2: Add login");
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/pulls/7/commits")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(commits)),
+    );
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/pulls/7/files")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+                {"sha": "bbcd538c8e72b8c175046e27cc8f907076331401", "filename": "src/login.rs", "status": "added", "additions": 1, "deletions": 0, "changes": 1}
+            ]))),
+    );
+    let run = pr.run(&api, &[]);
+    assert_eq!(run.code, 3, "{}", run.render());
+    assert!(
+        run.stderr.contains(
+            "GitHub listed 1 of the pull request's 3500 changed files (the API stops at 3000)"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_secondary_rate_limit_without_retry_after_is_never_retried_within_a_minute() {
+    // GitHub: "If the retry-after response header is not present ... wait for at least
+    // one minute before retrying." With a wait bound below a minute, reltag gives up at
+    // once (exit 3) instead of asking again sooner.
+    let pr = Pr::new(POLICY, &["PAY-2: Add login"]);
+    let api = Api::start();
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/pulls/7/reviews")))
+            .respond_with(
+                ResponseTemplate::new(403).set_body_json(fixture("secondary_rate_limit.json")),
+            )
+            .expect(1),
+    );
+    let run = pr.run(&api, &[("RELTAG_HTTP_MAX_WAIT_SECS", "5")]);
+    assert_eq!(run.code, 3, "{}", run.render());
+    assert!(
+        run.stderr.contains(
+            "GitHub asks reltag to wait 60 s (rate limited without Retry-After: at least a minute, doubling) before asking"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("longer than reltag waits (RELTAG_HTTP_MAX_WAIT_SECS=5)"),
+        "{}",
+        run.stderr
+    );
+    api.verify();
+}
