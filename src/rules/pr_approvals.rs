@@ -6,12 +6,14 @@ declare_rule! {
     /// ## What it checks
     /// A pull request has at least `[pull_requests] min_approvals` approvals: the latest
     /// review of each reviewer counts, comments are ignored, the author's own reviews
-    /// never count, and with `dismiss_stale` an approval of an older head commit does not
-    /// count.
+    /// never count, with `dismiss_stale` an approval of an older head commit does not
+    /// count, and only reviewers who can push to the repository count.
     ///
     /// ## Why
     /// Hooks can be skipped; the pull-request gate runs on GitHub's runners and cannot.
-    /// An approval given before the last push approved code that is no longer there.
+    /// An approval given before the last push approved code that is no longer there. On a
+    /// public repository anyone can review: like GitHub's own required reviews, only an
+    /// account with write access approves.
     ///
     /// ## Example
     /// With `min_approvals = 2`, ann approved the head and bob approved an older commit:

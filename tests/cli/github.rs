@@ -31,6 +31,48 @@ pub fn review(id: u64, login: &str, state: &str, commit: &str) -> Value {
     r
 }
 
+/// A review by an account with this `author_association` (the fixture's is COLLABORATOR).
+pub fn review_as(id: u64, login: &str, state: &str, commit: &str, association: &str) -> Value {
+    let mut r = review(id, login, state, commit);
+    r["author_association"] = json!(association);
+    r
+}
+
+/// `GET /repos/octo/app/collaborators/{login}/permission` answers `permission`
+/// (`admin`, `maintain`, `write`, `triage`, `read`, `none`), as `role_name` and in the
+/// legacy `permission` field (maintain → write, triage → read).
+pub fn permission(api: &Api, login: &str, role: &str) {
+    let mut answer = fixture("collaborator_permission.json");
+    answer["role_name"] = json!(role);
+    answer["permission"] = json!(match role {
+        "maintain" => "write",
+        "triage" => "read",
+        other => other,
+    });
+    answer["user"]["login"] = json!(login);
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/collaborators/{login}/permission")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(answer)),
+    );
+}
+
+/// Every MEMBER or COLLABORATOR reviewer in these tests has write access to octo/app,
+/// unless a test mounts another answer for that login (`permission`), which wins.
+fn collaborators_can_push(api: &Api) {
+    let mut answer = fixture("collaborator_permission.json");
+    answer["role_name"] = json!("write");
+    answer["permission"] = json!("write");
+    api.mount(
+        Mock::given(method("GET"))
+            .and(wiremock::matchers::path_regex(format!(
+                "^{API}/collaborators/[^/]+/permission$"
+            )))
+            .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+            .with_priority(10),
+    );
+}
+
 /// A repository with `main` (policy.toml, a base commit) and a pull-request branch.
 pub struct Pr {
     pub env: TestEnv,
@@ -103,6 +145,7 @@ impl Pr {
     }
 
     pub fn run(&self, api: &Api, extra: &[(&str, &str)]) -> Run {
+        collaborators_can_push(api);
         let uri = api.uri();
         let mut vars = self.env_vars(&uri);
         vars.extend_from_slice(extra);
@@ -489,6 +532,131 @@ fn without_a_token_the_gate_says_how_to_set_one() {
     let run = pr.run(&api, &[("GITHUB_TOKEN", "")]);
     assert_eq!(run.code, 2, "{}", run.render());
     assert!(run.stderr.contains("no GitHub token"), "{}", run.stderr);
+}
+
+// ------------------------------------------- who may review: write access (issue 13.2)
+
+#[test]
+fn an_approval_by_an_account_that_cannot_push_is_not_counted() {
+    let pr = Pr::new(POLICY, &["PAY-2: Add login"]);
+    let api = Api::start();
+    // On a public repository anyone can review; `NONE` is GitHub's word for "no relation
+    // to the repository", so the account cannot push and its approval must not count.
+    reviews(
+        &api,
+        vec![review_as(1, "mallory", "APPROVED", &pr.head, "NONE")],
+    );
+    let run = pr.run(&api, &[]);
+    assert_eq!(run.code, 1, "{}", run.render());
+    assert!(
+        run.stdout.contains(
+            "error[pr-approvals] 0 of 1 required approvals; nobody has approved the head commit; 1 more needed; not counted: @mallory cannot push to octo/app (author_association NONE)"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_change_request_by_an_account_that_cannot_push_does_not_block() {
+    let pr = Pr::new(POLICY, &["PAY-2: Add login"]);
+    let api = Api::start();
+    reviews(
+        &api,
+        vec![
+            review(1, "ann", "APPROVED", &pr.head),
+            review_as(
+                2,
+                "troll",
+                "CHANGES_REQUESTED",
+                &pr.head,
+                "FIRST_TIME_CONTRIBUTOR",
+            ),
+        ],
+    );
+    let run = pr.run(&api, &[]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(
+        run.stdout.contains(
+            "note: reviews not counted: @troll cannot push to octo/app (author_association FIRST_TIME_CONTRIBUTOR)"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_member_with_read_access_is_asked_about_and_not_counted() {
+    let pr = Pr::new(POLICY, &["PAY-2: Add login"]);
+    let api = Api::start();
+    // An organization's members are MEMBER whatever their access to this repository:
+    // with the organization's base permission at "read", they cannot push.
+    reviews(
+        &api,
+        vec![review_as(1, "reader", "APPROVED", &pr.head, "MEMBER")],
+    );
+    permission(&api, "reader", "read");
+    let run = pr.run(&api, &[]);
+    assert_eq!(run.code, 1, "{}", run.render());
+    assert!(
+        run.stdout
+            .contains("not counted: @reader cannot push to octo/app (permission read)"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_collaborator_who_can_push_counts_once_github_confirms_it() {
+    let pr = Pr::new(POLICY, &["PAY-2: Add login"]);
+    let api = Api::start();
+    reviews(
+        &api,
+        vec![review_as(1, "ann", "APPROVED", &pr.head, "COLLABORATOR")],
+    );
+    let mut answer = fixture("collaborator_permission.json");
+    answer["role_name"] = json!("maintain");
+    answer["permission"] = json!("write");
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/collaborators/ann/permission")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+            .expect(1),
+    );
+    let run = pr.run(&api, &[]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(
+        run.stdout
+            .contains("note: approvals: 1 of 1 required, by @ann"),
+        "{}",
+        run.stdout
+    );
+    api.verify();
+}
+
+#[test]
+fn a_reviewer_whose_access_cannot_be_read_leaves_the_gate_undecided() {
+    let pr = Pr::new(POLICY, &["PAY-2: Add login"]);
+    let api = Api::start();
+    reviews(
+        &api,
+        vec![review_as(1, "ann", "CHANGES_REQUESTED", &pr.head, "MEMBER")],
+    );
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/collaborators/ann/permission")))
+            .respond_with(ResponseTemplate::new(403).set_body_json(
+                json!({"message": "Resource not accessible by integration", "documentation_url": "https://docs.github.com/rest/collaborators/collaborators#get-repository-permissions-for-a-user", "status": "403"}),
+            )),
+    );
+    let run = pr.run(&api, &[]);
+    assert_eq!(run.code, 3, "{}", run.render());
+    assert!(
+        run.stderr
+            .contains("/repos/octo/app/collaborators/ann/permission answered 403"),
+        "{}",
+        run.stderr
+    );
 }
 
 // ------------------------------- GitHub answers that lack what the verdict needs (13.8)

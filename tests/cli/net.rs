@@ -16,7 +16,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
 use crate::common::{MockApi, TestEnv};
-use crate::github::{POLICY, Pr, review};
+use crate::github::{POLICY, Pr, fixture, review};
 
 // ---------------------------------------------------------------- a forward proxy
 
@@ -313,13 +313,23 @@ fn a_set_but_unreadable_ssl_cert_file_is_an_error_not_ignored() {
 }
 
 fn github_tls(env: &TestEnv, pr: &Pr) -> TlsApi {
+    let mut answer = fixture("collaborator_permission.json");
+    answer["permission"] = json!("write");
+    answer["role_name"] = json!("write");
     TlsApi::start(
         env,
-        vec![(
-            "/repos/octo/app/pulls/7/reviews".into(),
-            200,
-            json!([review(1, "ann", "APPROVED", &pr.head)]),
-        )],
+        vec![
+            (
+                "/repos/octo/app/pulls/7/reviews".into(),
+                200,
+                json!([review(1, "ann", "APPROVED", &pr.head)]),
+            ),
+            (
+                "/repos/octo/app/collaborators/ann/permission".into(),
+                200,
+                answer,
+            ),
+        ],
     )
 }
 

@@ -24,7 +24,8 @@ use crate::rules::{MessageFacts, PullRequestFacts, display_text};
 
 /// Check a GitHub pull request: its head branch name, every commit in it, the squash
 /// commit's message (title and body) with `merge_method = "squash"`, and its reviews
-/// against `[pull_requests]`. The policy is read from the base commit, never the head.
+/// against `[pull_requests]` (only reviewers who can push to the repository count).
+/// The policy is read from the base commit, never the head.
 ///
 /// In GitHub Actions the pull request comes from $GITHUB_EVENT_PATH (pull_request,
 /// pull_request_target, pull_request_review and merge_group events). Needs GITHUB_TOKEN
