@@ -145,13 +145,15 @@ impl Pr {
     }
 
     pub fn run(&self, api: &Api, extra: &[(&str, &str)]) -> Run {
+        self.run_args(api, &["check", "pr"], extra)
+    }
+
+    pub fn run_args(&self, api: &Api, args: &[&str], extra: &[(&str, &str)]) -> Run {
         collaborators_can_push(api);
         let uri = api.uri();
         let mut vars = self.env_vars(&uri);
         vars.extend_from_slice(extra);
-        let run = self
-            .env
-            .reltag_with(&self.repo, &["check", "pr"], &vars, None);
+        let run = self.env.reltag_with(&self.repo, args, &vars, None);
         assert!(
             !run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN),
             "the token leaked:\n{}",
@@ -659,6 +661,103 @@ fn a_reviewer_whose_access_cannot_be_read_leaves_the_gate_undecided() {
     );
 }
 
+// ------------------------- the base policy comes from git objects only (issue 13.3)
+
+/// A repository whose base commit keeps the strict policy in `config/policy.toml`, and
+/// a pull request that replaces `config/` with a symlink to a lax copy of its own.
+fn symlinked_config_pr(min_approvals: u32) -> Pr {
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    std::fs::create_dir_all(repo.join("config")).unwrap();
+    std::fs::write(
+        repo.join("config/policy.toml"),
+        POLICY.replace(
+            "min_approvals = 1",
+            &format!("min_approvals = {min_approvals}"),
+        ),
+    )
+    .unwrap();
+    env.git(&repo, &["add", "config"]);
+    let base = env.commit(&repo, "PAY-1: base");
+    env.git(&repo, &["switch", "-q", "-c", "feature/PAY-2-login"]);
+    env.git(&repo, &["rm", "-q", "-r", "config"]);
+    std::fs::create_dir_all(repo.join("lax")).unwrap();
+    std::fs::write(
+        repo.join("lax/policy.toml"),
+        "version = 1\n[pull_requests]\nmin_approvals = 0\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("lax", repo.join("config")).unwrap();
+    env.git(&repo, &["add", "config", "lax"]);
+    env.git(&repo, &["commit", "-q", "-m", "PAY-2: move the config"]);
+    let head = env.git(&repo, &["rev-parse", "HEAD"]);
+    let event = env.path("event.json");
+    let mut pr = Pr {
+        env,
+        repo,
+        base,
+        head,
+        event,
+    };
+    pr.write_event("PAY-2 Add login", None, 1);
+    pr
+}
+
+#[test]
+fn a_symlinked_policy_directory_cannot_steer_check_pr_to_another_policy() {
+    let pr = symlinked_config_pr(2);
+    let api = Api::start();
+    reviews(&api, vec![review(1, "ann", "APPROVED", &pr.head)]);
+    let run = pr.run_args(
+        &api,
+        &["--policy", "config/policy.toml", "check", "pr"],
+        &[],
+    );
+    assert_eq!(run.code, 1, "{}", run.render());
+    assert!(
+        run.stdout.contains(&format!(
+            "note: policy: config/policy.toml at the base commit {}",
+            &pr.base[..12]
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("error[pr-approvals] 1 of 2 required approvals"),
+        "{}",
+        run.stdout
+    );
+    // The pull request removed the policy file (a symlink is not the file): a change.
+    assert!(
+        run.stdout.contains("error[pr-policy-change]"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_policy_path_that_the_base_commit_lacks_is_an_error_not_the_default_policy() {
+    let pr = Pr::new(POLICY, &["PAY-2: Add login"]);
+    let api = Api::start();
+    reviews(&api, vec![review(1, "ann", "APPROVED", &pr.head)]);
+    let run = pr.run_args(
+        &api,
+        &["--policy", "config/policy.toml", "check", "pr"],
+        &[],
+    );
+    assert_eq!(run.code, 2, "{}", run.render());
+    assert!(
+        run.stderr.contains(&format!(
+            "error: --policy config/policy.toml does not exist at the base commit {}",
+            &pr.base[..12]
+        )),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stdout, "", "{}", run.render());
+}
+
 // ------------------------------- GitHub answers that lack what the verdict needs (13.8)
 
 #[test]
@@ -730,6 +829,54 @@ fn a_files_list_shorter_than_the_pull_request_is_undecided() {
         run.stderr.contains(
             "GitHub listed 1 of the pull request's 3500 changed files (the API stops at 3000)"
         ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_policy_the_contents_api_reaches_through_a_symlink_is_refused() {
+    // The base commit is not in the checkout, so the policy comes from the contents API,
+    // which follows a symlink at the base and answers with the file it points to.
+    let mut pr = Pr::new(POLICY, &[]);
+    let head = "36afaef2afdf0ce794d7e4663e7f327664aaa4d7";
+    pr.base = "5fbd1c0a2ac0c8c7f5d3c8f0d7d41e3d9b4c2a10".to_string();
+    pr.write_event("PAY-2 Add login", Some(head), 1);
+    let api = Api::start();
+    reviews(&api, vec![]);
+    let mut contents = fixture("contents_file.json");
+    contents["path"] = json!("lax/policy.toml");
+    contents["name"] = json!("policy.toml");
+    contents["content"] =
+        json!("dmVyc2lvbiA9IDEKW3B1bGxfcmVxdWVzdHNdCm1pbl9hcHByb3ZhbHMgPSAw\nCg==\n");
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/contents/policy.toml")))
+            .and(query_param("ref", pr.base.as_str()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(contents)),
+    );
+    let mut commits = fixture("pull_request_commits.json");
+    commits[0]["sha"] = json!(head);
+    commits[0]["commit"]["message"] = json!("PAY-2: Add login");
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/pulls/7/commits")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(commits)),
+    );
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/pulls/7/files")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+                {"sha": "bbcd538c8e72b8c175046e27cc8f907076331401", "filename": "src/login.rs", "status": "added", "additions": 1, "deletions": 0, "changes": 1}
+            ]))),
+    );
+    let run = pr.run(&api, &[]);
+    assert_eq!(run.code, 2, "{}", run.render());
+    assert!(
+        run.stderr.contains(&format!(
+            "error: policy.toml is not a regular file at the base commit {} (GitHub answered with lax/policy.toml)",
+            &pr.base[..12]
+        )),
         "{}",
         run.stderr
     );

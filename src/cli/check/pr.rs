@@ -1,7 +1,7 @@
 //! `reltag check pr`: the pull-request gate, run on GitHub's runners.
 //!
-//! The policy is read from the pull request's base commit, never from its head, so a
-//! pull request cannot weaken the rules it is judged by. The
+//! The policy is read from the pull request's base commit, never from its head or the
+//! checked-out tree, so a pull request cannot weaken the rules it is judged by. The
 //! commits come from git (fetching what a shallow checkout lacks), else from the forge;
 //! missing history is never a pass.
 
@@ -25,7 +25,8 @@ use crate::rules::{MessageFacts, PullRequestFacts, display_text};
 /// Check a GitHub pull request: its head branch name, every commit in it, the squash
 /// commit's message (title and body) with `merge_method = "squash"`, and its reviews
 /// against `[pull_requests]` (only reviewers who can push to the repository count).
-/// The policy is read from the base commit, never the head.
+/// The policy is read from the base commit's git objects, never the head or the
+/// checked-out files.
 ///
 /// In GitHub Actions the pull request comes from $GITHUB_EVENT_PATH (pull_request,
 /// pull_request_target, pull_request_review and merge_group events). Needs GITHUB_TOKEN
@@ -221,22 +222,48 @@ fn read_event() -> Result<PrEvent, CliError> {
     }
 }
 
-/// The policy as the base commit has it, its path in the repository, and the report's
-/// note: from git (fetching the commit if the checkout lacks it), else from the forge.
-/// No file at the base means the default policy.
+/// The policy as the base commit's git objects have it, its path in the repository, and
+/// the report's note. `--policy` names a path of the repository, taken literally; without
+/// it, `policy.toml`. A path the base commit lacks is an error when `--policy` named it
+/// (exit 2); only the implicit `policy.toml` may be absent, meaning the built-in default.
 fn policy_at_base(
     ctx: &Context,
     repo: &Repo,
     forge: &dyn Forge,
     base_sha: &str,
 ) -> Result<(Policy, String, String), CliError> {
-    let path = policy_path_in_repo(ctx, repo)?;
+    let explicit = ctx.policy_path.is_some();
+    let path = match &ctx.policy_path {
+        None => POLICY_FILE_NAME.to_string(),
+        Some(given) => {
+            let root = repo
+                .workdir()
+                .ok_or_else(|| CliError::usage("check pr needs a working tree"))?;
+            base::repo_path(given, root).map_err(|e| {
+                CliError::usage(format!("--policy {e}"))
+                    .hint("--policy names a file in the repository; check pr reads it from the base commit")
+            })?
+        }
+    };
     let at = short_sha(base_sha);
-    let note = format!("policy: {path} at the base commit {at}");
     let (file, _) = base::file_at(repo, forge, base_sha, &path).map_err(base_error)?;
     let text = match file {
         FileAt::File(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        FileAt::Missing => return Ok((Policy::default_policy(), path, note)),
+        FileAt::Missing if !explicit => {
+            return Ok((
+                Policy::default_policy(),
+                path,
+                format!(
+                    "policy: the built-in default (no {POLICY_FILE_NAME} at the base commit {at})"
+                ),
+            ));
+        }
+        FileAt::Missing => {
+            return Err(CliError::usage(format!(
+                "--policy {path} does not exist at the base commit {at}"
+            ))
+            .hint("check pr reads the policy from the base branch: commit the policy there first, or name the path it has there"));
+        }
         FileAt::NotAFile { what } => {
             return Err(CliError::usage(format!(
                 "{path} is not a regular file at the base commit {at} ({what})"
@@ -247,35 +274,8 @@ fn policy_at_base(
     let display = format!("{path} (at {at})");
     let policy = Policy::from_toml(&text, &display, Source::File(PathBuf::from(&path)))
         .map_err(|invalid| CliError::from(crate::policy::LoadError::Invalid(invalid)))?;
+    let note = format!("policy: {path} at the base commit {at}");
     Ok((policy, path, note))
-}
-
-/// The policy file's path inside the repository: `--policy` relative to the root, or
-/// `policy.toml`.
-fn policy_path_in_repo(ctx: &Context, repo: &Repo) -> Result<String, CliError> {
-    let Some(path) = &ctx.policy_path else {
-        return Ok(POLICY_FILE_NAME.to_string());
-    };
-    let root = repo
-        .workdir()
-        .ok_or_else(|| CliError::usage("check pr needs a working tree"))?;
-    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let absolute = path
-        .parent()
-        .and_then(|p| p.canonicalize().ok())
-        .map(|p| p.join(path.file_name().unwrap_or_default()))
-        .unwrap_or_else(|| path.clone());
-    let relative = absolute.strip_prefix(&root).map_err(|_| {
-        CliError::usage(format!(
-            "--policy {} is outside the repository: check pr reads the policy from the base commit",
-            path.display()
-        ))
-    })?;
-    Ok(relative
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/"))
 }
 
 fn base_error(e: base::Error) -> CliError {
