@@ -760,6 +760,26 @@ fn a_policy_path_that_the_base_commit_lacks_is_an_error_not_the_default_policy()
 
 // ------------------------------- GitHub answers that lack what the verdict needs (13.8)
 
+/// The pull request's one commit (`head`, "PAY-2: Add login") and its one changed file,
+/// as the API lists them when the checkout lacks the history.
+fn history_from_the_api(api: &Api, head: &str) {
+    let mut commits = fixture("pull_request_commits.json");
+    commits[0]["sha"] = json!(head);
+    commits[0]["commit"]["message"] = json!("PAY-2: Add login");
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/pulls/7/commits")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(commits)),
+    );
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/pulls/7/files")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+                {"sha": "bbcd538c8e72b8c175046e27cc8f907076331401", "filename": "src/login.rs", "status": "added", "additions": 1, "deletions": 0, "changes": 1}
+            ]))),
+    );
+}
+
 #[test]
 fn a_next_page_link_that_repeats_itself_is_undecided_at_once() {
     let pr = Pr::new(POLICY, &["PAY-2: Add login"]);
@@ -808,21 +828,7 @@ fn a_files_list_shorter_than_the_pull_request_is_undecided() {
     std::fs::write(&pr.event, event.to_string()).unwrap();
     let api = Api::start();
     reviews(&api, vec![review(1, "rm", "APPROVED", head)]);
-    let mut commits = fixture("pull_request_commits.json");
-    commits[0]["sha"] = json!(head);
-    commits[0]["commit"]["message"] = json!("PAY-2: Add login");
-    api.mount(
-        Mock::given(method("GET"))
-            .and(path(format!("{API}/pulls/7/commits")))
-            .respond_with(ResponseTemplate::new(200).set_body_json(commits)),
-    );
-    api.mount(
-        Mock::given(method("GET"))
-            .and(path(format!("{API}/pulls/7/files")))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!([
-                {"sha": "bbcd538c8e72b8c175046e27cc8f907076331401", "filename": "src/login.rs", "status": "added", "additions": 1, "deletions": 0, "changes": 1}
-            ]))),
-    );
+    history_from_the_api(&api, head);
     let run = pr.run(&api, &[]);
     assert_eq!(run.code, 3, "{}", run.render());
     assert!(
@@ -855,21 +861,7 @@ fn a_policy_the_contents_api_reaches_through_a_symlink_is_refused() {
             .and(query_param("ref", pr.base.as_str()))
             .respond_with(ResponseTemplate::new(200).set_body_json(contents)),
     );
-    let mut commits = fixture("pull_request_commits.json");
-    commits[0]["sha"] = json!(head);
-    commits[0]["commit"]["message"] = json!("PAY-2: Add login");
-    api.mount(
-        Mock::given(method("GET"))
-            .and(path(format!("{API}/pulls/7/commits")))
-            .respond_with(ResponseTemplate::new(200).set_body_json(commits)),
-    );
-    api.mount(
-        Mock::given(method("GET"))
-            .and(path(format!("{API}/pulls/7/files")))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!([
-                {"sha": "bbcd538c8e72b8c175046e27cc8f907076331401", "filename": "src/login.rs", "status": "added", "additions": 1, "deletions": 0, "changes": 1}
-            ]))),
-    );
+    history_from_the_api(&api, head);
     let run = pr.run(&api, &[]);
     assert_eq!(run.code, 2, "{}", run.render());
     assert!(

@@ -525,18 +525,8 @@ fn too_many_requests_without_retry_after_is_never_retried_within_a_minute() {
             .respond_with(ResponseTemplate::new(429))
             .expect(1),
     );
-    let run = check_bugs(
-        &env,
-        &jira,
-        "cloud",
-        "",
-        "1.4.0",
-        &[
-            ("JIRA_EMAIL", "rm@example.com"),
-            ("JIRA_API_TOKEN", TOKEN),
-            ("RELTAG_HTTP_MAX_WAIT_SECS", "5"),
-        ],
-    );
+    let vars = [CLOUD_VARS, &[("RELTAG_HTTP_MAX_WAIT_SECS", "5")]].concat();
+    let run = check_bugs(&env, &jira, "cloud", "", "1.4.0", &vars);
     assert_eq!(run.code, 3, "{}", run.render());
     assert!(
         run.stderr.contains("Jira asks reltag to wait 60 s"),
