@@ -1,13 +1,14 @@
-//! The `ci` criterion and GitHub Releases, through the library as `reltag cut` calls them,
-//! against a local server answering like GitHub (fixtures/github/).
+//! The `ci` criterion and GitHub Releases, through the library as `reltag cut` calls them
+//! (the forge's facts, then the rule), against a local server answering like GitHub
+//! (fixtures/github/).
 
 use std::path::Path;
 use std::time::Duration;
 
-use reltag::forge::github::{
-    CheckState, Client, ClientConfig, OwnerRepo, ReleaseOutcome, RetryPolicy, create_release,
-    evaluate_ci,
-};
+use reltag::forge::github::{Client, ClientConfig, GitHub, OwnerRepo};
+use reltag::forge::{Forge, NewRelease, ReleaseOutcome};
+use reltag::http::{RetryPolicy, Settings};
+use reltag::rules::release_ci::{self, CheckState, CiOutcome};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -43,18 +44,57 @@ impl Api {
     fn verify(&self) {
         self.rt.block_on(self.server.verify());
     }
-    fn client(&self) -> Client {
-        Client::new(ClientConfig {
+    fn client(&self) -> GitHub {
+        let client = Client::new(ClientConfig {
             api_url: self.server.uri(),
             token: Some("t0ken".into()),
-            retry: RetryPolicy {
-                attempts: 3,
-                base: Duration::from_millis(5),
-                max_wait: Duration::from_secs(5),
+            settings: Settings {
+                retry: RetryPolicy {
+                    attempts: 3,
+                    base: Duration::from_millis(5),
+                    max_wait: Duration::from_secs(5),
+                },
+                ..Settings::default()
             },
         })
-        .unwrap()
+        .unwrap();
+        GitHub::new(client, repo())
     }
+}
+
+/// The `ci` criterion as `cut` evaluates it: the forge's results on the commit, decided
+/// by the rule.
+fn evaluate_ci(
+    required: &[String],
+    repo: &OwnerRepo,
+    commit: &str,
+    github: &GitHub,
+) -> Result<CiOutcome, reltag::forge::Error> {
+    assert_eq!(github.repo(), repo);
+    let results = github.check_results(commit)?;
+    Ok(release_ci::decide(required, commit, &results))
+}
+
+fn findings(outcome: &CiOutcome) -> Vec<reltag::report::Finding> {
+    let mut out = Vec::new();
+    release_ci::check(outcome, &reltag::report::Subject::Repository, &mut out);
+    out
+}
+
+fn create_release(
+    github: &GitHub,
+    _repo: &OwnerRepo,
+    tag: &str,
+    tag_object: &str,
+    notes: &str,
+    prerelease: bool,
+) -> Result<ReleaseOutcome, reltag::forge::Error> {
+    github.create_release(&NewRelease {
+        tag,
+        tag_object,
+        notes,
+        prerelease,
+    })
 }
 
 fn run(name: &str, status: &str, conclusion: Option<&str>) -> Value {
@@ -70,10 +110,17 @@ fn check_runs(list: Vec<Value>) -> Value {
     json!({"total_count": list.len(), "check_runs": list})
 }
 
+/// A page of a list of two runs in all: `total_count` counts every page's runs.
+fn two_pages(mut page: Value) -> Value {
+    page["total_count"] = json!(2);
+    page
+}
+
 fn statuses(list: Vec<(&str, &str)>) -> Value {
     let mut combined = fixture("combined_status.json");
     let template = combined["statuses"][0].clone();
     combined["sha"] = json!(SHA);
+    combined["total_count"] = json!(list.len());
     combined["statuses"] = Value::Array(
         list.iter()
             .map(|(context, state)| {
@@ -143,7 +190,7 @@ fn succeeded_pending_failed_and_missing_checks() {
         outcome.other_failures,
         vec![("lint".to_string(), "failure".to_string())]
     );
-    let findings = outcome.findings(&reltag::report::Subject::Repository);
+    let findings = findings(&outcome);
     assert_eq!(
         findings
             .iter()
@@ -193,7 +240,11 @@ fn a_pending_run_on_the_second_page_is_still_pending() {
             .respond_with(
                 ResponseTemplate::new(200)
                     .insert_header("link", next.as_str())
-                    .set_body_json(check_runs(vec![run("test", "completed", Some("success"))])),
+                    .set_body_json(two_pages(check_runs(vec![run(
+                        "test",
+                        "completed",
+                        Some("success"),
+                    )]))),
             ),
     );
     api.mount(
@@ -202,7 +253,7 @@ fn a_pending_run_on_the_second_page_is_still_pending() {
             .and(query_param("page", "2"))
             .respond_with(
                 ResponseTemplate::new(200)
-                    .set_body_json(check_runs(vec![run("test", "queued", None)])),
+                    .set_body_json(two_pages(check_runs(vec![run("test", "queued", None)]))),
             )
             .expect(1),
     );
@@ -328,4 +379,51 @@ fn a_lightweight_tag_gets_no_release() {
     let err = create_release(&api.client(), &repo(), "v1.2.0", TAG_OBJECT, "x", false).unwrap_err();
     assert!(err.to_string().contains("lightweight tag"), "{err}");
     api.verify();
+}
+
+// ------------------------- answers that lack what the verdict needs (issue 13.8)
+
+#[test]
+fn fewer_check_runs_than_the_total_count_is_an_error_not_a_pass() {
+    let api = Api::start();
+    // GitHub says two runs exist; the page holds one (a truncated answer).
+    let mut runs = check_runs(vec![run("test", "completed", Some("success"))]);
+    runs["total_count"] = json!(2);
+    mount_ci(&api, runs, statuses(vec![]));
+    let err = evaluate_ci(&names(&["test"]), &repo(), SHA, &api.client()).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("GitHub counts 2 check runs on c3b93769f009 but listed 1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_combined_status_for_another_commit_is_an_error_not_a_pass() {
+    let api = Api::start();
+    let mut status = statuses(vec![("continuous-integration/jenkins", "success")]);
+    status["sha"] = json!("6dcb09b5b57875f334f61aebed695e2e4193db5e");
+    mount_ci(&api, check_runs(vec![]), status);
+    let err = evaluate_ci(
+        &names(&["continuous-integration/jenkins"]),
+        &repo(),
+        SHA,
+        &api.client(),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the combined status GitHub answered is for 6dcb09b5b578, not c3b93769f009"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_check_run_without_its_commit_is_an_error_not_a_pass() {
+    let api = Api::start();
+    let mut r = run("test", "completed", Some("success"));
+    r.as_object_mut().unwrap().remove("head_sha");
+    mount_ci(&api, check_runs(vec![r]), statuses(vec![]));
+    let err = evaluate_ci(&names(&["test"]), &repo(), SHA, &api.client()).unwrap_err();
+    assert!(err.to_string().contains("head_sha"), "{err}");
 }

@@ -84,7 +84,10 @@ fn setup(fake: FakeJira) -> Setup {
             token: Secret::new("t"),
         },
         HttpSettings {
-            retry_base: Duration::from_millis(1),
+            retry: reltag::http::RetryPolicy {
+                base: Duration::from_millis(1),
+                ..Default::default()
+            },
             ..HttpSettings::default()
         },
     )
@@ -167,4 +170,57 @@ fn a_moved_issue_answering_under_its_new_key_still_exists() {
         moved: vec![("PAY-5", "BILL-77")],
     });
     assert_eq!(verify_keys(&keys(8), &s.client).unwrap(), vec![]);
+}
+
+/// Answers a batch with as many issues as keys asked, none of them a key that was asked
+/// for, and a key asked alone with no issue: a count that matches, issues that do not.
+struct Unrelated;
+
+impl Respond for Unrelated {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+        let asked = body["jql"].as_str().unwrap().matches('"').count() / 2;
+        let template = fixture("cloud_issue_template.json");
+        let issues: Vec<serde_json::Value> = if asked > 1 {
+            (1..=asked)
+                .map(|i| {
+                    let mut issue = template.clone();
+                    issue["key"] = format!("OTHER-{i}").into();
+                    issue
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "issues": issues,
+            "isLast": true,
+        }))
+    }
+}
+
+#[test]
+fn as_many_unrelated_issues_as_keys_do_not_confirm_the_keys() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(MockServer::start());
+    rt.block_on(
+        Mock::given(method("POST"))
+            .respond_with(Unrelated)
+            .mount(&server),
+    );
+    let client = JiraClient::new(
+        JiraConfig::new(&server.uri(), JiraFlavor::Cloud).unwrap(),
+        Credentials::Basic {
+            email: "rm@example.com".to_string(),
+            token: Secret::new("t"),
+        },
+        HttpSettings::default(),
+    )
+    .unwrap();
+    let missing: Vec<String> = verify_keys(&keys(2), &client)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.key)
+        .collect();
+    assert_eq!(missing, vec!["PAY-1", "PAY-2"]);
 }

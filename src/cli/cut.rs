@@ -454,20 +454,18 @@ fn github_release(
     notes: &str,
     version: &semver::Version,
 ) -> Option<String> {
-    use crate::forge::github::{Client, OwnerRepo, ReleaseOutcome, create_release};
+    use crate::forge::{NewRelease, ReleaseOutcome};
     if !policy.file.github.release {
         return None;
     }
-    let made = Client::from_env().and_then(|client| {
-        let repo = OwnerRepo::from_env_or(None)?;
-        create_release(
-            &client,
-            &repo,
+    let tag_object = tag_id.to_string();
+    let made = crate::forge::from_env().and_then(|forge| {
+        forge.create_release(&NewRelease {
             tag,
-            &tag_id.to_string(),
+            tag_object: &tag_object,
             notes,
-            !version.pre.is_empty(),
-        )
+            prerelease: !version.pre.is_empty(),
+        })
     });
     Some(match made {
         Ok(ReleaseOutcome::Created { url }) => format!("created the GitHub Release {url}"),
@@ -476,7 +474,7 @@ fn github_release(
         }
         Err(e) => format!(
             "{tag} is released, but the GitHub Release could not be created: {e} ({}); create it from the tag on GitHub",
-            e.hint()
+            e.hint
         ),
     })
 }

@@ -156,11 +156,28 @@ impl From<crate::tracker::jira::Error> for CliError {
     /// Every Jira problem leaves the question open: exit 3, with how to fix it.
     fn from(e: crate::tracker::jira::Error) -> Self {
         let hint = e.hint();
-        let err = CliError::new(ErrorKind::Undecided, e);
+        // A proxy variable or SSL_CERT_FILE that cannot be used is the caller's setup.
+        let kind = match e {
+            crate::tracker::jira::Error::Setup(_) => ErrorKind::Usage,
+            _ => ErrorKind::Undecided,
+        };
+        let err = CliError::new(kind, e);
         match hint {
             Some(h) => err.hint(h),
             None => err,
         }
+    }
+}
+
+impl From<crate::forge::Error> for CliError {
+    /// A forge's error: the caller's setup (exit 2) or an open question (exit 3).
+    fn from(e: crate::forge::Error) -> Self {
+        let kind = match e.kind {
+            crate::forge::ErrorKind::Usage => ErrorKind::Usage,
+            crate::forge::ErrorKind::Undecided => ErrorKind::Undecided,
+        };
+        let hint = e.hint.clone();
+        CliError::new(kind, e).hint(hint)
     }
 }
 

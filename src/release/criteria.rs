@@ -4,15 +4,17 @@
 //!
 //! # The seam for `ci` and `bugs`
 //!
-//! [`EXTERNAL`] is the one place the GitHub (`ci`) and Jira (`bugs`) integrations plug
-//! in. Each is an [`ExternalEvaluator`]:
+//! [`EXTERNAL`] is the one place the forge (`ci`) and the tracker (`bugs`) plug in. Each
+//! is an [`ExternalEvaluator`]:
 //!
 //! ```text
 //! fn(&CriterionInput { policy, version, commit }) -> CriterionOutcome
 //! ```
 //!
-//! `ci` asks GitHub (`forge::github::evaluate_ci`) about the exact commit; `bugs` asks
-//! Jira (`tracker::jira::evaluate_bugs`). Any network or API error is
+//! Each asks its service for plain facts — `Forge::check_results` for the exact commit,
+//! `tracker::jira::evaluate_bugs` for the version — and hands them to its rule
+//! (`rules::release_ci`, `rules::release_bugs`), which decides and builds the findings.
+//! Any network or API error, or an answer the client cannot vouch for, is
 //! [`Verdict::Undecided`] with a finding and a hint, so the cut stops with exit 3 —
 //! never a silent pass.
 
@@ -22,8 +24,8 @@ use crate::evidence::ReportError;
 use crate::ledger::EvidenceRecord;
 use crate::policy::Policy;
 use crate::report::{Finding, Subject};
-use crate::rules::release_bugs::ReleaseBugs;
-use crate::rules::release_ci::ReleaseCi;
+use crate::rules::release_bugs::{self, BugsOutcome, ReleaseBugs};
+use crate::rules::release_ci::{self, ReleaseCi};
 
 /// What a criterion decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -141,10 +143,10 @@ pub struct External {
     pub bugs: ExternalEvaluator,
 }
 
-/// **The seam**: `ci` asks GitHub about the exact commit, `bugs` asks Jira about the
+/// **The seam**: `ci` asks the forge about the exact commit, `bugs` asks Jira about the
 /// version. Both fail closed: any error is an undecided outcome (exit 3) with its hint.
 pub const EXTERNAL: External = External {
-    ci: ci_from_github,
+    ci: ci_from_forge,
     bugs: bugs_from_jira,
 };
 
@@ -170,28 +172,22 @@ fn undecided(
 }
 
 /// `ci`: every check named in `[release.ci] required` succeeded on the commit.
-fn ci_from_github(input: &CriterionInput<'_>) -> CriterionOutcome {
-    use crate::forge::github::{Client, OwnerRepo, evaluate_ci};
+fn ci_from_forge(input: &CriterionInput<'_>) -> CriterionOutcome {
     let required = &input.policy.file.release.ci.required;
     let threshold = Some(format!("{} succeeded", required.join(", ")));
-    let evaluated = Client::from_env().and_then(|client| {
-        let repo = OwnerRepo::from_env_or(None)?;
-        evaluate_ci(required, &repo, &input.commit.to_string(), &client)
-    });
-    match evaluated {
-        Ok(outcome) => {
+    let commit = input.commit.to_string();
+    let results = crate::forge::from_env().and_then(|forge| forge.check_results(&commit));
+    match results {
+        Ok(results) => {
+            let outcome = release_ci::decide(required, &commit, &results);
             let subject = Subject::Tag {
                 name: input.version.to_string(),
             };
-            CriterionOutcome::decide(
-                "ci",
-                Some(outcome.note()),
-                threshold,
-                outcome.findings(&subject),
-                false,
-            )
+            let mut findings = Vec::new();
+            release_ci::check(&outcome, &subject, &mut findings);
+            CriterionOutcome::decide("ci", Some(outcome.note()), threshold, findings, false)
         }
-        Err(e) => undecided("ci", ReleaseCi::ID, input, &e, Some(e.hint())),
+        Err(e) => undecided("ci", ReleaseCi::ID, input, &e, Some(e.hint.clone())),
     }
 }
 
@@ -220,9 +216,9 @@ fn bugs_from_jira(input: &CriterionInput<'_>) -> CriterionOutcome {
 
 /// The `bugs` criterion's outcome from Jira's answer: measured `N open`, threshold
 /// `≤ max` (shared by `cut` and `evidence record bugs`, so both record the same words).
-pub fn bugs_outcome(outcome: &crate::tracker::jira::BugsOutcome) -> CriterionOutcome {
+pub fn bugs_outcome(outcome: &BugsOutcome) -> CriterionOutcome {
     let mut findings = Vec::new();
-    crate::rules::release_bugs::check(outcome, &mut findings);
+    release_bugs::check(outcome, &mut findings);
     CriterionOutcome::decide(
         "bugs",
         Some(format!("{} open", outcome.count())),

@@ -1,6 +1,5 @@
 use super::declare_rule;
 use crate::report::{Finding, Subject};
-use crate::tracker::jira::MissingKey;
 
 declare_rule! {
     /// ## What it checks
@@ -26,6 +25,28 @@ declare_rule! {
     /// Reword the commit with the right key (`git rebase -i`, `reword`), or give the
     /// token's account Browse Projects permission on the key's project.
     pub struct CommitJiraExists { id: "commit-jira-exists", group: Jira }
+}
+
+/// A key the tracker did not confirm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingKey {
+    pub key: String,
+    /// What Jira said, verbatim (empty when it simply returned no issue).
+    pub jira_says: String,
+}
+
+impl MissingKey {
+    /// The sentence for a finding.
+    pub fn message(&self) -> String {
+        let mut text = format!(
+            "Jira key {} does not exist, or the Jira token cannot see it (Jira answers the same for both)",
+            self.key
+        );
+        if !self.jira_says.is_empty() {
+            text.push_str(&format!(": Jira says \"{}\"", self.jira_says));
+        }
+        text
+    }
 }
 
 /// One finding for a commit (or message) that names a key Jira did not confirm.

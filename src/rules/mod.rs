@@ -36,6 +36,7 @@ pub mod release_docs;
 pub mod release_external;
 pub mod release_perf;
 pub mod release_version;
+pub mod reviews;
 pub mod tag_format;
 pub mod tag_moved;
 pub mod tag_on_release_branch;
@@ -216,14 +217,16 @@ impl MessageFacts<'_> {
     }
 }
 
-/// A pull request, as the pull-request rules see it.
+/// A pull request, as the pull-request rules see it, whatever the forge.
 #[derive(Debug, Clone, Copy)]
 pub struct PullRequestFacts<'a> {
     pub subject: &'a Subject,
     pub head_sha: &'a str,
     pub head_branch: &'a str,
     pub title: &'a str,
-    pub reviews: &'a crate::forge::github::reviews::ReviewSummary,
+    /// The base repository, as the forge names it (`octo/app`).
+    pub repository: &'a str,
+    pub reviews: &'a reviews::ReviewSummary,
     /// Whether the pull request edits the policy file.
     pub policy_changed: bool,
     /// The files it changes that run or protect the gate (`pr_gate_change::is_gate_file`).

@@ -6,12 +6,14 @@ declare_rule! {
     /// ## What it checks
     /// A pull request has at least `[pull_requests] min_approvals` approvals: the latest
     /// review of each reviewer counts, comments are ignored, the author's own reviews
-    /// never count, and with `dismiss_stale` an approval of an older head commit does not
-    /// count.
+    /// never count, with `dismiss_stale` an approval of an older head commit does not
+    /// count, and only reviewers who can push to the repository count.
     ///
     /// ## Why
     /// Hooks can be skipped; the pull-request gate runs on GitHub's runners and cannot.
-    /// An approval given before the last push approved code that is no longer there.
+    /// An approval given before the last push approved code that is no longer there. On a
+    /// public repository anyone can review: like GitHub's own required reviews, only an
+    /// account with write access approves.
     ///
     /// ## Example
     /// With `min_approvals = 2`, ann approved the head and bob approved an older commit:
@@ -49,6 +51,17 @@ pub fn check(facts: &PullRequestFacts, policy: &Policy, out: &mut Vec<Finding>) 
     if !reviews.dismissed.is_empty() {
         parts.push(format!("dismissed: {}", logins(&reviews.dismissed)));
     }
+    if !reviews.not_counted.is_empty() {
+        parts.push(format!(
+            "not counted: {}",
+            reviews
+                .not_counted
+                .iter()
+                .map(|(login, why)| format!("@{login} cannot push to {} ({why})", facts.repository))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     if reviews.self_reviews > 0 {
         parts.push(format!(
             "the author's own review{} not counted",
@@ -59,10 +72,12 @@ pub fn check(facts: &PullRequestFacts, policy: &Policy, out: &mut Vec<Finding>) 
             }
         ));
     }
-    let hint = if reviews.stale.is_empty() {
-        "request reviews from people other than the author"
-    } else {
+    let hint = if !reviews.stale.is_empty() {
         "ask the reviewers of older commits to approve the latest push"
+    } else if !reviews.not_counted.is_empty() {
+        "ask for a review from someone who can push to the repository"
+    } else {
+        "request reviews from people other than the author"
     };
     out.push(
         Finding::error(PrApprovals::ID, facts.subject.clone(), parts.join("; ")).with_hint(hint),
@@ -83,9 +98,9 @@ fn short(sha: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::forge::github::reviews::ReviewSummary;
     use crate::policy::Source;
     use crate::report::Subject;
+    use crate::rules::reviews::ReviewSummary;
 
     #[test]
     fn missing_approvals_name_who_approved_and_what_is_missing() {
@@ -106,6 +121,7 @@ mod tests {
             head_sha: "fedcba9876543210",
             head_branch: "feature/PAY-1-x",
             title: "PAY-1 x",
+            repository: "octo/app",
             reviews: &reviews,
             policy_changed: false,
             gate_files_changed: &[],

@@ -101,8 +101,8 @@ pub fn check(facts: &PullRequestFacts, policy: &Policy, out: &mut Vec<Finding>) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::forge::github::reviews::ReviewSummary;
     use crate::report::{Severity, Subject};
+    use crate::rules::reviews::ReviewSummary;
 
     fn run(policy_toml: &str, changed: &[&str], approved: &[&str]) -> Vec<Finding> {
         let policy = Policy::from_toml(
@@ -125,6 +125,7 @@ mod tests {
             head_sha: "abc",
             head_branch: "feature/x",
             title: "Bump the gate",
+            repository: "octo/app",
             reviews: &reviews,
             policy_changed: false,
             gate_files_changed: &changed,

@@ -1,6 +1,5 @@
 use super::declare_rule;
 use crate::report::{Finding, Subject};
-use crate::tracker::jira::BugsOutcome;
 
 declare_rule! {
     /// ## What it checks
@@ -29,6 +28,53 @@ declare_rule! {
     /// Resolve the issues, or move them to another fix version if they do not block
     /// this release. Try the query with `reltag check bugs VERSION`.
     pub struct ReleaseBugs { id: "release-bugs", group: Jira }
+}
+
+/// One issue a tracker's query found, as the bugs criterion shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    pub key: String,
+    pub summary: String,
+    pub priority: Option<String>,
+    pub status: Option<String>,
+    /// The page people open for it.
+    pub link: String,
+}
+
+/// What the bugs query found for one version: every matching issue, counted by the
+/// tracker's client (which fails rather than hand over a count it cannot vouch for).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BugsOutcome {
+    /// The tag the release gets (what findings are about).
+    pub tag: String,
+    /// The query as sent, placeholders filled in.
+    pub jql: String,
+    pub max: u32,
+    pub issues: Vec<Issue>,
+}
+
+impl BugsOutcome {
+    pub fn count(&self) -> usize {
+        self.issues.len()
+    }
+
+    /// The criterion holds: no more issues than `max`.
+    pub fn passed(&self) -> bool {
+        self.count() <= self.max as usize
+    }
+
+    /// A line for a report's notes: "bugs: 0 issues match, the policy allows 0: ok (query: …)".
+    pub fn note(&self) -> String {
+        format!(
+            "bugs: {} issue{} match{}, the policy allows {}: {} (query: {})",
+            self.count(),
+            if self.count() == 1 { "" } else { "s" },
+            if self.count() == 1 { "es" } else { "" },
+            self.max,
+            if self.passed() { "ok" } else { "blocked" },
+            self.jql
+        )
+    }
 }
 
 /// One finding per issue the query found, when there are more than `max`.
@@ -73,7 +119,6 @@ pub fn check(outcome: &BugsOutcome, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tracker::jira::JiraIssue;
 
     fn outcome(n: usize, max: u32) -> BugsOutcome {
         BugsOutcome {
@@ -81,7 +126,7 @@ mod tests {
             jql: "fixVersion = \"1.4.0\"".to_string(),
             max,
             issues: (1..=n)
-                .map(|i| JiraIssue {
+                .map(|i| Issue {
                     key: format!("PAY-{i}"),
                     summary: format!("bug {i}"),
                     priority: Some("Critical".to_string()),

@@ -203,7 +203,7 @@ impl TestEnv {
     }
 
     fn finish(&self, child: std::process::Child) -> Run {
-        let out = child.wait_with_output().unwrap();
+        let out = wait_at_most(child, std::time::Duration::from_secs(60));
         let normalize = |bytes: &[u8]| {
             String::from_utf8_lossy(bytes).replace(&self.tmp.path().display().to_string(), "[TMP]")
         };
@@ -212,6 +212,41 @@ impl TestEnv {
             stderr: normalize(&out.stderr),
             code: out.status.code().unwrap_or(-1),
         }
+    }
+}
+
+/// Waits for `child`, killing it after `limit`: a test of something that must not hang
+/// fails with a message instead of hanging the test run (the output so far is kept, the
+/// exit status is then that of the kill, never 0).
+fn wait_at_most(mut child: std::process::Child, limit: std::time::Duration) -> Output {
+    use std::io::Read;
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        stdout.read_to_end(&mut buf).ok();
+        buf
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        stderr.read_to_end(&mut buf).ok();
+        buf
+    });
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > limit {
+            child.kill().ok();
+            break child.wait().unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: out_reader.join().unwrap(),
+        stderr: err_reader.join().unwrap(),
     }
 }
 

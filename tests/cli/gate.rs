@@ -56,6 +56,11 @@ fn the_api_file_list_counts_when_the_history_is_not_checked_out() {
     let mut pr = Pr::new(POLICY, &[]);
     let head = "36afaef2afdf0ce794d7e4663e7f327664aaa4d7";
     pr.write_event("PAY-2 Add login", Some(head), 1);
+    // The pull request changes the two files the API lists below.
+    let mut event: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&pr.event).unwrap()).unwrap();
+    event["pull_request"]["changed_files"] = json!(2);
+    std::fs::write(&pr.event, event.to_string()).unwrap();
     let api = Api::start();
     reviews(&api, vec![review(1, "dev", "APPROVED", head)]);
     let mut commits = fixture("pull_request_commits.json");

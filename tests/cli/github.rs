@@ -31,6 +31,48 @@ pub fn review(id: u64, login: &str, state: &str, commit: &str) -> Value {
     r
 }
 
+/// A review by an account with this `author_association` (the fixture's is COLLABORATOR).
+pub fn review_as(id: u64, login: &str, state: &str, commit: &str, association: &str) -> Value {
+    let mut r = review(id, login, state, commit);
+    r["author_association"] = json!(association);
+    r
+}
+
+/// `GET /repos/octo/app/collaborators/{login}/permission` answers `permission`
+/// (`admin`, `maintain`, `write`, `triage`, `read`, `none`), as `role_name` and in the
+/// legacy `permission` field (maintain → write, triage → read).
+pub fn permission(api: &Api, login: &str, role: &str) {
+    let mut answer = fixture("collaborator_permission.json");
+    answer["role_name"] = json!(role);
+    answer["permission"] = json!(match role {
+        "maintain" => "write",
+        "triage" => "read",
+        other => other,
+    });
+    answer["user"]["login"] = json!(login);
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/collaborators/{login}/permission")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(answer)),
+    );
+}
+
+/// Every MEMBER or COLLABORATOR reviewer in these tests has write access to octo/app,
+/// unless a test mounts another answer for that login (`permission`), which wins.
+fn collaborators_can_push(api: &Api) {
+    let mut answer = fixture("collaborator_permission.json");
+    answer["role_name"] = json!("write");
+    answer["permission"] = json!("write");
+    api.mount(
+        Mock::given(method("GET"))
+            .and(wiremock::matchers::path_regex(format!(
+                "^{API}/collaborators/[^/]+/permission$"
+            )))
+            .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+            .with_priority(10),
+    );
+}
+
 /// A repository with `main` (policy.toml, a base commit) and a pull-request branch.
 pub struct Pr {
     pub env: TestEnv,
@@ -103,12 +145,15 @@ impl Pr {
     }
 
     pub fn run(&self, api: &Api, extra: &[(&str, &str)]) -> Run {
+        self.run_args(api, &["check", "pr"], extra)
+    }
+
+    pub fn run_args(&self, api: &Api, args: &[&str], extra: &[(&str, &str)]) -> Run {
+        collaborators_can_push(api);
         let uri = api.uri();
         let mut vars = self.env_vars(&uri);
         vars.extend_from_slice(extra);
-        let run = self
-            .env
-            .reltag_with(&self.repo, &["check", "pr"], &vars, None);
+        let run = self.env.reltag_with(&self.repo, args, &vars, None);
         assert!(
             !run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN),
             "the token leaked:\n{}",
@@ -489,4 +534,375 @@ fn without_a_token_the_gate_says_how_to_set_one() {
     let run = pr.run(&api, &[("GITHUB_TOKEN", "")]);
     assert_eq!(run.code, 2, "{}", run.render());
     assert!(run.stderr.contains("no GitHub token"), "{}", run.stderr);
+}
+
+// ------------------------------------------- who may review: write access (issue 13.2)
+
+#[test]
+fn an_approval_by_an_account_that_cannot_push_is_not_counted() {
+    let pr = Pr::new(POLICY, &["PAY-2: Add login"]);
+    let api = Api::start();
+    // On a public repository anyone can review; `NONE` is GitHub's word for "no relation
+    // to the repository", so the account cannot push and its approval must not count.
+    reviews(
+        &api,
+        vec![review_as(1, "mallory", "APPROVED", &pr.head, "NONE")],
+    );
+    let run = pr.run(&api, &[]);
+    assert_eq!(run.code, 1, "{}", run.render());
+    assert!(
+        run.stdout.contains(
+            "error[pr-approvals] 0 of 1 required approvals; nobody has approved the head commit; 1 more needed; not counted: @mallory cannot push to octo/app (author_association NONE)"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_change_request_by_an_account_that_cannot_push_does_not_block() {
+    let pr = Pr::new(POLICY, &["PAY-2: Add login"]);
+    let api = Api::start();
+    reviews(
+        &api,
+        vec![
+            review(1, "ann", "APPROVED", &pr.head),
+            review_as(
+                2,
+                "troll",
+                "CHANGES_REQUESTED",
+                &pr.head,
+                "FIRST_TIME_CONTRIBUTOR",
+            ),
+        ],
+    );
+    let run = pr.run(&api, &[]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(
+        run.stdout.contains(
+            "note: reviews not counted: @troll cannot push to octo/app (author_association FIRST_TIME_CONTRIBUTOR)"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_member_with_read_access_is_asked_about_and_not_counted() {
+    let pr = Pr::new(POLICY, &["PAY-2: Add login"]);
+    let api = Api::start();
+    // An organization's members are MEMBER whatever their access to this repository:
+    // with the organization's base permission at "read", they cannot push.
+    reviews(
+        &api,
+        vec![review_as(1, "reader", "APPROVED", &pr.head, "MEMBER")],
+    );
+    permission(&api, "reader", "read");
+    let run = pr.run(&api, &[]);
+    assert_eq!(run.code, 1, "{}", run.render());
+    assert!(
+        run.stdout
+            .contains("not counted: @reader cannot push to octo/app (permission read)"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_collaborator_who_can_push_counts_once_github_confirms_it() {
+    let pr = Pr::new(POLICY, &["PAY-2: Add login"]);
+    let api = Api::start();
+    reviews(
+        &api,
+        vec![review_as(1, "ann", "APPROVED", &pr.head, "COLLABORATOR")],
+    );
+    let mut answer = fixture("collaborator_permission.json");
+    answer["role_name"] = json!("maintain");
+    answer["permission"] = json!("write");
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/collaborators/ann/permission")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+            .expect(1),
+    );
+    let run = pr.run(&api, &[]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(
+        run.stdout
+            .contains("note: approvals: 1 of 1 required, by @ann"),
+        "{}",
+        run.stdout
+    );
+    api.verify();
+}
+
+#[test]
+fn a_reviewer_whose_access_cannot_be_read_leaves_the_gate_undecided() {
+    let pr = Pr::new(POLICY, &["PAY-2: Add login"]);
+    let api = Api::start();
+    reviews(
+        &api,
+        vec![review_as(1, "ann", "CHANGES_REQUESTED", &pr.head, "MEMBER")],
+    );
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/collaborators/ann/permission")))
+            .respond_with(ResponseTemplate::new(403).set_body_json(
+                json!({"message": "Resource not accessible by integration", "documentation_url": "https://docs.github.com/rest/collaborators/collaborators#get-repository-permissions-for-a-user", "status": "403"}),
+            )),
+    );
+    let run = pr.run(&api, &[]);
+    assert_eq!(run.code, 3, "{}", run.render());
+    assert!(
+        run.stderr
+            .contains("/repos/octo/app/collaborators/ann/permission answered 403"),
+        "{}",
+        run.stderr
+    );
+}
+
+// ------------------------- the base policy comes from git objects only (issue 13.3)
+
+/// A repository whose base commit keeps the strict policy in `config/policy.toml`, and
+/// a pull request that replaces `config/` with a symlink to a lax copy of its own.
+fn symlinked_config_pr(min_approvals: u32) -> Pr {
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    std::fs::create_dir_all(repo.join("config")).unwrap();
+    std::fs::write(
+        repo.join("config/policy.toml"),
+        POLICY.replace(
+            "min_approvals = 1",
+            &format!("min_approvals = {min_approvals}"),
+        ),
+    )
+    .unwrap();
+    env.git(&repo, &["add", "config"]);
+    let base = env.commit(&repo, "PAY-1: base");
+    env.git(&repo, &["switch", "-q", "-c", "feature/PAY-2-login"]);
+    env.git(&repo, &["rm", "-q", "-r", "config"]);
+    std::fs::create_dir_all(repo.join("lax")).unwrap();
+    std::fs::write(
+        repo.join("lax/policy.toml"),
+        "version = 1\n[pull_requests]\nmin_approvals = 0\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("lax", repo.join("config")).unwrap();
+    env.git(&repo, &["add", "config", "lax"]);
+    env.git(&repo, &["commit", "-q", "-m", "PAY-2: move the config"]);
+    let head = env.git(&repo, &["rev-parse", "HEAD"]);
+    let event = env.path("event.json");
+    let mut pr = Pr {
+        env,
+        repo,
+        base,
+        head,
+        event,
+    };
+    pr.write_event("PAY-2 Add login", None, 1);
+    pr
+}
+
+#[test]
+fn a_symlinked_policy_directory_cannot_steer_check_pr_to_another_policy() {
+    let pr = symlinked_config_pr(2);
+    let api = Api::start();
+    reviews(&api, vec![review(1, "ann", "APPROVED", &pr.head)]);
+    let run = pr.run_args(
+        &api,
+        &["--policy", "config/policy.toml", "check", "pr"],
+        &[],
+    );
+    assert_eq!(run.code, 1, "{}", run.render());
+    assert!(
+        run.stdout.contains(&format!(
+            "note: policy: config/policy.toml at the base commit {}",
+            &pr.base[..12]
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("error[pr-approvals] 1 of 2 required approvals"),
+        "{}",
+        run.stdout
+    );
+    // The pull request removed the policy file (a symlink is not the file): a change.
+    assert!(
+        run.stdout.contains("error[pr-policy-change]"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_policy_path_that_the_base_commit_lacks_is_an_error_not_the_default_policy() {
+    let pr = Pr::new(POLICY, &["PAY-2: Add login"]);
+    let api = Api::start();
+    reviews(&api, vec![review(1, "ann", "APPROVED", &pr.head)]);
+    let run = pr.run_args(
+        &api,
+        &["--policy", "config/policy.toml", "check", "pr"],
+        &[],
+    );
+    assert_eq!(run.code, 2, "{}", run.render());
+    assert!(
+        run.stderr.contains(&format!(
+            "error: --policy config/policy.toml does not exist at the base commit {}",
+            &pr.base[..12]
+        )),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stdout, "", "{}", run.render());
+}
+
+// ------------------------------- GitHub answers that lack what the verdict needs (13.8)
+
+/// The pull request's one commit (`head`, "PAY-2: Add login") and its one changed file,
+/// as the API lists them when the checkout lacks the history.
+fn history_from_the_api(api: &Api, head: &str) {
+    let mut commits = fixture("pull_request_commits.json");
+    commits[0]["sha"] = json!(head);
+    commits[0]["commit"]["message"] = json!("PAY-2: Add login");
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/pulls/7/commits")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(commits)),
+    );
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/pulls/7/files")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+                {"sha": "bbcd538c8e72b8c175046e27cc8f907076331401", "filename": "src/login.rs", "status": "added", "additions": 1, "deletions": 0, "changes": 1}
+            ]))),
+    );
+}
+
+#[test]
+fn a_next_page_link_that_repeats_itself_is_undecided_at_once() {
+    let pr = Pr::new(POLICY, &["PAY-2: Add login"]);
+    let api = Api::start();
+    let again = format!(
+        "<{}{API}/pulls/7/reviews?per_page=100&page=2>; rel=\"next\"",
+        api.uri()
+    );
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/pulls/7/reviews")))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("link", again.as_str())
+                    .set_body_json(json!([review(1, "ann", "APPROVED", &pr.head)])),
+            ),
+    );
+    let run = pr.run(&api, &[]);
+    assert_eq!(run.code, 3, "{}", run.render());
+    assert!(
+        run.stderr.contains(&format!(
+            "{}{API}/pulls/7/reviews?per_page=100&page=2: the next page is one already read; the list cannot be trusted",
+            api.uri()
+        )),
+        "{}",
+        run.stderr
+    );
+    let pages = api
+        .requests()
+        .iter()
+        .filter(|r| r.url.path().ends_with("/reviews"))
+        .count();
+    assert_eq!(pages, 2);
+}
+
+#[test]
+fn a_files_list_shorter_than_the_pull_request_is_undecided() {
+    // Without the history in the checkout, whether the pull request edits the policy
+    // comes from the files API, which stops at 3000 files.
+    let mut pr = Pr::new(POLICY, &[]);
+    let head = "36afaef2afdf0ce794d7e4663e7f327664aaa4d7";
+    pr.write_event("PAY-2 Add login", Some(head), 1);
+    let mut event: Value =
+        serde_json::from_str(&std::fs::read_to_string(&pr.event).unwrap()).unwrap();
+    event["pull_request"]["changed_files"] = json!(3500);
+    std::fs::write(&pr.event, event.to_string()).unwrap();
+    let api = Api::start();
+    reviews(&api, vec![review(1, "rm", "APPROVED", head)]);
+    history_from_the_api(&api, head);
+    let run = pr.run(&api, &[]);
+    assert_eq!(run.code, 3, "{}", run.render());
+    assert!(
+        run.stderr.contains(
+            "GitHub listed 1 of the pull request's 3500 changed files (the API stops at 3000)"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_policy_the_contents_api_reaches_through_a_symlink_is_refused() {
+    // The base commit is not in the checkout, so the policy comes from the contents API,
+    // which follows a symlink at the base and answers with the file it points to.
+    let mut pr = Pr::new(POLICY, &[]);
+    let head = "36afaef2afdf0ce794d7e4663e7f327664aaa4d7";
+    pr.base = "5fbd1c0a2ac0c8c7f5d3c8f0d7d41e3d9b4c2a10".to_string();
+    pr.write_event("PAY-2 Add login", Some(head), 1);
+    let api = Api::start();
+    reviews(&api, vec![]);
+    let mut contents = fixture("contents_file.json");
+    contents["path"] = json!("lax/policy.toml");
+    contents["name"] = json!("policy.toml");
+    contents["content"] =
+        json!("dmVyc2lvbiA9IDEKW3B1bGxfcmVxdWVzdHNdCm1pbl9hcHByb3ZhbHMgPSAw\nCg==\n");
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/contents/policy.toml")))
+            .and(query_param("ref", pr.base.as_str()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(contents)),
+    );
+    history_from_the_api(&api, head);
+    let run = pr.run(&api, &[]);
+    assert_eq!(run.code, 2, "{}", run.render());
+    assert!(
+        run.stderr.contains(&format!(
+            "error: policy.toml is not a regular file at the base commit {} (GitHub answered with lax/policy.toml)",
+            &pr.base[..12]
+        )),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_secondary_rate_limit_without_retry_after_is_never_retried_within_a_minute() {
+    // GitHub: "If the retry-after response header is not present ... wait for at least
+    // one minute before retrying." With a wait bound below a minute, reltag gives up at
+    // once (exit 3) instead of asking again sooner.
+    let pr = Pr::new(POLICY, &["PAY-2: Add login"]);
+    let api = Api::start();
+    api.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/pulls/7/reviews")))
+            .respond_with(
+                ResponseTemplate::new(403).set_body_json(fixture("secondary_rate_limit.json")),
+            )
+            .expect(1),
+    );
+    let run = pr.run(&api, &[("RELTAG_HTTP_MAX_WAIT_SECS", "5")]);
+    assert_eq!(run.code, 3, "{}", run.render());
+    assert!(
+        run.stderr.contains(
+            "GitHub asks reltag to wait 60 s (rate limited without Retry-After: at least a minute, doubling) before asking"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("longer than reltag waits (RELTAG_HTTP_MAX_WAIT_SECS=5)"),
+        "{}",
+        run.stderr
+    );
+    api.verify();
 }

@@ -431,3 +431,139 @@ fn a_version_text_with_quotes_cannot_break_out_of_the_jql_string() {
         r#"fixVersion = "pay\" OR project = \"X-1.4.0" OR fixVersion = "v1.4.0\\" OR labels = "1""#
     );
 }
+
+// ----------------------- answers that lack what the verdict needs (issue 13.8)
+
+fn cloud_answers(jira: &Jira, body: serde_json::Value) {
+    jira.mount(
+        Mock::given(method("POST"))
+            .and(path("/rest/api/3/search/jql"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body)),
+    );
+}
+
+#[test]
+fn a_cloud_answer_without_issues_is_undecided_not_zero_bugs() {
+    let env = TestEnv::new();
+    let jira = Jira::start();
+    cloud_answers(&jira, serde_json::json!({}));
+    let run = check_bugs(&env, &jira, "cloud", "", "1.4.0", CLOUD_VARS);
+    assert_eq!(run.code, 3, "{}", run.render());
+    assert!(
+        run.stderr.contains(&format!(
+            "error: Jira's answer at {}/rest/api/3/search/jql lacks `issues`",
+            jira.uri()
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains("0 issues"), "{}", run.stdout);
+}
+
+#[test]
+fn a_data_center_total_that_disagrees_with_the_issues_is_undecided() {
+    let env = TestEnv::new();
+    let jira = Jira::start();
+    jira.mount(
+        Mock::given(method("POST"))
+            .and(path("/rest/api/2/search"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(
+                serde_json::json!({"startAt": 0, "maxResults": 50, "total": 5, "issues": []}),
+            )),
+    );
+    let run = check_bugs(&env, &jira, "datacenter", "", "1.4.0", DC_VARS);
+    assert_eq!(run.code, 3, "{}", run.render());
+    assert!(
+        run.stderr
+            .contains("counts 5 matching issues but returned 0 of them"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_cloud_search_repeating_its_page_token_stops_undecided() {
+    let env = TestEnv::new();
+    let jira = Jira::start();
+    // Every page says "more follow" and hands back the token it was asked with.
+    cloud_answers(
+        &jira,
+        serde_json::json!({"issues": [], "nextPageToken": "CAEaAggD", "isLast": false}),
+    );
+    let run = check_bugs(&env, &jira, "cloud", "", "1.4.0", CLOUD_VARS);
+    assert_eq!(run.code, 3, "{}", run.render());
+    assert!(
+        run.stderr
+            .contains("repeats a page: the page token CAEaAggD came twice"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(jira.requests().len(), 2);
+}
+
+#[test]
+fn a_cloud_page_that_is_not_last_but_has_no_token_is_undecided() {
+    let env = TestEnv::new();
+    let jira = Jira::start();
+    cloud_answers(&jira, serde_json::json!({"issues": [], "isLast": false}));
+    let run = check_bugs(&env, &jira, "cloud", "", "1.4.0", CLOUD_VARS);
+    assert_eq!(run.code, 3, "{}", run.render());
+    assert!(
+        run.stderr
+            .contains("says more issues follow but gives no nextPageToken"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn too_many_requests_without_retry_after_is_never_retried_within_a_minute() {
+    let env = TestEnv::new();
+    let jira = Jira::start();
+    jira.mount(
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(429))
+            .expect(1),
+    );
+    let vars = [CLOUD_VARS, &[("RELTAG_HTTP_MAX_WAIT_SECS", "5")]].concat();
+    let run = check_bugs(&env, &jira, "cloud", "", "1.4.0", &vars);
+    assert_eq!(run.code, 3, "{}", run.render());
+    assert!(
+        run.stderr.contains("Jira asks reltag to wait 60 s"),
+        "{}",
+        run.stderr
+    );
+    jira.verify();
+}
+
+/// A Cloud search that always has one more page, each with a new token and no issue.
+struct EndlessPages(std::sync::atomic::AtomicUsize);
+
+impl wiremock::Respond for EndlessPages {
+    fn respond(&self, _: &wiremock::Request) -> ResponseTemplate {
+        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "issues": [], "nextPageToken": format!("token-{n}"), "isLast": false
+        }))
+    }
+}
+
+#[test]
+fn a_cloud_search_that_never_ends_stops_at_the_page_bound() {
+    let env = TestEnv::new();
+    let jira = Jira::start();
+    jira.mount(
+        Mock::given(method("POST"))
+            .and(path("/rest/api/3/search/jql"))
+            .respond_with(EndlessPages(Default::default())),
+    );
+    let run = check_bugs(&env, &jira, "cloud", "", "1.4.0", CLOUD_VARS);
+    assert_eq!(run.code, 3, "{}", run.render());
+    assert!(
+        run.stderr
+            .contains("has more than 200 pages for at most 1000 issues"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(jira.requests().len(), 200);
+}

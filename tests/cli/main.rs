@@ -14,6 +14,7 @@ mod hooks;
 mod jira;
 mod ledger;
 mod misc;
+mod net;
 mod promote;
 mod reports;
 mod verify;

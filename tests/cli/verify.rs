@@ -172,6 +172,8 @@ impl Pr {
                 .and(path("/repos/octo/app/pulls/7/reviews"))
                 .respond_with(ResponseTemplate::new(200).set_body_json(json!([review]))),
         );
+        // @ann is a COLLABORATOR (the fixture's association) with write access.
+        crate::github::permission(&servers.github, "ann", "write");
         let uri = servers.github.uri();
         let mut vars = vec![
             ("GITHUB_EVENT_NAME", "pull_request"),

@@ -1,29 +1,32 @@
 //! `reltag check pr`: the pull-request gate, run on GitHub's runners.
 //!
-//! The policy is read from the pull request's base commit, never from its head, so a pull
-//! request cannot weaken the rules it is judged by. The commits come from git (fetching
-//! what a shallow checkout lacks), else from the API; missing history is never a pass.
+//! The policy is read from the pull request's base commit, never from its head or the
+//! checked-out tree, so a pull request cannot weaken the rules it is judged by. The
+//! commits come from git (fetching what a shallow checkout lacks), else from the forge;
+//! missing history is never a pass.
 
 use std::path::PathBuf;
 
 use clap::Args;
 use gix::ObjectId;
 
-use super::{check_branch_name, check_commit, short};
+use super::{check_branch_name, check_commit};
 use crate::cli::{CliError, Context};
-use crate::forge::github::event::{self, PrEvent, PullRequest};
-use crate::forge::github::reviews::{self, ApiReview};
-use crate::forge::github::{Client, OwnerRepo};
+use crate::forge::github::event::{self, PrEvent};
+use crate::forge::github::{GitHub, OwnerRepo};
+use crate::forge::{self, FileAt, Forge, PullRequest, base};
 use crate::gates;
-use crate::git::command::run_git;
 use crate::git::{CommitInfo, Repo};
 use crate::policy::{POLICY_FILE_NAME, Policy, Source};
 use crate::report::{Outcome, Report, Subject};
+use crate::rules::reviews::summarize;
 use crate::rules::{MessageFacts, PullRequestFacts, display_text};
 
 /// Check a GitHub pull request: its head branch name, every commit in it, the squash
 /// commit's message (title and body) with `merge_method = "squash"`, and its reviews
-/// against `[pull_requests]`. The policy is read from the base commit, never the head.
+/// against `[pull_requests]` (only reviewers who can push to the repository count).
+/// The policy is read from the base commit's git objects, never the head or the
+/// checked-out files.
 ///
 /// In GitHub Actions the pull request comes from $GITHUB_EVENT_PATH (pull_request,
 /// pull_request_target, pull_request_review and merge_group events). Needs GITHUB_TOKEN
@@ -54,8 +57,8 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
         (None, Some(r)) if std::env::var_os("GITHUB_REPOSITORY").is_none() => r.parse()?,
         _ => OwnerRepo::from_env_or(None)?,
     };
-    let client = Client::from_env()?;
-    let api = owner_repo.api_path();
+    let github = GitHub::from_env(Some(owner_repo))?;
+    let forge: &dyn Forge = &github;
     let (pr, base_sha) = match event {
         Some(PrEvent::PullRequest { pr, .. }) => {
             let base = pr.base.sha.clone();
@@ -63,45 +66,37 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
         }
         Some(PrEvent::MergeGroup {
             number, base_sha, ..
-        }) => (
-            client.get_json::<PullRequest>(&format!("{api}/pulls/{number}"))?,
-            base_sha,
-        ),
+        }) => (forge.pull_request(number)?, base_sha),
         None => {
-            let number = args.number.unwrap_or_default();
-            let pr: PullRequest = client.get_json(&format!("{api}/pulls/{number}"))?;
+            let pr = forge.pull_request(args.number.unwrap_or_default())?;
             let base = pr.base.sha.clone();
             (pr, base)
         }
     };
     ctx.status(format!(
-        "checking pull request #{} of {owner_repo}: {} ({}) into {} ({})",
+        "checking pull request #{} of {}: {} ({}) into {} ({})",
         pr.number,
+        forge.repository(),
         pr.head.branch,
         short_sha(&pr.head.sha),
         pr.base.branch,
         short_sha(&base_sha)
     ));
 
-    let policy_path = policy_path_in_repo(ctx, &repo)?;
-    let policy = policy_at_base(&repo, &client, &owner_repo, &base_sha, &policy_path)?;
+    let (policy, policy_path, policy_note) = policy_at_base(ctx, &repo, forge, &base_sha)?;
 
     let mut report = Report::default();
-    report.notes.push(format!(
-        "policy: {} at the base commit {}",
-        policy_path,
-        short_sha(&base_sha)
-    ));
+    report.notes.push(policy_note);
     check_branch_name(&pr.head.branch, &policy, &mut report);
 
     let refname = format!("refs/pull/{}/head", pr.number);
-    let gathered = gather_commits(ctx, &repo, &client, &owner_repo, &pr, &base_sha)?;
+    let gathered = gather_commits(ctx, &repo, forge, &pr, &base_sha)?;
     report.notes.push(match gathered.source {
         CommitSource::Git => format!(
             "checked the {} commit(s) of the pull request (from git)",
             gathered.commits.len()
         ),
-        CommitSource::Api => format!(
+        CommitSource::Forge => format!(
             "checked the {} commit(s) of the pull request (from the API: the history is not in this checkout)",
             gathered.commits.len()
         ),
@@ -146,19 +141,27 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
         );
     }
 
-    let api_reviews: Vec<ApiReview> =
-        client.get_all(&format!("{api}/pulls/{}/reviews", pr.number), Some)?;
-    let summary = reviews::summarize(
-        &api_reviews,
-        &pr.user.login,
+    let reviews = forge.reviews(&pr)?;
+    let summary = summarize(
+        &reviews,
+        &pr.author,
         &pr.head.sha,
         policy.file.pull_requests.dismiss_stale,
-    )?;
+    );
     let changed = match gathered.source {
         CommitSource::Git => changed_in_git(&repo, &gathered)?,
-        CommitSource::Api => changed_in_api(&client, &owner_repo, pr.number)?,
+        CommitSource::Forge => forge
+            .changed_files(&pr)?
+            .into_iter()
+            .flat_map(|f| std::iter::once(f.path).chain(f.previous_path))
+            .collect::<Vec<String>>(),
     };
-    let policy_changed = changed.contains(&policy_path);
+    // A symlink or a removal at the policy path is a change, whatever the diff lists.
+    let policy_changed = changed.contains(&policy_path)
+        || match gathered.source {
+            CommitSource::Git => policy_changed_in_git(&repo, &gathered, &policy_path)?,
+            CommitSource::Forge => false,
+        };
     let gate_files_changed: Vec<String> = changed
         .into_iter()
         .filter(|path| crate::rules::pr_gate_change::is_gate_file(path))
@@ -170,20 +173,30 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
         format!(
             "approvals: {} of {min} required, by {}",
             summary.approved.len(),
-            summary
-                .approved
-                .iter()
-                .map(|l| format!("@{l}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            logins(summary.approved.iter())
         )
     });
+    if !summary.not_counted.is_empty() {
+        report.notes.push(format!(
+            "reviews not counted: {}",
+            summary
+                .not_counted
+                .iter()
+                .map(|(login, why)| format!(
+                    "@{login} cannot push to {} ({why})",
+                    forge.repository()
+                ))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
     gates::pull_request(
         &PullRequestFacts {
             subject: &subject,
             head_sha: &pr.head.sha,
             head_branch: &pr.head.branch,
             title: &pr.title,
+            repository: &forge.repository(),
             reviews: &summary,
             policy_changed,
             gate_files_changed: &gate_files_changed,
@@ -199,6 +212,10 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
             ("head-sha", pr.head.sha.clone()),
         ],
     )
+}
+
+fn logins<'a>(list: impl Iterator<Item = &'a String>) -> String {
+    list.map(|l| format!("@{l}")).collect::<Vec<_>>().join(", ")
 }
 
 fn short_sha(sha: &str) -> &str {
@@ -217,160 +234,73 @@ fn read_event() -> Result<PrEvent, CliError> {
     }
 }
 
-/// The policy file's path inside the repository: `--policy` relative to the root, or
-/// `policy.toml`.
-fn policy_path_in_repo(ctx: &Context, repo: &Repo) -> Result<String, CliError> {
-    let Some(path) = &ctx.policy_path else {
-        return Ok(POLICY_FILE_NAME.to_string());
-    };
-    let root = repo
-        .workdir()
-        .ok_or_else(|| CliError::usage("check pr needs a working tree"))?;
-    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let absolute = path
-        .parent()
-        .and_then(|p| p.canonicalize().ok())
-        .map(|p| p.join(path.file_name().unwrap_or_default()))
-        .unwrap_or_else(|| path.clone());
-    let relative = absolute.strip_prefix(&root).map_err(|_| {
-        CliError::usage(format!(
-            "--policy {} is outside the repository: check pr reads the policy from the base commit",
-            path.display()
-        ))
-    })?;
-    Ok(relative
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/"))
-}
-
-/// The policy as the base commit has it: from git (fetching the commit if the checkout
-/// lacks it), else from the API. No file at the base means the default policy.
+/// The policy as the base commit's git objects have it, its path in the repository, and
+/// the report's note. `--policy` names a path of the repository, taken literally; without
+/// it, `policy.toml`. A path the base commit lacks is an error when `--policy` named it
+/// (exit 2); only the implicit `policy.toml` may be absent, meaning the built-in default.
 fn policy_at_base(
+    ctx: &Context,
     repo: &Repo,
-    client: &Client,
-    owner_repo: &OwnerRepo,
+    forge: &dyn Forge,
     base_sha: &str,
-    path: &str,
-) -> Result<Policy, CliError> {
-    let display = format!("{path} (at {})", short_sha(base_sha));
-    let text = match base_id(base_sha) {
-        Some(id) => {
-            if !has_commit(repo, id) {
-                fetch(repo, &[base_sha], Some(1));
-            }
-            if has_commit(repo, id) {
-                blob_at(repo, id, path)?
-            } else {
-                policy_from_api(client, owner_repo, base_sha, path)?
-            }
+) -> Result<(Policy, String, String), CliError> {
+    let explicit = ctx.policy_path.is_some();
+    let path = match &ctx.policy_path {
+        None => POLICY_FILE_NAME.to_string(),
+        Some(given) => {
+            let root = repo
+                .workdir()
+                .ok_or_else(|| CliError::usage("check pr needs a working tree"))?;
+            base::repo_path(given, root).map_err(|e| {
+                CliError::usage(format!("--policy {e}"))
+                    .hint("--policy names a file in the repository; check pr reads it from the base commit")
+            })?
         }
-        None => policy_from_api(client, owner_repo, base_sha, path)?,
     };
-    match text {
-        None => Ok(Policy::default_policy()),
-        Some(text) => Policy::from_toml(&text, &display, Source::File(PathBuf::from(path)))
-            .map_err(|invalid| CliError::from(crate::policy::LoadError::Invalid(invalid))),
+    let at = short_sha(base_sha);
+    let (file, _) = base::file_at(repo, forge, base_sha, &path).map_err(base_error)?;
+    let text = match file {
+        FileAt::File(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        FileAt::Missing if !explicit => {
+            return Ok((
+                Policy::default_policy(),
+                path,
+                format!(
+                    "policy: the built-in default (no {POLICY_FILE_NAME} at the base commit {at})"
+                ),
+            ));
+        }
+        FileAt::Missing => {
+            return Err(CliError::usage(format!(
+                "--policy {path} does not exist at the base commit {at}"
+            ))
+            .hint("check pr reads the policy from the base branch: commit the policy there first, or name the path it has there"));
+        }
+        FileAt::NotAFile { what } => {
+            return Err(CliError::usage(format!(
+                "{path} is not a regular file at the base commit {at} ({what})"
+            ))
+            .hint("the policy must be a file at the base commit; symlinks are not followed"));
+        }
+    };
+    let display = format!("{path} (at {at})");
+    let policy = Policy::from_toml(&text, &display, Source::File(PathBuf::from(&path)))
+        .map_err(|invalid| CliError::from(crate::policy::LoadError::Invalid(invalid)))?;
+    let note = format!("policy: {path} at the base commit {at}");
+    Ok((policy, path, note))
+}
+
+fn base_error(e: base::Error) -> CliError {
+    match e {
+        base::Error::Forge(e) => e.into(),
+        base::Error::Path { .. } => CliError::usage(e.to_string()),
+        base::Error::Git { .. } => CliError::undecided(e.to_string()),
     }
-}
-
-fn base_id(sha: &str) -> Option<ObjectId> {
-    ObjectId::from_hex(sha.as_bytes()).ok()
-}
-
-fn has_commit(repo: &Repo, id: ObjectId) -> bool {
-    repo.gix().find_commit(id).is_ok()
-}
-
-/// `git fetch` of commits by id, best effort: the caller checks what arrived.
-fn fetch(repo: &Repo, shas: &[&str], depth: Option<u64>) -> bool {
-    let Some(dir) = repo.workdir().or_else(|| Some(repo.gix().git_dir())) else {
-        return false;
-    };
-    let mut args: Vec<String> = vec!["fetch".into(), "--no-tags".into(), "--quiet".into()];
-    if let Some(depth) = depth {
-        args.push(format!("--depth={depth}"));
-    }
-    args.push("origin".into());
-    args.extend(shas.iter().map(|s| s.to_string()));
-    run_git(dir, &args).is_ok()
-}
-
-fn unshallow(repo: &Repo, shas: &[&str]) -> bool {
-    let Some(dir) = repo.workdir() else {
-        return false;
-    };
-    let mut args: Vec<String> = vec!["fetch".into(), "--no-tags".into(), "--quiet".into()];
-    if repo.gix().is_shallow().unwrap_or(false) {
-        args.push("--unshallow".into());
-    }
-    args.push("origin".into());
-    args.extend(shas.iter().map(|s| s.to_string()));
-    run_git(dir, &args).is_ok()
-}
-
-/// A file's text at a commit, or `None` if the commit has no such file.
-fn blob_at(repo: &Repo, commit: ObjectId, path: &str) -> Result<Option<String>, CliError> {
-    let undecided = |e: &dyn std::fmt::Display| {
-        CliError::undecided(format!("cannot read {path} at {}: {e}", short(&commit)))
-    };
-    let commit = repo.gix().find_commit(commit).map_err(|e| undecided(&e))?;
-    let tree = commit.tree().map_err(|e| undecided(&e))?;
-    let Some(entry) = tree.lookup_entry_by_path(path).map_err(|e| undecided(&e))? else {
-        return Ok(None);
-    };
-    let object = entry.object().map_err(|e| undecided(&e))?;
-    Ok(Some(String::from_utf8_lossy(&object.data).into_owned()))
-}
-
-#[derive(serde::Deserialize)]
-struct Contents {
-    content: String,
-    encoding: String,
-}
-
-fn policy_from_api(
-    client: &Client,
-    owner_repo: &OwnerRepo,
-    base_sha: &str,
-    path: &str,
-) -> Result<Option<String>, CliError> {
-    let encoded: Vec<String> = path
-        .split('/')
-        .map(crate::forge::github::encode_segment)
-        .collect();
-    let url = format!(
-        "{}/contents/{}?ref={base_sha}",
-        owner_repo.api_path(),
-        encoded.join("/")
-    );
-    let Some(contents) = client.get_json_optional::<Contents>(&url)? else {
-        return Ok(None);
-    };
-    if contents.encoding != "base64" {
-        return Err(CliError::undecided(format!(
-            "GitHub sent {path} in the encoding `{}`",
-            contents.encoding
-        )));
-    }
-    let bytes = decode_base64(&contents.content)
-        .ok_or_else(|| CliError::undecided(format!("GitHub sent {path} as broken base64")))?;
-    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
-}
-
-/// Standard base64 with line breaks, as the contents API sends it.
-fn decode_base64(text: &str) -> Option<Vec<u8>> {
-    use base64::Engine;
-    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(compact)
-        .ok()
 }
 
 enum CommitSource {
     Git,
-    Api,
+    Forge,
 }
 
 struct Gathered {
@@ -381,18 +311,20 @@ struct Gathered {
 }
 
 /// Every commit of the pull request: `base..head` from git, deepening a shallow checkout
-/// as needed, else the API's list (which stops at 250 commits: more is undecided).
+/// as needed, else the forge's list (which GitHub stops at 250 commits: more is undecided).
 fn gather_commits(
     ctx: &Context,
     repo: &Repo,
-    client: &Client,
-    owner_repo: &OwnerRepo,
+    forge: &dyn Forge,
     pr: &PullRequest,
     base_sha: &str,
 ) -> Result<Gathered, CliError> {
-    if let (Some(head), Some(base)) = (base_id(&pr.head.sha), base_id(base_sha)) {
+    if let (Ok(head), Ok(base)) = (
+        ObjectId::from_hex(pr.head.sha.as_bytes()),
+        ObjectId::from_hex(base_sha.as_bytes()),
+    ) {
         let shas = [pr.head.sha.as_str(), base_sha];
-        let depth = pr.commits.unwrap_or(50) + 2;
+        let depth = pr.commit_count.unwrap_or(50) + 2;
         for step in 0..3 {
             // 0: what the checkout has; 1: fetch the two commits (deep enough for the
             // pull request when shallow); 2: the whole history.
@@ -401,17 +333,17 @@ fn gather_commits(
                 1 => {
                     ctx.status("fetching the pull request's commits");
                     let shallow = repo.gix().is_shallow().unwrap_or(false);
-                    fetch(repo, &shas, shallow.then_some(depth))
+                    base::fetch(repo, &shas, shallow.then_some(depth))
                 }
                 _ => {
                     ctx.status("fetching the whole history");
-                    unshallow(repo, &shas)
+                    base::unshallow(repo, &shas)
                 }
             };
             if !fetched {
                 continue;
             }
-            if !(has_commit(repo, head) && has_commit(repo, base)) {
+            if !(base::has_commit(repo, head) && base::has_commit(repo, base)) {
                 continue;
             }
             match repo.range(&[head], &[base]) {
@@ -432,59 +364,17 @@ fn gather_commits(
             }
         }
     }
-    commits_from_api(client, owner_repo, pr)
-}
-
-#[derive(serde::Deserialize)]
-struct ApiCommit {
-    sha: String,
-    commit: ApiCommitInner,
-    parents: Vec<serde_json::Value>,
-}
-
-#[derive(serde::Deserialize)]
-struct ApiCommitInner {
-    message: String,
-}
-
-fn commits_from_api(
-    client: &Client,
-    owner_repo: &OwnerRepo,
-    pr: &PullRequest,
-) -> Result<Gathered, CliError> {
-    let list: Vec<ApiCommit> = client.get_all(
-        &format!("{}/pulls/{}/commits", owner_repo.api_path(), pr.number),
-        Some,
-    )?;
-    if let Some(expected) = pr.commits
-        && (list.len() as u64) < expected
-    {
-        return Err(CliError::undecided(format!(
-            "the API listed {} of the pull request's {expected} commits (it stops at 250), and this checkout lacks the history",
-            list.len()
-        ))
-        .hint("check out with `fetch-depth: 0` (actions/checkout) so reltag reads the commits from git"));
-    }
-    let commits = list
-        .into_iter()
-        .map(|c| {
-            let id = ObjectId::from_hex(c.sha.as_bytes()).map_err(|_| {
-                CliError::undecided(format!("the API listed a commit with a bad id: {}", c.sha))
-            })?;
-            let mut message = c.commit.message.into_bytes();
-            if !message.ends_with(b"\n") {
-                message.push(b'\n');
+    let commits = forge.pull_request_commits(pr).map_err(|e| {
+        let hint = "check out with `fetch-depth: 0` (actions/checkout) so reltag reads the commits from git";
+        match e.kind {
+            forge::ErrorKind::Usage => CliError::from(e),
+            forge::ErrorKind::Undecided => {
+                CliError::undecided(format!("{e}, and this checkout lacks the history")).hint(hint)
             }
-            Ok(CommitInfo {
-                id,
-                parent_count: c.parents.len(),
-                message,
-                encoding: None,
-            })
-        })
-        .collect::<Result<Vec<_>, CliError>>()?;
+        }
+    })?;
     Ok(Gathered {
-        source: CommitSource::Api,
+        source: CommitSource::Forge,
         commits,
         head: None,
         base: None,
@@ -494,15 +384,9 @@ fn commits_from_api(
 /// The paths the pull request changes: the trees of the merge base and the head, compared
 /// path by path.
 fn changed_in_git(repo: &Repo, gathered: &Gathered) -> Result<Vec<String>, CliError> {
-    let (Some(head), Some(base)) = (gathered.head, gathered.base) else {
+    let (Some(head), Some(merge_base)) = (gathered.head, merge_base(repo, gathered)?) else {
         return Ok(Vec::new());
     };
-    let merge_base = repo
-        .gix()
-        .merge_base(base, head)
-        .map_err(|e| CliError::undecided(format!("cannot compute the merge base: {e}")))?
-        .map(|id| id.detach())
-        .unwrap_or(base);
     Ok(crate::evidence::docs::changed_paths(
         repo.gix(),
         Some(merge_base),
@@ -510,39 +394,26 @@ fn changed_in_git(repo: &Repo, gathered: &Gathered) -> Result<Vec<String>, CliEr
     )?)
 }
 
-#[derive(serde::Deserialize)]
-struct ChangedFile {
-    filename: String,
-    previous_filename: Option<String>,
+/// Whether the pull request changes the policy file: what the path holds at the merge
+/// base against what it holds at the head (a symlink or a removal is a change).
+fn policy_changed_in_git(repo: &Repo, gathered: &Gathered, path: &str) -> Result<bool, CliError> {
+    let (Some(head), Some(merge_base)) = (gathered.head, merge_base(repo, gathered)?) else {
+        return Ok(false);
+    };
+    let at = |commit| base::file_in_git(repo, commit, path).map_err(base_error);
+    Ok(at(merge_base)? != at(head)?)
 }
 
-/// The paths the pull request changes, as the API lists them (both names of a rename).
-fn changed_in_api(
-    client: &Client,
-    owner_repo: &OwnerRepo,
-    number: u64,
-) -> Result<Vec<String>, CliError> {
-    let files: Vec<ChangedFile> = client.get_all(
-        &format!("{}/pulls/{number}/files", owner_repo.api_path()),
-        Some,
-    )?;
-    Ok(files
-        .into_iter()
-        .flat_map(|f| std::iter::once(f.filename).chain(f.previous_filename))
-        .collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::decode_base64;
-
-    #[test]
-    fn base64_with_line_breaks() {
-        assert_eq!(
-            decode_base64("W3B1bGxf\ncmVxdWVzdHNd\n").unwrap(),
-            b"[pull_requests]"
-        );
-        assert_eq!(decode_base64("YQ==").unwrap(), b"a");
-        assert!(decode_base64("a*b").is_none());
-    }
+/// Where the pull request's branch left its base (the base itself when unrelated).
+fn merge_base(repo: &Repo, gathered: &Gathered) -> Result<Option<ObjectId>, CliError> {
+    let (Some(head), Some(base)) = (gathered.head, gathered.base) else {
+        return Ok(None);
+    };
+    Ok(Some(
+        repo.gix()
+            .merge_base(base, head)
+            .map_err(|e| CliError::undecided(format!("cannot compute the merge base: {e}")))?
+            .map(|id| id.detach())
+            .unwrap_or(base),
+    ))
 }

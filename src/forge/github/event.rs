@@ -5,27 +5,9 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::{Error, User};
-
-/// A pull request as the API and the event payloads describe it.
-#[derive(Debug, Clone, Deserialize)]
-pub struct PullRequest {
-    pub number: u64,
-    pub title: String,
-    pub body: Option<String>,
-    pub user: User,
-    pub head: GitSide,
-    pub base: GitSide,
-    /// The number of commits (present in payloads and single-PR answers).
-    pub commits: Option<u64>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct GitSide {
-    #[serde(rename = "ref")]
-    pub branch: String,
-    pub sha: String,
-}
+use super::Error;
+use super::pulls::ApiPullRequest;
+use crate::forge::PullRequest;
 
 #[derive(Debug, Clone, Deserialize)]
 struct MergeGroup {
@@ -40,7 +22,7 @@ struct Repository {
 
 #[derive(Debug, Deserialize)]
 struct Payload {
-    pull_request: Option<PullRequest>,
+    pull_request: Option<ApiPullRequest>,
     merge_group: Option<MergeGroup>,
     repository: Option<Repository>,
 }
@@ -84,9 +66,12 @@ pub fn parse(name: &str, text: &[u8]) -> Result<PrEvent, Error> {
     let repository = payload.repository.map(|r| r.full_name);
     match name {
         "pull_request" | "pull_request_target" | "pull_request_review" => {
-            let pr = payload.pull_request.ok_or_else(|| {
-                Error::Event(format!("the `{name}` event payload has no pull_request"))
-            })?;
+            let pr = payload
+                .pull_request
+                .ok_or_else(|| {
+                    Error::Event(format!("the `{name}` event payload has no pull_request"))
+                })?
+                .into_pull_request(&format!("the `{name}` event payload"))?;
             Ok(PrEvent::PullRequest {
                 pr: Box::new(pr),
                 repository,

@@ -1,30 +1,33 @@
-//! The GitHub side of reltag: a REST client (octocrab underneath), the Actions event
-//! payload, review evaluation for `check pr`, the `ci` release criterion and releases.
+//! GitHub as a [`Forge`]: the REST client, the Actions event payload, and the translation
+//! of GitHub's answers (pull requests, reviews with each reviewer's access, check runs
+//! and statuses, contents, releases) into the forge's and the rules' plain facts.
 //!
 //! Nothing here runs unless a command asks for it: hooks never build a [`Client`], so they
-//! never start a runtime, open a socket or load TLS.
+//! never open a socket or load TLS.
 //!
-//! For `reltag cut`:
-//! - [`Client::from_env`] builds the client (token from `GITHUB_TOKEN` or `GH_TOKEN`, API
-//!   base from `GITHUB_API_URL`); [`OwnerRepo::from_env_or`] names the repository.
-//! - [`evaluate_ci`] is the `ci` criterion; [`CiOutcome::findings`] turns it into findings.
-//! - [`create_release`] makes the GitHub Release after the annotated tag is pushed.
-//!
-//! Every error is "could not decide" (exit 3) except a missing token or a bad API URL
-//! (exit 2); `From<Error> for CliError` says so with a hint.
+//! Every answer is checked for what the verdict needs: a missing field, a count that
+//! disagrees with the list (`total_count`, a pull request's `commits` and
+//! `changed_files`), a page that repeats, a check result for another commit — each is an
+//! error (exit 3), never a smaller answer taken as complete.
 
-mod ci;
+mod checks;
 mod client;
 pub mod event;
+mod pulls;
 mod release;
-pub mod reviews;
+mod reviews;
 
 use std::fmt;
 use std::str::FromStr;
 
-pub use ci::{CheckState, CiOutcome, RequiredCheck, evaluate_ci};
-pub use client::{Client, ClientConfig, Response, RetryPolicy};
-pub use release::{ReleaseOutcome, create_release};
+pub use client::{Client, ClientConfig, Listing, MAX_PAGES};
+
+use super::{
+    ChangedFile, CheckResult, ErrorKind, FileAt, Forge, NewRelease, PullRequest, ReleaseOutcome,
+    Review,
+};
+use crate::git::CommitInfo;
+use crate::http;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -32,10 +35,8 @@ pub enum Error {
     NoToken,
     #[error("GITHUB_API_URL is not a usable URL: {0}")]
     BadApiUrl(String),
-    #[error("cannot start the network runtime")]
-    Runtime(#[source] std::io::Error),
-    #[error("cannot build the GitHub client: {0}")]
-    Client(String),
+    #[error(transparent)]
+    Setup(http::SetupError),
     #[error("{method} {url} failed after {attempts} attempts; last answer: {last}")]
     GaveUp {
         method: &'static str,
@@ -44,13 +45,17 @@ pub enum Error {
         last: String,
     },
     #[error(
-        "GitHub's rate limit for {url} lifts in {wait_secs}s, longer than reltag waits; last answer: {last}"
+        "GitHub asks reltag to wait {wait_secs} s ({reason}) before asking {url} again, longer than reltag waits (RELTAG_HTTP_MAX_WAIT_SECS={max_secs}); last answer: {last}"
     )]
     RateLimited {
         url: String,
         wait_secs: u64,
+        reason: &'static str,
+        max_secs: u64,
         last: String,
     },
+    #[error("cannot reach {url} over TLS: {message}")]
+    Tls { url: String, message: String },
     #[error("{url} answered {status}: {message}")]
     Status {
         url: String,
@@ -81,8 +86,12 @@ impl Error {
         match self {
             Error::NoToken => "set GITHUB_TOKEN (in a workflow: `env: GITHUB_TOKEN: ${{ github.token }}`) or GH_TOKEN".into(),
             Error::BadApiUrl(_) => "GITHUB_API_URL must look like https://api.github.com or https://HOST/api/v3".into(),
+            Error::Setup(e) => e.hint().into(),
             Error::GaveUp { .. } | Error::RateLimited { .. } => {
                 "GitHub did not answer in time: run the job again later (https://www.githubstatus.com)".into()
+            }
+            Error::Tls { .. } => {
+                "if the server's certificate comes from a private CA (GitHub Enterprise Server, a TLS-inspecting proxy), set SSL_CERT_FILE to that CA's certificate (PEM)".into()
             }
             Error::Status { status: 401, .. } => "the token is invalid or expired".into(),
             Error::Status { status: 403 | 404, .. } => {
@@ -97,7 +106,60 @@ impl Error {
 
     /// Whether the problem is the caller's setup (exit 2) rather than the network (exit 3).
     pub fn is_usage(&self) -> bool {
-        matches!(self, Error::NoToken | Error::BadApiUrl(_) | Error::Event(_))
+        matches!(
+            self,
+            Error::NoToken | Error::BadApiUrl(_) | Error::Event(_) | Error::Setup(_)
+        )
+    }
+
+    /// The network layer's failure for `method url`, in GitHub's words.
+    fn from_http(
+        method: http::Method,
+        url: &str,
+        error: http::Error,
+        policy: &http::RetryPolicy,
+    ) -> Error {
+        match error {
+            http::Error::GaveUp { attempts, last } => Error::GaveUp {
+                method: method.as_str(),
+                url: url.to_string(),
+                attempts,
+                last: describe(&last),
+            },
+            http::Error::TooLong { wait, last, .. } => Error::RateLimited {
+                url: url.to_string(),
+                wait_secs: wait.at_least.as_secs(),
+                reason: wait.reason.describe(),
+                max_secs: policy.max_wait.as_secs(),
+                last: describe(&last),
+            },
+            http::Error::Tls(message) => Error::Tls {
+                url: url.to_string(),
+                message,
+            },
+        }
+    }
+}
+
+/// A failed attempt: "500 Internal Server Error Server Error" (status and GitHub's message).
+fn describe(failure: &http::Failure) -> String {
+    match failure {
+        http::Failure::Status { status, body } => {
+            format!("{} {}", http::status_text(*status), client::message(body))
+        }
+        other => other.to_string(),
+    }
+}
+
+impl From<Error> for super::Error {
+    fn from(e: Error) -> Self {
+        let kind = if e.is_usage() {
+            ErrorKind::Usage
+        } else {
+            ErrorKind::Undecided
+        };
+        let hint = e.hint();
+        super::Error::new(kind, e, hint)
     }
 }
 
@@ -157,7 +219,7 @@ impl fmt::Display for OwnerRepo {
     }
 }
 
-/// Percent-encodes one path segment (a tag or branch name) for a URL.
+/// Percent-encodes one path segment (a tag, a branch, a login) for a URL.
 pub(crate) fn encode_segment(text: &str) -> String {
     let mut out = String::new();
     for b in text.bytes() {
@@ -174,6 +236,76 @@ pub(crate) fn encode_segment(text: &str) -> String {
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct User {
     pub login: String,
+}
+
+/// One repository on GitHub: the [`Forge`] reltag asks.
+#[derive(Debug)]
+pub struct GitHub {
+    client: Client,
+    repo: OwnerRepo,
+}
+
+impl GitHub {
+    pub fn new(client: Client, repo: OwnerRepo) -> GitHub {
+        GitHub { client, repo }
+    }
+
+    /// The client from the environment (a token is required) for `repo`, else
+    /// `GITHUB_REPOSITORY`.
+    pub fn from_env(repo: Option<OwnerRepo>) -> Result<GitHub, Error> {
+        let client = Client::from_env()?;
+        let repo = match repo {
+            Some(r) => r,
+            None => OwnerRepo::from_env_or(None)?,
+        };
+        Ok(GitHub::new(client, repo))
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn repo(&self) -> &OwnerRepo {
+        &self.repo
+    }
+}
+
+impl Forge for GitHub {
+    fn name(&self) -> &'static str {
+        "GitHub"
+    }
+
+    fn repository(&self) -> String {
+        self.repo.to_string()
+    }
+
+    fn pull_request(&self, number: u64) -> Result<PullRequest, super::Error> {
+        Ok(pulls::pull_request(&self.client, &self.repo, number)?)
+    }
+
+    fn pull_request_commits(&self, pr: &PullRequest) -> Result<Vec<CommitInfo>, super::Error> {
+        Ok(pulls::commits(&self.client, &self.repo, pr)?)
+    }
+
+    fn reviews(&self, pr: &PullRequest) -> Result<Vec<Review>, super::Error> {
+        Ok(reviews::reviews(&self.client, &self.repo, pr)?)
+    }
+
+    fn changed_files(&self, pr: &PullRequest) -> Result<Vec<ChangedFile>, super::Error> {
+        Ok(pulls::changed_files(&self.client, &self.repo, pr)?)
+    }
+
+    fn file_at(&self, commit: &str, path: &str) -> Result<FileAt, super::Error> {
+        Ok(pulls::file_at(&self.client, &self.repo, commit, path)?)
+    }
+
+    fn check_results(&self, commit: &str) -> Result<Vec<CheckResult>, super::Error> {
+        Ok(checks::check_results(&self.client, &self.repo, commit)?)
+    }
+
+    fn create_release(&self, release: &NewRelease<'_>) -> Result<ReleaseOutcome, super::Error> {
+        Ok(release::create_release(&self.client, &self.repo, release)?)
+    }
 }
 
 #[cfg(test)]

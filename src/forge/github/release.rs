@@ -4,14 +4,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{Client, Error, OwnerRepo, encode_segment};
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReleaseOutcome {
-    /// The release was created; its web page.
-    Created { url: String },
-    /// A release for the tag already existed and was left as it was.
-    Existing { url: String },
-}
+use crate::forge::{NewRelease, ReleaseOutcome};
 
 #[derive(Debug, Deserialize)]
 struct ApiRelease {
@@ -40,11 +33,14 @@ struct GitObject {
 pub fn create_release(
     client: &Client,
     repo: &OwnerRepo,
-    tag: &str,
-    tag_object: &str,
-    notes: &str,
-    prerelease: bool,
+    release: &NewRelease<'_>,
 ) -> Result<ReleaseOutcome, Error> {
+    let NewRelease {
+        tag,
+        tag_object,
+        notes,
+        prerelease,
+    } = *release;
     let base = repo.api_path();
     let by_tag = format!("{base}/releases/tags/{}", encode_segment(tag));
     if let Some(existing) = client.get_json_optional::<ApiRelease>(&by_tag)? {
@@ -79,7 +75,7 @@ pub fn create_release(
         "prerelease": prerelease,
     });
     let response = client.post_json(&format!("{base}/releases"), &body)?;
-    if response.status.is_success() {
+    if response.is_success() {
         let created: ApiRelease =
             serde_json::from_slice(&response.body).map_err(|e| Error::Decode {
                 url: format!("{base}/releases"),
@@ -90,7 +86,7 @@ pub fn create_release(
         });
     }
     // 422 already_exists: another run made it between our GET and our POST.
-    if response.status.as_u16() == 422
+    if response.status == 422
         && let Some(existing) = client.get_json_optional::<ApiRelease>(&by_tag)?
     {
         return Ok(ReleaseOutcome::Existing {
@@ -99,7 +95,7 @@ pub fn create_release(
     }
     Err(Error::Status {
         url: format!("{base}/releases"),
-        status: response.status.as_u16(),
+        status: response.status,
         message: String::from_utf8_lossy(&response.body)
             .chars()
             .take(300)

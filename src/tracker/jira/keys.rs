@@ -9,31 +9,10 @@
 use std::collections::HashSet;
 
 use super::{Error, JiraClient, jql};
+use crate::rules::commit_jira_exists::MissingKey;
 
 /// Keys per query: short enough for any JQL length limit, large enough to be few queries.
 pub const BATCH: usize = 50;
-
-/// A key Jira did not confirm.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MissingKey {
-    pub key: String,
-    /// What Jira said, verbatim (empty when it simply returned no issue).
-    pub jira_says: String,
-}
-
-impl MissingKey {
-    /// The sentence for a finding.
-    pub fn message(&self) -> String {
-        let mut text = format!(
-            "Jira key {} does not exist, or the Jira token cannot see it (Jira answers the same for both)",
-            self.key
-        );
-        if !self.jira_says.is_empty() {
-            text.push_str(&format!(": Jira says \"{}\"", self.jira_says));
-        }
-        text
-    }
-}
 
 /// Looks every key up; returns those Jira does not confirm, in the order given.
 /// Duplicates are looked up once.
@@ -66,13 +45,25 @@ fn check_batch(
                 .copied()
                 .filter(|k| !found.contains(k))
                 .collect();
-            if unmatched.is_empty() || result.issues.len() >= batch.len() {
+            if unmatched.is_empty() {
                 return Ok(());
             }
-            // An issue moved to another project answers under its new key: ask alone.
+            // An issue moved to another project answers under its new key. Asked alone, a
+            // key answered by exactly one issue exists (under whatever key); in a batch,
+            // an answer under a key nobody asked for means: ask the unmatched keys alone.
             let moved = found.iter().any(|k| !batch.contains(k));
+            if batch.len() == 1 {
+                if moved && result.issues.len() == 1 {
+                    return Ok(());
+                }
+                missing.push(MissingKey {
+                    key: batch[0].to_string(),
+                    jira_says: String::new(),
+                });
+                return Ok(());
+            }
             for key in unmatched {
-                if moved && batch.len() > 1 {
+                if moved {
                     check_batch(&[key], client, missing)?;
                 } else {
                     missing.push(MissingKey {

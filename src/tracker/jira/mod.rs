@@ -6,30 +6,42 @@
 //! `POST /rest/api/2/search`, paging with `startAt`/`maxResults`. Credentials come from
 //! the environment and are never printed: `Debug` redacts them and no error carries them.
 //!
-//! The network (and tokio) is only touched here, by `cut`, `check bugs` and the pull
-//! request gate; never by a hook.
+//! An answer that lacks what the count needs is "could not decide" (exit 3), never zero
+//! issues: a page without `issues`, a Cloud page without `isLast` or that promises more
+//! without a `nextPageToken`, a token that comes back, a Data Center page without
+//! `total` or starting elsewhere than asked, a `total` the issues do not add up to, an
+//! issue listed twice, more than [`MAX_PAGES`] pages.
+//!
+//! The requests go through the one network layer (`crate::http`: proxy, trusted
+//! certificates, retries), only from `cut`, `check bugs`, `evidence record bugs` and the
+//! pull-request gate; never from a hook.
 
-mod http;
 pub mod jql;
 mod keys;
 
+use std::collections::HashSet;
 use std::fmt;
 
-use ::http::{HeaderValue, StatusCode};
 use base64::Engine;
 use serde::Deserialize;
 
+use crate::http::{self, Method, Request};
 use crate::policy::Policy;
 use crate::policy::schema::JiraFlavor;
 
-pub use http::HttpSettings;
+pub use crate::http::Settings as HttpSettings;
+pub use crate::rules::commit_jira_exists::MissingKey;
+pub use crate::rules::release_bugs::{BugsOutcome, Issue as JiraIssue};
 pub use jql::JqlValues;
-pub use keys::{MissingKey, verify_keys};
+pub use keys::verify_keys;
 
 /// Issues fetched at most for one query; the bugs criterion says so when there were more.
 pub const MAX_ISSUES: usize = 1000;
 /// Issues asked for per page.
 const PAGE_SIZE: usize = 100;
+/// The most pages one search may take. Cloud pages may hold fewer issues than asked
+/// for, even none, so paging is bounded by count as well as by repeated tokens.
+pub const MAX_PAGES: usize = 200;
 /// The fields reltag shows.
 const FIELDS: [&str; 3] = ["summary", "priority", "status"];
 
@@ -75,13 +87,18 @@ pub enum Error {
         last: String,
     },
     #[error(
-        "Jira asks to wait {} s before the next request (429 Retry-After) at {url}",
-        .retry_after.as_secs()
+        "Jira asks reltag to wait {wait_secs} s ({reason}) before asking {url} again, longer than reltag waits (RELTAG_HTTP_MAX_WAIT_SECS={max_secs})"
     )]
     RateLimited {
         url: String,
-        retry_after: std::time::Duration,
+        wait_secs: u64,
+        reason: &'static str,
+        max_secs: u64,
     },
+    #[error("cannot reach {url} over TLS: {message}")]
+    Tls { url: String, message: String },
+    #[error("Jira's answer at {url} {problem}")]
+    Answer { url: String, problem: String },
     #[error("unexpected answer from Jira at {url}")]
     Decode {
         url: String,
@@ -94,10 +111,8 @@ pub enum Error {
     TooMany { limit: usize, max: u32 },
     #[error("no JQL for the bugs criterion: [release.bugs] jql is not set")]
     NoQuery,
-    #[error("cannot start the HTTP runtime")]
-    Runtime(#[source] std::io::Error),
-    #[error("cannot set up TLS: {0}")]
-    Tls(String),
+    #[error(transparent)]
+    Setup(http::SetupError),
 }
 
 fn detail(messages: &[String]) -> String {
@@ -150,6 +165,12 @@ impl Error {
             Error::Status { .. } | Error::Decode { .. } => {
                 "check [jira] url and flavor: they must name the Jira site itself".to_string()
             }
+            Error::Answer { .. } => {
+                "run again; if it persists, check [jira] url (a proxy or gateway may answer instead of Jira)".to_string()
+            }
+            Error::Tls { .. } => {
+                "if the site's certificate comes from a private CA (Data Center, a TLS-inspecting proxy), set SSL_CERT_FILE to that CA's certificate (PEM)".to_string()
+            }
             Error::GaveUp { .. } | Error::RateLimited { .. } => {
                 "Jira is unavailable or busy: try again later (a gate that cannot ask Jira stays closed)".to_string()
             }
@@ -159,7 +180,7 @@ impl Error {
             Error::NoQuery => {
                 "set jql under [release.bugs], e.g. jql = \"fixVersion = {version} AND priority in (Critical, High) AND statusCategory != Done\"".to_string()
             }
-            Error::Runtime(_) | Error::Tls(_) => return None,
+            Error::Setup(e) => e.hint().to_string(),
         })
     }
 }
@@ -191,9 +212,9 @@ impl JiraConfig {
             reason: reason.to_string(),
         };
         let trimmed = url.trim().trim_end_matches('/');
-        let uri: ::http::Uri = trimmed
+        let uri: ureq::http::Uri = trimmed
             .parse()
-            .map_err(|e: ::http::uri::InvalidUri| invalid(&e.to_string()))?;
+            .map_err(|e: ureq::http::uri::InvalidUri| invalid(&e.to_string()))?;
         let authority = uri.authority().ok_or_else(|| {
             invalid("expected an absolute URL such as https://example.atlassian.net")
         })?;
@@ -295,31 +316,17 @@ impl Credentials {
         }
     }
 
-    fn header(&self) -> HeaderValue {
-        let text = match self {
+    /// The `Authorization` header's value.
+    fn header(&self) -> Secret {
+        Secret(match self {
             Credentials::Basic { email, token } => format!(
                 "Basic {}",
                 base64::engine::general_purpose::STANDARD
                     .encode(format!("{email}:{}", token.expose()))
             ),
             Credentials::Bearer { token } => format!("Bearer {}", token.expose()),
-        };
-        let mut value = HeaderValue::from_str(&text)
-            .unwrap_or_else(|_| HeaderValue::from_static("Bearer invalid-characters"));
-        value.set_sensitive(true);
-        value
+        })
     }
-}
-
-/// One issue as reltag shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JiraIssue {
-    pub key: String,
-    pub summary: String,
-    pub priority: Option<String>,
-    pub status: Option<String>,
-    /// `{url}/browse/{key}`.
-    pub link: String,
 }
 
 /// The issues a query found.
@@ -349,20 +356,20 @@ struct Named {
     name: Option<String>,
 }
 
+/// A Cloud page: `issues` and `isLast` are what the count needs (no `total` on Cloud).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct CloudPage {
-    #[serde(default)]
-    issues: Vec<RawIssue>,
+    issues: Option<Vec<RawIssue>>,
     next_page_token: Option<String>,
     is_last: Option<bool>,
 }
 
+/// A Data Center page: `issues`, `startAt` and `total` are what the count needs.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct DataCenterPage {
-    #[serde(default)]
-    issues: Vec<RawIssue>,
+    issues: Option<Vec<RawIssue>>,
     start_at: Option<u64>,
     total: Option<u64>,
 }
@@ -399,12 +406,12 @@ impl ErrorBody {
     }
 }
 
-/// A signed-in Jira client. Cheap to keep, one runtime per client.
+/// A signed-in Jira client.
 #[derive(Debug)]
 pub struct JiraClient {
     config: JiraConfig,
     credentials: Credentials,
-    transport: http::Transport,
+    http: http::Client,
 }
 
 impl JiraClient {
@@ -414,14 +421,14 @@ impl JiraClient {
         settings: HttpSettings,
     ) -> Result<JiraClient, Error> {
         Ok(JiraClient {
-            transport: http::Transport::new(settings)?,
+            http: http::Client::new(&config.url, "Jira", settings).map_err(Error::Setup)?,
             config,
             credentials,
         })
     }
 
-    /// The client `[jira]` in the policy and the environment describe (credentials,
-    /// `RELTAG_HTTP_TIMEOUT_MS`, `RELTAG_HTTP_RETRY_BASE_MS`).
+    /// The client `[jira]` in the policy and the environment describe (credentials, the
+    /// network settings every service shares).
     pub fn from_policy(policy: &Policy) -> Result<JiraClient, Error> {
         let config = JiraConfig::from_policy(policy)?;
         let credentials = Credentials::from_env(config.flavor)?;
@@ -444,12 +451,21 @@ impl JiraClient {
         }
     }
 
-    /// Every issue `jql` matches, up to `limit`, following the flavor's paging.
+    /// Every issue `jql` matches, up to `limit`, following the flavor's paging. An answer
+    /// the count cannot rest on is [`Error::Answer`] (see the module documentation).
     pub fn search(&self, jql: &str, limit: usize) -> Result<SearchResult, Error> {
         let url = self.search_url();
-        let mut issues = Vec::new();
+        let answer = |problem: String| Error::Answer {
+            url: url.clone(),
+            problem,
+        };
+        let mut issues: Vec<JiraIssue> = Vec::new();
+        let mut keys: HashSet<String> = HashSet::new();
+        let mut tokens: HashSet<String> = HashSet::new();
         let mut next_page_token: Option<String> = None;
         let mut start_at: u64 = 0;
+        let mut total_before: Option<u64> = None;
+        let mut pages = 0;
         loop {
             let page_size = PAGE_SIZE.min(limit.saturating_sub(issues.len()).max(1));
             let mut body = serde_json::json!({
@@ -473,21 +489,67 @@ impl JiraClient {
             let (page, more) = match self.config.flavor {
                 JiraFlavor::Cloud => {
                     let page: CloudPage = serde_json::from_slice(&response).map_err(decode)?;
-                    // isLast is documented; without it, the absence of a token says the same.
-                    let last = page.is_last.unwrap_or(page.next_page_token.is_none())
-                        || page.next_page_token.is_none();
-                    next_page_token = page.next_page_token;
-                    (page.issues, !last)
+                    let items = page.issues.ok_or_else(|| answer("lacks `issues`".into()))?;
+                    let last = page
+                        .is_last
+                        .ok_or_else(|| answer("lacks `isLast`".into()))?;
+                    if !last {
+                        let token = page.next_page_token.ok_or_else(|| {
+                            answer("says more issues follow but gives no nextPageToken".into())
+                        })?;
+                        if !tokens.insert(token.clone()) {
+                            return Err(answer(format!(
+                                "repeats a page: the page token {token} came twice"
+                            )));
+                        }
+                        next_page_token = Some(token);
+                    }
+                    (items, !last)
                 }
                 JiraFlavor::Datacenter => {
                     let page: DataCenterPage = serde_json::from_slice(&response).map_err(decode)?;
-                    let got = page.issues.len() as u64;
-                    start_at = page.start_at.unwrap_or(start_at) + got;
-                    let more = got > 0 && page.total.is_some_and(|total| start_at < total);
-                    (page.issues, more)
+                    let items = page.issues.ok_or_else(|| answer("lacks `issues`".into()))?;
+                    let total = page.total.ok_or_else(|| answer("lacks `total`".into()))?;
+                    let at = page
+                        .start_at
+                        .ok_or_else(|| answer("lacks `startAt`".into()))?;
+                    if at != start_at {
+                        return Err(answer(format!(
+                            "starts at {at}, not at {start_at} as asked"
+                        )));
+                    }
+                    if total_before.is_some_and(|before| before != total) {
+                        return Err(answer(format!(
+                            "counted {} matching issues, then {total}: the issues changed while reltag read them; run again",
+                            total_before.unwrap_or_default()
+                        )));
+                    }
+                    total_before = Some(total);
+                    start_at += items.len() as u64;
+                    if start_at > total {
+                        return Err(answer(format!(
+                            "counts {total} matching issues but returned {start_at}"
+                        )));
+                    }
+                    let more = start_at < total;
+                    if more && items.is_empty() {
+                        return Err(answer(format!(
+                            "counts {total} matching issues but returned {start_at} of them"
+                        )));
+                    }
+                    (items, more)
                 }
             };
+            pages += 1;
+            if more && pages >= MAX_PAGES {
+                return Err(answer(format!(
+                    "has more than {MAX_PAGES} pages for at most {limit} issues: its paging cannot be trusted"
+                )));
+            }
             for raw in page {
+                if !keys.insert(raw.key.clone()) {
+                    return Err(answer(format!("lists {} twice", raw.key)));
+                }
                 if issues.len() == limit {
                     return Ok(SearchResult {
                         issues,
@@ -523,72 +585,69 @@ impl JiraClient {
 
     /// One search request, its status mapped to the errors above.
     fn post(&self, url: &str, jql: &str, body: &serde_json::Value) -> Result<Vec<u8>, Error> {
+        let headers = [
+            ("authorization", self.credentials.header().0),
+            ("accept", "application/json".to_string()),
+            ("content-type", "application/json".to_string()),
+        ];
+        let bytes = body.to_string().into_bytes();
         let response = self
-            .transport
-            .post_json(url, &self.credentials.header(), body)?;
+            .http
+            .send(&Request {
+                method: Method::Post,
+                url,
+                headers: &headers,
+                body: Some(&bytes),
+            })
+            .map_err(|e| self.transport_error(url, e))?;
         let flavor = self.config.flavor;
         let messages = || ErrorBody::messages(&response.body);
         match response.status {
-            s if s.is_success() => Ok(response.body.to_vec()),
-            StatusCode::UNAUTHORIZED => Err(Error::Unauthorized {
+            200..=299 => Ok(response.body),
+            401 => Err(Error::Unauthorized {
                 url: url.to_string(),
                 flavor,
             }),
-            StatusCode::FORBIDDEN => Err(Error::Forbidden {
+            403 => Err(Error::Forbidden {
                 url: url.to_string(),
                 flavor,
                 messages: messages(),
             }),
-            StatusCode::GONE => Err(Error::Gone {
+            410 => Err(Error::Gone {
                 url: url.to_string(),
             }),
-            StatusCode::BAD_REQUEST => Err(Error::Query {
+            400 => Err(Error::Query {
                 status: 400,
                 jql: jql.to_string(),
                 messages: messages(),
             }),
             other => Err(Error::Status {
-                status: other.as_u16(),
+                status: other,
                 url: url.to_string(),
                 messages: messages(),
             }),
         }
     }
-}
 
-/// What the `bugs` criterion found for one version.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BugsOutcome {
-    /// The tag the release gets (what findings are about).
-    pub tag: String,
-    /// The query as sent, placeholders filled in.
-    pub jql: String,
-    pub max: u32,
-    /// Every issue the query matched.
-    pub issues: Vec<JiraIssue>,
-}
-
-impl BugsOutcome {
-    pub fn count(&self) -> usize {
-        self.issues.len()
-    }
-
-    /// The criterion holds: no more issues than `max`.
-    pub fn passed(&self) -> bool {
-        self.count() <= self.max as usize
-    }
-
-    /// A line for a report's notes: "bugs: 0 issues match, max 0 (query: …)".
-    pub fn note(&self) -> String {
-        format!(
-            "bugs: {} issue{} match{}, the policy allows {}: {} (query: {})",
-            self.count(),
-            if self.count() == 1 { "" } else { "s" },
-            if self.count() == 1 { "es" } else { "" },
-            self.max,
-            if self.passed() { "ok" } else { "blocked" },
-            self.jql
-        )
+    /// The network layer's failure, in Jira's words.
+    fn transport_error(&self, url: &str, error: http::Error) -> Error {
+        match error {
+            http::Error::GaveUp { attempts, last } => Error::GaveUp {
+                url: url.to_string(),
+                attempts,
+                last: last.to_string(),
+            },
+            http::Error::TooLong { wait, max_wait, .. } => Error::RateLimited {
+                url: url.to_string(),
+                wait_secs: wait.at_least.as_secs(),
+                reason: wait.reason.describe(),
+                max_secs: max_wait.as_secs(),
+            },
+            http::Error::Tls(message) => Error::Tls {
+                url: url.to_string(),
+                message,
+            },
+        }
     }
 }
 
@@ -640,18 +699,18 @@ mod tests {
         .unwrap();
         assert!(!format!("{cloud:?}").contains("s3cret"));
         assert_eq!(
-            cloud.header().to_str().unwrap(),
+            cloud.header().0,
             format!(
                 "Basic {}",
                 base64::engine::general_purpose::STANDARD.encode("a@b.c:s3cret")
             )
         );
-        assert!(cloud.header().is_sensitive());
+        assert!(!format!("{:?}", cloud.header()).contains("s3cret"));
 
         let dc = Credentials::from_lookup(JiraFlavor::Datacenter, env(&[("JIRA_TOKEN", "pat")]))
             .unwrap();
         assert!(!format!("{dc:?}").contains("pat"));
-        assert_eq!(dc.header().to_str().unwrap(), "Bearer pat");
+        assert_eq!(dc.header().0, "Bearer pat");
 
         let err =
             Credentials::from_lookup(JiraFlavor::Cloud, env(&[("JIRA_TOKEN", "pat")])).unwrap_err();
