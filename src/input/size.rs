@@ -109,6 +109,24 @@ impl<'de> serde::Deserialize<'de> for ByteSize {
     }
 }
 
+/// The policy's JSON Schema: a size is a string with a unit or a number of bytes.
+#[cfg(test)]
+impl schemars::JsonSchema for ByteSize {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ByteSize".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A size: \"4GiB\", \"500MB\" (units B, kB, MB, GB, TB, KiB, MiB, GiB, TiB) or a number of bytes",
+            "anyOf": [
+                { "type": "string", "pattern": "^\\s*[0-9]+\\s*([kKmMgGtT]i?[bB]|[bB])?\\s*$" },
+                { "type": "integer", "minimum": 1 }
+            ]
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,23 +163,5 @@ mod tests {
         assert_eq!(ByteSize(500_000_000).to_string(), "500 MB");
         assert_eq!(ByteSize(1_000_001).to_string(), "1000001 B");
         assert_eq!(ByteSize(1 << 20).to_string(), "1 MiB");
-    }
-}
-
-/// The policy's JSON Schema: a size is a string with a unit or a number of bytes.
-#[cfg(test)]
-impl schemars::JsonSchema for ByteSize {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "ByteSize".into()
-    }
-
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "description": "A size: \"4GiB\", \"500MB\" (units B, kB, MB, GB, TB, KiB, MiB, GiB, TiB) or a number of bytes",
-            "anyOf": [
-                { "type": "string", "pattern": "^\\s*[0-9]+\\s*([kKmMgGtT]i?[bB]|[bB])?\\s*$" },
-                { "type": "integer", "minimum": 1 }
-            ]
-        })
     }
 }
