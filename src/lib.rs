@@ -18,6 +18,7 @@ pub mod release;
 pub mod report;
 pub mod rules;
 pub mod schedule;
+pub mod text;
 pub mod tracker;
 
 use std::ffi::OsString;

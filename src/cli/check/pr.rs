@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use clap::Args;
 use gix::ObjectId;
 
-use super::{check_branch_name, check_commit, short};
+use super::short;
 use crate::cli::{CliError, Context};
 use crate::forge::github::event::{self, PrEvent, PullRequest};
 use crate::forge::github::reviews::{self, ApiReview};
@@ -18,7 +18,7 @@ use crate::gates;
 use crate::git::command::run_git;
 use crate::git::{CommitInfo, Repo};
 use crate::policy::{POLICY_FILE_NAME, Policy, Source};
-use crate::report::{Outcome, Report, Subject};
+use crate::report::{Outcome, Style, Subject};
 use crate::rules::{MessageFacts, PullRequestFacts, display_text};
 
 /// Check a GitHub pull request: its head branch name, every commit in it, the squash
@@ -86,17 +86,17 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
     let policy_path = policy_path_in_repo(ctx, &repo)?;
     let policy = policy_at_base(&repo, &client, &owner_repo, &base_sha, &policy_path)?;
 
-    let mut report = Report::default();
-    report.notes.push(format!(
+    let mut report = ctx.report("check pr", Style::Verdict);
+    report.note(format!(
         "policy: {} at the base commit {}",
         policy_path,
         short_sha(&base_sha)
     ));
-    check_branch_name(&pr.head.branch, &policy, &mut report);
+    gates::check_branch(&pr.head.branch, &policy, &mut report);
 
     let refname = format!("refs/pull/{}/head", pr.number);
     let gathered = gather_commits(ctx, &repo, &client, &owner_repo, &pr, &base_sha)?;
-    report.notes.push(match gathered.source {
+    report.note(match gathered.source {
         CommitSource::Git => format!(
             "checked the {} commit(s) of the pull request (from git)",
             gathered.commits.len()
@@ -107,16 +107,15 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
         ),
     });
     for commit in &gathered.commits {
-        report.checked.commits += 1;
-        check_commit(commit, &policy, Some(&refname), &mut report.findings);
+        gates::check_commit(commit, &policy, Some(&refname), &mut report);
     }
     // `[commits] verify_jira`: one batched lookup of every key the commits name; any
     // Jira error is exit 3 (fail closed).
     if let Some(verified) =
         crate::cli::verify_jira::verify(ctx, &policy, &gathered.commits, Some(&refname))?
     {
-        report.notes.push(verified.note);
-        report.findings.extend(verified.findings);
+        report.note(verified.note);
+        report.findings(verified.findings);
     }
 
     let title = display_text(pr.title.as_bytes(), 120);
@@ -133,8 +132,7 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
             source: format!("pull request #{} (the squash commit)", pr.number),
             summary: title.clone(),
         };
-        report.checked.messages += 1;
-        gates::message(
+        gates::check_message(
             &MessageFacts {
                 subject: &msg_subject,
                 message: message.as_bytes(),
@@ -142,7 +140,7 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
                 encoding: None,
             },
             &policy,
-            &mut report.findings,
+            &mut report,
         );
     }
 
@@ -159,7 +157,7 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
         CommitSource::Api => policy_changed_in_api(&client, &owner_repo, pr.number, &policy_path)?,
     };
     let min = policy.file.pull_requests.min_approvals;
-    report.notes.push(if summary.approved.is_empty() {
+    report.note(if summary.approved.is_empty() {
         format!("approvals: none of {min} required")
     } else {
         format!(
@@ -173,7 +171,7 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
                 .join(", ")
         )
     });
-    gates::pull_request(
+    gates::check_pull_request(
         &PullRequestFacts {
             subject: &subject,
             head_sha: &pr.head.sha,
@@ -183,16 +181,12 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
             policy_changed,
         },
         &policy,
-        &mut report.findings,
+        &mut report,
     );
-    ctx.emit_with_outputs(
-        &report,
-        &[
-            ("pull-request", pr.number.to_string()),
-            ("approvals", summary.approved.len().to_string()),
-            ("head-sha", pr.head.sha.clone()),
-        ],
-    )
+    report.output("pull-request", pr.number.to_string());
+    report.output("approvals", summary.approved.len().to_string());
+    report.output("head-sha", pr.head.sha.clone());
+    ctx.finish(report, Ok(()))
 }
 
 fn short_sha(sha: &str) -> &str {
