@@ -19,13 +19,28 @@ pub enum Data {
     Notes(NotesData),
 }
 
+/// A value the json renderer can write behind `dyn`.
+pub(super) trait JsonValue {
+    fn to_json(&self, indent: usize) -> std::io::Result<String>;
+}
+
+impl<T: Serialize> JsonValue for T {
+    fn to_json(&self, indent: usize) -> std::io::Result<String> {
+        super::json::to_string(self, indent)
+    }
+}
+
 impl Data {
-    /// The json fields this data adds to the report's object.
-    pub(super) fn json_fields(&self) -> serde_json::Map<String, serde_json::Value> {
-        match serde_json::to_value(self) {
-            Ok(serde_json::Value::Object(map)) => map,
-            // Every variant is a struct or a one-field enum: always an object.
-            _ => serde_json::Map::new(),
+    /// The fields this data adds to the report's json object, in order.
+    pub(super) fn json_fields(&self) -> Vec<(&'static str, &dyn JsonValue)> {
+        match self {
+            Data::Log(log) => vec![("events", &log.events)],
+            Data::Status(status) => {
+                vec![("now", &status.now), ("environments", &status.environments)]
+            }
+            Data::Explain(ExplainData::Rules(rules)) => vec![("rules", rules)],
+            Data::Explain(ExplainData::Rule(rule)) => vec![("rule", rule)],
+            Data::Notes(notes) => vec![("release_notes", &notes.release_notes)],
         }
     }
 }

@@ -13,7 +13,9 @@ use std::fs::OpenOptions;
 use std::io::{self, Write};
 use std::path::Path;
 
-use super::{Check, Finding, Render, Severity, Subject, Summary, Verdict};
+use super::{
+    Check, Finding, Outcome, Render, Severity, Style as ReportStyle, Subject, Summary, Verdict,
+};
 use crate::text::escape;
 
 /// How many findings the step summary lists (GitHub caps a summary at 1 MiB; the log
@@ -69,14 +71,15 @@ impl Render for Github {
                 writeln!(out, "{}", plain_line(line))?;
             }
         }
-        writeln!(
-            out,
-            "reltag: {}: {} errors, {} warnings ({})",
-            summary.outcome.word(),
-            summary.errors,
-            summary.warnings,
-            summary.checked_phrase()
-        )?;
+        let found = summary.errors + summary.warnings > 0;
+        if summary.style != ReportStyle::Data || found || summary.outcome != Outcome::Allowed {
+            writeln!(
+                out,
+                "reltag: {}: {}",
+                summary.outcome.word(),
+                summary.counts_phrase()
+            )?;
+        }
         Ok(())
     }
 
@@ -162,7 +165,7 @@ fn write_files(
     }
     if let Some(path) = output_path {
         let mut file = OpenOptions::new().create(true).append(true).open(path)?;
-        let allowed = summary.outcome == super::Outcome::Allowed && summary.failure.is_none();
+        let allowed = summary.outcome == Outcome::Allowed && summary.failure.is_none();
         writeln!(file, "allowed={allowed}")?;
         for (name, value) in summary.outputs {
             // Values are single-line by construction; refuse to write one that is not, so

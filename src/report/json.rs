@@ -17,6 +17,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::ser::{Formatter, PrettyFormatter};
 
+use super::data::JsonValue;
 use super::{Check, Finding, Render, Summary};
 
 /// Bumped when a field changes meaning or disappears.
@@ -79,14 +80,14 @@ impl Render for Json {
             write!(out, "\n  ")?;
         }
         write!(out, "]")?;
-        let mut field = |name: &str, value: &dyn erased::Value| -> io::Result<()> {
-            write!(out, ",\n  {}: {}", to_string(&name, 2)?, value.json(2)?)
+        let mut field = |name: &str, value: &dyn JsonValue| -> io::Result<()> {
+            write!(out, ",\n  {}: {}", to_string(&name, 2)?, value.to_json(2)?)
         };
         field("checks", &summary.checks)?;
         field("notes", &summary.notes)?;
         if let Some(data) = summary.data {
             for (name, value) in data.json_fields() {
-                field(&name, &value)?;
+                field(name, value)?;
             }
         }
         field("checked", &summary.checked)?;
@@ -101,20 +102,8 @@ impl Render for Json {
     }
 }
 
-/// Serialising behind `dyn`, for the list of fields above.
-mod erased {
-    pub trait Value {
-        fn json(&self, indent: usize) -> std::io::Result<String>;
-    }
-    impl<T: serde::Serialize> Value for T {
-        fn json(&self, indent: usize) -> std::io::Result<String> {
-            super::to_string(self, indent)
-        }
-    }
-}
-
 /// Pretty JSON for a value that sits `indent` spaces deep, escaped as the module says.
-fn to_string<T: Serialize + ?Sized>(value: &T, indent: usize) -> io::Result<String> {
+pub(super) fn to_string<T: Serialize + ?Sized>(value: &T, indent: usize) -> io::Result<String> {
     let mut buf = Vec::new();
     let mut ser = serde_json::Serializer::with_formatter(&mut buf, SafeFormatter::new());
     value.serialize(&mut ser).map_err(io::Error::other)?;

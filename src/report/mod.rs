@@ -452,10 +452,21 @@ impl Summary<'_> {
         .filter(|(n, _, _)| *n > 0)
         .map(|(n, one, many)| format!("{n} {}", plural(*n, one, many)))
         .collect();
-        if parts.is_empty() {
+        if !parts.is_empty() {
+            return format!("checked {}", parts.join(", "));
+        }
+        // No commit, branch, tag or file: name what was checked (a criterion's evidence,
+        // a rollback's deployer).
+        let named: Vec<&str> = self
+            .checks
+            .iter()
+            .filter(|c| c.subject.is_some())
+            .map(|c| c.name.unwrap_or(c.rule))
+            .collect();
+        if named.is_empty() {
             "nothing to check".to_string()
         } else {
-            format!("checked {}", parts.join(", "))
+            format!("checked {}", named.join(", "))
         }
     }
 

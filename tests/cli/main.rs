@@ -3,6 +3,7 @@
 mod common;
 
 mod action;
+mod attacks;
 mod check;
 mod check_policy;
 mod cut;
@@ -12,6 +13,7 @@ mod hooks;
 mod jira;
 mod ledger;
 mod misc;
+mod outputs;
 mod promote;
 mod verify;
 

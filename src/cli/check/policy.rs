@@ -67,10 +67,15 @@ pub fn cmd_check_policy(ctx: &Context, args: PolicyArgs) -> Result<Outcome, CliE
                 );
             }
             // A broken policy is a policy error (exit 2), and the findings say why.
+            let count = invalid.problems.len();
             report.fail(Failure {
                 kind: "policy",
                 exit_code: ErrorKind::Policy.exit_code(),
-                message: None,
+                message: Some(format!(
+                    "{} has {count} {}",
+                    invalid.path,
+                    if count == 1 { "problem" } else { "problems" }
+                )),
                 causes: Vec::new(),
                 hints: Vec::new(),
             });
