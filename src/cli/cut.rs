@@ -1,4 +1,4 @@
-//! `reltag cut VERSION`: gather → evaluate → report → act. It tags only when nothing
+//! `reltag cut VERSION`: gather → check → report → act. It tags only when nothing
 //! blocks, and the tag and the ledger's `cut` event reach the remote in one atomic push
 //! or are both taken back.
 

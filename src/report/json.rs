@@ -136,7 +136,7 @@ impl Formatter for SafeFormatter {
             .char_indices()
             .find(|(_, c)| crate::text::is_unsafe(*c))
         {
-            writer.write_all(rest[..at].as_bytes())?;
+            writer.write_all(&rest.as_bytes()[..at])?;
             let mut units = [0u16; 2];
             for unit in c.encode_utf16(&mut units) {
                 write!(writer, "\\u{unit:04x}")?;
