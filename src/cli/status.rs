@@ -52,7 +52,10 @@ pub fn cmd_status(ctx: &Context, args: StatusArgs) -> Result<Outcome, CliError> 
         )?);
     }
     let mut report = ctx.report("status", Style::Data);
-    report.set_data(Data::Status(StatusData { now, environments }));
+    report.set_data(Data::Status(StatusData {
+        now: seconds(now),
+        environments,
+    }));
     ctx.finish(report, Ok(()))
 }
 
@@ -88,6 +91,11 @@ fn environment_order(policy: &Policy, cwd: &std::path::Path) -> Vec<String> {
     let unlisted: Vec<String> = sorted.into_iter().filter(|n| !names.contains(n)).collect();
     names.extend(unlisted);
     names
+}
+
+/// Times to the second, as `log` shows them: the clock's nanoseconds are noise.
+fn seconds(time: Timestamp) -> Timestamp {
+    time.round(jiff::Unit::Second).unwrap_or(time)
 }
 
 /// Versions with a tag and a cut event, newest first.
@@ -193,7 +201,7 @@ fn env_status(
             .to_string(),
         current: current.map(|c| CurrentStatus {
             version: c.version.clone(),
-            since: c.since,
+            since: seconds(c.since),
             by: c.actor.clone(),
             kind: c.kind,
             emergency: c.emergency,
@@ -293,7 +301,7 @@ fn waiting_status(
     parts.extend(problems.iter().cloned());
     Waiting {
         version: version.to_string(),
-        earliest,
+        earliest: earliest.map(seconds),
         missing_approvals,
         needs_schedule,
         needs_reason,

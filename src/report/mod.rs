@@ -823,3 +823,216 @@ impl Drop for Report {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// A writer the test can read back.
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl io::Write for Buffer {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Buffer {
+        fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        }
+    }
+
+    fn report(format: Format) -> (Report, Buffer) {
+        let buffer = Buffer::default();
+        let report = Report::to_writer(Config::new("test", format), Box::new(buffer.clone()));
+        (report, buffer)
+    }
+
+    fn commit_finding(n: usize) -> Finding {
+        Finding::error(
+            "commit-jira",
+            Subject::Commit {
+                id: format!("{n:040x}"),
+                summary: format!("change {n}"),
+                refname: None,
+            },
+            "no key",
+        )
+    }
+
+    fn tag() -> Option<Subject> {
+        Some(Subject::Tag {
+            name: "v1.0.0".into(),
+        })
+    }
+
+    #[test]
+    fn the_outcome_comes_from_what_the_report_received() {
+        let (mut r, _) = report(Format::Human);
+        assert_eq!(r.outcome(), Outcome::Allowed);
+        r.finding(Finding::warning(
+            "commit-encoding",
+            Subject::Repository,
+            "w",
+        ));
+        assert_eq!(r.outcome(), Outcome::Allowed, "warnings never block");
+        r.check(Check::new("release-docs", tag(), Vec::new()).measured("1 changed"));
+        assert_eq!(r.outcome(), Outcome::Allowed);
+        r.finding(commit_finding(1));
+        assert_eq!((r.outcome(), r.exit_code()), (Outcome::Blocked, 1));
+        r.check(Check::new("release-ci", tag(), Vec::new()).verdict(Verdict::Undecided));
+        assert_eq!(
+            (r.outcome(), r.exit_code()),
+            (Outcome::Undecided, 3),
+            "what could not be decided wins: the full answer is not known"
+        );
+        assert_eq!(r.finish().unwrap(), Outcome::Undecided);
+    }
+
+    #[test]
+    fn json_streams_findings_and_ends_with_the_verdict() {
+        let (mut r, out) = report(Format::Json);
+        r.note("a note");
+        r.finding(commit_finding(1));
+        assert!(
+            out.text().contains("\"findings\": [\n    {"),
+            "the finding is written at once: {}",
+            out.text()
+        );
+        r.check(
+            Check::new(
+                "release-coverage",
+                tag(),
+                vec![Finding::error(
+                    "release-coverage",
+                    tag().unwrap(),
+                    "80% < 90%",
+                )],
+            )
+            .named("coverage"),
+        );
+        r.finish().unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&out.text()).unwrap();
+        assert_eq!(doc["version"], 2);
+        assert_eq!(doc["command"], "test");
+        assert_eq!(doc["findings"].as_array().unwrap().len(), 2);
+        assert_eq!(doc["checks"][0]["name"], "coverage");
+        assert_eq!(doc["checks"][0]["findings"], 1);
+        assert_eq!(doc["notes"][0], "a note");
+        assert_eq!(doc["errors"], 2);
+        assert_eq!(doc["outcome"], "blocked");
+        assert_eq!(doc["exit_code"], 1);
+    }
+
+    #[test]
+    fn a_failure_after_the_report_started_still_ends_a_valid_document() {
+        let (mut r, out) = report(Format::Json);
+        r.finding(commit_finding(1));
+        r.fail(Failure {
+            kind: "undecided",
+            exit_code: 3,
+            message: Some("history past a shallow boundary".into()),
+            causes: Vec::new(),
+            hints: vec!["git fetch --unshallow".into()],
+        });
+        assert_eq!(r.exit_code(), 3);
+        r.finish().unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&out.text()).unwrap();
+        assert_eq!(doc["exit_code"], 3);
+        assert_eq!(doc["error"]["message"], "history past a shallow boundary");
+        assert_eq!(doc["error"]["hints"][0], "git fetch --unshallow");
+
+        // Dropped without finish (a `?` in the command): still one document, undecided.
+        let (mut r, out) = report(Format::Json);
+        r.finding(commit_finding(2));
+        drop(r);
+        let doc: serde_json::Value = serde_json::from_str(&out.text()).unwrap();
+        assert_eq!(doc["outcome"], "blocked");
+        assert_eq!(doc["exit_code"], 3);
+        assert_eq!(doc["error"]["kind"], "undecided");
+    }
+
+    #[test]
+    fn human_groups_streamed_findings_then_the_checks_findings() {
+        let (mut r, out) = report(Format::Human);
+        r.note("checked 2 commits");
+        r.finding(commit_finding(1));
+        r.finding(Finding::error(
+            "commit-subject",
+            Subject::Commit {
+                id: format!("{:040x}", 1),
+                summary: "change 1".into(),
+                refname: None,
+            },
+            "bad subject",
+        ));
+        r.check(Check::new(
+            "release-approvals",
+            tag(),
+            vec![Finding::error(
+                "release-approvals",
+                tag().unwrap(),
+                "qa-lead has not approved",
+            )],
+        ));
+        r.finish().unwrap();
+        let id = format!("{:012x}", 0);
+        assert_eq!(
+            out.text(),
+            format!(
+                "note: checked 2 commits\n\ncommit {id} \"change 1\"\n  error[commit-jira] no key\n  error[commit-subject] bad subject\n\nnote: release-approvals blocked\n\ntag v1.0.0\n  error[release-approvals] qa-lead has not approved\n\nblocked: 3 errors, 0 warnings (checked release-approvals)\n"
+            )
+        );
+    }
+
+    #[test]
+    fn a_quiet_report_with_nothing_to_say_prints_nothing_but_json_always_does() {
+        let (mut r, out) = report(Format::Human);
+        r.config.style = Style::Quiet;
+        r.finish().unwrap();
+        assert_eq!(out.text(), "");
+        let (mut r, out) = report(Format::Json);
+        r.config.style = Style::Quiet;
+        r.finish().unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&out.text()).unwrap();
+        assert_eq!(doc["outcome"], "allowed");
+    }
+
+    #[test]
+    fn a_tally_counts_streamed_findings_per_rule() {
+        struct Two;
+        impl RuleSet for Two {
+            fn name(&self) -> &'static str {
+                "two"
+            }
+            fn noun(&self) -> (&'static str, &'static str) {
+                ("commit", "commits")
+            }
+            fn rule_ids(&self) -> Vec<&'static str> {
+                vec!["commit-jira", "commit-subject"]
+            }
+        }
+        static TWO: Two = Two;
+        let (mut r, out) = report(Format::Json);
+        for n in 0..3 {
+            r.ran(&TWO);
+            if n > 0 {
+                r.finding(commit_finding(n));
+            }
+        }
+        r.finish().unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&out.text()).unwrap();
+        assert_eq!(doc["checks"][0]["measured"], "3 commits, 2 blocked");
+        assert_eq!(doc["checks"][0]["findings"], 2);
+        assert_eq!(doc["checks"][0]["verdict"], "blocked");
+        assert_eq!(doc["checks"][1]["measured"], "3 commits");
+        assert_eq!(doc["checks"][1]["verdict"], "ok");
+    }
+}
