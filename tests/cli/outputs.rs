@@ -10,6 +10,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
 use crate::common::{MockApi, Run, TestEnv};
+use crate::cut::fixture;
 
 /// Object ids (commits, tags, ledger commits whose event ids are random) become `[ID]`,
 /// the local API servers' addresses `[API]`.
@@ -290,81 +291,11 @@ fn notes() {
 
 // ------------------------------------------------------------------ releases
 
-const CUT_POLICY: &str = r#"
-[commits]
-require_jira = false
-[release]
-criteria = ["coverage", "perf", "docs", "approvals"]
-[release.coverage]
-min_percent = 90.0
-report = "coverage/lcov.info"
-[release.perf]
-report = "perf/results.jtl"
-p95_ms = 200
-max_error_percent = 1.0
-[release.approvals]
-roles = ["qa-lead"]
-[roles]
-qa-lead = ["qa@example.com"]
-cto = ["cto@example.com"]
-[emergency]
-approvers = ["cto"]
-jira_prefix = "HOTFIX"
-may_skip = ["perf"]
-"#;
-
-fn fixture(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(path)
-}
-
-/// A bare remote and a clone `a` on release/v1.0.0, with the policy, docs and reports.
+/// A bare remote and a clone `a` on release/v1.0.0, with the policy, docs and reports
+/// (the set-up of the `cut` tests).
 fn release_repo(env: &TestEnv) -> PathBuf {
-    let origin = env.bare("origin.git");
-    let seed = env.repo("seed");
-    std::fs::write(seed.join("policy.toml"), CUT_POLICY).unwrap();
-    std::fs::write(seed.join(".gitignore"), "coverage/\nperf/\n").unwrap();
-    std::fs::write(seed.join("CHANGELOG.md"), "# 1.0.0\n").unwrap();
-    env.git(&seed, &["add", "."]);
-    env.commit(&seed, "PAY-1: feat: first release");
-    env.git(&seed, &["branch", "release/v1.0.0"]);
-    env.git(
-        &seed,
-        &[
-            "push",
-            "-q",
-            origin.to_str().unwrap(),
-            "main",
-            "release/v1.0.0",
-        ],
-    );
-    env.git(
-        env.tmp.path(),
-        &[
-            "clone",
-            "-q",
-            "-b",
-            "release/v1.0.0",
-            origin.to_str().unwrap(),
-            "a",
-        ],
-    );
-    let a = env.path("a");
-    env.git(&a, &["config", "user.email", "dev@example.com"]);
-    std::fs::create_dir_all(a.join("coverage")).unwrap();
-    std::fs::create_dir_all(a.join("perf")).unwrap();
-    std::fs::copy(
-        fixture("coverage/lcov-pass.info"),
-        a.join("coverage/lcov.info"),
-    )
-    .unwrap();
-    std::fs::copy(
-        fixture("jmeter/pass-header.jtl"),
-        a.join("perf/results.jtl"),
-    )
-    .unwrap();
-    a
+    crate::cut::setup(env, &["a"]);
+    env.path("a")
 }
 
 #[test]
