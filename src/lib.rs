@@ -1,9 +1,11 @@
 //! reltag: enforces a team's release process, written once in `policy.toml`, at every
 //! point where a change moves: git hooks, the GitHub Action, `cut` and `promote`.
 //!
-//! Data flows one way: a command gathers facts (git objects, files, API answers), runs
-//! the rules its gate names (pure functions, see [`rules`]), renders the findings
-//! ([`report`]), and acts only when nothing blocks.
+//! Data flows one way — gather → check → report → act: a command gathers facts (git
+//! objects, files, API answers), runs the rules of its gate ([`gates`]: pure functions
+//! of [`rules`] in a declared order), gives the checks and findings to one
+//! [`report::Report`] (which renders them as they come and derives the outcome and exit
+//! code), and acts only when nothing blocks. Text leaves through one escaper ([`text`]).
 
 pub mod cli;
 pub mod evidence;
@@ -19,6 +21,7 @@ pub mod release;
 pub mod report;
 pub mod rules;
 pub mod schedule;
+pub mod text;
 pub mod tracker;
 
 use std::ffi::OsString;

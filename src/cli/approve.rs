@@ -2,7 +2,7 @@ use clap::Args;
 
 use super::{CliError, Context, ledger_access};
 use crate::ledger::{Ledger, identity};
-use crate::report::Outcome;
+use crate::report::{Outcome, Style};
 
 /// Record that you, in a role, approve a version. The approval is bound to one commit:
 /// the one the version's tag names, or before the cut the tip of its release branch (or
@@ -104,5 +104,5 @@ pub fn cmd_approve(ctx: &Context, args: ApproveArgs) -> Result<Outcome, CliError
     if !args.no_push {
         ledger_access::sync(gix, true)?;
     }
-    Ok(Outcome::Allowed)
+    ctx.finish(ctx.report("approve", Style::Quiet), Ok(()))
 }

@@ -1,13 +1,14 @@
-//! What every command shares: where it runs, the output settings, and the way it loads
-//! the repository and the policy.
+//! What every command shares: where it runs, the output settings, the way it loads the
+//! repository and the policy, and the one way it reports: [`Context::report`] opens the
+//! command's [`Report`], [`Context::finish`] closes it and turns it into the exit code.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use super::{CliError, ColorWhen, GlobalArgs};
 use crate::git::Repo;
 use crate::policy::{self, Policy};
-use crate::report::{self, Format, Outcome, Report};
+use crate::report::{self, Config, Format, Outcome, Report, Style};
 
 pub struct Context {
     pub cwd: PathBuf,
@@ -63,41 +64,51 @@ impl Context {
         Ok(policy::load(self.policy_path.as_deref(), root, &self.cwd)?)
     }
 
-    /// Renders the report to stdout in the chosen format and returns its outcome. In the
-    /// `github` format it also writes the step summary and the `allowed` output.
-    pub fn emit(&self, report: &Report) -> Result<Outcome, CliError> {
-        self.emit_with_outputs(report, &[])
+    /// The command's report, rendering to stdout in the chosen format. `command` is the
+    /// command as typed (`check commits`), for the json document and the step summary.
+    pub fn report(&self, command: &'static str, style: Style) -> Report {
+        let github = self.format == Format::Github;
+        let file = |name: &str| {
+            github
+                .then(|| std::env::var_os(name).map(PathBuf::from))
+                .flatten()
+        };
+        Report::new(Config {
+            command,
+            format: self.format,
+            style,
+            color: self.color,
+            quiet: self.quiet,
+            verbose: self.verbose,
+            step_summary: file("GITHUB_STEP_SUMMARY"),
+            github_output: file("GITHUB_OUTPUT"),
+        })
     }
 
-    pub fn emit_with_outputs(
+    /// Closes the report: `result` is how the command's work ended. An error after the
+    /// report started is recorded in it (json: `"error"`, the outcome undecided) and then
+    /// returned, to be printed once on stderr with its exit code; otherwise the exit code
+    /// is the report's outcome.
+    pub fn finish(
         &self,
-        report: &Report,
-        outputs: &[(&str, String)],
+        mut report: Report,
+        result: Result<(), CliError>,
     ) -> Result<Outcome, CliError> {
-        let outcome = report.outcome();
-        if !(self.quiet && report.findings.is_empty()) {
-            let mut stdout = std::io::stdout().lock();
-            let written = report::render(report, self.format, &mut stdout, self.color, !self.quiet)
-                .and_then(|()| stdout.flush());
-            match written {
-                // A closed pipe (`reltag check | head`) is not an error to report, but it
-                // must not turn a blocked gate into an allowed one: keep the outcome.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(outcome),
-                other => other?,
+        match result {
+            Ok(()) => Ok(report.finish()?),
+            Err(error) => {
+                report.fail(error.failure());
+                // The command's error says more than a failure to write it out.
+                let _ = report.finish();
+                Err(error)
             }
         }
-        if self.format == Format::Github {
-            let summary = std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from);
-            let output = std::env::var_os("GITHUB_OUTPUT").map(PathBuf::from);
-            report::write_github_files(report, summary.as_deref(), output.as_deref(), outputs)?;
-        }
-        Ok(outcome)
     }
 
     /// A status line for people (stderr), unless `-q`.
     pub fn status(&self, message: impl std::fmt::Display) {
         if !self.quiet {
-            eprintln!("{message}");
+            report::output::status(&message.to_string());
         }
     }
 }

@@ -1,4 +1,4 @@
-//! `reltag cut VERSION`: gather → evaluate → report → act. It tags only when nothing
+//! `reltag cut VERSION`: gather → check → report → act. It tags only when nothing
 //! blocks, and the tag and the ledger's `cut` event reach the remote in one atomic push
 //! or are both taken back.
 
@@ -10,14 +10,15 @@ use semver::Version;
 
 use super::gather::{self, Subject as CriteriaSubject};
 use super::{CliError, Context, ErrorKind, ledger_access, verify_jira};
+use crate::gates::release::criterion_check;
 use crate::git::{Head, Repo, command::run_git};
 use crate::ledger::{self, Cut, Event, EventBody, Ledger, identity};
 use crate::policy::Policy;
 use crate::policy::schema::{Criterion, Skippable};
-use crate::release::criteria::Verdict;
 use crate::release::notes;
-use crate::report::{Finding, Outcome, Report, Subject};
+use crate::report::{Check, Data, Finding, NotesData, Outcome, Style, Subject, Verdict};
 use crate::rules::commit_jira_exists::CommitJiraExists;
+use crate::rules::release_version::ReleaseVersion;
 use crate::rules::{TagFacts, release_branch, release_external::ReleaseEmergency, release_version};
 
 /// Cut a release: check the version, the release branch and every release criterion
@@ -141,8 +142,11 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
         None => None,
     };
 
-    let mut report = Report::default();
-    // Version: format, semver, sequence against local and remote tags.
+    let mut report = ctx.report("cut", Style::Verdict);
+    let tag_subject = Subject::Tag { name: tag.clone() };
+    // Version: format, semver, sequence against local and remote tags; the version and
+    // the release branch below add theirs: one check of the version.
+    let mut version_found = Vec::new();
     let mut existing: Vec<String> = repo.tags()?.into_iter().map(|(n, _)| n).collect();
     if let Some(remote) = &remote {
         existing.extend(
@@ -154,21 +158,23 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
                 .collect::<Vec<_>>(),
         );
     }
-    report.checked.tags += 1;
+    report.checked().tags += 1;
     crate::gates::tag(
         &TagFacts {
             name: &tag,
             existing: &existing,
         },
         &policy,
-        &mut report.findings,
+        &mut version_found,
     );
     let version = policy
         .tag_format
         .version_text(&tag)
         .and_then(|v| Version::parse(&v).ok());
-    let Some(version) = version.filter(|_| report.findings.is_empty()) else {
-        return ctx.emit(&report);
+    let Some(version) = version.filter(|_| version_found.is_empty()) else {
+        report
+            .check(Check::new(ReleaseVersion::ID, Some(tag_subject), version_found).measured(tag));
+        return ctx.finish(report, Ok(()));
     };
 
     let head = repo.head()?;
@@ -203,7 +209,7 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
         remote: remote.as_ref().and_then(|r| r.tags.get(&tag).cloned()),
         cut_by: cut_by(gix, remote_name.as_deref(), &tag),
     };
-    release_version::check(&version_facts, &mut report.findings);
+    release_version::check(&version_facts, &mut version_found);
 
     let expected_branch = policy.release_branch(&version);
     let head_branch = match &head {
@@ -229,7 +235,7 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
             upstream: upstream_view,
             remote_checked: remote.is_some(),
         },
-        &mut report.findings,
+        &mut version_found,
     );
 
     // Emergency: approver, Jira prefix, what may be skipped.
@@ -249,8 +255,7 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
     let release_notes = notes::gather(&repo, &policy, &tag, previous.clone(), commit)?;
     // `[commits] verify_jira`: the keys the commits since the previous release name (the
     // notes' range), looked up in one batched run. A Jira error leaves the cut undecided.
-    let mut keys_undecided = false;
-    let mut keys_note = None;
+    let mut keys_check = None;
     if policy.file.commits.verify_jira {
         let exclude: Vec<ObjectId> = previous.iter().map(|(_, id)| *id).collect();
         let commits = repo
@@ -258,16 +263,21 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
             .iter()
             .map(|id| repo.commit(*id))
             .collect::<Result<Vec<_>, _>>()?;
-        report.checked.commits += commits.len();
+        report.checked().commits += commits.len();
         match verify_jira::verify(ctx, &policy, &commits, None) {
             Ok(verified) => {
-                if let Some(verified) = verified {
-                    keys_note = Some(verified.note);
-                    report.findings.extend(verified.findings);
-                }
+                keys_check = verified.map(|verified| {
+                    let seen = verified.note.trim_start_matches("jira keys: ").to_string();
+                    Check::new(
+                        CommitJiraExists::ID,
+                        Some(tag_subject.clone()),
+                        verified.findings,
+                    )
+                    .named("jira keys")
+                    .measured(seen)
+                });
             }
             Err(e) => {
-                keys_undecided = true;
                 let since = previous
                     .as_ref()
                     .map_or("the first commit".to_string(), |(name, _)| name.clone());
@@ -279,10 +289,20 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
                 if let Some(hint) = e.hint() {
                     finding = finding.with_hint(hint);
                 }
-                report.findings.push(finding);
+                keys_check = Some(
+                    Check::new(
+                        CommitJiraExists::ID,
+                        Some(tag_subject.clone()),
+                        vec![finding],
+                    )
+                    .named("jira keys")
+                    .measured("cannot be verified")
+                    .verdict(Verdict::Undecided),
+                );
             }
         }
     }
+    let mut emergency_found = Vec::new();
     if args.hotfix {
         emergency_findings(
             &repo,
@@ -290,7 +310,7 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
             &tag,
             commit,
             &release_notes,
-            &mut report.findings,
+            &mut emergency_found,
         )?;
     }
 
@@ -305,41 +325,41 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
         skip: &skip,
     })?;
 
-    // Report.
-    let checks_ok = report
-        .findings
-        .iter()
-        .all(|f| f.severity != crate::report::Severity::Error);
-    report.notes.push(format!(
-        "version {tag} at {} on {} {}",
-        &commit_hex[..12],
-        head_branch.unwrap_or("(detached HEAD)"),
-        if checks_ok { "ok" } else { "blocked" }
-    ));
-    report.notes.extend(keys_note);
-    for outcome in &outcomes {
-        report.notes.push(outcome.line());
-        report.findings.extend(outcome.findings.iter().cloned());
+    // Report: one check each, in the order a release manager reads them.
+    report.check(
+        Check::new(ReleaseVersion::ID, Some(tag_subject.clone()), version_found).measured(format!(
+            "{tag} at {} on {}",
+            &commit_hex[..12],
+            head_branch.unwrap_or("(detached HEAD)")
+        )),
+    );
+    if let Some(check) = keys_check {
+        report.check(check);
     }
-    let undecided = keys_undecided || outcomes.iter().any(|o| o.verdict == Verdict::Undecided);
-    let blocked = report.outcome() == Outcome::Blocked;
-    let rendered_notes = release_notes.render(policy.file.jira.url.as_deref());
-    if args.dry_run || blocked {
+    if args.hotfix {
+        report.check(
+            Check::new(
+                ReleaseEmergency::ID,
+                Some(tag_subject.clone()),
+                emergency_found,
+            )
+            .measured(format!(
+                "--hotfix: {}",
+                args.reason.as_deref().unwrap_or("")
+            )),
+        );
+    }
+    for outcome in &outcomes {
+        report.check(criterion_check(outcome, tag_subject.clone()));
+    }
+    let jira_url = policy.file.jira.url.as_deref();
+    let rendered_notes = release_notes.render(jira_url);
+    if args.dry_run || report.outcome() != Outcome::Allowed {
         if args.dry_run {
-            report
-                .notes
-                .push("dry run: nothing was tagged, recorded or pushed".into());
+            report.note("dry run: nothing was tagged, recorded or pushed");
+            report.set_data(Data::Notes(NotesData::new(&release_notes, jira_url)));
         }
-        let outcome = ctx.emit(&report)?;
-        if args.dry_run && ctx.format == crate::report::Format::Human && !ctx.quiet {
-            println!("\n{rendered_notes}");
-        }
-        if undecided {
-            return Err(CliError::already_reported(ErrorKind::Undecided).hint(
-                "some criteria or checks could not be evaluated (see the findings above): the release is blocked until they can be",
-            ));
-        }
-        return Ok(outcome);
+        return ctx.finish(report, Ok(()));
     }
 
     // Act.
@@ -369,8 +389,8 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
         }
     };
     let Some(remote) = remote else {
-        report.notes.push(format!("cut {tag} locally (not pushed)"));
-        return ctx.emit(&report);
+        report.note(format!("cut {tag} locally (not pushed)"));
+        return ctx.finish(report, Ok(()));
     };
     let mut attempt = 0;
     loop {
@@ -391,7 +411,7 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
                     let who = cut_by(gix, Some(&remote.name), &tag)
                         .map(|w| format!("cut by {w}"))
                         .unwrap_or_else(|| "pushed without a reltag cut event".into());
-                    report.findings.push(
+                    report.finding(
                         Finding::error(
                             release_version::ReleaseVersion::ID,
                             Subject::Tag { name: tag.clone() },
@@ -402,7 +422,7 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
                         )
                         .with_hint("fetch, look at what was released, and cut the next version if needed"),
                     );
-                    return ctx.emit(&report);
+                    return ctx.finish(report, Ok(()));
                 }
                 if attempt >= 3 {
                     rollback(gix, &ledger, &appended, &tag, tag_id);
@@ -433,14 +453,14 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
         }
     }
     ledger::sync::record_pushed(gix, &remote.name, appended.new)?;
-    report.notes.push(format!(
+    report.note(format!(
         "cut {tag} and pushed it with the ledger to {}",
         remote.name
     ));
     if let Some(note) = github_release(&policy, &tag, tag_id, &rendered_notes, &version) {
-        report.notes.push(note);
+        report.note(note);
     }
-    ctx.emit(&report)
+    ctx.finish(report, Ok(()))
 }
 
 /// `[github] release = true`: a GitHub Release with the notes, made only after the

@@ -5,6 +5,8 @@ use std::io::Write;
 
 use crate::git;
 use crate::policy::LoadError;
+use crate::report::Failure;
+use crate::text::escape_block;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -67,18 +69,50 @@ impl CliError {
         self
     }
 
-    /// Writes the error, its causes and its hints.
+    /// The error's text and its causes, outermost first.
+    fn messages(&self) -> (Option<String>, Vec<String>) {
+        let Some(error) = &self.error else {
+            return (None, Vec::new());
+        };
+        let mut causes = Vec::new();
+        let mut source = error.source();
+        while let Some(cause) = source {
+            causes.push(cause.to_string());
+            source = cause.source();
+        }
+        (Some(error.to_string()), causes)
+    }
+
+    /// The error as the report records it when it happens after the report started.
+    pub fn failure(&self) -> Failure {
+        let (message, causes) = self.messages();
+        Failure {
+            kind: match self.kind {
+                ErrorKind::Usage => "usage",
+                ErrorKind::Policy => "policy",
+                ErrorKind::Undecided => "undecided",
+            },
+            exit_code: self.kind.exit_code(),
+            message,
+            causes,
+            hints: self.hints.clone(),
+        }
+    }
+
+    /// Writes the error, its causes and its hints. Their text can quote users and
+    /// services (a policy regex, Jira's answer): it goes through the one escaper, which
+    /// keeps line breaks (a policy snippet spans lines) and nothing else that acts on a
+    /// terminal.
     pub fn print(&self, err: &mut dyn Write) {
-        if let Some(error) = &self.error {
-            let _ = writeln!(err, "error: {error}");
-            let mut source = error.source();
-            while let Some(cause) = source {
-                let _ = writeln!(err, "caused by: {cause}");
-                source = cause.source();
-            }
+        let (message, causes) = self.messages();
+        if let Some(message) = message {
+            let _ = writeln!(err, "error: {}", escape_block(&message));
+        }
+        for cause in causes {
+            let _ = writeln!(err, "caused by: {}", escape_block(&cause));
         }
         for hint in &self.hints {
-            let _ = writeln!(err, "hint: {hint}");
+            let _ = writeln!(err, "hint: {}", escape_block(hint));
         }
     }
 }

@@ -5,12 +5,13 @@ use clap::{Args, Subcommand};
 use super::gather;
 use super::{CliError, Context, ledger_access};
 use crate::evidence;
+use crate::gates::release::criterion_check;
 use crate::git::Repo;
 use crate::input::{Limit, Origin};
 use crate::ledger::{self, Event, EventBody, EvidenceResult, Ledger, identity};
 use crate::policy::Policy;
 use crate::release::criteria::{self, Source, Verdict};
-use crate::report::{Outcome, Report};
+use crate::report::{Outcome, Style, Subject};
 use crate::tracker::jira::{self, JiraClient};
 
 /// Evidence for the release criteria, recorded in the ledger for one commit.
@@ -109,16 +110,22 @@ pub fn cmd_evidence(ctx: &Context, command: EvidenceCommand) -> Result<Outcome, 
             ));
         }
     };
-    let mut report = Report::default();
-    report.notes.push(outcome.line());
-    report.findings.extend(outcome.findings.iter().cloned());
+    let subject = match &tag {
+        Some(tag) => Subject::Tag { name: tag.clone() },
+        None => Subject::Commit {
+            id: commit_hex.clone(),
+            summary: repo.commit(commit)?.summary(),
+            refname: None,
+        },
+    };
+    let mut report = ctx.report("evidence record", Style::Verdict);
+    report.check(criterion_check(&outcome, subject));
     let result = match outcome.verdict {
         Verdict::Pass => EvidenceResult::Pass,
         Verdict::Fail => EvidenceResult::Fail,
         _ => {
-            ctx.emit(&report)?;
-            return Err(CliError::already_reported(super::ErrorKind::Undecided)
-                .hint("nothing was recorded: produce a readable report and run again"));
+            report.note("nothing was recorded: produce a readable report and run again");
+            return ctx.finish(report, Ok(()));
         }
     };
     let gix = repo.gix();
@@ -140,7 +147,7 @@ pub fn cmd_evidence(ctx: &Context, command: EvidenceCommand) -> Result<Outcome, 
         time,
     )?;
     Ledger::new(gix).append(&event)?;
-    report.notes.push(format!(
+    report.note(format!(
         "recorded {} {} for commit {}{}",
         outcome.criterion,
         result.as_str(),
@@ -152,7 +159,7 @@ pub fn cmd_evidence(ctx: &Context, command: EvidenceCommand) -> Result<Outcome, 
     if !args.no_push {
         ledger_access::sync(gix, true)?;
     }
-    ctx.emit(&report)
+    ctx.finish(report, Ok(()))
 }
 
 /// The criterion's report: `--report`, the user's choice, relative to the current

@@ -1,7 +1,7 @@
 use clap::Args;
 
 use super::{CliError, Context};
-use crate::report::Outcome;
+use crate::report::{Data, ExplainData, Outcome, RuleDoc, RuleSummary, Style};
 use crate::rules;
 
 /// Show a rule's documentation, or list every rule.
@@ -11,22 +11,30 @@ pub struct ExplainArgs {
     pub rule: Option<String>,
 }
 
-pub fn cmd_explain(_ctx: &Context, args: ExplainArgs) -> Result<Outcome, CliError> {
-    match args.rule {
-        None => {
-            let width = rules::ALL.iter().map(|r| r.id.len()).max().unwrap_or(0);
-            for rule in rules::ALL {
-                println!("{:width$}  {}", rule.id, rule.summary());
-            }
-        }
+pub fn cmd_explain(ctx: &Context, args: ExplainArgs) -> Result<Outcome, CliError> {
+    let data = match args.rule {
+        None => ExplainData::Rules(
+            rules::ALL
+                .iter()
+                .map(|rule| RuleSummary {
+                    id: rule.id,
+                    summary: rule.summary(),
+                })
+                .collect(),
+        ),
         Some(id) => match rules::find(&id) {
-            Some(rule) => println!("# {}\n\n{}", rule.id, rule.text().trim_end()),
+            Some(rule) => ExplainData::Rule(RuleDoc {
+                id: rule.id,
+                docs: rule.text().trim_end().to_string(),
+            }),
             None => {
                 let ids: Vec<&str> = rules::ALL.iter().map(|r| r.id).collect();
                 return Err(CliError::usage(format!("unknown rule `{id}`"))
                     .hint(format!("the rules are: {}", ids.join(", "))));
             }
         },
-    }
-    Ok(Outcome::Allowed)
+    };
+    let mut report = ctx.report("explain", Style::Data);
+    report.set_data(Data::Explain(data));
+    ctx.finish(report, Ok(()))
 }

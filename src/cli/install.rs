@@ -5,7 +5,7 @@ use clap::Args;
 use super::{CliError, Context};
 use crate::hooks::HookKind;
 use crate::hooks::install::{self, InstallAction};
-use crate::report::Outcome;
+use crate::report::{Outcome, Style};
 
 /// Install reltag's git hooks (commit-msg and pre-push unless --hook says otherwise) where
 /// git runs them: core.hooksPath when set, else the common git dir's hooks/.
@@ -57,5 +57,5 @@ pub fn cmd_install(ctx: &Context, args: InstallArgs) -> Result<Outcome, CliError
         "hooks run reltag from {} (or $RELTAG_BIN, or reltag on PATH)",
         binary.display()
     ));
-    Ok(Outcome::Allowed)
+    ctx.finish(ctx.report("install", Style::Quiet), Ok(()))
 }

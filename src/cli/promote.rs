@@ -9,7 +9,7 @@ use gix::ObjectId;
 use jiff::Timestamp;
 
 use super::{CliError, Context, ledger_access};
-use crate::gates::{self, CheckLine};
+use crate::gates;
 use crate::input::{self, Limit, Origin};
 use crate::ledger::{
     self, Appended, ApprovalRecord, Artifact, Deployment, EnvState, Event, EventBody, Ledger,
@@ -17,7 +17,7 @@ use crate::ledger::{
 };
 use crate::policy::Policy;
 use crate::policy::schema::Environment;
-use crate::report::{Finding, Outcome, Report};
+use crate::report::{Finding, Outcome, Report, Style};
 use crate::rules::{PromoteFacts, promote_concurrent};
 use crate::schedule::{Calendar, Freeze, Window};
 
@@ -284,8 +284,16 @@ pub(super) fn record_deployment(
     .hint("run the command again"))
 }
 
-pub(super) fn check_notes(lines: &[CheckLine]) -> Vec<String> {
-    lines.iter().map(CheckLine::note).collect()
+/// Writes the command's github outputs (`version=…`) and closes the report.
+pub(super) fn emit(
+    ctx: &Context,
+    mut report: Report,
+    outputs: Vec<(&'static str, String)>,
+) -> Result<Outcome, CliError> {
+    for (name, value) in outputs {
+        report.output(name, value);
+    }
+    ctx.finish(report, Ok(()))
 }
 
 pub fn cmd_promote(ctx: &Context, args: PromoteArgs) -> Result<Outcome, CliError> {
@@ -328,12 +336,12 @@ pub fn cmd_promote(ctx: &Context, args: PromoteArgs) -> Result<Outcome, CliError
             ("recorded", recorded.to_string()),
         ]
     };
-    let mut report = Report::default();
-    report.checked.tags = 1;
+    let mut report = ctx.report("promote", Style::Verdict);
+    report.checked().tags = 1;
     if let Some(current) = gathered.current()
         && current.version == args.tag
     {
-        report.notes.push(format!(
+        report.note(format!(
             "{} already runs in {} (since {}, by {}): nothing to do, nothing recorded",
             args.tag,
             args.env,
@@ -344,7 +352,7 @@ pub fn cmd_promote(ctx: &Context, args: PromoteArgs) -> Result<Outcome, CliError
             ),
             current.actor
         ));
-        return ctx.emit_with_outputs(&report, &as_refs(&outputs(false)));
+        return emit(ctx, report, outputs(false));
     }
     let facts = gathered.facts(
         &args.tag,
@@ -357,14 +365,14 @@ pub fn cmd_promote(ctx: &Context, args: PromoteArgs) -> Result<Outcome, CliError
             reason: args.reason.as_deref(),
         },
     );
-    let (lines, findings) = gates::promote(&facts, &policy);
-    report.notes = check_notes(&lines);
-    report.findings = findings;
+    for check in gates::promote(&facts, &policy) {
+        report.check(check);
+    }
     if args.dry_run || report.outcome() == Outcome::Blocked {
         if args.dry_run {
-            report.notes.push("dry run: nothing recorded".into());
+            report.note("dry run: nothing recorded");
         }
-        return ctx.emit_with_outputs(&report, &as_refs(&outputs(false)));
+        return emit(ctx, report, outputs(false));
     }
     let commit = gathered
         .tag_commit
@@ -391,7 +399,7 @@ pub fn cmd_promote(ctx: &Context, args: PromoteArgs) -> Result<Outcome, CliError
         !args.offline,
     )? {
         Ok(appended) => {
-            report.notes.push(format!(
+            report.note(format!(
                 "recorded: {} promoted {} to {}{} (ledger {})",
                 actor,
                 args.tag,
@@ -403,15 +411,11 @@ pub fn cmd_promote(ctx: &Context, args: PromoteArgs) -> Result<Outcome, CliError
                 },
                 appended.new.to_hex_with_len(12)
             ));
-            ctx.emit_with_outputs(&report, &as_refs(&outputs(true)))
+            emit(ctx, report, outputs(true))
         }
         Err(finding) => {
-            report.findings.push(finding);
-            ctx.emit_with_outputs(&report, &as_refs(&outputs(false)))
+            report.finding(finding);
+            emit(ctx, report, outputs(false))
         }
     }
-}
-
-pub(super) fn as_refs(outputs: &[(&'static str, String)]) -> Vec<(&'static str, String)> {
-    outputs.to_vec()
 }

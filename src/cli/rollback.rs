@@ -1,9 +1,9 @@
 use clap::Args;
 
-use super::promote::{Intent, as_refs, check_notes, env_context, gather, now, record_deployment};
+use super::promote::{Intent, emit, env_context, gather, now, record_deployment};
 use super::{CliError, Context, ledger_access};
 use crate::ledger::{Event, EventBody, Rollback, identity};
-use crate::report::{Outcome, Report};
+use crate::report::{Outcome, Style};
 use crate::rules::{promote_deployer, promote_freeze, promote_window};
 
 /// Roll an environment back to the version that ran there before (or to --to VERSION,
@@ -110,22 +110,17 @@ pub fn cmd_rollback(ctx: &Context, args: RollbackArgs) -> Result<Outcome, CliErr
             ..Intent::default()
         },
     );
-    let mut checks: Vec<(&'static str, crate::gates::PromotionCheck)> = vec![(
-        promote_deployer::PromoteDeployer::ID,
-        promote_deployer::check,
-    )];
+    let mut rules = vec![promote_deployer::PromoteDeployer::ID];
     if !env.policy.rollback_anytime {
-        checks.push((promote_window::PromoteWindow::ID, promote_window::check));
-        checks.push((promote_freeze::PromoteFreeze::ID, promote_freeze::check));
+        rules.push(promote_window::PromoteWindow::ID);
+        rules.push(promote_freeze::PromoteFreeze::ID);
     }
-    let (lines, findings) = crate::gates::promotion_checks(&facts, &policy, &checks);
-    let mut report = Report {
-        notes: check_notes(&lines),
-        findings,
-        ..Report::default()
-    };
+    let mut report = ctx.report("rollback", Style::Verdict);
+    for check in crate::gates::promotion_checks(&facts, &policy, &rules) {
+        report.check(check);
+    }
     if env.policy.rollback_anytime {
-        report.notes.push(format!(
+        report.note(format!(
             "{}: rollbacks are allowed outside the windows (rollback_anytime)",
             args.env
         ));
@@ -140,12 +135,12 @@ pub fn cmd_rollback(ctx: &Context, args: RollbackArgs) -> Result<Outcome, CliErr
     };
     if args.dry_run || report.outcome() == Outcome::Blocked {
         if args.dry_run {
-            report.notes.push(format!(
+            report.note(format!(
                 "dry run: would roll {} back from {} to {target}; nothing recorded",
                 args.env, current.version
             ));
         }
-        return ctx.emit_with_outputs(&report, &as_refs(&outputs(false)));
+        return emit(ctx, report, outputs(false));
     }
     let commit = gix::ObjectId::from_hex(earlier.commit.as_bytes()).map_err(|e| {
         CliError::undecided(format!("ledger deployment commit {}: {e}", earlier.commit))
@@ -172,15 +167,15 @@ pub fn cmd_rollback(ctx: &Context, args: RollbackArgs) -> Result<Outcome, CliErr
         !args.offline,
     )? {
         Ok(_) => {
-            report.notes.push(format!(
+            report.note(format!(
                 "recorded: {actor} rolled {} back from {} to {target}: {}",
                 args.env, current.version, args.reason
             ));
-            ctx.emit_with_outputs(&report, &as_refs(&outputs(true)))
+            emit(ctx, report, outputs(true))
         }
         Err(finding) => {
-            report.findings.push(finding);
-            ctx.emit_with_outputs(&report, &as_refs(&outputs(false)))
+            report.finding(finding);
+            emit(ctx, report, outputs(false))
         }
     }
 }

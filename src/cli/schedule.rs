@@ -1,11 +1,10 @@
 use clap::Args;
 use jiff::Timestamp;
 
-use super::promote::{EnvContext, Intent, check_notes, env_context, gather, now};
+use super::promote::{EnvContext, Intent, env_context, gather, now};
 use super::{CliError, Context, ledger_access};
-use crate::gates::{CheckLine, CheckVerdict};
 use crate::ledger::{Event, EventBody, Ledger, Schedule, identity};
-use crate::report::{Finding, Outcome, Report};
+use crate::report::{Check, Finding, Outcome, Style};
 use crate::rules::{promote_freeze, promote_notice, promote_window, span_text};
 
 /// Announce a promotion: record that VERSION will go to ENV at TIME. The environment's
@@ -61,21 +60,22 @@ pub fn cmd_schedule(ctx: &Context, args: ScheduleArgs) -> Result<Outcome, CliErr
     };
     // The calendar is checked at the scheduled time, not now.
     let facts = gathered.facts(&args.tag, &env, at, &actor, Intent::default());
-    let (mut lines, mut findings) = crate::gates::promotion_checks(
+    let mut checks = crate::gates::promotion_checks(
         &facts,
         &policy,
         &[
-            (promote_window::PromoteWindow::ID, promote_window::check),
-            (promote_freeze::PromoteFreeze::ID, promote_freeze::check),
+            promote_window::PromoteWindow::ID,
+            promote_freeze::PromoteFreeze::ID,
         ],
     );
+    let mut findings = Vec::new();
     let ahead = at.duration_since(now);
     let notice = env
         .policy
         .notice
         .as_ref()
         .and_then(|n| crate::schedule::parse_duration(n.get_ref()).ok());
-    let notice_ok = if at <= now {
+    if at <= now {
         findings.push(
             Finding::error(
                 promote_notice::PromoteNotice::ID,
@@ -84,7 +84,6 @@ pub fn cmd_schedule(ctx: &Context, args: ScheduleArgs) -> Result<Outcome, CliErr
             )
             .with_hint("schedule a time to come"),
         );
-        false
     } else if let Some(notice) = notice.filter(|n| ahead < *n) {
         let earliest = now.saturating_add(notice).unwrap_or(now);
         let next = env.calendar.next_open(earliest).map_or(String::new(), |z| {
@@ -107,31 +106,26 @@ pub fn cmd_schedule(ctx: &Context, args: ScheduleArgs) -> Result<Outcome, CliErr
             )
             .with_hint(format!("schedule a later time{next}")),
         );
-        false
-    } else {
-        true
-    };
-    lines.push(CheckLine {
-        rule: promote_notice::PromoteNotice::ID,
-        value: format!(
+    }
+    checks.push(
+        Check::new(
+            promote_notice::PromoteNotice::ID,
+            Some(facts.subject()),
+            findings,
+        )
+        .measured(format!(
             "{} ahead, notice {}",
             span_text(ahead.max(jiff::SignedDuration::ZERO)),
             notice.map_or("none".to_string(), span_text)
-        ),
-        verdict: if notice_ok {
-            CheckVerdict::Ok
-        } else {
-            CheckVerdict::Blocked
-        },
-    });
-    let mut report = Report {
-        notes: check_notes(&lines),
-        findings,
-        ..Report::default()
-    };
-    report.checked.tags = 1;
+        )),
+    );
+    let mut report = ctx.report("schedule", Style::Verdict);
+    report.checked().tags = 1;
+    for check in checks {
+        report.check(check);
+    }
     if report.outcome() == Outcome::Blocked {
-        return ctx.emit(&report);
+        return ctx.finish(report, Ok(()));
     }
     let event = Event::new(
         EventBody::Schedule(Schedule {
@@ -149,11 +143,11 @@ pub fn cmd_schedule(ctx: &Context, args: ScheduleArgs) -> Result<Outcome, CliErr
     if !args.offline {
         ledger_access::sync(gix, true)?;
     }
-    report.notes.push(format!(
+    report.note(format!(
         "recorded: {actor} scheduled {} to {} at {}",
         args.tag,
         args.env,
         facts.when(at)
     ));
-    ctx.emit(&report)
+    ctx.finish(report, Ok(()))
 }

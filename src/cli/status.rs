@@ -1,13 +1,14 @@
+//! `reltag status`: per environment, what runs there and what comes next.
+
 use clap::Args;
 use jiff::Timestamp;
-use serde::Serialize;
 
 use super::promote::{EnvContext, Gathered, Intent, env_context, gather, now};
 use super::{CliError, Context, ledger_access};
-use crate::ledger::{Deployment, EventKind, Ledger, identity};
-use crate::policy::Policy;
-use crate::report::{Format, Outcome};
-use crate::rules::{promote_approvals, promote_notice, span_text, when};
+use crate::ledger::{Deployment, Ledger, identity};
+use crate::policy::{Policy, Source};
+use crate::report::{CurrentStatus, Data, EnvStatus, Outcome, StatusData, Style, Waiting};
+use crate::rules::{promote_approvals, promote_notice, span_text};
 
 /// Per environment: what runs there, since when and by whom, the rollback target, the
 /// versions waiting with what they still need, and the earliest moment each can be
@@ -22,42 +23,6 @@ pub struct StatusArgs {
     pub offline: bool,
 }
 
-#[derive(Serialize)]
-struct EnvStatus {
-    env: String,
-    timezone: String,
-    current: Option<CurrentStatus>,
-    /// The version a plain `reltag rollback` returns to.
-    rollback_target: Option<String>,
-    waiting: Vec<Waiting>,
-    /// What happens next, in one sentence.
-    next: String,
-}
-
-#[derive(Serialize)]
-struct CurrentStatus {
-    version: String,
-    since: Timestamp,
-    by: String,
-    kind: EventKind,
-    emergency: bool,
-    reason: Option<String>,
-}
-
-#[derive(Serialize)]
-struct Waiting {
-    version: String,
-    /// `None` when no moment within a year is open.
-    earliest: Option<Timestamp>,
-    missing_approvals: Vec<String>,
-    /// A schedule must still be recorded (notice counts from then).
-    needs_schedule: bool,
-    needs_reason: bool,
-    /// Blockers no waiting fixes (the tag, the cut).
-    problems: Vec<String>,
-    summary: String,
-}
-
 pub fn cmd_status(ctx: &Context, args: StatusArgs) -> Result<Outcome, CliError> {
     let repo = ctx.repo()?;
     let policy = ctx.policy(Some(&repo))?;
@@ -66,29 +31,7 @@ pub fn cmd_status(ctx: &Context, args: StatusArgs) -> Result<Outcome, CliError> 
             env_context(&policy, env)?;
             vec![env.clone()]
         }
-        None => {
-            // In promotion order: staging before prod (by the length of the `from` chain).
-            let depth = |name: &str| {
-                let mut depth = 0;
-                let mut current = name;
-                while let Some(from) = policy
-                    .file
-                    .environments
-                    .get(current)
-                    .and_then(|e| e.from.as_ref())
-                {
-                    depth += 1;
-                    current = from.get_ref();
-                    if depth > policy.file.environments.len() {
-                        break;
-                    }
-                }
-                depth
-            };
-            let mut names: Vec<String> = policy.file.environments.keys().cloned().collect();
-            names.sort_by_key(|n| depth(n));
-            names
-        }
+        None => environment_order(&policy, &ctx.cwd),
     };
     if !args.offline {
         ledger_access::sync(repo.gix(), false)?;
@@ -96,10 +39,10 @@ pub fn cmd_status(ctx: &Context, args: StatusArgs) -> Result<Outcome, CliError> 
     let now = now()?;
     let actor = identity::actor_from_process_env(repo.gix()).unwrap_or_default();
     let cut_versions = cut_versions(&repo, &policy)?;
-    let mut statuses = Vec::new();
+    let mut environments = Vec::new();
     for name in names {
         let env = env_context(&policy, &name)?;
-        statuses.push(env_status(
+        environments.push(env_status(
             &repo,
             &policy,
             &env,
@@ -108,53 +51,51 @@ pub fn cmd_status(ctx: &Context, args: StatusArgs) -> Result<Outcome, CliError> 
             &cut_versions,
         )?);
     }
-    if ctx.format == Format::Json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(
-                &serde_json::json!({"version": 1, "now": now, "environments": statuses})
-            )
-            .map_err(|e| CliError::undecided(e.to_string()))?
-        );
-        return Ok(Outcome::Allowed);
-    }
-    if statuses.is_empty() {
-        println!("the policy defines no [environments]");
-    }
-    for s in &statuses {
-        match &s.current {
-            Some(c) => {
-                let tz = crate::schedule::time_zone(&s.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-                let how = if c.kind == EventKind::Rollback {
-                    "rolled back to"
-                } else {
-                    "runs"
-                };
-                println!(
-                    "{}: {how} {} since {} by {}{}",
-                    s.env,
-                    c.version,
-                    when(&c.since.to_zoned_datetime(tz)),
-                    c.by,
-                    match (&c.emergency, &c.reason) {
-                        (true, Some(r)) => format!(" [EMERGENCY: {}]", crate::report::visible(r)),
-                        (true, None) => " [EMERGENCY]".into(),
-                        (false, Some(r)) => format!(" ({})", crate::report::visible(r)),
-                        (false, None) => String::new(),
-                    }
-                );
-            }
-            None => println!("{}: nothing deployed yet", s.env),
-        }
-        if let Some(previous) = &s.rollback_target {
-            println!("  rollback target: {previous}");
-        }
-        println!("  next: {}", s.next);
-        for w in s.waiting.iter().skip(1) {
-            println!("  also waiting: {}", w.summary);
-        }
-    }
-    Ok(Outcome::Allowed)
+    let mut report = ctx.report("status", Style::Data);
+    report.set_data(Data::Status(StatusData {
+        now: seconds(now),
+        environments,
+    }));
+    ctx.finish(report, Ok(()))
+}
+
+/// The environments in the order the policy lists them: the order a team reads its
+/// promotion path in. The parsed policy keeps them in a sorted map, so the order is read
+/// from the file's text (the keys of `[environments]` by position); a policy whose text
+/// cannot be read again keeps the sorted order.
+fn environment_order(policy: &Policy, cwd: &std::path::Path) -> Vec<String> {
+    let sorted: Vec<String> = policy.file.environments.keys().cloned().collect();
+    let text = match &policy.source {
+        Source::Default => std::borrow::Cow::Borrowed(crate::policy::DEFAULT_POLICY_TOML),
+        Source::File(path) => match std::fs::read_to_string(cwd.join(path)) {
+            Ok(text) => std::borrow::Cow::Owned(text),
+            Err(_) => return sorted,
+        },
+    };
+    let Ok(doc) = toml::de::DeTable::parse(&text) else {
+        return sorted;
+    };
+    let Some(toml::de::DeValue::Table(table)) =
+        doc.get_ref().get("environments").map(|v| v.get_ref())
+    else {
+        return sorted;
+    };
+    let mut listed: Vec<(usize, String)> = table
+        .keys()
+        .map(|k| (k.span().start, k.get_ref().to_string()))
+        .filter(|(_, name)| sorted.contains(name))
+        .collect();
+    listed.sort();
+    let mut names: Vec<String> = listed.into_iter().map(|(_, n)| n).collect();
+    // Whatever the text did not show (it changed since it was loaded) keeps its place.
+    let unlisted: Vec<String> = sorted.into_iter().filter(|n| !names.contains(n)).collect();
+    names.extend(unlisted);
+    names
+}
+
+/// Times to the second, as `log` shows them: the clock's nanoseconds are noise.
+fn seconds(time: Timestamp) -> Timestamp {
+    time.round(jiff::Unit::Second).unwrap_or(time)
 }
 
 /// Versions with a tag and a cut event, newest first.
@@ -260,7 +201,7 @@ fn env_status(
             .to_string(),
         current: current.map(|c| CurrentStatus {
             version: c.version.clone(),
-            since: c.since,
+            since: seconds(c.since),
             by: c.actor.clone(),
             kind: c.kind,
             emergency: c.emergency,
@@ -360,7 +301,7 @@ fn waiting_status(
     parts.extend(problems.iter().cloned());
     Waiting {
         version: version.to_string(),
-        earliest,
+        earliest: earliest.map(seconds),
         missing_approvals,
         needs_schedule,
         needs_reason,

@@ -5,7 +5,7 @@ use clap::Args;
 use super::{CliError, Context};
 use crate::hooks::HookKind;
 use crate::hooks::install::{self, UninstallAction};
-use crate::report::Outcome;
+use crate::report::{Outcome, Style};
 
 /// Remove reltag's git hooks and put back any hook that `install --force` kept aside.
 /// Hooks that are not reltag's are left alone.
@@ -43,5 +43,5 @@ pub fn cmd_uninstall(ctx: &Context, _args: UninstallArgs) -> Result<Outcome, Cli
             report.hooks_dir.display()
         ));
     }
-    Ok(Outcome::Allowed)
+    ctx.finish(ctx.report("uninstall", Style::Quiet), Ok(()))
 }

@@ -1,215 +1,535 @@
-//! Which rules run at which gate. A gate takes facts gathered by a command and returns
-//! findings; it never reads the repository or the network itself.
+//! The gates: which rules run at which point, in which order, over which input. A gate
+//! takes facts gathered by a command and returns findings (or checks); it never reads
+//! the repository or the network itself.
+//!
+//! This is the rule registry's wiring. Each gate is a table of [`Step`]s; a step names a
+//! rule (its [`RuleInfo`]) and its `check` function, whose type is the gate's input — so a
+//! rule declares its input by the facts its `check` takes, and the compiler refuses a
+//! rule in a gate of another input. Gates run their steps in the declared order; a step
+//! with `stop_if_found` ends the gate when it found something (one bad tag gets one
+//! finding). [`all`] lists every gate, and a test fails when a rule of `rules::ALL` or a
+//! release criterion is reachable from none.
 
+pub mod push;
+pub mod release;
+
+use crate::git::CommitInfo;
 use crate::policy::Policy;
-use crate::report::Finding;
+use crate::policy::schema::Skippable;
+use crate::report::{Check, Finding, Report, RuleSet, Subject, Verdict};
 use crate::rules::{
-    BranchFacts, MessageFacts, PromoteFacts, PullRequestFacts, RefPushFacts, TagFacts,
+    BranchFacts, MessageFacts, PromoteFacts, PullRequestFacts, RefPushFacts, RuleInfo, TagFacts,
     TagPlacementFacts, branch_name, branch_protected, commit_empty, commit_encoding, commit_jira,
-    commit_subject, pr_approvals, pr_changes_requested, pr_jira_consistent, pr_policy_change,
-    promote_approvals, promote_artifact, promote_deployer, promote_emergency, promote_freeze,
-    promote_from, promote_notice, promote_rolled_back, promote_soak, promote_version,
-    promote_window, tag_format, tag_moved, tag_on_release_branch, tag_semver, tag_sequence,
+    commit_subject, pr_approvals, pr_changes_requested, pr_gate_change, pr_jira_consistent,
+    pr_policy_change, promote_approvals, promote_artifact, promote_concurrent, promote_deployer,
+    promote_emergency, promote_freeze, promote_from, promote_notice, promote_rolled_back,
+    promote_soak, promote_version, promote_window, tag_format, tag_moved, tag_on_release_branch,
+    tag_semver, tag_sequence,
 };
+
+/// One rule in a gate.
+#[derive(Clone, Copy)]
+pub struct Step<F> {
+    pub rule: RuleInfo,
+    pub check: F,
+    /// End the gate when this step found something.
+    pub stop_if_found: bool,
+    /// The emergency procedure may skip it, when `[emergency] may_skip` lists this.
+    pub skippable: Option<Skippable>,
+}
+
+const fn step<F>(rule: RuleInfo, check: F) -> Step<F> {
+    Step {
+        rule,
+        check,
+        stop_if_found: false,
+        skippable: None,
+    }
+}
+
+const fn stop<F>(rule: RuleInfo, check: F) -> Step<F> {
+    Step {
+        rule,
+        check,
+        stop_if_found: true,
+        skippable: None,
+    }
+}
+
+const fn skippable<F>(rule: RuleInfo, check: F, by: Skippable) -> Step<F> {
+    Step {
+        rule,
+        check,
+        stop_if_found: false,
+        skippable: Some(by),
+    }
+}
+
+/// A gate: a name, what one of its subjects is called, and its steps in order.
+pub struct Gate<F: 'static> {
+    pub name: &'static str,
+    pub noun: (&'static str, &'static str),
+    pub steps: &'static [Step<F>],
+}
+
+impl<F: Copy> Gate<F> {
+    /// Runs the steps in order with `call` (which applies one check to the gate's facts).
+    fn run(&self, out: &mut Vec<Finding>, mut call: impl FnMut(F, &mut Vec<Finding>)) {
+        for step in self.steps {
+            let before = out.len();
+            call(step.check, out);
+            if step.stop_if_found && out.len() > before {
+                return;
+            }
+        }
+    }
+}
+
+impl<F: Sync> RuleSet for Gate<F> {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn noun(&self) -> (&'static str, &'static str) {
+        self.noun
+    }
+    fn rule_ids(&self) -> Vec<&'static str> {
+        self.steps.iter().map(|s| s.rule.id).collect()
+    }
+}
+
+/// A rule's check over one input. The facts type is the rule's declared input.
+pub type MessageCheck = fn(&MessageFacts<'_>, &Policy, &mut Vec<Finding>);
+pub type BranchCheck = fn(&BranchFacts<'_>, &Policy, &mut Vec<Finding>);
+pub type TagCheck = fn(&TagFacts<'_>, &Policy, &mut Vec<Finding>);
+pub type RefPushCheck = fn(&RefPushFacts<'_>, &Policy, &mut Vec<Finding>);
+pub type TagPlacementCheck = fn(&TagPlacementFacts<'_>, &Policy, &mut Vec<Finding>);
+pub type PullRequestCheck = fn(&PullRequestFacts<'_>, &Policy, &mut Vec<Finding>);
+/// A promotion check: its findings go to `out`, its return value is what it saw.
+pub type PromotionCheck = fn(&PromoteFacts<'_>, &Policy, &mut Vec<Finding>) -> String;
+
+/// The message rules, for one commit or message file. An empty message has no key and
+/// no subject: one finding says it all.
+pub static MESSAGE: Gate<MessageCheck> = Gate {
+    name: "message",
+    noun: ("message", "messages"),
+    steps: &[
+        step(
+            commit_encoding::CommitEncoding::INFO,
+            commit_encoding::check,
+        ),
+        stop(commit_empty::CommitEmpty::INFO, commit_empty::check),
+        step(commit_jira::CommitJira::INFO, commit_jira::check),
+        step(commit_subject::CommitSubject::INFO, commit_subject::check),
+    ],
+};
+
+/// The branch rules, for one branch name.
+pub static BRANCH: Gate<BranchCheck> = Gate {
+    name: "branch",
+    noun: ("branch", "branches"),
+    steps: &[step(branch_name::BranchName::INFO, branch_name::check)],
+};
+
+/// The tag rules, for one tag name. Each later rule only speaks when the earlier ones
+/// had nothing to say, so one bad tag gets one finding.
+pub static TAG: Gate<TagCheck> = Gate {
+    name: "tag",
+    noun: ("tag", "tags"),
+    steps: &[
+        stop(tag_format::TagFormatRule::INFO, tag_format::check),
+        stop(tag_semver::TagSemver::INFO, tag_semver::check),
+        step(tag_sequence::TagSequence::INFO, tag_sequence::check),
+    ],
+};
+
+/// A pushed branch ref (its name and commits go through `BRANCH` and `MESSAGE`).
+pub static BRANCH_PUSH: Gate<RefPushCheck> = Gate {
+    name: "branch-push",
+    noun: ("pushed branch", "pushed branches"),
+    steps: &[step(
+        branch_protected::BranchProtected::INFO,
+        branch_protected::check,
+    )],
+};
+
+/// A pushed tag ref: an existing release tag never moves or goes.
+pub static TAG_PUSH: Gate<RefPushCheck> = Gate {
+    name: "tag-push",
+    noun: ("pushed tag", "pushed tags"),
+    steps: &[step(tag_moved::TagMoved::INFO, tag_moved::check)],
+};
+
+/// Where a pushed release tag points.
+pub static TAG_PLACEMENT: Gate<TagPlacementCheck> = Gate {
+    name: "tag-placement",
+    noun: ("release tag", "release tags"),
+    steps: &[step(
+        tag_on_release_branch::TagOnReleaseBranch::INFO,
+        tag_on_release_branch::check,
+    )],
+};
+
+/// The pull-request rules, for `check pr` (its branch and commits go through `BRANCH` and
+/// `MESSAGE`).
+pub static PULL_REQUEST: Gate<PullRequestCheck> = Gate {
+    name: "pull-request",
+    noun: ("pull request", "pull requests"),
+    steps: &[
+        step(pr_approvals::PrApprovals::INFO, pr_approvals::check),
+        step(
+            pr_changes_requested::PrChangesRequested::INFO,
+            pr_changes_requested::check,
+        ),
+        step(
+            pr_policy_change::PrPolicyChange::INFO,
+            pr_policy_change::check,
+        ),
+        step(pr_gate_change::PrGateChange::INFO, pr_gate_change::check),
+        step(
+            pr_jira_consistent::PrJiraConsistent::INFO,
+            pr_jira_consistent::check,
+        ),
+    ],
+};
+
+/// The promotion rules, in the order a person would ask them. `schedule` and `rollback`
+/// run some of them ([`promotion_checks`]).
+pub static PROMOTION: Gate<PromotionCheck> = Gate {
+    name: "promotion",
+    noun: ("promotion", "promotions"),
+    steps: &[
+        step(
+            promote_version::PromoteVersion::INFO,
+            promote_version::check,
+        ),
+        skippable(
+            promote_from::PromoteFrom::INFO,
+            promote_from::check,
+            Skippable::From,
+        ),
+        skippable(
+            promote_soak::PromoteSoak::INFO,
+            promote_soak::check,
+            Skippable::Soak,
+        ),
+        skippable(
+            promote_window::PromoteWindow::INFO,
+            promote_window::check,
+            Skippable::Windows,
+        ),
+        skippable(
+            promote_freeze::PromoteFreeze::INFO,
+            promote_freeze::check,
+            Skippable::Freezes,
+        ),
+        skippable(
+            promote_notice::PromoteNotice::INFO,
+            promote_notice::check,
+            Skippable::Notice,
+        ),
+        step(
+            promote_approvals::PromoteApprovals::INFO,
+            promote_approvals::check,
+        ),
+        step(
+            promote_deployer::PromoteDeployer::INFO,
+            promote_deployer::check,
+        ),
+        step(
+            promote_artifact::PromoteArtifact::INFO,
+            promote_artifact::check,
+        ),
+        step(
+            promote_rolled_back::PromoteRolledBack::INFO,
+            promote_rolled_back::check,
+        ),
+        step(
+            promote_emergency::PromoteEmergency::INFO,
+            promote_emergency::check,
+        ),
+    ],
+};
+
+/// Rules a command applies itself, at one point of its flow, with facts of their own
+/// (phase 2 of the engine moves these decisions into library gates of their own).
+pub struct Declared {
+    pub name: &'static str,
+    /// Who runs them, for the reader.
+    pub run_by: &'static str,
+    pub rules: &'static [RuleInfo],
+}
+
+/// `promote` and `rollback`, when recording: the environment still runs what the checks
+/// saw (compare-and-swap on the ledger, `cli/promote.rs` `record_deployment`).
+pub static DEPLOY_RECORD: Declared = Declared {
+    name: "deploy-record",
+    run_by: "promote and rollback, when they record (record_deployment)",
+    rules: &[promote_concurrent::PromoteConcurrent::INFO],
+};
+
+/// `check policy`: the policy file's own problems.
+pub static POLICY: Declared = Declared {
+    name: "policy",
+    run_by: "check policy (and every command, which refuses a broken policy)",
+    rules: &[crate::rules::PolicyRule::INFO],
+};
+
+/// One gate as the registry lists it: its name and rule ids, in order.
+pub struct Listed {
+    pub name: &'static str,
+    pub rules: Vec<&'static str>,
+}
+
+/// Every gate, with its rules in order: what `reltag explain` could group by, and what
+/// the registry test checks against `rules::ALL`.
+pub fn all() -> Vec<Listed> {
+    fn gate<F: Sync>(g: &Gate<F>) -> Listed {
+        Listed {
+            name: g.name,
+            rules: g.rule_ids(),
+        }
+    }
+    fn declared(d: &Declared) -> Listed {
+        Listed {
+            name: d.name,
+            rules: d.rules.iter().map(|r| r.id).collect(),
+        }
+    }
+    vec![
+        gate(&MESSAGE),
+        gate(&BRANCH),
+        gate(&TAG),
+        gate(&BRANCH_PUSH),
+        gate(&TAG_PUSH),
+        gate(&TAG_PLACEMENT),
+        gate(&PULL_REQUEST),
+        gate(&PROMOTION),
+        declared(&DEPLOY_RECORD),
+        declared(&release::RELEASE),
+        declared(&release::JIRA_KEYS),
+        declared(&POLICY),
+    ]
+}
 
 /// The message rules, for one commit or message file.
 pub fn message(facts: &MessageFacts, policy: &Policy, out: &mut Vec<Finding>) {
-    commit_encoding::check(facts, policy, out);
-    let before = out.len();
-    commit_empty::check(facts, policy, out);
-    if out.len() > before {
-        // An empty message has no key and no subject: one finding says it all.
-        return;
-    }
-    commit_jira::check(facts, policy, out);
-    commit_subject::check(facts, policy, out);
+    MESSAGE.run(out, |check, out| check(facts, policy, out));
 }
 
 /// The branch rules, for one branch name.
 pub fn branch(facts: &BranchFacts, policy: &Policy, out: &mut Vec<Finding>) {
-    branch_name::check(facts, policy, out);
+    BRANCH.run(out, |check, out| check(facts, policy, out));
 }
 
-/// The tag rules, for one tag name. Each later rule only speaks when the earlier ones
-/// had nothing to say, so one bad tag gets one finding.
+/// The tag rules, for one tag name.
 pub fn tag(facts: &TagFacts, policy: &Policy, out: &mut Vec<Finding>) {
-    let before = out.len();
-    tag_format::check(facts, policy, out);
-    if out.len() == before {
-        tag_semver::check(facts, policy, out);
-    }
-    if out.len() == before {
-        tag_sequence::check(facts, policy, out);
-    }
+    TAG.run(out, |check, out| check(facts, policy, out));
 }
 
-/// The rules for a pushed branch ref (its name and commits are checked by `branch` and
-/// `message`).
+/// The rules for a pushed branch ref.
 pub fn branch_push(facts: &RefPushFacts, policy: &Policy, out: &mut Vec<Finding>) {
-    branch_protected::check(facts, policy, out);
+    BRANCH_PUSH.run(out, |check, out| check(facts, policy, out));
 }
 
-/// The rules for a pushed tag ref: an existing release tag never moves or goes.
+/// The rules for a pushed tag ref.
 pub fn tag_push(facts: &RefPushFacts, policy: &Policy, out: &mut Vec<Finding>) {
-    tag_moved::check(facts, policy, out);
+    TAG_PUSH.run(out, |check, out| check(facts, policy, out));
 }
 
 /// Where a pushed release tag points.
 pub fn tag_placement(facts: &TagPlacementFacts, policy: &Policy, out: &mut Vec<Finding>) {
-    tag_on_release_branch::check(facts, policy, out);
+    TAG_PLACEMENT.run(out, |check, out| check(facts, policy, out));
 }
 
-/// What one promotion check saw and decided, for `--dry-run` and the notes.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct CheckLine {
-    pub rule: &'static str,
-    pub value: String,
-    pub verdict: CheckVerdict,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CheckVerdict {
-    Ok,
-    Blocked,
-    /// Would have blocked (or was not needed) and was skipped by the emergency procedure.
-    Skipped,
-}
-
-impl CheckLine {
-    /// `promote-window: Tue 2026-11-24 13:00 America/New_York: outside … → blocked`.
-    pub fn note(&self) -> String {
-        let verdict = match self.verdict {
-            CheckVerdict::Ok => "ok",
-            CheckVerdict::Blocked => "blocked",
-            CheckVerdict::Skipped => "skipped (emergency)",
-        };
-        format!("{}: {} → {verdict}", self.rule, self.value)
-    }
-}
-
-/// A promotion check: its findings go to `out`, its return value is what it saw.
-pub type PromotionCheck = fn(&PromoteFacts, &Policy, &mut Vec<Finding>) -> String;
-
-/// Runs promotion checks in order, one [`CheckLine`] each. A check with a `Skippable`
-/// listed in `[emergency] may_skip` is skipped (and says so) when `facts.emergency`.
-fn run_promotion_checks(
-    facts: &PromoteFacts,
-    policy: &Policy,
-    checks: &[(
-        &'static str,
-        PromotionCheck,
-        Option<crate::policy::schema::Skippable>,
-    )],
-) -> (Vec<CheckLine>, Vec<Finding>) {
-    let mut lines = Vec::new();
-    let mut out = Vec::new();
-    for &(rule, check, skippable) in checks {
-        let mut found = Vec::new();
-        let value = check(facts, policy, &mut found);
-        let skipped = facts.emergency
-            && skippable.is_some_and(|s| policy.file.emergency.may_skip.contains(&s));
-        let verdict = if skipped {
-            CheckVerdict::Skipped
-        } else if found.is_empty() {
-            CheckVerdict::Ok
-        } else {
-            out.append(&mut found);
-            CheckVerdict::Blocked
-        };
-        lines.push(CheckLine {
-            rule,
-            value,
-            verdict,
-        });
-    }
-    (lines, out)
-}
-
-/// Some promotion checks, none skippable: what `rollback` and `schedule` ask.
-pub fn promotion_checks(
-    facts: &PromoteFacts,
-    policy: &Policy,
-    checks: &[(&'static str, PromotionCheck)],
-) -> (Vec<CheckLine>, Vec<Finding>) {
-    let checks: Vec<_> = checks
-        .iter()
-        .map(|&(rule, check)| (rule, check, None))
-        .collect();
-    run_promotion_checks(facts, policy, &checks)
-}
-
-/// The promotion rules, in the order a person would ask them. With `facts.emergency`,
-/// checks listed in `[emergency] may_skip` are skipped (and say so).
-pub fn promote(facts: &PromoteFacts, policy: &Policy) -> (Vec<CheckLine>, Vec<Finding>) {
-    use crate::policy::schema::Skippable;
-    type Check = PromotionCheck;
-    let checks: [(&'static str, Check, Option<Skippable>); 11] = [
-        (
-            promote_version::PromoteVersion::ID,
-            promote_version::check,
-            None,
-        ),
-        (
-            promote_from::PromoteFrom::ID,
-            promote_from::check,
-            Some(Skippable::From),
-        ),
-        (
-            promote_soak::PromoteSoak::ID,
-            promote_soak::check,
-            Some(Skippable::Soak),
-        ),
-        (
-            promote_window::PromoteWindow::ID,
-            promote_window::check,
-            Some(Skippable::Windows),
-        ),
-        (
-            promote_freeze::PromoteFreeze::ID,
-            promote_freeze::check,
-            Some(Skippable::Freezes),
-        ),
-        (
-            promote_notice::PromoteNotice::ID,
-            promote_notice::check,
-            Some(Skippable::Notice),
-        ),
-        (
-            promote_approvals::PromoteApprovals::ID,
-            promote_approvals::check,
-            None,
-        ),
-        (
-            promote_deployer::PromoteDeployer::ID,
-            promote_deployer::check,
-            None,
-        ),
-        (
-            promote_artifact::PromoteArtifact::ID,
-            promote_artifact::check,
-            None,
-        ),
-        (
-            promote_rolled_back::PromoteRolledBack::ID,
-            promote_rolled_back::check,
-            None,
-        ),
-        (
-            promote_emergency::PromoteEmergency::ID,
-            promote_emergency::check,
-            None,
-        ),
-    ];
-    run_promotion_checks(facts, policy, &checks)
-}
-
-/// The pull-request rules, for `check pr` (its branch and commits go through `branch` and
-/// `message`).
+/// The pull-request rules.
 pub fn pull_request(facts: &PullRequestFacts, policy: &Policy, out: &mut Vec<Finding>) {
-    pr_approvals::check(facts, policy, out);
-    pr_changes_requested::check(facts, policy, out);
-    pr_policy_change::check(facts, policy, out);
-    crate::rules::pr_gate_change::check(facts, policy, out);
-    pr_jira_consistent::check(facts, policy, out);
+    PULL_REQUEST.run(out, |check, out| check(facts, policy, out));
+}
+
+/// The branch gate on one name, into the report (counted, tallied, streamed).
+pub fn check_branch(name: &str, policy: &Policy, report: &mut Report) {
+    report.checked().branches += 1;
+    let mut out = Vec::new();
+    branch(&BranchFacts { name }, policy, &mut out);
+    report.ran(&BRANCH);
+    report.findings(out);
+}
+
+/// The tag gate on one name against the other tags, into the report.
+pub fn check_tag(name: &str, existing: &[String], policy: &Policy, report: &mut Report) {
+    report.checked().tags += 1;
+    let mut out = Vec::new();
+    tag(&TagFacts { name, existing }, policy, &mut out);
+    report.ran(&TAG);
+    report.findings(out);
+}
+
+/// The message gate on one commit, into the report. `refname`: the ref being pushed or
+/// checked, which each finding names.
+pub fn check_commit(
+    commit: &CommitInfo,
+    policy: &Policy,
+    refname: Option<&str>,
+    report: &mut Report,
+) {
+    let mut out = Vec::new();
+    commit_findings(commit, policy, refname, &mut out);
+    report.checked().commits += 1;
+    report.ran(&MESSAGE);
+    report.findings(out);
+}
+
+/// The message gate on one commit.
+pub fn commit_findings(
+    commit: &CommitInfo,
+    policy: &Policy,
+    refname: Option<&str>,
+    out: &mut Vec<Finding>,
+) {
+    let subject = Subject::Commit {
+        id: commit.id.to_string(),
+        summary: commit.summary(),
+        refname: refname.map(str::to_string),
+    };
+    let facts = MessageFacts {
+        subject: &subject,
+        message: &commit.message,
+        parent_count: Some(commit.parent_count),
+        encoding: commit.encoding.as_deref(),
+    };
+    message(&facts, policy, out);
+}
+
+/// The message gate on a message that is not a commit (yet), into the report.
+pub fn check_message(facts: &MessageFacts, policy: &Policy, report: &mut Report) {
+    let mut out = Vec::new();
+    message(facts, policy, &mut out);
+    report.checked().messages += 1;
+    report.ran(&MESSAGE);
+    report.findings(out);
+}
+
+/// The pull-request gate on one pull request, into the report.
+pub fn check_pull_request(facts: &PullRequestFacts, policy: &Policy, report: &mut Report) {
+    let mut out = Vec::new();
+    pull_request(facts, policy, &mut out);
+    report.ran(&PULL_REQUEST);
+    report.findings(out);
+}
+
+/// Runs promotion steps in order, one [`Check`] each (on the version's tag), its
+/// findings in the check. A step whose `Skippable` is listed in `[emergency] may_skip` is
+/// skipped (and says so) when `facts.emergency`.
+fn run_promotion(
+    facts: &PromoteFacts,
+    policy: &Policy,
+    steps: impl Iterator<Item = &'static Step<PromotionCheck>>,
+) -> Vec<Check> {
+    let subject = Subject::Tag {
+        name: facts.version.to_string(),
+    };
+    steps
+        .map(|step| {
+            let mut found = Vec::new();
+            let value = (step.check)(facts, policy, &mut found);
+            let skipped = facts.emergency
+                && step
+                    .skippable
+                    .is_some_and(|s| policy.file.emergency.may_skip.contains(&s));
+            let check = if skipped {
+                Check::new(step.rule.id, Some(subject.clone()), Vec::new())
+                    .verdict(Verdict::Skipped)
+            } else {
+                Check::new(step.rule.id, Some(subject.clone()), found)
+            };
+            check.measured(value)
+        })
+        .collect()
+}
+
+/// The promotion gate, every step: what `promote` asks.
+pub fn promote(facts: &PromoteFacts, policy: &Policy) -> Vec<Check> {
+    run_promotion(facts, policy, PROMOTION.steps.iter())
+}
+
+/// Some steps of the promotion gate, in the order given and never skipped: what
+/// `schedule` (window, freeze) and `rollback` (deployer, and window and freeze unless
+/// `rollback_anytime`) ask.
+pub fn promotion_checks(facts: &PromoteFacts, policy: &Policy, rules: &[&str]) -> Vec<Check> {
+    debug_assert!(
+        rules
+            .iter()
+            .all(|id| PROMOTION.steps.iter().any(|s| s.rule.id == *id)),
+        "not promotion rules: {rules:?}"
+    );
+    let facts = PromoteFacts {
+        emergency: false,
+        ..*facts
+    };
+    run_promotion(
+        &facts,
+        policy,
+        rules
+            .iter()
+            .filter_map(|id| PROMOTION.steps.iter().find(|s| s.rule.id == *id)),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn every_rule_is_reachable_from_a_gate_and_every_gate_rule_is_registered() {
+        let gates = all();
+        let reachable: BTreeSet<&str> = gates.iter().flat_map(|g| g.rules.clone()).collect();
+        for rule in crate::rules::ALL {
+            assert!(
+                reachable.contains(rule.id),
+                "rule {} is reachable from no gate: add it to a gate in src/gates/",
+                rule.id
+            );
+        }
+        for id in &reachable {
+            assert!(
+                crate::rules::find(id).is_some(),
+                "gate rule {id} is not in rules::ALL (reltag explain would not know it)"
+            );
+        }
+        let names: BTreeSet<&str> = gates.iter().map(|g| g.name).collect();
+        assert_eq!(names.len(), gates.len(), "gate names are unique");
+    }
+
+    #[test]
+    fn gates_run_in_order_and_stop_where_declared() {
+        let policy = Policy::default_policy();
+        // Not a release version at all: tag-format speaks, the later tag rules do not.
+        let mut out = Vec::new();
+        tag(
+            &TagFacts {
+                name: "banana",
+                existing: &[],
+            },
+            &policy,
+            &mut out,
+        );
+        let rules: Vec<&str> = out.iter().map(|f| f.rule).collect();
+        assert_eq!(rules, ["tag-format"]);
+        // An empty message: commit-empty ends the gate before commit-jira.
+        let subject = Subject::Repository;
+        let mut out = Vec::new();
+        message(
+            &MessageFacts {
+                subject: &subject,
+                message: b"\n",
+                parent_count: Some(1),
+                encoding: None,
+            },
+            &policy,
+            &mut out,
+        );
+        let rules: Vec<&str> = out.iter().map(|f| f.rule).collect();
+        assert_eq!(rules, ["commit-empty"]);
+    }
 }

@@ -13,6 +13,7 @@ use semver::Version;
 use crate::git::Repo;
 use crate::policy::Policy;
 use crate::rules::jira::find_keys;
+use crate::text::escape;
 
 static CONVENTIONAL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^([a-z]+)(\([^)]*\))?(!)?: ").expect("a valid regex"));
@@ -136,17 +137,20 @@ pub fn gather(
 
 impl Notes {
     /// Plain text (Markdown), as the annotated tag's message and `reltag notes` print it.
+    /// Subjects, names and the title go through the one escaper: the notes reach
+    /// terminals, the annotated tag and GitHub Releases, and ESC or BEL in a commit
+    /// subject must act on none of them.
     pub fn render(&self, jira_url: Option<&str>) -> String {
         let mut out = String::new();
-        out.push_str(&self.title);
+        out.push_str(&escape(&self.title));
         out.push_str("\n\n");
         match &self.previous {
-            Some(previous) => out.push_str(&format!("Changes since {previous}:\n")),
+            Some(previous) => out.push_str(&format!("Changes since {}:\n", escape(previous))),
             None => out.push_str("Changes (first release):\n"),
         }
         let line = |entry: &Entry| {
             let short = entry.id.to_hex_with_len(7).to_string();
-            let mut text = format!("- {} ({short})", entry.subject);
+            let mut text = format!("- {} ({short})", escape(&entry.subject));
             if entry.breaking {
                 text.push_str(" [BREAKING]");
             }
@@ -158,7 +162,7 @@ impl Notes {
             match jira_url {
                 Some(url) => out.push_str(&format!(
                     "### {key} ({}/browse/{key})\n",
-                    url.trim_end_matches('/')
+                    escape(url.trim_end_matches('/'))
                 )),
                 None => out.push_str(&format!("### {key}\n")),
             }
@@ -178,7 +182,11 @@ impl Notes {
         if !self.contributors.is_empty() {
             out.push_str(&format!(
                 "\nContributors: {}\n",
-                self.contributors.join(", ")
+                self.contributors
+                    .iter()
+                    .map(|name| escape(name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
         out

@@ -1,10 +1,14 @@
-//! The `human` format: findings grouped by subject, then one summary line.
+//! The `human` format: notes and check lines as they come, findings grouped by subject as
+//! they come (consecutive findings about one subject share its heading), the findings of
+//! the checks at the end grouped the same way, then one summary line. Every piece of text
+//! goes through [`crate::text::escape`].
 
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 
-use super::{Finding, Report, Severity, Subject};
+use super::{Data, Finding, Outcome, Render, Severity, Style as ReportStyle, Subject, Summary};
+use crate::text::{escape, escape_block};
 
 const ERROR: Style = AnsiColor::Red.on_default().bold();
 const WARNING: Style = AnsiColor::Yellow.on_default().bold();
@@ -12,126 +16,202 @@ const SUBJECT: Style = Style::new().bold();
 const HINT: Style = AnsiColor::Cyan.on_default();
 const ALLOWED: Style = AnsiColor::Green.on_default().bold();
 
-pub(super) fn render(
-    report: &Report,
-    out: &mut dyn Write,
+/// What was written last, so that groups are separated by one blank line.
+#[derive(Debug, PartialEq)]
+enum Last {
+    Nothing,
+    Note,
+    Group(Subject),
+}
+
+pub(super) struct Human {
     color: bool,
     show_notes: bool,
-) -> io::Result<()> {
-    let paint = |style: Style, text: &str| -> String {
-        if color {
+    last: Last,
+}
+
+impl Human {
+    pub(super) fn new(color: bool, show_notes: bool) -> Human {
+        Human {
+            color,
+            show_notes,
+            last: Last::Nothing,
+        }
+    }
+
+    fn paint(&self, style: Style, text: &str) -> String {
+        if self.color {
             format!("{style}{text}{style:#}")
         } else {
             text.to_string()
         }
-    };
-
-    let notes: &[String] = if show_notes { &report.notes } else { &[] };
-    for note in notes {
-        writeln!(out, "note: {}", visible(note))?;
-    }
-    if !notes.is_empty() && !report.findings.is_empty() {
-        writeln!(out)?;
     }
 
-    // Group by subject, keeping the order in which subjects first appeared: commits stay
-    // in walk order, which is the order a user reads `git log` in.
-    let mut groups: Vec<(&Subject, Vec<&Finding>)> = Vec::new();
-    for finding in &report.findings {
-        match groups.iter_mut().find(|(s, _)| **s == finding.subject) {
-            Some((_, list)) => list.push(finding),
-            None => groups.push((&finding.subject, vec![finding])),
+    fn line(&mut self, out: &mut dyn Write, text: &str) -> io::Result<()> {
+        if matches!(self.last, Last::Group(_)) {
+            writeln!(out)?;
         }
+        self.last = Last::Note;
+        writeln!(out, "note: {}", escape(text))
     }
-    for (subject, findings) in &groups {
-        writeln!(out, "{}", paint(SUBJECT, &visible(&subject.label())))?;
-        for finding in findings {
-            let (style, word) = match finding.severity {
-                Severity::Error => (ERROR, "error"),
-                Severity::Warning => (WARNING, "warning"),
-            };
-            writeln!(
-                out,
-                "  {}[{}] {}",
-                paint(style, word),
-                finding.rule,
-                visible(&finding.message)
-            )?;
-            if let Some(hint) = &finding.hint {
-                writeln!(out, "    {} {}", paint(HINT, "hint:"), visible(hint))?;
+
+    fn write_finding(&mut self, out: &mut dyn Write, finding: &Finding) -> io::Result<()> {
+        let same_group = matches!(&self.last, Last::Group(s) if *s == finding.subject);
+        if !same_group {
+            if self.last != Last::Nothing {
+                writeln!(out)?;
             }
+            let label = self.paint(SUBJECT, &escape(&finding.subject.label()));
+            writeln!(out, "{label}")?;
+            self.last = Last::Group(finding.subject.clone());
         }
-        writeln!(out)?;
+        let (style, word) = match finding.severity {
+            Severity::Error => (ERROR, "error"),
+            Severity::Warning => (WARNING, "warning"),
+        };
+        writeln!(
+            out,
+            "  {}[{}] {}",
+            self.paint(style, word),
+            finding.rule,
+            escape(&finding.message)
+        )?;
+        if let Some(hint) = &finding.hint {
+            writeln!(out, "    {} {}", self.paint(HINT, "hint:"), escape(hint))?;
+        }
+        Ok(())
     }
 
-    let errors = report.count(Severity::Error);
-    let warnings = report.count(Severity::Warning);
-    let checked = checked_phrase(report);
-    let line = if errors > 0 {
-        format!(
-            "{} {} {}, {} {} ({checked})",
-            paint(ERROR, "blocked:"),
-            errors,
-            plural(errors, "error", "errors"),
-            warnings,
-            plural(warnings, "warning", "warnings"),
-        )
-    } else if warnings > 0 {
-        format!(
-            "{} {} {} ({checked})",
-            paint(ALLOWED, "allowed:"),
-            warnings,
-            plural(warnings, "warning", "warnings"),
-        )
-    } else {
-        format!("{} {checked}", paint(ALLOWED, "allowed:"))
-    };
-    writeln!(out, "{line}")
-}
-
-/// "checked 12 commits, 1 branch" — only the kinds that were looked at.
-pub(crate) fn checked_phrase(report: &Report) -> String {
-    let c = &report.checked;
-    let parts: Vec<String> = [
-        (c.commits, "commit", "commits"),
-        (c.messages, "message", "messages"),
-        (c.branches, "branch", "branches"),
-        (c.tags, "tag", "tags"),
-        (c.files, "file", "files"),
-    ]
-    .iter()
-    .filter(|(n, _, _)| *n > 0)
-    .map(|(n, one, many)| format!("{n} {}", plural(*n, one, many)))
-    .collect();
-    if parts.is_empty() {
-        "nothing to check".to_string()
-    } else {
-        format!("checked {}", parts.join(", "))
-    }
-}
-
-fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
-}
-
-/// Makes text from users safe to put on a terminal: control characters and bidi
-/// overrides (which can make a branch name display as something else) become visible
-/// `\u{…}` escapes instead of acting on the terminal.
-pub fn visible(text: &str) -> String {
-    if !text.chars().any(is_invisible_control) {
-        return text.to_string();
-    }
-    text.chars()
-        .map(|c| {
-            if is_invisible_control(c) {
-                format!("\\u{{{:x}}}", c as u32)
+    fn summary_line(&self, summary: &Summary<'_>) -> String {
+        let (style, word) = match summary.outcome {
+            Outcome::Allowed => (ALLOWED, "allowed:"),
+            Outcome::Blocked => (ERROR, "blocked:"),
+            Outcome::Undecided => (ERROR, "undecided:"),
+        };
+        let mut line = format!("{} {}", self.paint(style, word), summary.counts_phrase());
+        if summary.outcome == Outcome::Undecided {
+            line.push_str(if summary.failure.is_some() {
+                "; stopped by the error below"
             } else {
-                c.to_string()
-            }
-        })
-        .collect()
+                "; what could not be decided blocks until it can be"
+            });
+        }
+        line
+    }
 }
 
-pub(crate) fn is_invisible_control(c: char) -> bool {
-    (c.is_control() && c != '\t') || crate::rules::is_bidi_control(c)
+impl Render for Human {
+    fn note(&mut self, out: &mut dyn Write, note: &str) -> io::Result<()> {
+        if self.show_notes {
+            self.line(out, note)?;
+        }
+        Ok(())
+    }
+
+    fn check(&mut self, out: &mut dyn Write, check: &super::Check) -> io::Result<()> {
+        if self.show_notes {
+            self.line(out, &check.line())?;
+        }
+        Ok(())
+    }
+
+    fn finding(&mut self, out: &mut dyn Write, finding: &Finding) -> io::Result<()> {
+        self.write_finding(out, finding)
+    }
+
+    fn finish(&mut self, out: &mut dyn Write, summary: &Summary<'_>) -> io::Result<()> {
+        // The checks' findings, grouped by subject in order of first appearance, as a
+        // reader takes in a release's problems.
+        let mut groups: Vec<(&Subject, Vec<&Finding>)> = Vec::new();
+        for finding in summary.held_findings() {
+            match groups.iter_mut().find(|(s, _)| **s == finding.subject) {
+                Some((_, list)) => list.push(finding),
+                None => groups.push((&finding.subject, vec![finding])),
+            }
+        }
+        for (_, findings) in groups {
+            for finding in findings {
+                self.write_finding(out, finding)?;
+            }
+        }
+        let found = summary.errors + summary.warnings > 0;
+        if matches!(self.last, Last::Group(_)) {
+            writeln!(out)?;
+        }
+        match summary.style {
+            ReportStyle::Data => {
+                if let Some(data) = summary.data {
+                    write_data(out, data)?;
+                }
+                if found || summary.outcome != Outcome::Allowed {
+                    writeln!(out, "{}", self.summary_line(summary))?;
+                }
+            }
+            ReportStyle::Verdict | ReportStyle::Quiet => {
+                writeln!(out, "{}", self.summary_line(summary))?;
+                if let Some(data) = summary.data.filter(|_| summary.show_notes) {
+                    writeln!(out)?;
+                    write_data(out, data)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The command's data as people read it (also what the github format prints).
+pub(super) fn write_data(out: &mut dyn Write, data: &Data) -> io::Result<()> {
+    match data {
+        Data::Log(log) => {
+            if log.events.is_empty() {
+                return Ok(());
+            }
+            for e in &log.events {
+                writeln!(
+                    out,
+                    "{}  {:<9} {}  by {}  (commit {}, ledger {})",
+                    e.time,
+                    e.event,
+                    escape(&e.description),
+                    escape(&e.actor),
+                    short(&e.commit),
+                    short(&e.ledger_commit)
+                )?;
+            }
+            Ok(())
+        }
+        Data::Status(status) => {
+            if status.environments.is_empty() {
+                writeln!(out, "the policy defines no [environments]")?;
+            }
+            for s in &status.environments {
+                writeln!(out, "{}", escape(&s.headline()))?;
+                if let Some(previous) = &s.rollback_target {
+                    writeln!(out, "  rollback target: {}", escape(previous))?;
+                }
+                writeln!(out, "  next: {}", escape(&s.next))?;
+                for w in s.waiting.iter().skip(1) {
+                    writeln!(out, "  also waiting: {}", escape(&w.summary))?;
+                }
+            }
+            Ok(())
+        }
+        Data::Explain(explain) => match explain {
+            super::ExplainData::Rules(rules) => {
+                let width = rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
+                for rule in rules {
+                    writeln!(out, "{:width$}  {}", rule.id, rule.summary)?;
+                }
+                Ok(())
+            }
+            super::ExplainData::Rule(rule) => {
+                writeln!(out, "# {}\n\n{}", rule.id, rule.docs.trim_end())
+            }
+        },
+        Data::Notes(notes) => write!(out, "{}", escape_block(&notes.text)),
+    }
+}
+
+fn short(id: &str) -> &str {
+    &id[..id.len().min(12)]
 }

@@ -1,11 +1,11 @@
-use super::{BranchFacts, declare_rule, is_bidi_control};
+use super::{BranchFacts, declare_rule};
 use crate::policy::Policy;
 use crate::report::{Finding, Subject};
 
 declare_rule! {
     /// ## What it checks
-    /// The branch name matches one of `[branches] allowed`, and contains no control or
-    /// bidirectional-override characters.
+    /// The branch name matches one of `[branches] allowed`, and contains no control,
+    /// bidirectional-override or other invisible characters (zero-width, line separators).
     ///
     /// ## Why
     /// Branch names carry the process: `release/v1.2.3` is cut from, `feature/PAY-12-…`
@@ -29,7 +29,7 @@ pub fn check(facts: &BranchFacts, policy: &Policy, out: &mut Vec<Finding>) {
     let subject = Subject::Branch {
         name: name.to_string(),
     };
-    if let Some(c) = name.chars().find(|c| is_bidi_control(*c) || c.is_control()) {
+    if let Some(c) = name.chars().find(|c| crate::text::is_unsafe(*c)) {
         out.push(
             Finding::error(
                 BranchName::ID,

@@ -355,22 +355,7 @@ pub fn span_text(duration: jiff::SignedDuration) -> String {
     }
 }
 
-/// Bidirectional control characters can make a name display as something else
-/// (Trojan Source); names checked by policy must not contain them.
-pub fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
-}
-
-/// Text from a commit, for messages: lossy, and cut short so a 10 MB subject cannot
-/// flood a report.
-pub fn display_text(bytes: &[u8], max_chars: usize) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    let mut out: String = text.chars().take(max_chars).collect();
-    if text.chars().nth(max_chars).is_some() {
-        out.push('…');
-    }
-    out
-}
+pub use crate::text::{display_text, is_bidi_control};
 
 #[cfg(test)]
 mod tests {

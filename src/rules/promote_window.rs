@@ -67,9 +67,10 @@ pub fn check(facts: &PromoteFacts, _policy: &Policy, out: &mut Vec<Finding>) -> 
 /// freeze, notice and soak verdicts that `reltag promote` prints.
 #[cfg(test)]
 mod tests {
-    use crate::gates::{self, CheckVerdict};
+    use crate::gates;
     use crate::ledger::{Deployment, EventId, EventKind, ScheduleRecord};
     use crate::policy::Policy;
+    use crate::report::Verdict as CheckVerdict;
     use crate::rules::PromoteFacts;
     use crate::schedule::{Calendar, Freeze, Window, time_zone};
     use jiff::Timestamp;
@@ -151,7 +152,7 @@ mod tests {
             emergency: false,
             reason: None,
         };
-        let (lines, _) = gates::promote(&facts, policy);
+        let lines = gates::promote(&facts, policy);
         let get = |id: &str| lines.iter().find(|l| l.rule == id).unwrap().verdict;
         [
             get("promote-window"),

@@ -250,6 +250,33 @@ fn wait_at_most(mut child: std::process::Child, limit: std::time::Duration) -> O
     }
 }
 
+impl TestEnv {
+    /// Runs reltag with its stdout a pipe whose reader is already gone, as in
+    /// `reltag log | head -0` after `head` exited: every write fails with EPIPE. Returns the
+    /// exit code and stderr.
+    pub fn reltag_closed_stdout(&self, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_reltag"));
+        self.scrub(&mut cmd);
+        let out = cmd
+            .current_dir(dir)
+            .args(args)
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        Run {
+            stdout: String::new(),
+            stderr: String::from_utf8_lossy(&out.stderr)
+                .replace(&self.tmp.path().display().to_string(), "[TMP]"),
+            code: out.status.code().unwrap_or(-1),
+        }
+    }
+}
+
 /// A local HTTP server (wiremock) standing in for GitHub or Jira, on a runtime of its
 /// own so the test thread can run reltag synchronously.
 pub struct MockApi {

@@ -27,7 +27,7 @@ jira_prefix = "HOTFIX"
 may_skip = ["perf"]
 "#;
 
-fn fixture(path: &str) -> PathBuf {
+pub fn fixture(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures")
         .join(path)
@@ -35,7 +35,7 @@ fn fixture(path: &str) -> PathBuf {
 
 /// A bare remote and a clone `name` on release/v1.0.0 with the policy and docs, reports
 /// ignored by git.
-fn setup(env: &TestEnv, clones: &[&str]) -> PathBuf {
+pub fn setup(env: &TestEnv, clones: &[&str]) -> PathBuf {
     let origin = env.bare("origin.git");
     let seed = env.repo("seed");
     std::fs::write(seed.join("policy.toml"), POLICY).unwrap();

@@ -31,7 +31,7 @@ fn json_output_snapshot() {
     let repo = blocked_repo(&env);
     let run = env.reltag(&repo, &["--format", "json", "check"]);
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["version"], 2, "schema v2: the one result model");
     assert_eq!(doc["outcome"], "blocked");
     // Commits are named by their full object id.
     let id = doc["findings"][1]["subject"]["id"].as_str().unwrap();

@@ -3,6 +3,7 @@
 mod common;
 
 mod action;
+mod attacks;
 mod check;
 mod check_policy;
 mod completions;
@@ -15,6 +16,7 @@ mod jira;
 mod ledger;
 mod misc;
 mod net;
+mod outputs;
 mod promote;
 mod reports;
 mod verify;

@@ -1,9 +1,9 @@
 use clap::Args;
 
-use super::check_branch_name;
 use crate::cli::{CliError, Context};
+use crate::gates;
 use crate::git::Head;
-use crate::report::{Outcome, Report};
+use crate::report::{Outcome, Style};
 
 /// Check a branch name (default: the current branch).
 #[derive(Debug, Args)]
@@ -27,7 +27,7 @@ pub fn cmd_check_branch(ctx: &Context, args: BranchArgs) -> Result<Outcome, CliE
     };
     let repo = ctx.repo().ok();
     let policy = ctx.policy(repo.as_ref())?;
-    let mut report = Report::default();
-    check_branch_name(&name, &policy, &mut report);
-    ctx.emit(&report)
+    let mut report = ctx.report("check branch", Style::Verdict);
+    gates::check_branch(&name, &policy, &mut report);
+    ctx.finish(report, Ok(()))
 }

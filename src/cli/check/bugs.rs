@@ -1,7 +1,7 @@
 use clap::Args;
 
 use crate::cli::{CliError, Context};
-use crate::report::{Outcome, Report};
+use crate::report::{Outcome, Style};
 use crate::rules::release_bugs;
 use crate::tracker::jira::{self, JiraClient};
 
@@ -39,8 +39,10 @@ pub fn cmd_check_bugs(ctx: &Context, args: BugsArgs) -> Result<Outcome, CliError
     let client = JiraClient::from_policy(&policy)?;
     ctx.status(format!("asking Jira at {}", client.config().url));
     let outcome = jira::evaluate_bugs(&policy, &version, &tag, &client)?;
-    let mut report = Report::default();
-    report.notes.push(outcome.note());
-    release_bugs::check(&outcome, &mut report.findings);
-    ctx.emit(&report)
+    let mut report = ctx.report("check bugs", Style::Verdict);
+    report.note(outcome.note());
+    let mut found = Vec::new();
+    release_bugs::check(&outcome, &mut found);
+    report.findings(found);
+    ctx.finish(report, Ok(()))
 }

@@ -4,7 +4,7 @@ use gix::ObjectId;
 use super::check_commits;
 use crate::cli::{CliError, Context};
 use crate::git::Repo;
-use crate::report::{Outcome, Report};
+use crate::report::{Outcome, Style};
 
 /// Check every commit in a range: `A..B` (in B, not in A), `A...B` (in either, not in
 /// both), or one revision (all its history).
@@ -18,9 +18,9 @@ pub fn cmd_check_commits(ctx: &Context, args: CommitsArgs) -> Result<Outcome, Cl
     let repo = ctx.repo()?;
     let policy = ctx.policy(Some(&repo))?;
     let (include, exclude) = parse_range(&repo, &args.range)?;
-    let mut report = Report::default();
-    check_commits(&repo, &policy, &include, &exclude, None, &mut report)?;
-    ctx.emit(&report)
+    let mut report = ctx.report("check commits", Style::Verdict);
+    let result = check_commits(&repo, &policy, &include, &exclude, &mut report);
+    ctx.finish(report, result)
 }
 
 /// Resolves a range into the tips to include and the tips to exclude.

@@ -5,7 +5,7 @@ use clap::Args;
 
 use crate::cli::{CliError, Context};
 use crate::gates;
-use crate::report::{Outcome, Report, Subject};
+use crate::report::{Outcome, Style, Subject};
 use crate::rules::{MessageFacts, display_text};
 
 /// Check one commit message, from a file or `-` for standard input. Comment lines
@@ -41,14 +41,13 @@ pub fn cmd_check_message(ctx: &Context, args: MessageArgs) -> Result<Outcome, Cl
     );
     let summary = display_text(message.split(|b| *b == b'\n').next().unwrap_or(b""), 120);
     let subject = Subject::Message { source, summary };
-    let mut report = Report::default();
-    report.checked.messages += 1;
+    let mut report = ctx.report("check message", Style::Verdict);
     let facts = MessageFacts {
         subject: &subject,
         message: &message,
         parent_count: None,
         encoding: None,
     };
-    gates::message(&facts, &policy, &mut report.findings);
-    ctx.emit(&report)
+    gates::check_message(&facts, &policy, &mut report);
+    ctx.finish(report, Ok(()))
 }

@@ -14,10 +14,9 @@ use gix::ObjectId;
 
 use super::{CliError, Context};
 use crate::gates;
-use crate::git::{CommitInfo, Head, Repo};
+use crate::git::{Head, Repo};
 use crate::policy::Policy;
-use crate::report::{Finding, Outcome, Report, Subject};
-use crate::rules::{BranchFacts, MessageFacts, TagFacts};
+use crate::report::{Outcome, Report, Style};
 
 /// Check the current state against the policy: the branch name, every commit on this
 /// branch that is not on the default branch (or upstream, or since the last release
@@ -59,42 +58,55 @@ pub fn cmd_check(ctx: &Context, args: CheckArgs) -> Result<Outcome, CliError> {
 fn cmd_check_all(ctx: &Context, since: Option<&str>) -> Result<Outcome, CliError> {
     let repo = ctx.repo()?;
     let policy = ctx.policy(Some(&repo))?;
-    let mut report = Report::default();
-    if ctx.verbose {
-        report.notes.push(format!("policy: {}", policy.source));
-    }
     let head = repo.head()?;
+    let mut report = ctx.report("check", Style::Verdict);
+    let result = check_all(ctx, &repo, &policy, head, since, &mut report);
+    ctx.finish(report, result)
+}
+
+fn check_all(
+    ctx: &Context,
+    repo: &Repo,
+    policy: &Policy,
+    head: Head,
+    since: Option<&str>,
+    report: &mut Report,
+) -> Result<(), CliError> {
+    if ctx.verbose {
+        report.note(format!("policy: {}", policy.source));
+    }
     let (branch, head_id) = match &head {
         Head::Branch { name, id } => (Some(name.as_str()), Some(*id)),
         Head::Unborn { name } => (Some(name.as_str()), None),
         Head::Detached { id } => {
-            report.notes.push(format!(
+            report.note(format!(
                 "HEAD is detached at {}: the branch name is not checked",
                 short(id)
             ));
             (None, Some(*id))
         }
     };
-    if let Some(name) = branch {
-        check_branch_name(name, &policy, &mut report);
-    }
+    // The notes first: what is checked, then what was found.
     let Some(head_id) = head_id else {
-        report
-            .notes
-            .push("the branch has no commits yet: nothing else to check".to_string());
-        return ctx.emit(&report);
+        report.note("the branch has no commits yet: nothing else to check");
+        if let Some(name) = branch {
+            gates::check_branch(name, policy, report);
+        }
+        return Ok(());
     };
-
     let tags = repo.tags()?;
-    let (exclude, description) = base_of_check(&repo, &policy, branch, head_id, &tags, since)?;
-    report.notes.push(description);
-    check_commits(&repo, &policy, &[head_id], &exclude, None, &mut report)?;
+    let (exclude, description) = base_of_check(repo, policy, branch, head_id, &tags, since)?;
+    report.note(description);
+    if let Some(name) = branch {
+        gates::check_branch(name, policy, report);
+    }
+    check_commits(repo, policy, &[head_id], &exclude, report)?;
 
     let names: Vec<String> = tags.iter().map(|(n, _)| n.clone()).collect();
     for (name, _) in tags.iter().filter(|(_, id)| *id == head_id) {
-        check_tag_name(name, &names, &policy, &mut report);
+        gates::check_tag(name, &names, policy, report);
     }
-    ctx.emit(&report)
+    Ok(())
 }
 
 /// Where the commits to check start: what is excluded, and a sentence saying so.
@@ -165,54 +177,17 @@ pub(crate) fn short(id: &ObjectId) -> String {
     id.to_hex_with_len(12).to_string()
 }
 
-pub(crate) fn check_branch_name(name: &str, policy: &Policy, report: &mut Report) {
-    report.checked.branches += 1;
-    gates::branch(&BranchFacts { name }, policy, &mut report.findings);
-}
-
-pub(crate) fn check_tag_name(
-    name: &str,
-    existing: &[String],
-    policy: &Policy,
-    report: &mut Report,
-) {
-    report.checked.tags += 1;
-    gates::tag(&TagFacts { name, existing }, policy, &mut report.findings);
-}
-
-/// Runs the message rules over every commit in `include` minus `exclude`.
+/// Runs the message rules over every commit in `include` minus `exclude`, streaming
+/// each commit's findings into the report.
 pub(crate) fn check_commits(
     repo: &Repo,
     policy: &Policy,
     include: &[ObjectId],
     exclude: &[ObjectId],
-    refname: Option<&str>,
     report: &mut Report,
 ) -> Result<(), CliError> {
-    let findings = &mut report.findings;
-    let stats = repo.walk(include, exclude, |commit| {
-        check_commit(&commit, policy, refname, findings);
+    repo.walk(include, exclude, |commit| {
+        gates::check_commit(&commit, policy, None, report);
     })?;
-    report.checked.commits += stats.commits;
     Ok(())
-}
-
-pub(crate) fn check_commit(
-    commit: &CommitInfo,
-    policy: &Policy,
-    refname: Option<&str>,
-    out: &mut Vec<Finding>,
-) {
-    let subject = Subject::Commit {
-        id: commit.id.to_string(),
-        summary: commit.summary(),
-        refname: refname.map(str::to_string),
-    };
-    let facts = MessageFacts {
-        subject: &subject,
-        message: &commit.message,
-        parent_count: Some(commit.parent_count),
-        encoding: commit.encoding.as_deref(),
-    };
-    gates::message(&facts, policy, out);
 }

@@ -4,7 +4,7 @@ use clap::Args;
 
 use crate::cli::{CliError, Context, ErrorKind};
 use crate::policy::{self, LoadError, Source};
-use crate::report::{Finding, Outcome, Report, Subject};
+use crate::report::{Failure, Finding, Outcome, Style, Subject};
 use crate::rules::PolicyRule;
 
 /// Validate a policy file (default: the one in force) and list every problem with its
@@ -27,8 +27,8 @@ pub fn cmd_check_policy(ctx: &Context, args: PolicyArgs) -> Result<Outcome, CliE
             )
         }
     };
-    let mut report = Report::default();
-    report.checked.files = 1;
+    let mut report = ctx.report("check policy", Style::Verdict);
+    report.checked().files = 1;
     match loaded {
         Ok(policy) => {
             let f = &policy.file;
@@ -39,17 +39,17 @@ pub fn cmd_check_policy(ctx: &Context, args: PolicyArgs) -> Result<Outcome, CliE
                     path.strip_prefix(&ctx.cwd).unwrap_or(path).display()
                 ),
             };
-            report.notes.push(format!(
+            report.note(format!(
                 "{what} ({} roles, {} environments, {} release criteria)",
                 f.roles.len(),
                 f.environments.len(),
                 f.release.criteria.len()
             ));
-            ctx.emit(&report)
+            ctx.finish(report, Ok(()))
         }
         Err(LoadError::Invalid(invalid)) => {
             for problem in &invalid.problems {
-                report.findings.push(
+                report.finding(
                     Finding::error(
                         PolicyRule::ID,
                         Subject::File {
@@ -66,9 +66,22 @@ pub fn cmd_check_policy(ctx: &Context, args: PolicyArgs) -> Result<Outcome, CliE
                     )),
                 );
             }
-            ctx.emit(&report)?;
+            // A broken policy is a policy error (exit 2), and the findings say why.
+            let count = invalid.problems.len();
+            report.fail(Failure {
+                kind: "policy",
+                exit_code: ErrorKind::Policy.exit_code(),
+                message: Some(format!(
+                    "{} has {count} {}",
+                    invalid.path,
+                    if count == 1 { "problem" } else { "problems" }
+                )),
+                causes: Vec::new(),
+                hints: Vec::new(),
+            });
+            ctx.finish(report, Ok(()))?;
             Err(CliError::already_reported(ErrorKind::Policy))
         }
-        Err(e) => Err(e.into()),
+        Err(e) => ctx.finish(report, Err(e.into())),
     }
 }

@@ -10,7 +10,6 @@ use std::path::PathBuf;
 use clap::Args;
 use gix::ObjectId;
 
-use super::{check_branch_name, check_commit};
 use crate::cli::{CliError, Context};
 use crate::forge::github::event::{self, PrEvent};
 use crate::forge::github::{GitHub, OwnerRepo};
@@ -18,7 +17,7 @@ use crate::forge::{self, FileAt, Forge, PullRequest, base};
 use crate::gates;
 use crate::git::{CommitInfo, Repo};
 use crate::policy::{POLICY_FILE_NAME, Policy, Source};
-use crate::report::{Outcome, Report, Subject};
+use crate::report::{Outcome, Style, Subject};
 use crate::rules::reviews::summarize;
 use crate::rules::{MessageFacts, PullRequestFacts, display_text};
 
@@ -85,13 +84,13 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
 
     let (policy, policy_path, policy_note) = policy_at_base(ctx, &repo, forge, &base_sha)?;
 
-    let mut report = Report::default();
-    report.notes.push(policy_note);
-    check_branch_name(&pr.head.branch, &policy, &mut report);
+    let mut report = ctx.report("check pr", Style::Verdict);
+    report.note(policy_note);
+    gates::check_branch(&pr.head.branch, &policy, &mut report);
 
     let refname = format!("refs/pull/{}/head", pr.number);
     let gathered = gather_commits(ctx, &repo, forge, &pr, &base_sha)?;
-    report.notes.push(match gathered.source {
+    report.note(match gathered.source {
         CommitSource::Git => format!(
             "checked the {} commit(s) of the pull request (from git)",
             gathered.commits.len()
@@ -102,16 +101,15 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
         ),
     });
     for commit in &gathered.commits {
-        report.checked.commits += 1;
-        check_commit(commit, &policy, Some(&refname), &mut report.findings);
+        gates::check_commit(commit, &policy, Some(&refname), &mut report);
     }
     // `[commits] verify_jira`: one batched lookup of every key the commits name; any
     // Jira error is exit 3 (fail closed).
     if let Some(verified) =
         crate::cli::verify_jira::verify(ctx, &policy, &gathered.commits, Some(&refname))?
     {
-        report.notes.push(verified.note);
-        report.findings.extend(verified.findings);
+        report.note(verified.note);
+        report.findings(verified.findings);
     }
 
     let title = display_text(pr.title.as_bytes(), 120);
@@ -128,8 +126,7 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
             source: format!("pull request #{} (the squash commit)", pr.number),
             summary: title.clone(),
         };
-        report.checked.messages += 1;
-        gates::message(
+        gates::check_message(
             &MessageFacts {
                 subject: &msg_subject,
                 message: message.as_bytes(),
@@ -137,7 +134,7 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
                 encoding: None,
             },
             &policy,
-            &mut report.findings,
+            &mut report,
         );
     }
 
@@ -167,7 +164,7 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
         .filter(|path| crate::rules::pr_gate_change::is_gate_file(path))
         .collect();
     let min = policy.file.pull_requests.min_approvals;
-    report.notes.push(if summary.approved.is_empty() {
+    report.note(if summary.approved.is_empty() {
         format!("approvals: none of {min} required")
     } else {
         format!(
@@ -177,7 +174,7 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
         )
     });
     if !summary.not_counted.is_empty() {
-        report.notes.push(format!(
+        report.note(format!(
             "reviews not counted: {}",
             summary
                 .not_counted
@@ -190,7 +187,7 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
                 .join("; ")
         ));
     }
-    gates::pull_request(
+    gates::check_pull_request(
         &PullRequestFacts {
             subject: &subject,
             head_sha: &pr.head.sha,
@@ -202,16 +199,12 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
             gate_files_changed: &gate_files_changed,
         },
         &policy,
-        &mut report.findings,
+        &mut report,
     );
-    ctx.emit_with_outputs(
-        &report,
-        &[
-            ("pull-request", pr.number.to_string()),
-            ("approvals", summary.approved.len().to_string()),
-            ("head-sha", pr.head.sha.clone()),
-        ],
-    )
+    report.output("pull-request", pr.number.to_string());
+    report.output("approvals", summary.approved.len().to_string());
+    report.output("head-sha", pr.head.sha.clone());
+    ctx.finish(report, Ok(()))
 }
 
 fn logins<'a>(list: impl Iterator<Item = &'a String>) -> String {

@@ -1,8 +1,8 @@
 use clap::Args;
 
-use super::check_tag_name;
 use crate::cli::{CliError, Context};
-use crate::report::{Outcome, Report};
+use crate::gates;
+use crate::report::{Outcome, Style};
 
 /// Check a tag name: format, semantic version, and sequence against the existing tags.
 #[derive(Debug, Args)]
@@ -18,7 +18,7 @@ pub fn cmd_check_tag(ctx: &Context, args: TagArgs) -> Result<Outcome, CliError> 
         Some(repo) => repo.tags()?.into_iter().map(|(name, _)| name).collect(),
         None => Vec::new(),
     };
-    let mut report = Report::default();
-    check_tag_name(&args.name, &existing, &policy, &mut report);
-    ctx.emit(&report)
+    let mut report = ctx.report("check tag", Style::Verdict);
+    gates::check_tag(&args.name, &existing, &policy, &mut report);
+    ctx.finish(report, Ok(()))
 }

@@ -3,11 +3,10 @@ use std::path::PathBuf;
 use bstr::ByteSlice;
 use clap::Args;
 
-use super::emit_quietly;
 use crate::cli::{CliError, Context, ErrorKind};
 use crate::gates;
 use crate::hooks::message::{EditorUse, MessageConfig};
-use crate::report::{Outcome, Report, Subject};
+use crate::report::{Outcome, Style, Subject};
 use crate::rules::{MessageFacts, display_text};
 
 /// The commit-msg hook: check the message git is about to commit, cleaned the way git will
@@ -48,16 +47,15 @@ pub fn cmd_hook_commit_msg(ctx: &Context, args: CommitMsgArgs) -> Result<Outcome
         source: "commit message".to_string(),
         summary,
     };
-    let mut report = Report::default();
-    report.checked.messages += 1;
+    let mut report = ctx.report("hook commit-msg", Style::Quiet);
     let facts = MessageFacts {
         subject: &subject,
         message: &message,
         parent_count: merging.then_some(2),
         encoding: None,
     };
-    gates::message(&facts, &policy, &mut report.findings);
-    emit_quietly(ctx, &report)
+    gates::check_message(&facts, &policy, &mut report);
+    ctx.finish(report, Ok(()))
 }
 
 /// Whether this is `git commit --amend` of a merge commit, keeping its message: the amended

@@ -11,7 +11,7 @@ mod pre_push;
 use clap::{Args, Subcommand};
 
 use super::{CliError, Context};
-use crate::report::{Outcome, Report};
+use crate::report::Outcome;
 
 /// Run a git hook's checks (the installed hook scripts call this; see `reltag install`).
 #[derive(Debug, Args)]
@@ -33,12 +33,4 @@ pub fn cmd_hook(ctx: &Context, args: HookArgs) -> Result<Outcome, CliError> {
         HookCommand::PreCommit(a) => pre_commit::cmd_hook_pre_commit(ctx, a),
         HookCommand::PrePush(a) => pre_push::cmd_hook_pre_push(ctx, a),
     }
-}
-
-/// Emits the report when it has findings or notes (or with `-v`); a passing hook is silent.
-fn emit_quietly(ctx: &Context, report: &Report) -> Result<Outcome, CliError> {
-    if report.findings.is_empty() && report.notes.is_empty() && !ctx.verbose {
-        return Ok(report.outcome());
-    }
-    ctx.emit(report)
 }

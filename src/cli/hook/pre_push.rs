@@ -1,18 +1,9 @@
 use clap::Args;
-use gix::ObjectId;
 
-use super::emit_quietly;
-use crate::cli::check::{check_branch_name, check_commit, check_tag_name};
 use crate::cli::{CliError, Context, ErrorKind};
-use crate::gates;
-use crate::git::Repo;
-use crate::hooks::pre_push::{
-    InputError, RefUpdate, SelectError, UpdateKind, commits_to_check, from_pre_commit_env,
-    read_stdin,
-};
-use crate::policy::Policy;
-use crate::report::{Outcome, Report};
-use crate::rules::{RefChange, RefPushFacts, ReleaseBranchState, TagPlacementFacts};
+use crate::gates::push;
+use crate::hooks::pre_push::{InputError, SelectError, from_pre_commit_env, read_stdin};
+use crate::report::{Outcome, Style};
 
 /// The pre-push hook: check every ref a push changes. git passes the remote's name and URL
 /// as arguments and one line per ref on stdin; under the pre-commit framework the
@@ -39,140 +30,34 @@ pub fn cmd_hook_pre_push(ctx: &Context, args: PrePushArgs) -> Result<Outcome, Cl
             Some(update) => vec![update],
             None => read_stdin(std::io::stdin().lock()).map_err(input_error)?,
         };
-    let mut report = Report::default();
+    let mut report = ctx.report("hook pre-push", Style::Quiet);
     if updates.is_empty() {
         if ctx.verbose {
-            report
-                .notes
-                .push("nothing is being pushed: nothing to check".to_string());
+            report.note("nothing is being pushed: nothing to check");
         }
-        return emit_quietly(ctx, &report);
+        return ctx.finish(report, Ok(()));
     }
-    let tags: Vec<String> = repo.tags()?.into_iter().map(|(n, _)| n).collect();
-    for update in &updates {
-        if let Some(branch) = update.remote_ref.strip_prefix("refs/heads/") {
-            check_branch_push(&repo, &policy, &remote, update, branch, &mut report)?;
-        } else if let Some(tag) = update.remote_ref.strip_prefix("refs/tags/") {
-            check_tag_push(&repo, &policy, &remote, update, tag, &tags, &mut report)?;
-        } else if ctx.verbose {
-            report.notes.push(format!(
-                "{} is neither a branch nor a tag: not checked",
-                update.remote_ref
-            ));
-        }
-    }
-    emit_quietly(ctx, &report)
+    let result = (|| {
+        let tags: Vec<String> = repo.tags()?.into_iter().map(|(n, _)| n).collect();
+        let push = push::Push {
+            updates: &updates,
+            tags: &tags,
+            verbose: ctx.verbose,
+        };
+        let mut facts = push::GitFacts {
+            repo: &repo,
+            remote: &remote,
+        };
+        push::run(&push, &policy, &mut facts, &mut report).map_err(facts_error)
+    })();
+    ctx.finish(report, result)
 }
 
-fn change(kind: UpdateKind) -> RefChange {
-    match kind {
-        UpdateKind::Create => RefChange::Create,
-        UpdateKind::Update => RefChange::Update,
-        UpdateKind::Delete => RefChange::Delete,
+fn facts_error(e: push::GitFactsError) -> CliError {
+    match e {
+        push::GitFactsError::Select(e) => select_error(e),
+        push::GitFactsError::Git(e) => e.into(),
     }
-}
-
-fn check_branch_push(
-    repo: &Repo,
-    policy: &Policy,
-    remote: &str,
-    update: &RefUpdate,
-    branch: &str,
-    report: &mut Report,
-) -> Result<(), CliError> {
-    let facts = RefPushFacts {
-        refname: &update.remote_ref,
-        name: branch,
-        change: change(update.kind),
-    };
-    let before = report.findings.len();
-    gates::branch_push(&facts, policy, &mut report.findings);
-    if report.findings.len() > before || update.kind == UpdateKind::Delete {
-        return Ok(());
-    }
-    check_branch_name(branch, policy, report);
-    // The selection already read each commit once, message included.
-    let commits = commits_to_check(repo.gix(), update, remote).map_err(select_error)?;
-    for commit in commits {
-        check_commit(
-            &commit,
-            policy,
-            Some(&update.remote_ref),
-            &mut report.findings,
-        );
-        report.checked.commits += 1;
-    }
-    Ok(())
-}
-
-fn check_tag_push(
-    repo: &Repo,
-    policy: &Policy,
-    remote: &str,
-    update: &RefUpdate,
-    tag: &str,
-    tags: &[String],
-    report: &mut Report,
-) -> Result<(), CliError> {
-    let facts = RefPushFacts {
-        refname: &update.remote_ref,
-        name: tag,
-        change: change(update.kind),
-    };
-    let before = report.findings.len();
-    gates::tag_push(&facts, policy, &mut report.findings);
-    if report.findings.len() > before || update.kind == UpdateKind::Delete {
-        report.checked.tags += 1;
-        return Ok(());
-    }
-    check_tag_name(tag, tags, policy, report);
-    if report.findings.len() > before {
-        return Ok(());
-    }
-    let Some(version) = policy
-        .tag_format
-        .version_text(tag)
-        .and_then(|t| semver::Version::parse(&t).ok())
-    else {
-        return Ok(());
-    };
-    let Some(commit) = update.local_oid.and_then(|id| peel_to_commit(repo, id)) else {
-        return Ok(()); // a tag of a tree or blob: no commit to place
-    };
-    let branch = policy.release_branch(&version);
-    let mut state = ReleaseBranchState::Missing;
-    for refname in [
-        format!("refs/heads/{branch}"),
-        format!("refs/remotes/{remote}/{branch}"),
-    ] {
-        if let Some(tip) = repo.ref_commit(&refname)? {
-            if repo.is_ancestor(commit, tip)? {
-                state = ReleaseBranchState::Contains;
-                break;
-            }
-            state = ReleaseBranchState::NotContains;
-        }
-    }
-    let info = repo.commit(commit)?;
-    let id = commit.to_string();
-    let summary = info.summary();
-    gates::tag_placement(
-        &TagPlacementFacts {
-            refname: &update.remote_ref,
-            name: tag,
-            commit: &id,
-            summary: &summary,
-            release_branch: &branch,
-            state,
-        },
-        policy,
-        &mut report.findings,
-    );
-    Ok(())
-}
-
-fn peel_to_commit(repo: &Repo, id: ObjectId) -> Option<ObjectId> {
-    Some(repo.gix().find_object(id).ok()?.peel_to_commit().ok()?.id)
 }
 
 fn input_error(e: InputError) -> CliError {

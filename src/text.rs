@@ -1,0 +1,154 @@
+//! Text from users and services on its way out: the one escaper, and the helpers that cut
+//! commit text down to something a report can show.
+//!
+//! Every byte of user or service text (commit subjects, author names, branch and tag
+//! names, titles, policy values, Jira's and GitHub's error text) that reaches an output
+//! goes through [`escape`] (or [`escape_block`], which keeps line breaks), whatever the
+//! format: the human and github renderers, the release notes and the annotated tag's
+//! message, and the errors printed on stderr. The json renderer writes the same
+//! characters as JSON `\uXXXX` escapes instead, which is lossless. A character that is
+//! [`is_unsafe`] never reaches a terminal, a CI log or a tag raw: it could move the cursor,
+//! recolour or hide text (ESC, CSI), ring the bell, start a GitHub workflow command on a
+//! new line, or make one name look like another (bidi overrides, zero-width characters).
+
+use std::borrow::Cow;
+
+/// Whether `c` must never be written raw: C0 and C1 control characters and DEL (ESC,
+/// BEL, CSI…), Unicode format characters (bidi overrides and isolates, zero-width space,
+/// joiners, word joiner, invisible operators, the byte order mark, tag characters…), the
+/// line and paragraph separators, and characters that display as nothing (Hangul
+/// fillers, the combining grapheme joiner, variation selectors).
+///
+/// Tab, line feed and carriage return are control characters too: [`escape`] escapes
+/// them except tab, [`escape_block`] keeps tab and line feed.
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control() || is_format(c) || is_blank_lookalike(c)
+}
+
+/// Unicode's format characters (general category Cf) and the line and paragraph
+/// separators (Zl, Zp): invisible, and each can change how the text around it displays.
+fn is_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061C}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+    )
+}
+
+/// Characters that are not format characters but display as nothing at all.
+fn is_blank_lookalike(c: char) -> bool {
+    matches!(
+        c,
+        '\u{034F}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{3164}'
+            | '\u{FFA0}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{E0100}'..='\u{E01EF}'
+    )
+}
+
+/// Bidirectional control characters (Trojan Source): a subset of [`is_unsafe`].
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Text for one line of output: every [`is_unsafe`] character but tab becomes a visible
+/// `\u{…}` escape (ESC is `\u{1b}`, a line feed `\u{a}`). Safe text is returned as it is,
+/// and escaping twice changes nothing.
+pub fn escape(text: &str) -> Cow<'_, str> {
+    escape_where(text, |c| is_unsafe(c) && c != '\t')
+}
+
+/// Text that may span lines (an error with a policy snippet, release notes): like
+/// [`escape`], but line feeds and tabs stay.
+pub fn escape_block(text: &str) -> Cow<'_, str> {
+    escape_where(text, |c| is_unsafe(c) && c != '\t' && c != '\n')
+}
+
+fn escape_where(text: &str, unsafe_char: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !text.chars().any(&unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Text from a commit, for messages: lossy, and cut short so a 10 MB subject cannot
+/// flood a report. (Escaping happens when it is written out.)
+pub fn display_text(bytes: &[u8], max_chars: usize) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out: String = text.chars().take(max_chars).collect();
+    if text.chars().nth(max_chars).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_and_workflow_controls_become_visible_escapes() {
+        let cases = [
+            ("plain PAY-1: ok", "plain PAY-1: ok"),
+            ("\u{1b}[31mred\u{1b}[0m", "\\u{1b}[31mred\\u{1b}[0m"),
+            ("bell\u{7}", "bell\\u{7}"),
+            ("csi\u{9b}2J", "csi\\u{9b}2J"),
+            ("del\u{7f}", "del\\u{7f}"),
+            ("two\nlines\r", "two\\u{a}lines\\u{d}"),
+            ("tab\tstays", "tab\tstays"),
+            ("ma\u{200b}in", "ma\\u{200b}in"),
+            ("ma\u{2060}in", "ma\\u{2060}in"),
+            ("\u{feff}main", "\\u{feff}main"),
+            ("main\u{2028}", "main\\u{2028}"),
+            ("abc\u{202e}fed", "abc\\u{202e}fed"),
+            ("tag\u{e0041}", "tag\\u{e0041}"),
+            ("fill\u{3164}er", "fill\\u{3164}er"),
+            ("naïve café 日本", "naïve café 日本"),
+        ];
+        for (raw, shown) in cases {
+            assert_eq!(escape(raw), shown, "{raw:?}");
+            assert_eq!(escape(shown), shown, "escaping twice changes nothing");
+        }
+        assert_eq!(escape_block("a\nb\u{1b}c"), "a\nb\\u{1b}c");
+        assert!(matches!(escape("ok"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn display_text_cuts_long_text() {
+        assert_eq!(display_text(b"abcdef", 3), "abc…");
+        assert_eq!(display_text(b"abc", 3), "abc");
+        assert_eq!(display_text(b"\xff", 3), "\u{fffd}");
+    }
+}
