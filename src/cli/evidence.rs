@@ -3,7 +3,7 @@ use clap::{Args, Subcommand};
 use super::gather;
 use super::{CliError, Context, ledger_access};
 use crate::evidence;
-use crate::ledger::{self, Event, EventBody, EvidenceResult, Ledger, identity};
+use crate::ledger::{self, Decision, Event, EventBody, EvidenceResult, identity};
 use crate::policy::Policy;
 use crate::release::criteria::{self, Source, Verdict};
 use crate::report::{Outcome, Report};
@@ -127,7 +127,6 @@ pub fn cmd_evidence(ctx: &Context, command: EvidenceCommand) -> Result<Outcome, 
         }
     };
     let gix = repo.gix();
-    ledger_access::sync(gix, false)?;
     let actor = identity::actor_from_process_env(gix)?;
     let time = crate::schedule::now().map_err(|e| CliError::usage(e.to_string()))?;
     let event = Event::new(
@@ -144,7 +143,10 @@ pub fn cmd_evidence(ctx: &Context, command: EvidenceCommand) -> Result<Outcome, 
         actor,
         time,
     )?;
-    Ledger::new(gix).append(&event)?;
+    let ledger = ledger_access::open(gix, &policy);
+    ledger_access::write(ctx, &ledger, args.no_push, |_| {
+        Ok(Decision::record(event.clone(), ()))
+    })?;
     report.notes.push(format!(
         "recorded {} {} for commit {}{}",
         outcome.criterion,
@@ -154,9 +156,6 @@ pub fn cmd_evidence(ctx: &Context, command: EvidenceCommand) -> Result<Outcome, 
             .map(|t| format!(" ({t})"))
             .unwrap_or_default()
     ));
-    if !args.no_push {
-        ledger_access::sync(gix, true)?;
-    }
     ctx.emit(&report)
 }
 

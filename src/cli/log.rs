@@ -2,7 +2,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::{CliError, Context, ledger_access};
-use crate::ledger::{EventKind, Ledger, LogFilter};
+use crate::ledger::{EventKind, LogFilter};
 use crate::report::{Format, Outcome};
 
 /// Show the audit trail (refs/reltag/ledger), newest first.
@@ -45,8 +45,9 @@ pub fn cmd_log(ctx: &Context, args: LogArgs) -> Result<Outcome, CliError> {
         })?),
         None => None,
     };
+    let policy = ctx.policy(Some(&repo))?;
     if !args.offline {
-        ledger_access::sync(repo.gix(), false)?;
+        ledger_access::sync(ctx, repo.gix())?;
     }
     let filter = LogFilter {
         env: args.env,
@@ -55,7 +56,7 @@ pub fn cmd_log(ctx: &Context, args: LogArgs) -> Result<Outcome, CliError> {
         limit: args.limit,
     };
     let mut entries = Vec::new();
-    for entry in Ledger::new(repo.gix()).log(filter)? {
+    for entry in ledger_access::open(repo.gix(), &policy).log(filter)? {
         let entry = entry?;
         let e = &entry.event;
         entries.push(JsonEntry {

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::promote::{EnvContext, Gathered, Intent, env_context, gather, now};
 use super::{CliError, Context, ledger_access};
-use crate::ledger::{Deployment, EventKind, Ledger, identity};
+use crate::ledger::{Deployment, EventKind, identity};
 use crate::policy::Policy;
 use crate::report::{Format, Outcome};
 use crate::rules::{promote_approvals, promote_notice, span_text, when};
@@ -91,7 +91,7 @@ pub fn cmd_status(ctx: &Context, args: StatusArgs) -> Result<Outcome, CliError> 
         }
     };
     if !args.offline {
-        ledger_access::sync(repo.gix(), false)?;
+        ledger_access::sync(ctx, repo.gix())?;
     }
     let now = now()?;
     let actor = identity::actor_from_process_env(repo.gix()).unwrap_or_default();
@@ -159,7 +159,7 @@ pub fn cmd_status(ctx: &Context, args: StatusArgs) -> Result<Outcome, CliError> 
 
 /// Versions with a tag and a cut event, newest first.
 fn cut_versions(repo: &crate::git::Repo, policy: &Policy) -> Result<Vec<String>, CliError> {
-    let ledger = Ledger::new(repo.gix());
+    let ledger = ledger_access::open(repo.gix(), policy);
     let mut versions: Vec<(semver::Version, String)> = Vec::new();
     for (name, _) in repo.tags()? {
         let Some(v) = policy
@@ -188,7 +188,7 @@ fn env_status(
     actor: &str,
     cut_versions: &[String],
 ) -> Result<EnvStatus, CliError> {
-    let ledger = Ledger::new(repo.gix());
+    let ledger = ledger_access::open(repo.gix(), policy);
     let state = ledger.env_state(&env.name)?;
     let current: Option<&Deployment> = state.as_ref().and_then(|s| s.current.as_ref());
     let rollback_target = state
@@ -233,7 +233,7 @@ fn env_status(
     };
     let mut waiting = Vec::new();
     for version in candidates {
-        let gathered = gather(repo, env, &version)?;
+        let gathered = gather(repo, policy, env, &version)?;
         waiting.push(waiting_status(policy, env, &gathered, &version, now, actor));
     }
     let next = match waiting.first() {

@@ -38,6 +38,7 @@ pub struct PolicyFile {
     pub emergency: Emergency,
     pub jira: Jira,
     pub github: Github,
+    pub ledger: Ledger,
 }
 
 impl Default for PolicyFile {
@@ -54,6 +55,7 @@ impl Default for PolicyFile {
             emergency: Emergency::default(),
             jira: Jira::default(),
             github: Github::default(),
+            ledger: Ledger::default(),
         }
     }
 }
@@ -384,4 +386,14 @@ impl Default for Jira {
 pub struct Github {
     /// Create a GitHub Release with the notes when `cut` pushes the tag.
     pub release: bool,
+}
+
+/// `[ledger]`: the audit trail's own settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Ledger {
+    /// Roles whose members may void a ledger event (`reltag void`): the repair for a
+    /// malformed event, or one recorded by mistake. A void by anyone else counts for
+    /// nothing.
+    pub admins: Vec<Spanned<String>>,
 }
