@@ -13,7 +13,7 @@ pub struct LogArgs {
     /// Only events of this version (its tag name).
     #[arg(long = "version", id = "version_filter", value_name = "VERSION")]
     pub version: Option<String>,
-    /// approve, evidence, cut, schedule, promote or rollback.
+    /// approve, evidence, cut, schedule, promote, rollback or void.
     #[arg(long, value_name = "KIND")]
     pub event: Option<String>,
     /// Show at most N events.
@@ -34,6 +34,11 @@ struct JsonEntry {
     version: Option<String>,
     env: Option<String>,
     summary: String,
+    /// Whether the event counts in the state (false: voided, or refused by the trust rules).
+    counts: bool,
+    /// Why it does not count.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    not_counted: Option<String>,
 }
 
 pub fn cmd_log(ctx: &Context, args: LogArgs) -> Result<Outcome, CliError> {
@@ -41,7 +46,7 @@ pub fn cmd_log(ctx: &Context, args: LogArgs) -> Result<Outcome, CliError> {
     let kind = match &args.event {
         Some(text) => Some(EventKind::parse(text).ok_or_else(|| {
             CliError::usage(format!("unknown event kind `{text}`"))
-                .hint("expected approve, evidence, cut, schedule, promote or rollback")
+                .hint("expected approve, evidence, cut, schedule, promote, rollback or void")
         })?),
         None => None,
     };
@@ -73,6 +78,8 @@ pub fn cmd_log(ctx: &Context, args: LogArgs) -> Result<Outcome, CliError> {
             version: e.version().map(str::to_string),
             env: e.env().map(str::to_string),
             summary: e.summary(),
+            counts: entry.standing.counts(),
+            not_counted: entry.standing.why_not(),
         });
     }
     if ctx.format == Format::Json {
@@ -86,13 +93,17 @@ pub fn cmd_log(ctx: &Context, args: LogArgs) -> Result<Outcome, CliError> {
     } else {
         for e in &entries {
             println!(
-                "{}  {:<9} {}  by {}  (commit {}, ledger {})",
+                "{}  {:<9} {}  by {}  (commit {}, ledger {}){}",
                 e.time,
                 e.event,
                 crate::report::visible(&e.summary),
                 e.actor,
                 &e.commit[..12],
-                &e.ledger_commit[..12]
+                &e.ledger_commit[..12],
+                e.not_counted
+                    .as_deref()
+                    .map(|why| format!("  [does not count: {}]", crate::report::visible(why)))
+                    .unwrap_or_default()
             );
         }
     }

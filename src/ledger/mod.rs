@@ -19,6 +19,7 @@ mod error;
 mod event;
 mod fold;
 pub mod identity;
+pub mod repair;
 mod state;
 mod store;
 pub mod sync;

@@ -243,11 +243,7 @@ fn remove_stale_scratch_refs(repo: &gix::Repository) {
             .split('/')
             .next()
             .and_then(|p| p.parse::<u32>().ok());
-        let alive = pid.is_some_and(|pid| {
-            pid == std::process::id()
-                || (Path::new("/proc/self").exists()
-                    && Path::new(&format!("/proc/{pid}")).exists())
-        });
+        let alive = pid.is_some_and(|pid| pid == std::process::id() || write::process_alive(pid));
         if !alive {
             delete_ref(repo, &name);
         }

@@ -39,7 +39,9 @@ use super::sync::{self, SyncReport, record_pushed};
 use crate::git::command::{self, Expect, RefUpdate};
 
 /// How many pushes a write makes before giving up when others keep winning the race.
-pub const DEFAULT_MAX_ATTEMPTS: u32 = 20;
+/// Each lost race is someone else's progress; with the pauses below this is about a minute
+/// of others recording first.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 50;
 /// How many local compare-and-swaps a local write makes. Each lost one means another
 /// local writer progressed, so this bounds the wait, not correctness.
 const MAX_LOCAL_ATTEMPTS: u32 = 200;
@@ -233,10 +235,12 @@ fn write_local<T, E: From<Error>>(
                 sync: SyncReport::default(),
             });
         }
-        let new = ledger.build_chain(tip, &events)?.ok_or(Error::InvalidEvent {
-            kind: "batch",
-            problem: "a tag without events".into(),
-        })?;
+        let new = ledger
+            .build_chain(tip, &events)?
+            .ok_or(Error::InvalidEvent {
+                kind: "batch",
+                problem: "a tag without events".into(),
+            })?;
         let mut changes = vec![RefChange {
             name: ledger.ref_name().to_owned(),
             expected: tip,
@@ -738,11 +742,20 @@ pub(crate) fn recover(
     Ok(notices)
 }
 
-/// Whether process `pid` still runs (Linux `/proc`; elsewhere assumed gone).
-fn process_alive(pid: u32) -> bool {
-    pid != std::process::id()
-        && Path::new("/proc/self").exists()
-        && Path::new(&format!("/proc/{pid}")).exists()
+/// Whether process `pid` still runs (Linux `/proc`; elsewhere assumed gone). A zombie —
+/// exited, not yet reaped, as orphans are in containers whose init does not reap — is gone.
+pub(crate) fn process_alive(pid: u32) -> bool {
+    if pid == std::process::id() || !Path::new("/proc/self").exists() {
+        return false;
+    }
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // `pid (comm) state …`: the state follows the last `)`.
+    let state = stat
+        .rsplit_once(')')
+        .and_then(|(_, rest)| rest.trim_start().chars().next());
+    !matches!(state, None | Some('Z' | 'X' | 'x'))
 }
 
 fn git_dir(repo: &gix::Repository) -> PathBuf {
@@ -759,10 +772,10 @@ fn random_fraction() -> f64 {
     (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// Exponential pause with full jitter after a lost push race, so contending clones spread
-/// out: up to 50 ms, 100 ms, … capped at 2 s.
+/// Exponential pause with jitter after a lost push race, so contending clones spread out:
+/// up to 100 ms, 200 ms, … capped at 1.6 s.
 fn pause_after_lost_race(attempt: u32) {
-    let cap = 50u64.saturating_mul(1 << attempt.min(6)).min(2000);
+    let cap = 50u64.saturating_mul(1 << attempt.min(5));
     let millis = (cap as f64 * (0.25 + 0.75 * random_fraction())) as u64;
     std::thread::sleep(Duration::from_millis(millis));
 }
@@ -771,4 +784,3 @@ fn pause_after_lost_race(attempt: u32) {
 fn pause_locally() {
     std::thread::sleep(Duration::from_millis(1 + (random_fraction() * 8.0) as u64));
 }
-
