@@ -227,7 +227,11 @@ fn a_hand_edited_state_file_counts_for_nothing() {
     assert_eq!(ledger.tip().unwrap(), Some(forged));
     let prod = ledger.env_state("prod").unwrap().unwrap();
     assert_eq!(prod.current.unwrap().version, "v1.0.0");
-    assert_eq!(ledger.event_count().unwrap(), 1, "the forged commit has no parent");
+    assert_eq!(
+        ledger.event_count().unwrap(),
+        1,
+        "the forged commit has no parent"
+    );
 }
 
 #[test]

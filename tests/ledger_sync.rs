@@ -5,8 +5,8 @@ mod ledger_env;
 
 use std::path::Path;
 
-use ledger_env::*;
 use gix::ObjectId;
+use ledger_env::*;
 use reltag::ledger::sync::{self, SyncOptions, SyncReport};
 use reltag::ledger::{Decision, Error, Ledger, Publish, WriteOptions, write};
 
@@ -313,7 +313,10 @@ fn a_write_pushes_its_tag_and_events_atomically_or_changes_nothing() {
     .unwrap();
     let tip = written.tip.unwrap();
     assert_eq!(remote_tip(&remote), tip.to_string());
-    assert_eq!(git(&remote, &["rev-parse", "v1.0.0"]).trim(), v1.to_string());
+    assert_eq!(
+        git(&remote, &["rev-parse", "v1.0.0"]).trim(),
+        v1.to_string()
+    );
     assert_eq!(git(&alice, &["rev-parse", "v1.0.0"]).trim(), v1.to_string());
     assert_eq!(sync::tracked_tip(&repo, "origin").unwrap(), Some(tip));
     assert_eq!(written.events, [event]);
@@ -321,8 +324,14 @@ fn a_write_pushes_its_tag_and_events_atomically_or_changes_nothing() {
     // Someone else pushed v1.1.0 first: the atomic push fails as a whole (the ledger does
     // not move either); the gate, asked again, sees the race and records nothing.
     let remote_head = git(&remote, &["rev-parse", "HEAD"]);
-    git(&remote, &["update-ref", "refs/tags/v1.1.0", remote_head.trim()]);
-    git(&alice, &["commit", "-q", "--allow-empty", "-m", "release 1.1"]);
+    git(
+        &remote,
+        &["update-ref", "refs/tags/v1.1.0", remote_head.trim()],
+    );
+    git(
+        &alice,
+        &["commit", "-q", "--allow-empty", "-m", "release 1.1"],
+    );
     let v11 = tag_object(&alice, "v1.1.0");
     let event = approve_event("v1.1.0", "po", head(&alice), "alice@example.com", 2);
     let attempts = std::cell::Cell::new(0);

@@ -750,6 +750,20 @@ fn two_promotions_of_different_versions_to_prod_at_once_record_one() {
     assert!(prod[0].contains("Version: v1.0.0"));
     // b's clone holds no stray local promotion either.
     assert_eq!(promotions_to(&env, &b, "prod").len(), 1);
+    // After later syncs (and a later write from the loser's clone) the winner runs.
+    for dir in [&a, &b] {
+        let status = env.reltag(dir, &["status"]);
+        assert_eq!(status.code, 0, "{}", status.render());
+        assert!(
+            status.stdout.contains("prod: runs v1.0.0"),
+            "{}",
+            status.render()
+        );
+    }
+    let again = env.reltag(&b, &["promote", "v1.0.0", "--to", "prod"]);
+    assert_eq!(again.code, 0, "{}", again.render());
+    assert_eq!(promotions_to(&env, &origin, "prod").len(), 1);
+    assert_eq!(promotions_to(&env, &b, "prod").len(), 1);
 }
 
 #[test]
