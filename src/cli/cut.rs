@@ -570,9 +570,11 @@ fn create_tag(
             .try_id()
             .map(|id| id.to_owned())
             .ok_or_else(|| CliError::undecided(format!("tag {tag} is symbolic")))?;
-        reference
-            .delete()
-            .map_err(|e| CliError::undecided(format!("cannot remove the local ref of {tag} until the remote has it: {e}")))?;
+        reference.delete().map_err(|e| {
+            CliError::undecided(format!(
+                "cannot remove the local ref of {tag} until the remote has it: {e}"
+            ))
+        })?;
         Ok(id)
     } else {
         let committer = gix

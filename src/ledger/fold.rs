@@ -23,7 +23,7 @@ use super::chain::{Link, Malformed, read_link};
 use super::error::{Error, Result};
 use super::event::{EventBody, validate_name};
 use super::state::{
-    ApprovalRecord, CommitState, EnvState, Entities, EvidenceRecord, VersionState, apply, paths,
+    ApprovalRecord, CommitState, Entities, EnvState, EvidenceRecord, VersionState, apply, paths,
 };
 use super::trust::{Trust, standing};
 

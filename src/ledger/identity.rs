@@ -125,17 +125,14 @@ pub fn approval<'a>(
     )?;
     let commit = request.commit.to_string();
     Ok(move |base: &Base<'_, '_>| {
-        let existing = base
-            .state()?
-            .version(request.version)?
-            .and_then(|state| {
-                state.approvals.into_iter().find(|a| {
-                    a.role == request.role
-                        && a.env.as_deref() == request.env
-                        && a.commit == commit
-                        && a.actor.eq_ignore_ascii_case(request.actor)
-                })
-            });
+        let existing = base.state()?.version(request.version)?.and_then(|state| {
+            state.approvals.into_iter().find(|a| {
+                a.role == request.role
+                    && a.env.as_deref() == request.env
+                    && a.commit == commit
+                    && a.actor.eq_ignore_ascii_case(request.actor)
+            })
+        });
         Ok(match existing {
             Some(existing) => Decision::Skip(ApproveOutcome::AlreadyApproved(existing)),
             None => Decision::record(

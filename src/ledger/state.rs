@@ -371,4 +371,3 @@ fn deploy(
     version.add_artifacts(artifacts);
     Ok(())
 }
-
