@@ -1,13 +1,14 @@
 //! The local cache of derived states, so that reading the present does not replay the
 //! whole chain on every command.
 //!
-//! A derived state is stored as a git tree of JSON files (`ledger.json`, `envs/<env>.json`,
-//! `versions/<shard>/<version>.json`, `commits/<aa>/<rest>.json`) in a private object
+//! A derived state is stored as a git tree of JSON files (`ledger.json`, `envs.json`,
+//! `versions/<shard>.json`, `commits/<shard>.json`: see `state::paths`) in a private object
 //! database under the git directory (`.git/reltag/state-cache`), never in the repository's
 //! own object database and never under a ref: nothing in it is pushed, fetched or trusted
 //! by anyone else. An index maps (trust rules, ledger tip) to the tree of the state derived
 //! from that tip. The fold starts from the nearest cached ancestor of the tip it is asked
-//! about, so one new event costs one step and a handful of small objects.
+//! about, so a new event costs one step; a state is stored again every few events (a
+//! handful of small objects), and a state derived from scratch is a few dozen files.
 //!
 //! Everything here can be deleted at any time: the next command derives the state again
 //! from the events. The cache starts over by itself when its format changes and after

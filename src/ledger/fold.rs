@@ -27,6 +27,10 @@ use super::state::{
 };
 use super::trust::{Trust, standing};
 
+/// A derived state is stored in the cache when it took at least this many events to fold
+/// from the nearest stored one (see [`derive`]).
+const STORE_AFTER_LINKS: usize = 8;
+
 /// What a derived state knows besides environments, versions and commits.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -60,23 +64,55 @@ pub struct VoidRecord {
     pub reason: String,
 }
 
-/// One environment's, version's or commit's record, as the fold keeps it.
+/// One shard file of a derived state: records by name.
 #[derive(Debug, Clone)]
-pub(crate) enum Entity {
-    Env(EnvState),
-    Version(VersionState),
-    Commit(CommitState),
+pub(crate) enum Shard {
+    Envs(BTreeMap<String, EnvState>),
+    Versions(BTreeMap<String, VersionState>),
+    Commits(BTreeMap<String, CommitState>),
 }
 
-impl Entity {
+impl Shard {
     fn to_json(&self) -> Vec<u8> {
         let value = match self {
-            Entity::Env(e) => serde_json::to_vec(e),
-            Entity::Version(v) => serde_json::to_vec(v),
-            Entity::Commit(c) => serde_json::to_vec(c),
+            Shard::Envs(m) => serde_json::to_vec(m),
+            Shard::Versions(m) => serde_json::to_vec(m),
+            Shard::Commits(m) => serde_json::to_vec(m),
         };
-        // Serialising our own plain structs cannot fail (no maps with non-string keys).
+        // Serialising our own plain structs cannot fail (string keys only).
         value.unwrap_or_default()
+    }
+}
+
+/// Which kind of shard a path holds.
+#[derive(Clone, Copy)]
+enum ShardKind {
+    Envs,
+    Versions,
+    Commits,
+}
+
+fn load_shard(
+    cache: Option<&Cache>,
+    base: Option<ObjectId>,
+    path: &str,
+    kind: ShardKind,
+) -> Result<Shard> {
+    let (Some(cache), Some(base)) = (cache, base) else {
+        return Ok(empty_shard(kind));
+    };
+    Ok(match kind {
+        ShardKind::Envs => Shard::Envs(cache.read(base, path)?.unwrap_or_default()),
+        ShardKind::Versions => Shard::Versions(cache.read(base, path)?.unwrap_or_default()),
+        ShardKind::Commits => Shard::Commits(cache.read(base, path)?.unwrap_or_default()),
+    })
+}
+
+fn empty_shard(kind: ShardKind) -> Shard {
+    match kind {
+        ShardKind::Envs => Shard::Envs(BTreeMap::new()),
+        ShardKind::Versions => Shard::Versions(BTreeMap::new()),
+        ShardKind::Commits => Shard::Commits(BTreeMap::new()),
     }
 }
 
@@ -85,10 +121,11 @@ pub struct State {
     tip: Option<ObjectId>,
     summary: LedgerSummary,
     cache: Option<Rc<Cache>>,
-    /// The cached state tree the entities are read from (`None`: nothing cached).
+    /// The cached state tree the records are read from (`None`: nothing cached).
     base: Option<ObjectId>,
-    /// Entities derived since `base` (all of them when nothing could be cached).
-    changed: BTreeMap<String, Entity>,
+    /// Shards derived since `base` (all of them when nothing could be cached), and shards
+    /// read from `base` so far.
+    shards: RefCell<HashMap<String, Rc<Shard>>>,
 }
 
 impl State {
@@ -98,7 +135,7 @@ impl State {
             summary: LedgerSummary::default(),
             cache,
             base: None,
-            changed: BTreeMap::new(),
+            shards: RefCell::new(HashMap::new()),
         }
     }
 
@@ -147,8 +184,8 @@ impl State {
     /// The present state of an environment; `None` if nothing was recorded for it.
     pub fn env(&self, env: &str) -> Result<Option<EnvState>> {
         validate_name("env", env)?;
-        self.entity(&paths::env(env), |e| match e {
-            Entity::Env(e) => Some(e.clone()),
+        Ok(match &*self.shard(paths::ENVS, ShardKind::Envs)? {
+            Shard::Envs(envs) => envs.get(env).cloned(),
             _ => None,
         })
     }
@@ -156,20 +193,26 @@ impl State {
     /// Everything recorded about a version; `None` if nothing was.
     pub fn version(&self, version: &str) -> Result<Option<VersionState>> {
         validate_name("version", version)?;
-        self.entity(&paths::version(version), |e| match e {
-            Entity::Version(v) => Some(v.clone()),
-            _ => None,
-        })
+        Ok(
+            match &*self.shard(&paths::versions(version), ShardKind::Versions)? {
+                Shard::Versions(versions) => versions.get(version).cloned(),
+                _ => None,
+            },
+        )
     }
 
     /// Evidence recorded for a source commit (with or without a version).
     pub fn commit_evidence(&self, commit: ObjectId) -> Result<Vec<EvidenceRecord>> {
-        let state: Option<CommitState> =
-            self.entity(&paths::commit(&commit.to_string()), |e| match e {
-                Entity::Commit(c) => Some(c.clone()),
-                _ => None,
-            })?;
-        Ok(state.map(|c| c.evidence).unwrap_or_default())
+        let hex = commit.to_string();
+        Ok(
+            match &*self.shard(&paths::commits(&hex), ShardKind::Commits)? {
+                Shard::Commits(commits) => commits
+                    .get(&hex)
+                    .map(|c| c.evidence.clone())
+                    .unwrap_or_default(),
+                _ => Vec::new(),
+            },
+        )
     }
 
     /// Approvals of `version` that are bound to exactly `commit`: an approval given for
@@ -201,43 +244,31 @@ impl State {
         Ok(result)
     }
 
-    fn entity<T: serde::de::DeserializeOwned>(
-        &self,
-        path: &str,
-        pick: impl Fn(&Entity) -> Option<T>,
-    ) -> Result<Option<T>> {
-        if let Some(entity) = self.changed.get(path) {
-            return Ok(pick(entity));
+    fn shard(&self, path: &str, kind: ShardKind) -> Result<Rc<Shard>> {
+        if let Some(shard) = self.shards.borrow().get(path) {
+            return Ok(Rc::clone(shard));
         }
-        match (&self.cache, self.base) {
-            (Some(cache), Some(base)) => cache.read(base, path),
-            _ => Ok(None),
-        }
+        let shard = Rc::new(load_shard(self.cache.as_deref(), self.base, path, kind)?);
+        self.shards
+            .borrow_mut()
+            .insert(path.to_owned(), Rc::clone(&shard));
+        Ok(shard)
     }
 }
 
-/// The entities one fold works on: loaded from the cached base on first use, kept in
-/// memory after.
+/// The shards one fold works on: loaded from the cached base on first use, kept in memory
+/// after.
 struct Working<'a> {
     cache: Option<&'a Cache>,
     base: Option<ObjectId>,
-    changed: BTreeMap<String, Entity>,
+    changed: BTreeMap<String, Shard>,
 }
 
 impl Working<'_> {
-    fn slot<T: serde::de::DeserializeOwned>(
-        &mut self,
-        path: String,
-        fresh: impl FnOnce() -> T,
-        wrap: impl FnOnce(T) -> Entity,
-    ) -> Result<&mut Entity> {
+    fn shard(&mut self, path: String, kind: ShardKind) -> Result<&mut Shard> {
         if !self.changed.contains_key(&path) {
-            let loaded = match (self.cache, self.base) {
-                (Some(cache), Some(base)) => cache.read::<T>(base, &path)?,
-                _ => None,
-            };
-            self.changed
-                .insert(path.clone(), wrap(loaded.unwrap_or_else(fresh)));
+            let shard = load_shard(self.cache, self.base, &path, kind)?;
+            self.changed.insert(path.clone(), shard);
         }
         self.changed
             .get_mut(&path)
@@ -257,30 +288,34 @@ fn mismatch(path: &str) -> Error {
 
 impl Entities for Working<'_> {
     fn env(&mut self, name: &str) -> Result<&mut EnvState> {
-        let path = paths::env(name);
-        match self.slot(path.clone(), || EnvState::new(name), Entity::Env)? {
-            Entity::Env(env) => Ok(env),
-            _ => Err(mismatch(&path)),
+        match self.shard(paths::ENVS.to_owned(), ShardKind::Envs)? {
+            Shard::Envs(envs) => Ok(envs
+                .entry(name.to_owned())
+                .or_insert_with(|| EnvState::new(name))),
+            _ => Err(mismatch(paths::ENVS)),
         }
     }
 
     fn version(&mut self, name: &str) -> Result<&mut VersionState> {
-        let path = paths::version(name);
-        match self.slot(path.clone(), || VersionState::new(name), Entity::Version)? {
-            Entity::Version(version) => Ok(version),
+        let path = paths::versions(name);
+        match self.shard(path.clone(), ShardKind::Versions)? {
+            Shard::Versions(versions) => Ok(versions
+                .entry(name.to_owned())
+                .or_insert_with(|| VersionState::new(name))),
             _ => Err(mismatch(&path)),
         }
     }
 
     fn commit(&mut self, commit: ObjectId) -> Result<&mut CommitState> {
         let hex = commit.to_string();
-        let path = paths::commit(&hex);
-        let fresh = || CommitState {
-            commit: hex.clone(),
-            evidence: Vec::new(),
-        };
-        match self.slot(path.clone(), fresh, Entity::Commit)? {
-            Entity::Commit(state) => Ok(state),
+        let path = paths::commits(&hex);
+        match self.shard(path.clone(), ShardKind::Commits)? {
+            Shard::Commits(commits) => {
+                Ok(commits.entry(hex.clone()).or_insert_with(|| CommitState {
+                    commit: hex,
+                    evidence: Vec::new(),
+                }))
+            }
             _ => Err(mismatch(&path)),
         }
     }
@@ -385,7 +420,7 @@ pub(crate) fn derive(
             summary,
             cache,
             base: Some(tree),
-            changed: BTreeMap::new(),
+            shards: RefCell::new(HashMap::new()),
         });
     }
 
@@ -442,10 +477,13 @@ pub(crate) fn derive(
         changed,
         ..
     } = work;
-    let stored = cache.as_ref().and_then(|cache| {
+    // Storing a state costs a handful of small files; folding a few events onto the last
+    // stored one costs less. Store when the fold was long, or started from nothing.
+    let worth_storing = refold || work_base.is_none() || links.len() >= STORE_AFTER_LINKS;
+    let stored = cache.as_ref().filter(|_| worth_storing).and_then(|cache| {
         let mut files: Vec<(String, Vec<u8>)> = changed
             .iter()
-            .map(|(path, entity)| (path.clone(), entity.to_json()))
+            .map(|(path, shard)| (path.clone(), shard.to_json()))
             .collect();
         files.push((
             paths::SUMMARY.to_owned(),
@@ -455,21 +493,22 @@ pub(crate) fn derive(
         cache.remember(&key, tip, tree);
         Some(tree)
     });
-    Ok(match stored {
-        Some(tree) => State {
-            tip: Some(tip),
-            summary,
-            cache,
-            base: Some(tree),
-            changed: BTreeMap::new(),
-        },
-        None => State {
-            tip: Some(tip),
-            summary,
-            cache,
-            base: work_base,
-            changed,
-        },
+    let (base, shards) = match stored {
+        Some(tree) => (Some(tree), HashMap::new()),
+        None => (
+            work_base,
+            changed
+                .into_iter()
+                .map(|(path, shard)| (path, Rc::new(shard)))
+                .collect(),
+        ),
+    };
+    Ok(State {
+        tip: Some(tip),
+        summary,
+        cache,
+        base,
+        shards: RefCell::new(shards),
     })
 }
 

@@ -203,31 +203,29 @@ pub struct DeploymentRecord {
     pub event_id: EventId,
 }
 
-/// Where each record sits in a cached state tree (`cache.rs`).
+/// Where records sit in a cached state tree (`cache.rs`): grouped into shard files, each
+/// a JSON map from name to record, so that a state derived from scratch is a few dozen
+/// files and storing one change rewrites one shard.
 pub(crate) mod paths {
     pub const SUMMARY: &str = "ledger.json";
+    /// Every environment's record (there are few).
+    pub const ENVS: &str = "envs.json";
+    const SHARDS: u64 = 64;
 
-    pub fn env(env: &str) -> String {
-        format!("envs/{env}.json")
+    pub fn versions(version: &str) -> String {
+        format!("versions/{:02x}.json", shard(version))
     }
 
-    /// Sharded by a hash of the name, so that storing one version's record rewrites a
-    /// small tree however many versions there are.
-    pub fn version(version: &str) -> String {
-        format!("versions/{:02x}/{version}.json", shard(version))
+    pub fn commits(hex: &str) -> String {
+        format!("commits/{:02x}.json", shard(hex))
     }
 
-    /// Sharded like git's loose objects so no single tree grows with every commit.
-    pub fn commit(hex: &str) -> String {
-        format!("commits/{}/{}.json", &hex[..2], &hex[2..])
-    }
-
-    /// FNV-1a, folded to a byte: stable across versions and machines.
-    fn shard(name: &str) -> u8 {
+    /// FNV-1a: stable across versions of reltag and machines.
+    fn shard(name: &str) -> u64 {
         let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
             (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
         });
-        hash.to_le_bytes().iter().fold(0, |acc, b| acc ^ b)
+        hash % SHARDS
     }
 }
 
