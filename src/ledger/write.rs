@@ -373,16 +373,26 @@ fn write_remote<T, E: From<Error>>(
             hook(attempt);
         }
         report.push_attempts += 1;
-        let output = command::push(&git_dir(repo), remote, &updates, |pid| {
+        let pushed = command::push(&git_dir(repo), remote, &updates, |pid| {
             if let Some(journal) = &journal {
                 journal.note_push_pid(pid);
             }
-        })
-        .map_err(|e| Error::GitCommand {
-            args: "push".into(),
-            status: "did not run".into(),
-            stderr: e.to_string(),
-        })?;
+        });
+        let output = match pushed {
+            Ok(output) => output,
+            Err(error) => {
+                // git did not even start: nothing was sent.
+                if let Some(journal) = journal {
+                    journal.finish();
+                }
+                return Err(Error::GitCommand {
+                    args: "push".into(),
+                    status: "did not run".into(),
+                    stderr: error.to_string(),
+                }
+                .into());
+            }
+        };
 
         let pending_refs: HashSet<String> =
             staged.pending_tags.iter().map(NewTag::ref_name).collect();
