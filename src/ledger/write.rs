@@ -304,15 +304,7 @@ fn write_remote<T, E: From<Error>>(
         })?;
         let (events, tag, outcome) = match decision {
             Decision::Skip(outcome) => {
-                let integrated = sync::integrate(ledger, remote_tip)?;
-                report.received += integrated.received;
-                report.tip = ledger.tip()?;
-                return Ok(Written {
-                    outcome,
-                    events: Vec::new(),
-                    tip: report.tip,
-                    sync: report,
-                });
+                return Ok(receive(ledger, remote_tip, report, outcome, Vec::new())?);
             }
             Decision::Record {
                 events,
@@ -327,16 +319,7 @@ fn write_remote<T, E: From<Error>>(
         let nothing_to_push =
             new_tip == remote_tip && tag.is_none() && staged.pending_tags.is_empty();
         let Some(new_tip) = new_tip.filter(|_| !nothing_to_push) else {
-            // Nothing of ours: receive what the remote has.
-            let integrated = sync::integrate(ledger, remote_tip)?;
-            report.received += integrated.received;
-            report.tip = ledger.tip()?;
-            return Ok(Written {
-                outcome,
-                events,
-                tip: report.tip,
-                sync: report,
-            });
+            return Ok(receive(ledger, remote_tip, report, outcome, events)?);
         };
 
         let mut updates = vec![RefUpdate {
@@ -462,6 +445,24 @@ fn write_remote<T, E: From<Error>>(
         }
         pause_after_lost_race(attempt);
     }
+}
+
+/// A write that pushes nothing of its own still receives what the remote has.
+fn receive<T>(
+    ledger: &Ledger<'_>,
+    remote_tip: Option<ObjectId>,
+    mut report: SyncReport,
+    outcome: T,
+    events: Vec<Event>,
+) -> Result<Written<T>> {
+    report.received += sync::integrate(ledger, remote_tip)?.received;
+    report.tip = ledger.tip()?;
+    Ok(Written {
+        outcome,
+        events,
+        tip: report.tip,
+        sync: report,
+    })
 }
 
 /// The base the new events go on, built without moving any ref.

@@ -148,15 +148,7 @@ fn run_as(env: &TestEnv, dir: &Path, email: &str, args: &[&str], code: i32) -> R
     run
 }
 
-/// Every ledger commit message of a repository (bare or not), newest first.
-fn messages(env: &TestEnv, git_dir: &Path) -> Vec<String> {
-    let out = env.git_output(git_dir, &["log", "--format=%B%x00", "refs/reltag/ledger"]);
-    String::from_utf8_lossy(&out.stdout)
-        .split('\0')
-        .map(|m| m.trim().to_string())
-        .filter(|m| !m.is_empty())
-        .collect()
-}
+use crate::promote::ledger_messages as messages;
 
 fn count_events(env: &TestEnv, git_dir: &Path, needle: &str) -> usize {
     messages(env, git_dir)
@@ -435,21 +427,18 @@ fn accept_pushes(origin: &Path) {
     std::fs::remove_file(origin.join("hooks/pre-receive")).unwrap();
 }
 
+/// The approvals v1.0.0 needs, recorded from `a`.
+fn approved(env: &TestEnv, a: &Path) {
+    for (email, role) in [
+        ("qa@example.com", "qa-lead"),
+        ("po@example.com", "product-owner"),
+    ] {
+        run_as(env, a, email, &["approve", "v1.0.0", "--role", role], 0);
+    }
+}
+
 fn released(env: &TestEnv, origin: &Path, a: &Path) {
-    run_as(
-        env,
-        a,
-        "qa@example.com",
-        &["approve", "v1.0.0", "--role", "qa-lead"],
-        0,
-    );
-    run_as(
-        env,
-        a,
-        "po@example.com",
-        &["approve", "v1.0.0", "--role", "product-owner"],
-        0,
-    );
+    approved(env, a);
     let cut = env.reltag(a, &["cut", "v1.0.0"]);
     assert_eq!(cut.code, 0, "{}", cut.render());
     assert!(has_ref(env, origin, "refs/tags/v1.0.0"));
@@ -617,20 +606,7 @@ fn a_cut_killed_with_its_push_leaves_nothing_behind() {
     let env = TestEnv::new();
     let origin = release_setup(&env, POLICY, &["a"]);
     let a = env.path("a");
-    run_as(
-        &env,
-        &a,
-        "qa@example.com",
-        &["approve", "v1.0.0", "--role", "qa-lead"],
-        0,
-    );
-    run_as(
-        &env,
-        &a,
-        "po@example.com",
-        &["approve", "v1.0.0", "--role", "product-owner"],
-        0,
-    );
+    approved(&env, &a);
     let mut child = cut_held_in_push(&env, &origin, &a);
     let killed = std::process::Command::new("kill")
         .args(["-KILL", "--", &format!("-{}", child.id())])
@@ -676,20 +652,7 @@ fn a_cut_killed_after_its_push_landed_is_completed_by_the_next_command() {
     let env = TestEnv::new();
     let origin = release_setup(&env, POLICY, &["a"]);
     let a = env.path("a");
-    run_as(
-        &env,
-        &a,
-        "qa@example.com",
-        &["approve", "v1.0.0", "--role", "qa-lead"],
-        0,
-    );
-    run_as(
-        &env,
-        &a,
-        "po@example.com",
-        &["approve", "v1.0.0", "--role", "product-owner"],
-        0,
-    );
+    approved(&env, &a);
     let mut child = cut_held_in_push(&env, &origin, &a);
     child.kill().unwrap(); // reltag only: its `git push` goes on
     child.wait().unwrap();
@@ -741,20 +704,7 @@ fn a_cut_recorded_locally_is_published_later_with_its_tag() {
     let env = TestEnv::new();
     let origin = release_setup(&env, POLICY, &["a"]);
     let a = env.path("a");
-    run_as(
-        &env,
-        &a,
-        "qa@example.com",
-        &["approve", "v1.0.0", "--role", "qa-lead"],
-        0,
-    );
-    run_as(
-        &env,
-        &a,
-        "po@example.com",
-        &["approve", "v1.0.0", "--role", "product-owner"],
-        0,
-    );
+    approved(&env, &a);
     let cut = env.reltag(&a, &["cut", "v1.0.0", "--no-push"]);
     assert_eq!(cut.code, 0, "{}", cut.render());
     assert!(has_ref(&env, &a, "refs/tags/v1.0.0"));

@@ -124,7 +124,7 @@ fn at(env: &TestEnv, dir: &Path, now: &str, args: &[&str]) -> Run {
 }
 
 /// The events of one kind in a ledger (any repository, bare or not), newest first.
-fn ledger_messages(env: &TestEnv, git_dir: &Path) -> Vec<String> {
+pub(crate) fn ledger_messages(env: &TestEnv, git_dir: &Path) -> Vec<String> {
     let out = env.git_output(git_dir, &["log", "--format=%B%x00", "refs/reltag/ledger"]);
     String::from_utf8_lossy(&out.stdout)
         .split('\0')
