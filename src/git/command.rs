@@ -135,9 +135,10 @@ pub struct PushOutput {
 }
 
 impl PushOutput {
-    /// Every ref was updated (or already up to date) and git succeeded.
+    /// The remote took every ref (updated, or already up to date). The porcelain lines
+    /// are the verdict: git's exit status alone does not say which refs landed.
     pub fn accepted(&self) -> bool {
-        self.success && !self.statuses.is_empty() && self.statuses.iter().all(PushStatus::ok)
+        !self.statuses.is_empty() && self.statuses.iter().all(PushStatus::ok)
     }
 
     /// The refs that were not updated.
@@ -226,4 +227,74 @@ pub fn push(
         output.status.success(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PushOutput;
+
+    /// Lines as git 2.47 prints them (recorded against a local bare remote).
+    fn parse(stdout: &str) -> PushOutput {
+        PushOutput::parse(stdout, false, String::new())
+    }
+
+    #[test]
+    fn porcelain_lines_are_parsed_per_ref() {
+        let out = parse(
+            "To ../remote.git\n!\tf17d2fa:refs/reltag/ledger\t[rejected] (atomic push failed)\n!\trefs/tags/v1:refs/tags/v1\t[rejected] (stale info)\nDone\n",
+        );
+        assert_eq!(out.statuses.len(), 2);
+        assert_eq!(out.statuses[1].dst, "refs/tags/v1");
+        assert_eq!(out.statuses[1].summary, "[rejected]");
+        assert_eq!(out.statuses[1].reason.as_deref(), Some("stale info"));
+        assert!(!out.accepted());
+        assert!(out.rejected().all(|s| s.lost_race()));
+    }
+
+    #[test]
+    fn a_lost_race_is_told_from_a_refusal_without_stderr() {
+        for (line, race) in [
+            ("!\ta:refs/reltag/ledger\t[rejected] (stale info)", true),
+            ("!\ta:refs/reltag/ledger\t[rejected] (fetch first)", true),
+            ("!\ta:refs/tags/v1\t[rejected] (already exists)", true),
+            (
+                "!\ta:refs/reltag/ledger\t[remote rejected] (atomic transaction failed)",
+                true,
+            ),
+            (
+                "!\ta:refs/reltag/ledger\t[remote rejected] (failed to update ref)",
+                true,
+            ),
+            (
+                "!\ta:refs/reltag/ledger\t[remote rejected] (pre-receive hook declined)",
+                false,
+            ),
+            (
+                "!\ta:refs/reltag/ledger\t[remote rejected] (deny updating a hidden ref)",
+                false,
+            ),
+            (
+                "!\ta:refs/reltag/ledger\t[remote failure] (remote failed to report status)",
+                false,
+            ),
+        ] {
+            let out = parse(&format!("To r\n{line}\nDone\n"));
+            let status = &out.statuses[0];
+            assert_eq!(status.lost_race(), race, "{line}");
+            assert!(!out.accepted());
+        }
+    }
+
+    #[test]
+    fn every_ref_taken_is_accepted_whatever_the_exit_status() {
+        let out = parse(
+            "To r\n \td2639f1:refs/reltag/ledger\tde4c805..d2639f1\n*\tt:refs/tags/v1\t[new tag]\n=\tx:refs/tags/v0\t[up to date]\nDone\n",
+        );
+        assert!(out.accepted());
+        assert_eq!(out.rejected().count(), 0);
+        // No status line at all (no connection): neither accepted nor a race.
+        let none = parse("");
+        assert!(!none.accepted());
+        assert!(none.statuses.is_empty());
+    }
 }

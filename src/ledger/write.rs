@@ -383,9 +383,17 @@ fn write_remote<T, E: From<Error>>(
             .rejected()
             .find(|status| pending_refs.contains(&status.dst) || !status.lost_race());
         if output.accepted() {
-            adopt(ledger, remote, local_tip, new_tip, &tags, &mut report)?;
-            if let Some(journal) = journal {
-                journal.finish();
+            // The remote holds the events now: that is the record. Adopting them here is
+            // bookkeeping; if it fails, the journal stays and the next command finishes it.
+            match adopt(ledger, remote, local_tip, new_tip, &tags, &mut report) {
+                Ok(()) => {
+                    if let Some(journal) = journal {
+                        journal.finish();
+                    }
+                }
+                Err(error) => report.notices.push(format!(
+                    "recorded on {remote}, but updating this clone failed ({error}); the next reltag command completes it"
+                )),
             }
             if !staged.pending.is_empty() {
                 report.notices.push(format!(
