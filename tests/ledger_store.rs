@@ -135,7 +135,7 @@ fn bad_names_are_refused_before_anything_is_written() {
 }
 
 #[test]
-fn state_is_read_from_the_tip_tree_and_the_log_is_plain_git() {
+fn state_is_derived_from_the_events_and_the_log_is_plain_git() {
     let env = LedgerEnv::new();
     let path = env.init_repo("repo", "ops@example.com");
     let repo = open(&path);
@@ -217,9 +217,9 @@ fn state_is_read_from_the_tip_tree_and_the_log_is_plain_git() {
         ],
     );
     assert_eq!(actors.trim(), "ops@example.com");
-    let prod_json = git(&path, &["show", "refs/reltag/ledger:envs/prod.json"]);
-    let parsed: serde_json::Value = serde_json::from_str(&prod_json).unwrap();
-    assert_eq!(parsed["current"]["version"], "v1.2.0");
+    // Commits carry no state: nothing in a tree could be believed instead of the events.
+    // (Before the state was a fold, envs/prod.json stood here.)
+    assert_eq!(git(&path, &["ls-tree", "-r", "refs/reltag/ledger"]), "");
 }
 
 #[test]
@@ -282,30 +282,6 @@ fn log_is_newest_first_and_filters_by_env_version_kind_and_limit() {
         }),
         [2]
     );
-}
-
-#[test]
-fn undo_takes_back_only_our_own_append() {
-    let env = LedgerEnv::new();
-    let path = env.init_repo("repo", "ops@example.com");
-    let repo = open(&path);
-    let commit = head(&path);
-    let ledger = Ledger::new(&repo);
-    let first = ledger
-        .append(&approve_event("v1.0.0", "qa-lead", commit, "a@x.io", 0))
-        .unwrap();
-    let second = ledger
-        .append(&approve_event("v1.0.0", "po", commit, "b@x.io", 1))
-        .unwrap();
-    // The first append is no longer the tip: undoing it must refuse.
-    assert!(matches!(
-        ledger.undo(&first),
-        Err(Error::ContentionExhausted { .. })
-    ));
-    ledger.undo(&second).unwrap();
-    assert_eq!(ledger.tip().unwrap(), Some(first.new));
-    ledger.undo(&first).unwrap();
-    assert_eq!(ledger.tip().unwrap(), None);
 }
 
 fn roles() -> BTreeMap<String, Vec<String>> {
@@ -510,4 +486,97 @@ fn evidence_is_kept_per_commit_and_per_version() {
     assert_eq!(version.cut.as_ref().unwrap().commit, commit.to_string());
     assert!(version.cut.as_ref().unwrap().emergency);
     assert_eq!(version.artifacts.len(), 1);
+}
+
+fn void_event(target: ObjectId, actor: &str, minutes: i64) -> Event {
+    Event::new(
+        EventBody::Void(reltag::ledger::Void {
+            reason: "recorded by mistake".into(),
+        }),
+        target,
+        actor,
+        at(minutes),
+    )
+    .unwrap()
+}
+
+/// The state derived step by step through the cache equals the state derived from scratch,
+/// voids of counted events included: it never depends on where a cache began.
+#[test]
+fn the_cached_fold_and_a_cold_fold_agree() {
+    let env = LedgerEnv::new();
+    let path = env.init_repo("repo", "ops@example.com");
+    let repo = open(&path);
+    let commit = head(&path);
+    let admins = || reltag::ledger::Admins::new(["admin@example.com".to_string()]);
+    let ledger = Ledger::new(&repo).with_trust(admins());
+    let mut voided = None;
+    for n in 0..30 {
+        let version = format!("v1.0.{}", n % 4);
+        let event = if n % 3 == 0 {
+            promote_event(&version, "prod", commit, "ops@example.com", n)
+        } else {
+            approve_event(&version, "qa-lead", commit, "qa@example.com", n)
+        };
+        let appended = ledger.append(&event).unwrap();
+        if n == 9 {
+            voided = Some(appended.new);
+        }
+        // Read after every append, as commands do: each derivation starts from the last.
+        ledger.env_state("prod").unwrap();
+        if n == 20 {
+            ledger
+                .append(&void_event(voided.unwrap(), "admin@example.com", 100))
+                .unwrap();
+            // A void by someone who is not an admin counts for nothing.
+            ledger
+                .append(&void_event(appended.new, "mallory@example.com", 101))
+                .unwrap();
+        }
+    }
+    let incremental = (
+        ledger.env_state("prod").unwrap(),
+        ledger.version_state("v1.0.1").unwrap(),
+        ledger.version_state("v1.0.0").unwrap(),
+        ledger.state().unwrap().counted(),
+    );
+    std::fs::remove_dir_all(repo.common_dir().join("reltag/state-cache")).unwrap();
+    let cold = Ledger::new(&repo).with_trust(admins());
+    let from_scratch = (
+        cold.env_state("prod").unwrap(),
+        cold.version_state("v1.0.1").unwrap(),
+        cold.version_state("v1.0.0").unwrap(),
+        cold.state().unwrap().counted(),
+    );
+    assert_eq!(incremental, from_scratch);
+    // 32 commits; the admin's void counts, the event it names and mallory's void do not.
+    assert_eq!(from_scratch.3, 30);
+    // The voided event (n = 9: a promotion of v1.0.1) is not in the state.
+    let prod = from_scratch.0.unwrap();
+    assert_eq!(prod.deployments_total, 9);
+    // The log agrees, event by event.
+    let standings: Vec<(i64, bool)> = cold
+        .log(LogFilter::default())
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                (e.event.time.as_second() - at(0).as_second()) / 60,
+                e.standing.counts(),
+            )
+        })
+        .filter(|(_, counts)| !counts)
+        .collect();
+    assert_eq!(standings, [(101, false), (9, false)]);
+    // Under other trust rules (no admins) the void does not count, and the event does.
+    let no_admins = Ledger::new(&repo);
+    assert_eq!(no_admins.state().unwrap().counted(), 30);
+    assert_eq!(
+        no_admins
+            .env_state("prod")
+            .unwrap()
+            .unwrap()
+            .deployments_total,
+        10
+    );
 }

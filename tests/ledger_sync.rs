@@ -5,9 +5,10 @@ mod ledger_env;
 
 use std::path::Path;
 
+use gix::ObjectId;
 use ledger_env::*;
 use reltag::ledger::sync::{self, SyncOptions, SyncReport};
-use reltag::ledger::{Error, Ledger};
+use reltag::ledger::{Decision, Error, Ledger, Publish, WriteOptions, write};
 
 fn record(path: &Path, version: &str, actor: &str, minutes: i64) -> String {
     let repo = open(path);
@@ -169,17 +170,19 @@ fn a_remote_ledger_rewound_or_rewritten_is_refused_as_tampering() {
         &remote,
         &["update-ref", "refs/reltag/ledger", &format!("{seen}~1")],
     );
+    let rewound = remote_tip(&remote);
     let error = sync::sync(&open(&bob), None, &SyncOptions::default()).unwrap_err();
     match &error {
         Error::Tampered {
             remote,
             seen: at,
-            git_stderr,
+            theirs,
             ..
         } => {
             assert_eq!(remote, "origin");
             assert_eq!(at.to_string(), seen);
-            assert!(git_stderr.contains("non-fast-forward"), "{git_stderr}");
+            assert_eq!(theirs.map(|t| t.to_string()), Some(rewound.clone()));
+            assert!(error.to_string().contains("non-fast-forward"), "{error}");
         }
         other => panic!("expected Tampered, got {other:?}"),
     }
@@ -282,8 +285,16 @@ fn pushing_gives_up_after_the_bounded_number_of_rejections() {
     assert_eq!(newest.event.actor, "bob@example.com");
 }
 
+/// An annotated tag object with no ref (as `cut` makes it), returning its id.
+fn tag_object(path: &Path, name: &str) -> ObjectId {
+    git(path, &["tag", "-a", "-m", &format!("release {name}"), name]);
+    let id = git(path, &["rev-parse", name]);
+    git(path, &["tag", "-d", name]);
+    ObjectId::from_hex(id.trim().as_bytes()).unwrap()
+}
+
 #[test]
-fn cut_can_push_a_tag_and_the_ledger_atomically_or_undo_its_append() {
+fn a_write_pushes_its_tag_and_events_atomically_or_changes_nothing() {
     let env = LedgerEnv::new();
     let remote = env.bare_remote("origin.git");
     let alice = env.clone_of(&remote, "alice", "alice@example.com");
@@ -291,46 +302,27 @@ fn cut_can_push_a_tag_and_the_ledger_atomically_or_undo_its_append() {
     sync_now(&alice);
     let repo = open(&alice);
     let ledger = Ledger::new(&repo);
-    let lease_value = sync::tracked_tip(&repo, "origin").unwrap();
-    assert_eq!(
-        lease_value.map(|id| id.to_string()),
-        Some(remote_tip(&remote))
-    );
+    let origin = Publish::Remote("origin".into());
 
-    // Successful cut: tag + ledger in one atomic push.
-    let appended = ledger
-        .append(&approve_event(
-            "v1.0.0",
-            "qa-lead",
-            head(&alice),
-            "alice@example.com",
-            1,
-        ))
-        .unwrap();
-    assert_eq!(appended.old, lease_value);
-    let new_ledger = format!("{}:refs/reltag/ledger", appended.new);
-    git(&alice, &["tag", "v1.0.0"]);
-    git(
-        &alice,
-        &[
-            "push",
-            "-q",
-            "--atomic",
-            "--force-with-lease=refs/tags/v1.0.0:",
-            &sync::lease_arg(lease_value),
-            "origin",
-            "refs/tags/v1.0.0",
-            &new_ledger,
-        ],
-    );
-    sync::record_pushed(&repo, "origin", appended.new).unwrap();
+    // Both land: the tag and the event, then the local refs follow.
+    let v1 = tag_object(&alice, "v1.0.0");
+    let event = approve_event("v1.0.0", "qa-lead", head(&alice), "alice@example.com", 1);
+    let written = write(&ledger, &origin, &WriteOptions::default(), |_| {
+        Ok::<_, Error>(Decision::record(event.clone(), ()).with_tag("v1.0.0", v1))
+    })
+    .unwrap();
+    let tip = written.tip.unwrap();
+    assert_eq!(remote_tip(&remote), tip.to_string());
     assert_eq!(
-        sync::tracked_tip(&repo, "origin").unwrap(),
-        Some(appended.new)
+        git(&remote, &["rev-parse", "v1.0.0"]).trim(),
+        v1.to_string()
     );
+    assert_eq!(git(&alice, &["rev-parse", "v1.0.0"]).trim(), v1.to_string());
+    assert_eq!(sync::tracked_tip(&repo, "origin").unwrap(), Some(tip));
+    assert_eq!(written.events, [event]);
 
-    // Failed cut: someone else already pushed v1.1.0, so the atomic push fails as a
-    // whole (the ledger does not move either) and the local append is undone.
+    // Someone else pushed v1.1.0 first: the atomic push fails as a whole (the ledger does
+    // not move either); the gate, asked again, sees the race and records nothing.
     let remote_head = git(&remote, &["rev-parse", "HEAD"]);
     git(
         &remote,
@@ -340,31 +332,29 @@ fn cut_can_push_a_tag_and_the_ledger_atomically_or_undo_its_append() {
         &alice,
         &["commit", "-q", "--allow-empty", "-m", "release 1.1"],
     );
-    git(&alice, &["tag", "v1.1.0"]);
-    let appended_again = ledger
-        .append(&approve_event(
-            "v1.1.0",
-            "po",
-            head(&alice),
-            "alice@example.com",
-            2,
-        ))
-        .unwrap();
-    let failed = std::process::Command::new("git")
-        .current_dir(&alice)
-        .args([
-            "push",
-            "--atomic",
-            "--force-with-lease=refs/tags/v1.1.0:",
-            &sync::lease_arg(Some(appended.new)),
-            "origin",
-            "refs/tags/v1.1.0",
-            &format!("{}:refs/reltag/ledger", appended_again.new),
-        ])
-        .output()
-        .unwrap();
-    assert!(!failed.status.success());
-    ledger.undo(&appended_again).unwrap();
-    assert_eq!(ledger.tip().unwrap(), Some(appended.new));
-    assert_eq!(remote_tip(&remote), appended.new.to_string());
+    let v11 = tag_object(&alice, "v1.1.0");
+    let event = approve_event("v1.1.0", "po", head(&alice), "alice@example.com", 2);
+    let attempts = std::cell::Cell::new(0);
+    let written = write(&ledger, &origin, &WriteOptions::default(), |base| {
+        attempts.set(base.attempt);
+        Ok::<_, Error>(if base.attempt > 1 {
+            Decision::Skip("taken")
+        } else {
+            Decision::record(event.clone(), "recorded").with_tag("v1.1.0", v11)
+        })
+    })
+    .unwrap();
+    assert_eq!((written.outcome, attempts.get()), ("taken", 2));
+    assert!(written.events.is_empty());
+    assert_eq!(ledger.tip().unwrap(), Some(tip));
+    assert_eq!(remote_tip(&remote), tip.to_string());
+    assert!(
+        !std::process::Command::new("git")
+            .current_dir(&alice)
+            .args(["rev-parse", "--verify", "-q", "refs/tags/v1.1.0"])
+            .status()
+            .unwrap()
+            .success(),
+        "no local tag for a write that did not land"
+    );
 }

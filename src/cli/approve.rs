@@ -1,7 +1,7 @@
 use clap::Args;
 
 use super::{CliError, Context, ledger_access};
-use crate::ledger::{Ledger, identity};
+use crate::ledger::identity;
 use crate::report::{Outcome, Style};
 
 /// Record that you, in a role, approve a version. The approval is bound to one commit:
@@ -77,7 +77,6 @@ pub fn cmd_approve(ctx: &Context, args: ApproveArgs) -> Result<Outcome, CliError
         },
     };
     let gix = repo.gix();
-    ledger_access::sync(gix, false)?;
     let actor = identity::actor_from_process_env(gix)?;
     let time = crate::schedule::now().map_err(|e| CliError::usage(e.to_string()))?;
     let roles = policy.roles();
@@ -91,7 +90,10 @@ pub fn cmd_approve(ctx: &Context, args: ApproveArgs) -> Result<Outcome, CliError
         time,
     };
     let short = commit.to_hex_with_len(12);
-    match identity::approve(&Ledger::new(gix), &request, &roles)? {
+    let ledger = ledger_access::open(gix, &policy);
+    let mut approval = identity::approval(&request, &roles)?;
+    let written = ledger_access::write(ctx, &ledger, args.no_push, |base| Ok(approval(base)?))?;
+    match written.outcome {
         identity::ApproveOutcome::Recorded { .. } => ctx.status(format!(
             "recorded: {actor} approved {} as {} at commit {short}",
             args.tag, args.role
@@ -100,9 +102,6 @@ pub fn cmd_approve(ctx: &Context, args: ApproveArgs) -> Result<Outcome, CliError
             "{actor} had already approved {} as {} at commit {short}: nothing recorded",
             args.tag, args.role
         )),
-    }
-    if !args.no_push {
-        ledger_access::sync(gix, true)?;
     }
     ctx.finish(ctx.report("approve", Style::Quiet), Ok(()))
 }

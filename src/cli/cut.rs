@@ -12,7 +12,7 @@ use super::gather::{self, Subject as CriteriaSubject};
 use super::{CliError, Context, ErrorKind, ledger_access, verify_jira};
 use crate::gates::release::criterion_check;
 use crate::git::{Head, Repo, command::run_git};
-use crate::ledger::{self, Cut, Event, EventBody, Ledger, identity};
+use crate::ledger::{self, Cut, Decision, Event, EventBody, Ledger, identity};
 use crate::policy::Policy;
 use crate::policy::schema::{Criterion, Skippable};
 use crate::release::notes;
@@ -92,10 +92,19 @@ fn remote_tags(repo: &Repo, remote: &str) -> Result<BTreeMap<String, String>, Cl
     Ok(tags)
 }
 
-fn cut_by(repo: &gix::Repository, remote: Option<&str>, tag: &str) -> Option<String> {
-    let mut ledgers = vec![Ledger::new(repo)];
+fn cut_by(
+    repo: &gix::Repository,
+    policy: &Policy,
+    remote: Option<&str>,
+    tag: &str,
+) -> Option<String> {
+    let trust = ledger_access::trust(policy);
+    let mut ledgers = vec![Ledger::new(repo).with_trust(trust.clone())];
     if let Some(remote) = remote {
-        ledgers.insert(0, Ledger::at_ref(repo, ledger::sync::tracking_ref(remote)));
+        ledgers.insert(
+            0,
+            Ledger::at_ref(repo, ledger::sync::tracking_ref(remote)).with_trust(trust),
+        );
     }
     ledgers.iter().find_map(|l| {
         l.version_state(tag)
@@ -133,7 +142,7 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
                 ["fetch", "--quiet", "--no-tags", name.as_str()],
             )
             .map_err(|e| undecided(e, "cannot fetch the release branch"))?;
-            ledger_access::sync(gix, false)?;
+            ledger_access::sync(ctx, gix)?;
             Some(RemoteView {
                 name: name.clone(),
                 tags: remote_tags(&repo, name)?,
@@ -207,7 +216,7 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
         commit: &commit_hex,
         local,
         remote: remote.as_ref().and_then(|r| r.tags.get(&tag).cloned()),
-        cut_by: cut_by(gix, remote_name.as_deref(), &tag),
+        cut_by: cut_by(gix, &policy, remote_name.as_deref(), &tag),
     };
     release_version::check(&version_facts, &mut version_found);
 
@@ -366,93 +375,70 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
     let actor = identity::actor_from_process_env(gix)?;
     let time = crate::schedule::now().map_err(|e| CliError::usage(e.to_string()))?;
     let tag_id = create_tag(&repo, &tag, commit, &rendered_notes, args.sign)?;
-    let make_event = || {
-        Event::new(
-            EventBody::Cut(Cut {
-                version: tag.clone(),
-                tag_object: Some(tag_id),
-                emergency: args.hotfix,
-                reason: args.reason.clone(),
-                artifacts: Vec::new(),
-            }),
-            commit,
-            actor.clone(),
-            time,
-        )
-    };
-    let ledger = Ledger::new(gix);
-    let mut appended = match make_event().and_then(|e| ledger.append(&e)) {
-        Ok(a) => a,
-        Err(e) => {
-            delete_local_tag(gix, &tag, tag_id);
-            return Err(e.into());
+    let event = Event::new(
+        EventBody::Cut(Cut {
+            version: tag.clone(),
+            tag_object: Some(tag_id),
+            emergency: args.hotfix,
+            reason: args.reason.clone(),
+            artifacts: Vec::new(),
+        }),
+        commit,
+        actor.clone(),
+        time,
+    )?;
+    // The tag and the cut event are recorded together through the one write path: the
+    // tag's ref exists nowhere until the remote accepted both. A lost race re-checks what
+    // the gate read from the ledger against the state the event would be recorded on.
+    let ledger = ledger_access::open(gix, &policy);
+    let seen = LedgerFacts::read(&*ledger.state()?, &tag, commit)?;
+    let written = ledger_access::write(ctx, &ledger, remote.is_none(), |base| {
+        if base.attempt > 1
+            && let Some(remote) = base.remote
+            && let Some(theirs) = remote_tags(&repo, remote)?.get(&tag)
+        {
+            return Ok(Decision::Skip(CutRecorded::TakenFirst(theirs.clone())));
         }
-    };
+        let state = base.state()?;
+        if let Some(cut) = state.version(&tag)?.and_then(|v| v.cut) {
+            return Ok(Decision::Skip(CutRecorded::TakenFirst(cut.commit)));
+        }
+        if LedgerFacts::read(&state, &tag, commit)? != seen {
+            return Ok(Decision::Skip(CutRecorded::LedgerChanged));
+        }
+        Ok(Decision::record(event.clone(), CutRecorded::Recorded).with_tag(&tag, tag_id))
+    })?;
+    match written.outcome {
+        CutRecorded::Recorded => {}
+        CutRecorded::TakenFirst(theirs) => {
+            let who = cut_by(gix, &policy, remote.as_ref().map(|r| r.name.as_str()), &tag)
+                .map(|w| format!("cut by {w}"))
+                .unwrap_or_else(|| "pushed without a reltag cut event".into());
+            report.finding(
+                Finding::error(
+                    release_version::ReleaseVersion::ID,
+                    Subject::Tag { name: tag.clone() },
+                    format!(
+                        "someone else released {tag} first: the remote has it at {} ({who}); nothing was tagged or recorded here",
+                        &theirs[..theirs.len().min(12)]
+                    ),
+                )
+                .with_hint("fetch, look at what was released, and cut the next version if needed"),
+            );
+            return ctx.finish(report, Ok(()));
+        }
+        CutRecorded::LedgerChanged => {
+            return Err(CliError::undecided(format!(
+                "the ledger changed while cutting {tag}: approvals or evidence for commit {} were recorded or voided meanwhile; nothing was tagged or recorded",
+                &commit_hex[..12]
+            ))
+            .hint("run the cut again, to decide with what the ledger holds now"));
+        }
+    }
     let Some(remote) = remote else {
         report.note(format!("cut {tag} locally (not pushed)"));
         return ctx.finish(report, Ok(()));
     };
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match push(&repo, &remote.name, &tag, appended.new)? {
-            Pushed::Done => break,
-            Pushed::Failed(e) => {
-                rollback(gix, &ledger, &appended, &tag, tag_id);
-                return Err(CliError::new(ErrorKind::Undecided, e).hint(
-                    "nothing was kept: the local tag and cut event were removed. Check the remote and run the cut again",
-                ));
-            }
-            Pushed::Rejected(stderr) => {
-                let tags = remote_tags(&repo, &remote.name).unwrap_or_default();
-                if let Some(theirs) = tags.get(&tag) {
-                    rollback(gix, &ledger, &appended, &tag, tag_id);
-                    let _ = ledger::sync::fetch(gix, &remote.name);
-                    let who = cut_by(gix, Some(&remote.name), &tag)
-                        .map(|w| format!("cut by {w}"))
-                        .unwrap_or_else(|| "pushed without a reltag cut event".into());
-                    report.finding(
-                        Finding::error(
-                            release_version::ReleaseVersion::ID,
-                            Subject::Tag { name: tag.clone() },
-                            format!(
-                                "someone else released {tag} first: the remote has it at {} ({who}); your local tag and cut event were removed",
-                                &theirs[..theirs.len().min(12)]
-                            ),
-                        )
-                        .with_hint("fetch, look at what was released, and cut the next version if needed"),
-                    );
-                    return ctx.finish(report, Ok(()));
-                }
-                if attempt >= 3 {
-                    rollback(gix, &ledger, &appended, &tag, tag_id);
-                    return Err(CliError::undecided(format!(
-                        "the remote kept refusing the push of {tag} and the ledger: {}",
-                        stderr.trim()
-                    ))
-                    .hint("nothing was kept; run the cut again"));
-                }
-                // The ledger moved (an approval, evidence): take our event back,
-                // integrate theirs, record it again on top and retry.
-                if let Err(e) = ledger.undo(&appended) {
-                    delete_local_tag(gix, &tag, tag_id);
-                    return Err(e.into());
-                }
-                if let Err(e) = ledger_access::sync(gix, false) {
-                    delete_local_tag(gix, &tag, tag_id);
-                    return Err(e);
-                }
-                appended = match make_event().and_then(|e| ledger.append(&e)) {
-                    Ok(a) => a,
-                    Err(e) => {
-                        delete_local_tag(gix, &tag, tag_id);
-                        return Err(e.into());
-                    }
-                };
-            }
-        }
-    }
-    ledger::sync::record_pushed(gix, &remote.name, appended.new)?;
     report.note(format!(
         "cut {tag} and pushed it with the ledger to {}",
         remote.name
@@ -520,7 +506,8 @@ fn emergency_findings(
     out: &mut Vec<Finding>,
 ) -> Result<(), CliError> {
     let approvers = crate::policy::names(&policy.file.emergency.approvers);
-    let approvals = identity::approvals_for(&Ledger::new(repo.gix()), tag, None, commit)?;
+    let approvals =
+        identity::approvals_for(&ledger_access::open(repo.gix(), policy), tag, None, commit)?;
     // The approver must hold the role now, under the policy in force.
     let current_member = |a: &crate::ledger::ApprovalRecord| {
         identity::is_member(&a.actor, &policy.role_members(&a.role))
@@ -573,6 +560,8 @@ fn emergency_findings(
     Ok(())
 }
 
+/// The annotated tag object, without a ref: the ref is created by the ledger's write path
+/// once the remote accepted it (or locally, with `--no-push`).
 fn create_tag(
     repo: &Repo,
     tag: &str,
@@ -582,12 +571,29 @@ fn create_tag(
 ) -> Result<ObjectId, CliError> {
     let gix = repo.gix();
     if sign {
+        // git signs only while creating a ref: create it, read the object, delete the ref
+        // at once. (Killed in between, the local tag stays; the next cut refuses it as
+        // "already exists locally" and says how to delete it. It is never pushed.)
         let commit_hex = commit.to_string();
         run_git(
             &git_dir(repo),
             ["tag", "-s", "--cleanup=verbatim", "-m", message, tag, commit_hex.as_str()],
         )
         .map_err(|e| CliError::new(ErrorKind::Undecided, e).hint("check your signing configuration (user.signingkey, gpg.format), or cut without --sign"))?;
+        let reference = gix
+            .find_reference(format!("refs/tags/{tag}").as_str())
+            .map_err(|e| CliError::undecided(format!("cannot read the new tag {tag}: {e}")))?;
+        let id = reference
+            .target()
+            .try_id()
+            .map(|id| id.to_owned())
+            .ok_or_else(|| CliError::undecided(format!("tag {tag} is symbolic")))?;
+        reference.delete().map_err(|e| {
+            CliError::undecided(format!(
+                "cannot remove the local ref of {tag} until the remote has it: {e}"
+            ))
+        })?;
+        Ok(id)
     } else {
         let committer = gix
             .committer()
@@ -596,88 +602,46 @@ fn create_tag(
                     .hint("set user.name and user.email")
             })?
             .map_err(|e| CliError::usage(format!("git's identity is unusable: {e}")))?;
-        gix.tag(
-            tag,
-            commit,
-            gix::object::Kind::Commit,
-            Some(committer),
-            message,
-            gix::refs::transaction::PreviousValue::MustNotExist,
-        )
-        .map_err(|e| CliError::undecided(format!("cannot create tag {tag}: {e}")))?;
+        let object = gix::objs::Tag {
+            target: commit,
+            target_kind: gix::object::Kind::Commit,
+            name: tag.into(),
+            tagger: Some(
+                committer
+                    .to_owned()
+                    .map_err(|e| CliError::usage(format!("git's identity is unusable: {e}")))?,
+            ),
+            message: message.into(),
+            signature: None,
+        };
+        Ok(gix
+            .write_object(&object)
+            .map_err(|e| CliError::undecided(format!("cannot create tag {tag}: {e}")))?
+            .detach())
     }
-    let reference = gix
-        .find_reference(format!("refs/tags/{tag}").as_str())
-        .map_err(|e| CliError::undecided(format!("cannot read the new tag {tag}: {e}")))?;
-    reference
-        .target()
-        .try_id()
-        .map(|id| id.to_owned())
-        .ok_or_else(|| CliError::undecided(format!("tag {tag} is symbolic")))
 }
 
-fn delete_local_tag(gix: &gix::Repository, tag: &str, tag_id: ObjectId) {
-    use gix::refs::transaction::{Change, PreviousValue, RefEdit, RefLog};
-    let Ok(name) = format!("refs/tags/{tag}").try_into() else {
-        return;
-    };
-    let _ = gix.edit_reference(RefEdit {
-        change: Change::Delete {
-            expected: PreviousValue::MustExistAndMatch(gix::refs::Target::Object(tag_id)),
-            log: RefLog::AndReference,
-        },
-        name,
-        deref: false,
-    });
+/// What the cut's ledger facts were when the gate read them: a write that lost a race
+/// records only if they are unchanged in the state it would be recorded on.
+#[derive(Debug, PartialEq, Eq)]
+struct LedgerFacts {
+    approvals: Vec<crate::ledger::ApprovalRecord>,
+    evidence: Vec<crate::ledger::EvidenceRecord>,
 }
 
-fn rollback(
-    gix: &gix::Repository,
-    ledger: &Ledger<'_>,
-    appended: &ledger::Appended,
-    tag: &str,
-    tag_id: ObjectId,
-) {
-    let _ = ledger.undo(appended);
-    delete_local_tag(gix, tag, tag_id);
-}
-
-enum Pushed {
-    Done,
-    /// A lease did not hold: someone pushed the tag or the ledger first.
-    Rejected(String),
-    /// Anything else (unreachable remote, refused by a hook).
-    Failed(crate::git::command::CommandError),
-}
-
-fn push(repo: &Repo, remote: &str, tag: &str, ledger_tip: ObjectId) -> Result<Pushed, CliError> {
-    let expected = ledger::sync::tracked_tip(repo.gix(), remote)?;
-    let tag_ref = format!("refs/tags/{tag}");
-    // --no-verify: every check the pre-push hook would make was made above.
-    let args = vec![
-        "push".to_string(),
-        "--atomic".into(),
-        "--no-verify".into(),
-        format!("--force-with-lease={tag_ref}:"),
-        ledger::sync::lease_arg(expected),
-        remote.to_string(),
-        format!("{tag_ref}:{tag_ref}"),
-        format!("{ledger_tip}:{}", ledger::LEDGER_REF),
-    ];
-    match run_git(&git_dir(repo), &args) {
-        Ok(_) => Ok(Pushed::Done),
-        Err(crate::git::command::CommandError::Failed { stderr, .. })
-            if stderr.contains("stale info")
-                || stderr.contains("[rejected]")
-                || stderr.contains("already exists")
-                || stderr.contains("fetch first")
-                || stderr.contains("non-fast-forward")
-                || stderr.contains("atomic push failed")
-                || stderr.contains("cannot lock ref")
-                || stderr.contains("atomic transaction failed") =>
-        {
-            Ok(Pushed::Rejected(stderr))
-        }
-        Err(e) => Ok(Pushed::Failed(e)),
+impl LedgerFacts {
+    fn read(state: &crate::ledger::State, tag: &str, commit: ObjectId) -> Result<Self, CliError> {
+        Ok(LedgerFacts {
+            approvals: state.approvals_for(tag, None, commit)?,
+            evidence: state.commit_evidence(commit)?,
+        })
     }
+}
+
+/// What the cut's write recorded.
+enum CutRecorded {
+    Recorded,
+    /// The remote has the tag, or the ledger a cut of the version (at this commit).
+    TakenFirst(String),
+    LedgerChanged,
 }

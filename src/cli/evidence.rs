@@ -8,7 +8,7 @@ use crate::evidence;
 use crate::gates::release::criterion_check;
 use crate::git::Repo;
 use crate::input::{Limit, Origin};
-use crate::ledger::{self, Event, EventBody, EvidenceResult, Ledger, identity};
+use crate::ledger::{self, Decision, Event, EventBody, EvidenceResult, identity};
 use crate::policy::Policy;
 use crate::release::criteria::{self, Source, Verdict};
 use crate::report::{Outcome, Style, Subject};
@@ -129,7 +129,6 @@ pub fn cmd_evidence(ctx: &Context, command: EvidenceCommand) -> Result<Outcome, 
         }
     };
     let gix = repo.gix();
-    ledger_access::sync(gix, false)?;
     let actor = identity::actor_from_process_env(gix)?;
     let time = crate::schedule::now().map_err(|e| CliError::usage(e.to_string()))?;
     let event = Event::new(
@@ -146,7 +145,10 @@ pub fn cmd_evidence(ctx: &Context, command: EvidenceCommand) -> Result<Outcome, 
         actor,
         time,
     )?;
-    Ledger::new(gix).append(&event)?;
+    let ledger = ledger_access::open(gix, &policy);
+    ledger_access::write(ctx, &ledger, args.no_push, |_| {
+        Ok(Decision::record(event.clone(), ()))
+    })?;
     report.note(format!(
         "recorded {} {} for commit {}{}",
         outcome.criterion,
@@ -156,9 +158,6 @@ pub fn cmd_evidence(ctx: &Context, command: EvidenceCommand) -> Result<Outcome, 
             .map(|t| format!(" ({t})"))
             .unwrap_or_default()
     ));
-    if !args.no_push {
-        ledger_access::sync(gix, true)?;
-    }
     ctx.finish(report, Ok(()))
 }
 

@@ -160,7 +160,7 @@ pub struct Subject<'a> {
 /// Evaluates every configured criterion, in the policy's order.
 pub fn evaluate(s: &Subject<'_>) -> Result<Vec<CriterionOutcome>, CliError> {
     let gix = s.repo.gix();
-    let ledger = Ledger::new(gix);
+    let ledger = super::ledger_access::open(gix, s.policy);
     let commit_hex = s.commit.to_string();
     let release = &s.policy.file.release;
     let limit = Limit::files(release.max_file_size());

@@ -3,7 +3,7 @@
 use clap::Args;
 
 use super::{CliError, Context, ledger_access};
-use crate::ledger::{Event, EventBody, EventKind, Ledger, LogFilter};
+use crate::ledger::{Event, EventBody, EventKind, LogFilter, Standing};
 use crate::report::{Data, LogData, LogEvent, Outcome, Style};
 
 /// Show the audit trail (refs/reltag/ledger), newest first.
@@ -31,24 +31,17 @@ pub fn cmd_log(ctx: &Context, args: LogArgs) -> Result<Outcome, CliError> {
     let kind = match &args.event {
         Some(text) => Some(EventKind::parse(text).ok_or_else(|| {
             CliError::usage(format!("unknown event kind `{text}`"))
-                .hint("expected approve, evidence, cut, schedule, promote or rollback")
+                .hint("expected approve, evidence, cut, schedule, promote, rollback or void")
         })?),
         None => None,
     };
     // An environment the policy does not name is a typo, unless the ledger remembers it
     // (an environment since removed from the policy): decided once the events are read.
-    let known_envs: Vec<String> = match &args.env {
-        Some(_) => ctx
-            .policy(Some(&repo))?
-            .file
-            .environments
-            .keys()
-            .cloned()
-            .collect(),
-        None => Vec::new(),
-    };
+    // The policy also decides which events count (`[ledger] admins` for voids).
+    let policy = ctx.policy(Some(&repo))?;
+    let known_envs: Vec<String> = policy.file.environments.keys().cloned().collect();
     if !args.offline {
-        ledger_access::sync(repo.gix(), false)?;
+        ledger_access::sync(ctx, repo.gix())?;
     }
     let filter = LogFilter {
         env: args.env.clone(),
@@ -57,9 +50,13 @@ pub fn cmd_log(ctx: &Context, args: LogArgs) -> Result<Outcome, CliError> {
         limit: args.limit,
     };
     let mut events = Vec::new();
-    for entry in Ledger::new(repo.gix()).log(filter)? {
+    for entry in ledger_access::open(repo.gix(), &policy).log(filter)? {
         let entry = entry?;
-        events.push(log_event(entry.sha.to_string(), &entry.event));
+        events.push(log_event(
+            entry.sha.to_string(),
+            &entry.event,
+            &entry.standing,
+        ));
     }
     if let Some(env) = &args.env
         && events.is_empty()
@@ -89,7 +86,7 @@ fn seconds(time: jiff::Timestamp) -> jiff::Timestamp {
     time.round(jiff::Unit::Second).unwrap_or(time)
 }
 
-fn log_event(ledger_commit: String, e: &Event) -> LogEvent {
+fn log_event(ledger_commit: String, e: &Event, standing: &Standing) -> LogEvent {
     let short = e.commit.to_hex_with_len(12).to_string();
     let with_reason = |text: String, reason: Option<&str>| match reason {
         Some(reason) => format!("{text}: {reason}"),
@@ -182,6 +179,11 @@ fn log_event(ledger_commit: String, e: &Event) -> LogEvent {
             r.emergency,
             Some(r.reason.clone()),
         ),
+        EventBody::Void(v) => (
+            format!("void ledger commit {short}: {}", v.reason),
+            false,
+            Some(v.reason.clone()),
+        ),
     };
     LogEvent {
         ledger_commit,
@@ -195,5 +197,7 @@ fn log_event(ledger_commit: String, e: &Event) -> LogEvent {
         description,
         emergency: emergency_flag,
         reason,
+        counts: standing.counts(),
+        not_counted: standing.why_not(),
     }
 }

@@ -21,6 +21,7 @@ mod schedule;
 mod status;
 mod uninstall;
 mod verify_jira;
+mod void;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -101,6 +102,7 @@ pub enum Command {
     Status(status::StatusArgs),
     Uninstall(uninstall::UninstallArgs),
     Hook(hook::HookArgs),
+    Void(void::VoidArgs),
 }
 
 /// Parses the arguments and runs the command. Returns the gate's outcome, or the error
@@ -138,5 +140,6 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome, CliError
         Command::Status(args) => status::cmd_status(&ctx, args),
         Command::Uninstall(args) => uninstall::cmd_uninstall(&ctx, args),
         Command::Hook(args) => hook::cmd_hook(&ctx, args),
+        Command::Void(args) => void::cmd_void(&ctx, args),
     }
 }

@@ -1,6 +1,6 @@
 //! `reltag promote`, and what `schedule`, `rollback` and `status` share with it: the
-//! environment's calendar, gathering a version's facts, and recording a deployment with
-//! compare-and-swap locally and on the remote.
+//! environment's calendar, gathering a version's facts, and recording a deployment through
+//! the ledger's one write path.
 
 use std::path::{Path, PathBuf};
 
@@ -12,7 +12,7 @@ use super::{CliError, Context, ledger_access};
 use crate::gates;
 use crate::input::{self, Limit, Origin};
 use crate::ledger::{
-    self, Appended, ApprovalRecord, Artifact, Deployment, EnvState, Event, EventBody, Ledger,
+    self, ApprovalRecord, Artifact, Decision, Deployment, EnvState, Event, EventBody, Ledger,
     Promote, ScheduleRecord, VersionState, identity,
 };
 use crate::policy::Policy;
@@ -117,11 +117,12 @@ pub(super) struct Gathered {
 
 pub(super) fn gather(
     repo: &crate::git::Repo,
+    policy: &Policy,
     env: &EnvContext,
     version: &str,
 ) -> Result<Gathered, CliError> {
     ledger::validate_name("version", version).map_err(|e| CliError::usage(e.to_string()))?;
-    let ledger = Ledger::new(repo.gix());
+    let ledger = ledger_access::open(repo.gix(), policy);
     let tag_commit = repo.ref_commit(&format!("refs/tags/{version}"))?;
     let version_state = ledger.version_state(version)?;
     let from_state = match &env.policy.from {
@@ -215,73 +216,40 @@ fn read_artifact(path: &Path, cwd: &Path, limit: Limit) -> Result<Artifact, CliE
     Artifact::new(name, digest.sha256).map_err(|e| CliError::usage(e.to_string()))
 }
 
-/// For tests only: when `RELTAG_TEST_HOLD_BEFORE_RECORD` names a file, announce
-/// `<file>.ready` and wait (at most 60 s) until the file exists, so a test can make
-/// another promotion land between the checks and the recording.
-fn test_hold() {
-    let Some(path) = std::env::var_os("RELTAG_TEST_HOLD_BEFORE_RECORD") else {
-        return;
-    };
-    let path = PathBuf::from(path);
-    let mut ready = path.clone().into_os_string();
-    ready.push(".ready");
-    let _ = std::fs::write(&ready, b"");
-    for _ in 0..600 {
-        if path.exists() {
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-}
-
-/// Records a deployment event unless the environment changed since `seen`, then pushes it
-/// with a lease: on a lost race the local append is taken back, the remote's events are
-/// fetched, and the deployment is recorded again only if the environment still runs what
-/// the checks saw. `Ok(Err(finding))` when it changed: nothing is recorded.
+/// Records a deployment event through the one write path, unless the environment
+/// changed since the checks saw `seen`: the gate re-runs against the state the event would
+/// be recorded on, after every lost race. `Ok(Err(finding))` when it changed: nothing is
+/// recorded anywhere.
 pub(super) fn record_deployment(
-    repo: &gix::Repository,
+    ctx: &Context,
+    ledger: &Ledger<'_>,
     event: &Event,
     env: &str,
     version: &str,
     seen: Option<&Deployment>,
-    push: bool,
-) -> Result<Result<Appended, Finding>, CliError> {
-    let ledger = Ledger::new(repo);
-    let remote = if push {
-        ledger::sync::default_remote(repo)
-    } else {
-        None
-    };
-    for _ in 0..5 {
-        let outcome = ledger.append_unless(event, |tip| {
-            let now = ledger.env_state_at(tip, env)?;
-            Ok(promote_concurrent::check(
-                version,
-                env,
-                seen,
-                now.as_ref().and_then(|s| s.current.as_ref()),
-            ))
-        })?;
-        let appended = match outcome {
-            Ok(appended) => appended,
-            Err(finding) => return Ok(Err(finding)),
-        };
-        let Some(remote) = &remote else {
-            return Ok(Ok(appended));
-        };
-        let expected = ledger::sync::tracked_tip(repo, remote)?;
-        if ledger::sync::push_exact(repo, remote, appended.new, expected)? {
-            return Ok(Ok(appended));
-        }
-        // Someone pushed first: take ours back and look at what they recorded.
-        ledger.undo(&appended)?;
-        ledger_access::sync(repo, false)?;
+    local_only: bool,
+) -> Result<Result<ObjectId, Finding>, CliError> {
+    let written = ledger_access::write(ctx, ledger, local_only, |base| {
+        let now = base.state()?.env(env)?;
+        let changed = promote_concurrent::check(
+            version,
+            env,
+            seen,
+            now.as_ref().and_then(|s| s.current.as_ref()),
+        );
+        Ok(match changed {
+            Some(finding) => Decision::Skip(Some(finding)),
+            None => Decision::record(event.clone(), None),
+        })
+    })?;
+    match (written.outcome, written.tip) {
+        (Some(finding), _) => Ok(Err(finding)),
+        (None, Some(tip)) => Ok(Ok(tip)),
+        (None, None) => Err(CliError::undecided(format!(
+            "{} was not recorded: the ledger is empty after writing it",
+            event.summary()
+        ))),
     }
-    Err(CliError::undecided(format!(
-        "the remote's ledger kept changing while recording {} to {env}; nothing was pushed",
-        event.summary()
-    ))
-    .hint("run the command again"))
 }
 
 /// Writes the command's github outputs (`version=…`) and closes the report.
@@ -309,10 +277,10 @@ pub fn cmd_promote(ctx: &Context, args: PromoteArgs) -> Result<Outcome, CliError
         .collect::<Result<Vec<_>, _>>()?;
     let gix = repo.gix();
     if !args.offline {
-        ledger_access::sync(gix, false)?;
+        ledger_access::sync(ctx, gix)?;
     }
     let actor = identity::actor_from_process_env(gix)?;
-    let gathered = gather(&repo, &env, &args.tag)?;
+    let gathered = gather(&repo, &policy, &env, &args.tag)?;
     if gathered.tag_commit.is_none() && gathered.version_state.is_none() {
         return Err(CliError::usage(format!(
             "unknown version `{}`: there is no such tag and the ledger knows nothing of it",
@@ -389,16 +357,16 @@ pub fn cmd_promote(ctx: &Context, args: PromoteArgs) -> Result<Outcome, CliError
         actor.clone(),
         now,
     )?;
-    test_hold();
     match record_deployment(
-        gix,
+        ctx,
+        &ledger_access::open(gix, &policy),
         &event,
         &args.env,
         &args.tag,
         gathered.current(),
-        !args.offline,
+        args.offline,
     )? {
-        Ok(appended) => {
+        Ok(tip) => {
             report.note(format!(
                 "recorded: {} promoted {} to {}{} (ledger {})",
                 actor,
@@ -409,7 +377,7 @@ pub fn cmd_promote(ctx: &Context, args: PromoteArgs) -> Result<Outcome, CliError
                 } else {
                     ""
                 },
-                appended.new.to_hex_with_len(12)
+                tip.to_hex_with_len(12)
             ));
             emit(ctx, report, outputs(true))
         }

@@ -38,10 +38,11 @@ pub fn cmd_rollback(ctx: &Context, args: RollbackArgs) -> Result<Outcome, CliErr
     }
     let gix = repo.gix();
     if !args.offline {
-        ledger_access::sync(gix, false)?;
+        ledger_access::sync(ctx, gix)?;
     }
     let actor = identity::actor_from_process_env(gix)?;
-    let state = crate::ledger::Ledger::new(gix).env_state(&args.env)?;
+    let ledger = ledger_access::open(gix, &policy);
+    let state = ledger.env_state(&args.env)?;
     let Some(current) = state.as_ref().and_then(|s| s.current.clone()) else {
         return Err(CliError::usage(format!(
             "nothing was ever deployed to {}: nothing to roll back",
@@ -99,7 +100,7 @@ pub fn cmd_rollback(ctx: &Context, args: RollbackArgs) -> Result<Outcome, CliErr
         .find(|d| d.version == target)
         .expect("previous_versions come from history")
         .clone();
-    let gathered = gather(&repo, &env, &target)?;
+    let gathered = gather(&repo, &policy, &env, &target)?;
     let facts = gathered.facts(
         &target,
         &env,
@@ -159,12 +160,13 @@ pub fn cmd_rollback(ctx: &Context, args: RollbackArgs) -> Result<Outcome, CliErr
         now,
     )?;
     match record_deployment(
-        gix,
+        ctx,
+        &ledger,
         &event,
         &args.env,
         &target,
         Some(&current),
-        !args.offline,
+        args.offline,
     )? {
         Ok(_) => {
             report.note(format!(

@@ -3,7 +3,7 @@ use jiff::Timestamp;
 
 use super::promote::{EnvContext, Intent, env_context, gather, now};
 use super::{CliError, Context, ledger_access};
-use crate::ledger::{Event, EventBody, Ledger, Schedule, identity};
+use crate::ledger::{Decision, Event, EventBody, Schedule, identity};
 use crate::report::{Check, Finding, Outcome, Style};
 use crate::rules::{promote_freeze, promote_notice, promote_window, span_text};
 
@@ -47,10 +47,10 @@ pub fn cmd_schedule(ctx: &Context, args: ScheduleArgs) -> Result<Outcome, CliErr
     let now = now()?;
     let gix = repo.gix();
     if !args.offline {
-        ledger_access::sync(gix, false)?;
+        ledger_access::sync(ctx, gix)?;
     }
     let actor = identity::actor_from_process_env(gix)?;
-    let gathered = gather(&repo, &env, &args.tag)?;
+    let gathered = gather(&repo, &policy, &env, &args.tag)?;
     let Some(commit) = gathered.tag_commit else {
         return Err(CliError::usage(format!(
             "unknown version `{}`: there is no such tag",
@@ -139,10 +139,10 @@ pub fn cmd_schedule(ctx: &Context, args: ScheduleArgs) -> Result<Outcome, CliErr
         actor.clone(),
         now,
     )?;
-    Ledger::new(gix).append(&event)?;
-    if !args.offline {
-        ledger_access::sync(gix, true)?;
-    }
+    let ledger = ledger_access::open(gix, &policy);
+    ledger_access::write(ctx, &ledger, args.offline, |_| {
+        Ok(Decision::record(event.clone(), ()))
+    })?;
     report.note(format!(
         "recorded: {actor} scheduled {} to {} at {}",
         args.tag,

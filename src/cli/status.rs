@@ -5,7 +5,7 @@ use jiff::Timestamp;
 
 use super::promote::{EnvContext, Gathered, Intent, env_context, gather, now};
 use super::{CliError, Context, ledger_access};
-use crate::ledger::{Deployment, Ledger, identity};
+use crate::ledger::{Deployment, identity};
 use crate::policy::{Policy, Source};
 use crate::report::{CurrentStatus, Data, EnvStatus, Outcome, StatusData, Style, Waiting};
 use crate::rules::{promote_approvals, promote_notice, span_text};
@@ -34,7 +34,7 @@ pub fn cmd_status(ctx: &Context, args: StatusArgs) -> Result<Outcome, CliError> 
         None => environment_order(&policy, &ctx.cwd),
     };
     if !args.offline {
-        ledger_access::sync(repo.gix(), false)?;
+        ledger_access::sync(ctx, repo.gix())?;
     }
     let now = now()?;
     let actor = identity::actor_from_process_env(repo.gix()).unwrap_or_default();
@@ -100,7 +100,7 @@ fn seconds(time: Timestamp) -> Timestamp {
 
 /// Versions with a tag and a cut event, newest first.
 fn cut_versions(repo: &crate::git::Repo, policy: &Policy) -> Result<Vec<String>, CliError> {
-    let ledger = Ledger::new(repo.gix());
+    let ledger = ledger_access::open(repo.gix(), policy);
     let mut versions: Vec<(semver::Version, String)> = Vec::new();
     for (name, _) in repo.tags()? {
         let Some(v) = policy
@@ -129,7 +129,7 @@ fn env_status(
     actor: &str,
     cut_versions: &[String],
 ) -> Result<EnvStatus, CliError> {
-    let ledger = Ledger::new(repo.gix());
+    let ledger = ledger_access::open(repo.gix(), policy);
     let state = ledger.env_state(&env.name)?;
     let current: Option<&Deployment> = state.as_ref().and_then(|s| s.current.as_ref());
     let rollback_target = state
@@ -174,7 +174,7 @@ fn env_status(
     };
     let mut waiting = Vec::new();
     for version in candidates {
-        let gathered = gather(repo, env, &version)?;
+        let gathered = gather(repo, policy, env, &version)?;
         waiting.push(waiting_status(policy, env, &gathered, &version, now, actor));
     }
     let next = match waiting.first() {

@@ -32,13 +32,11 @@ pub enum Error {
         supported: u32,
     },
 
-    /// A state blob in a ledger commit's tree is not the JSON we wrote.
-    #[error("ledger commit {sha}: state file {path} is corrupt")]
-    CorruptState {
-        sha: ObjectId,
-        path: String,
-        #[source]
-        source: serde_json::Error,
+    /// The local cache of derived states (`.git/reltag/state-cache`) could not be read.
+    #[error("the local ledger state cache in {} is damaged: {problem}", dir.display())]
+    Cache {
+        dir: std::path::PathBuf,
+        problem: String,
     },
 
     /// The ledger is not a single linear chain (a merge commit was found).
@@ -67,24 +65,55 @@ pub enum Error {
     #[error("{reference} kept changing under us; gave up after {attempts} attempts")]
     ContentionExhausted { reference: String, attempts: u32 },
 
-    /// The remote's ledger is not a fast-forward of what we saw there before.
+    /// The remote's ledger no longer contains what this clone saw there before.
     #[error(
-        "remote {remote:?} rewrote its ledger: {tracking_ref} was at {seen}, and the remote's refs/reltag/ledger no longer contains it. \
-         This is tampering (a force-push or deletion); reltag never merges over it. \
-         Investigate, then restore the remote's ledger from a clone that has {seen}."
+        "remote {remote:?} {}: this clone saw it at {seen} ({tracking_ref}). This is tampering (a force-push or a deletion); reltag never merges over it",
+        match theirs {
+            None => "deleted its ledger (refs/reltag/ledger)".to_string(),
+            Some(theirs) => format!("rewrote its ledger: refs/reltag/ledger is at {theirs}, which does not contain what it had (a non-fast-forward)"),
+        }
     )]
     Tampered {
         remote: String,
         tracking_ref: String,
         seen: ObjectId,
-        git_stderr: String,
+        /// The remote's ledger tip now (`None`: deleted).
+        theirs: Option<ObjectId>,
     },
 
     /// Pushing kept being rejected because others pushed in between.
     #[error(
-        "could not push the ledger to {remote:?}: rejected {attempts} times because others pushed first; try again"
+        "could not record in {remote:?}'s ledger: others recorded first {attempts} times in a row; nothing was recorded"
     )]
     SyncExhausted { remote: String, attempts: u32 },
+
+    /// The remote refused the push for another reason than a lost race (a server hook,
+    /// a protected ref, a pending cut's tag that exists there on another object).
+    #[error("{remote:?} refused the push of {reference}: {reason}; nothing was recorded")]
+    PushRefused {
+        remote: String,
+        reference: String,
+        reason: String,
+    },
+
+    /// The push got no verdict from the remote (unreachable, no access, a dropped
+    /// connection).
+    #[error("could not push to {remote:?}: {stderr}")]
+    PushFailed { remote: String, stderr: String },
+
+    /// An unpublished cut event whose tag is gone or was moved: publishing it would put a
+    /// cut on the remote without its tag.
+    #[error(
+        "the unpublished cut of {version} names tag object {tag_object}, but refs/tags/{version} is missing or points elsewhere; it cannot be published without its tag"
+    )]
+    PendingCutWithoutTag {
+        version: String,
+        tag_object: ObjectId,
+    },
+
+    /// A ref a local write would create exists already.
+    #[error("{reference} exists already")]
+    RefExists { reference: String },
 
     /// A `git` subprocess failed.
     #[error("`git {args}` failed ({status}): {stderr}")]
@@ -116,6 +145,10 @@ pub enum Error {
         members: String,
     },
 
+    /// Only ledger admins may void an event.
+    #[error("{actor} is not a ledger admin (admins: {admins})")]
+    NotAdmin { actor: String, admins: String },
+
     /// The role is not defined in the policy.
     #[error("role {role:?} is not defined in [roles]")]
     UnknownRole { role: String },
@@ -143,7 +176,7 @@ impl Error {
             Error::Git { .. }
             | Error::CorruptEvent { .. }
             | Error::UnsupportedFormat { .. }
-            | Error::CorruptState { .. }
+            | Error::Cache { .. }
             | Error::NotLinear { .. }
             | Error::NotACommit { .. }
             | Error::Shallow { .. }
@@ -151,14 +184,71 @@ impl Error {
             | Error::ContentionExhausted { .. }
             | Error::Tampered { .. }
             | Error::SyncExhausted { .. }
+            | Error::PushRefused { .. }
+            | Error::PushFailed { .. }
+            | Error::PendingCutWithoutTag { .. }
+            | Error::RefExists { .. }
             | Error::GitCommand { .. }
             | Error::GitSpawn { .. } => true,
             Error::NoIdentity
             | Error::NotInRole { .. }
+            | Error::NotAdmin { .. }
             | Error::UnknownRole { .. }
             | Error::InvalidName { .. }
             | Error::InvalidEvent { .. } => false,
         }
+    }
+
+    /// How to get out of it, when there is more to say than the message.
+    pub fn hint(&self) -> Option<String> {
+        let void = |sha: &ObjectId| {
+            format!(
+                "a ledger admin ([ledger] admins) can void it, and readers and writers go on: `reltag void {sha} --reason TEXT` (it stays in the chain, and `reltag log` shows the void)"
+            )
+        };
+        Some(match self {
+            Error::CorruptEvent { sha, .. } | Error::NotLinear { sha, .. } => void(sha),
+            Error::UnsupportedFormat { sha, .. } => format!(
+                "upgrade reltag; if the commit is not a real event, {}",
+                void(sha)
+            ),
+            Error::Tampered {
+                remote,
+                tracking_ref,
+                seen,
+                theirs: None,
+            } => format!(
+                "restore it from this clone, which has it: `git push {remote} {tracking_ref}:{ledger}`; if the deletion was deliberate, start over here: `git update-ref -d {tracking_ref} && git update-ref -d {ledger}` (the events up to {seen} are then gone from this clone too)",
+                ledger = super::LEDGER_REF
+            ),
+            Error::Tampered {
+                remote,
+                tracking_ref,
+                seen,
+                theirs: Some(theirs),
+            } => format!(
+                "compare the two histories (`git log {tracking_ref}` and `git log {theirs}`); to restore what was rewritten, save any event recorded only on the remote, then `git push --force-with-lease={ledger}:{theirs} {remote} {seen}:{ledger}`; if the rewrite was deliberate, adopt it here: `git update-ref {tracking_ref} {theirs} && git update-ref {ledger} {theirs}`",
+                ledger = super::LEDGER_REF
+            ),
+            Error::SyncExhausted { .. } | Error::ContentionExhausted { .. } => {
+                "run the command again".to_string()
+            }
+            Error::PushRefused { .. } => {
+                "check the remote's rules for refs/reltag/ledger and release tags (server hooks, protected refs), then run the command again".to_string()
+            }
+            Error::PushFailed { .. } => {
+                "check the remote and your credentials, or pass --offline / --no-push to record locally and publish later; nothing changed here, and if the push reached the remote after all, the next reltag command completes it".to_string()
+            }
+            Error::PendingCutWithoutTag { version, .. } => format!(
+                "restore the tag {version} at that object, or drop every unpublished event with `git update-ref {ledger} refs/reltag-remote/<remote>/ledger`",
+                ledger = super::LEDGER_REF
+            ),
+            Error::Cache { dir, .. } => format!(
+                "delete {} and run the command again: the state is derived again from the events",
+                dir.display()
+            ),
+            _ => return None,
+        })
     }
 
     pub(crate) fn git(action: impl Into<String>) -> impl FnOnce(gix::Error) -> Error {

@@ -11,8 +11,11 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{Error, Result};
 
-/// The ledger format this code writes and reads (`Ledger-Format:` trailer).
-pub const FORMAT_VERSION: u32 = 1;
+/// The newest ledger format this code reads and writes (`Ledger-Format:` trailer).
+/// Format 2 adds the `void` event; every other event is still written as format 1, the
+/// oldest format that can express it, so an older reltag keeps reading them and stops
+/// with "upgrade reltag" at a void instead of counting what it voids.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// A random identifier given to an event when it is first recorded. A replayed event keeps
 /// its id, so replays onto a new remote tip can skip events the remote already has.
@@ -76,16 +79,18 @@ pub enum EventKind {
     Schedule,
     Promote,
     Rollback,
+    Void,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 6] = [
+    pub const ALL: [EventKind; 7] = [
         EventKind::Approve,
         EventKind::Evidence,
         EventKind::Cut,
         EventKind::Schedule,
         EventKind::Promote,
         EventKind::Rollback,
+        EventKind::Void,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -96,11 +101,20 @@ impl EventKind {
             EventKind::Schedule => "schedule",
             EventKind::Promote => "promote",
             EventKind::Rollback => "rollback",
+            EventKind::Void => "void",
         }
     }
 
     pub fn parse(text: &str) -> Option<EventKind> {
         EventKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    /// The `Ledger-Format` an event of this kind is written in: the oldest that has it.
+    pub fn format(self) -> u32 {
+        match self {
+            EventKind::Void => 2,
+            _ => 1,
+        }
     }
 }
 
@@ -261,6 +275,14 @@ pub struct Rollback {
     pub reason: String,
 }
 
+/// A ledger admin's repair: the ledger commit named by the event's `Commit` does not
+/// count (it stays in the chain, and `reltag log` shows it as voided). The way out of a
+/// malformed commit pushed by anyone, and of an event recorded by mistake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Void {
+    pub reason: String,
+}
+
 /// The data specific to each kind of event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EventBody {
@@ -270,6 +292,7 @@ pub enum EventBody {
     Schedule(Schedule),
     Promote(Promote),
     Rollback(Rollback),
+    Void(Void),
 }
 
 /// One recorded event: one ledger commit.
@@ -280,7 +303,8 @@ pub struct Event {
     pub time: Timestamp,
     /// `user@example.com`, or `@login` in GitHub Actions.
     pub actor: String,
-    /// The full id of the source commit the event is bound to.
+    /// The full id of the source commit the event is bound to; for a `void`, the ledger
+    /// commit it voids.
     pub commit: ObjectId,
     pub body: EventBody,
 }
@@ -313,6 +337,7 @@ impl Event {
             EventBody::Schedule(_) => EventKind::Schedule,
             EventBody::Promote(_) => EventKind::Promote,
             EventBody::Rollback(_) => EventKind::Rollback,
+            EventBody::Void(_) => EventKind::Void,
         }
     }
 
@@ -325,6 +350,7 @@ impl Event {
             EventBody::Schedule(e) => Some(&e.version),
             EventBody::Promote(e) => Some(&e.version),
             EventBody::Rollback(e) => Some(&e.version),
+            EventBody::Void(_) => None,
         }
     }
 
@@ -332,7 +358,7 @@ impl Event {
     pub fn env(&self) -> Option<&str> {
         match &self.body {
             EventBody::Approve(e) => e.env.as_deref(),
-            EventBody::Evidence(_) | EventBody::Cut(_) => None,
+            EventBody::Evidence(_) | EventBody::Cut(_) | EventBody::Void(_) => None,
             EventBody::Schedule(e) => Some(&e.env),
             EventBody::Promote(e) => Some(&e.env),
             EventBody::Rollback(e) => Some(&e.env),
@@ -382,6 +408,12 @@ impl Event {
                     validate_name("version", from)?;
                 }
                 &r.artifacts
+            }
+            EventBody::Void(v) => {
+                if v.reason.trim().is_empty() {
+                    return Err(invalid("a void needs a reason".into()));
+                }
+                &[]
             }
         };
         for artifact in artifacts {
@@ -436,6 +468,14 @@ impl Event {
                     .map(|f| format!(" from {f}"))
                     .unwrap_or_default()
             ),
+            EventBody::Void(v) => {
+                let reason = v.reason.lines().next().unwrap_or_default();
+                let mut reason: String = reason.chars().take(60).collect();
+                if v.reason.chars().count() > reason.chars().count() {
+                    reason.push('…');
+                }
+                format!("void ledger commit {short}: {reason}")
+            }
         }
     }
 
@@ -488,11 +528,12 @@ impl Event {
                 push_artifacts(&mut trailers, &r.artifacts);
                 push_emergency(&mut trailers, r.emergency, &Some(r.reason.clone()));
             }
+            EventBody::Void(v) => trailers.push(("Reason", v.reason.clone())),
         }
         trailers.push(("Actor", self.actor.clone()));
         trailers.push(("Time", self.time.to_string()));
         trailers.push(("Event-Id", self.id.to_string()));
-        trailers.push(("Ledger-Format", FORMAT_VERSION.to_string()));
+        trailers.push(("Ledger-Format", self.kind().format().to_string()));
 
         let mut message = self.summary();
         message.push_str("\n\n");
@@ -525,16 +566,21 @@ impl Event {
             .take_one("Ledger-Format")
             .map_err(corrupt)?
             .ok_or_else(|| corrupt("missing Ledger-Format trailer".into()))?;
-        if format != FORMAT_VERSION.to_string() {
-            return Err(Error::UnsupportedFormat {
-                sha,
-                found: format,
-                supported: FORMAT_VERSION,
-            });
-        }
+        let format_number = match format.as_str() {
+            "1" => 1,
+            "2" => 2,
+            _ => {
+                return Err(Error::UnsupportedFormat {
+                    sha,
+                    found: format,
+                    supported: FORMAT_VERSION,
+                });
+            }
+        };
 
         let kind_text = trailers.required("Event").map_err(corrupt)?;
         let kind = EventKind::parse(&kind_text)
+            .filter(|kind| kind.format() <= format_number)
             .ok_or_else(|| corrupt(format!("unknown event kind {kind_text:?}")))?;
         let id_text = trailers.required("Event-Id").map_err(corrupt)?;
         let id = EventId::parse(&id_text).ok_or_else(|| {
@@ -641,6 +687,15 @@ impl Event {
                 emergency: trailers.emergency().map_err(corrupt)?,
                 reason: trailers.required("Reason").map_err(corrupt)?,
             }),
+            EventKind::Void => {
+                refuse_env(env, kind).map_err(corrupt)?;
+                if version.is_some() {
+                    return Err(corrupt("a void event has no version".into()));
+                }
+                EventBody::Void(Void {
+                    reason: trailers.required("Reason").map_err(corrupt)?,
+                })
+            }
         };
         if let Some((key, _)) = trailers.remaining().next() {
             return Err(corrupt(format!(

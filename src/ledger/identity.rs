@@ -12,7 +12,8 @@ use jiff::Timestamp;
 use super::error::{Error, Result};
 use super::event::{Approve, Event, EventBody, validate_name};
 use super::state::ApprovalRecord;
-use super::store::{Appended, Ledger};
+use super::store::Ledger;
+use super::write::{Base, Decision, Publish, WriteOptions, write};
 
 /// The identity events are recorded under: `@$GITHUB_ACTOR` when `GITHUB_ACTIONS=true`,
 /// else git's `user.email`. `env` looks up environment variables (pass
@@ -91,21 +92,20 @@ pub struct ApproveRequest<'a> {
 /// What [`approve`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApproveOutcome {
-    /// A new approve event was appended.
-    Recorded { event: Event, appended: Appended },
+    /// A new approve event is recorded.
+    Recorded { event: Event },
     /// The same actor already approved this version, role, env and commit: nothing was
     /// written. Holds the existing approval.
     AlreadyApproved(ApprovalRecord),
 }
 
-/// Record an approval after checking role membership. Idempotent: the check for an
-/// identical approval runs against the tip the compare-and-swap is made on, so two
-/// concurrent identical approvals in one clone record one event.
-pub fn approve(
-    ledger: &Ledger<'_>,
-    request: &ApproveRequest<'_>,
+/// The gate of an approval, for [`super::write`]: refused when the actor is not in the
+/// role; skipped when the same approval already counts in the state it would be recorded
+/// on (so two identical approvals racing record one event).
+pub fn approval<'a>(
+    request: &'a ApproveRequest<'a>,
     roles: &BTreeMap<String, Vec<String>>,
-) -> Result<ApproveOutcome> {
+) -> Result<impl FnMut(&Base<'_, '_>) -> Result<Decision<ApproveOutcome>> + 'a> {
     validate_name("version", request.version)?;
     validate_name("role", request.role)?;
     if let Some(env) = request.env {
@@ -124,50 +124,49 @@ pub fn approve(
         request.time,
     )?;
     let commit = request.commit.to_string();
-    let outcome = ledger.append_unless(&event, |tip| {
-        let existing = ledger
-            .version_state_at(tip, request.version)?
-            .and_then(|state| {
-                state.approvals.into_iter().find(|a| {
-                    a.role == request.role
-                        && a.env.as_deref() == request.env
-                        && a.commit == commit
-                        && a.actor.eq_ignore_ascii_case(request.actor)
-                })
-            });
-        Ok(existing)
-    })?;
-    Ok(match outcome {
-        Ok(appended) => ApproveOutcome::Recorded { event, appended },
-        Err(existing) => ApproveOutcome::AlreadyApproved(existing),
+    Ok(move |base: &Base<'_, '_>| {
+        let existing = base.state()?.version(request.version)?.and_then(|state| {
+            state.approvals.into_iter().find(|a| {
+                a.role == request.role
+                    && a.env.as_deref() == request.env
+                    && a.commit == commit
+                    && a.actor.eq_ignore_ascii_case(request.actor)
+            })
+        });
+        Ok(match existing {
+            Some(existing) => Decision::Skip(ApproveOutcome::AlreadyApproved(existing)),
+            None => Decision::record(
+                event.clone(),
+                ApproveOutcome::Recorded {
+                    event: event.clone(),
+                },
+            ),
+        })
     })
 }
 
-/// Approvals of `version` that are bound to exactly `commit`: an approval given for
-/// another commit does not carry over. With `env` `Some(e)`, approvals for `e` and
-/// approvals without an env count; with `None`, only approvals without an env. One record
-/// per (role, env, actor), the earliest.
+/// Record an approval in the local ledger (see [`approval`]).
+pub fn approve(
+    ledger: &Ledger<'_>,
+    request: &ApproveRequest<'_>,
+    roles: &BTreeMap<String, Vec<String>>,
+) -> Result<ApproveOutcome> {
+    let written = write(
+        ledger,
+        &Publish::Local,
+        &WriteOptions::default(),
+        approval(request, roles)?,
+    )?;
+    Ok(written.outcome)
+}
+
+/// Approvals of `version` bound to exactly `commit`, in the ledger's present state: see
+/// [`State::approvals_for`](super::State::approvals_for).
 pub fn approvals_for(
     ledger: &Ledger<'_>,
     version: &str,
     env: Option<&str>,
     commit: ObjectId,
 ) -> Result<Vec<ApprovalRecord>> {
-    let Some(state) = ledger.version_state(version)? else {
-        return Ok(Vec::new());
-    };
-    let commit = commit.to_string();
-    let mut result: Vec<ApprovalRecord> = Vec::new();
-    for approval in state.approvals {
-        let env_matches = approval.env.is_none() || approval.env.as_deref() == env;
-        let duplicate = result.iter().any(|seen| {
-            seen.role == approval.role
-                && seen.env == approval.env
-                && seen.actor.eq_ignore_ascii_case(&approval.actor)
-        });
-        if approval.commit == commit && env_matches && !duplicate {
-            result.push(approval);
-        }
-    }
-    Ok(result)
+    ledger.state()?.approvals_for(version, env, commit)
 }

@@ -1,29 +1,42 @@
-//! The ledger: reltag's append-only, git-native audit trail.
+//! The ledger: reltag's append-only, git-native audit trail, and the one source of truth.
 //!
 //! `refs/reltag/ledger` is a linear chain of commits, one per event (approve, evidence,
-//! cut, schedule, promote, rollback). Each commit message is a summary plus trailers, so
-//! `git log refs/reltag/ledger` is the audit trail; each commit's tree holds the state
-//! derived so far, so the present is read without replaying the chain. `FORMAT.md` is the
-//! user-facing description of the format.
+//! cut, schedule, promote, rollback, void). Each commit message is a summary plus
+//! trailers, so `git log refs/reltag/ledger` is the audit trail. The present state is a
+//! fold over the events that count, derived by replaying the chain and cached locally by
+//! tip (never read from a commit's tree). `FORMAT.md` is the user-facing description.
 //!
-//! - [`Ledger`]: read state, iterate the log, append with compare-and-swap.
-//! - [`sync`]: fetch and push `refs/reltag/*` through `git`, replaying on rejection.
+//! - [`Ledger`]: the tip, the derived [`State`], the log (each event with its
+//!   [`Standing`]).
+//! - [`write`]: the one way to record events (stage → push → adopt), for every command.
+//! - [`sync`]: fetch with tamper refusal, and integrating the remote's events.
+//! - [`Trust`]: which events count ([`Admins`]: voids by ledger admins only).
 //! - [`identity`]: who is acting, role membership, approvals.
 
+mod cache;
+mod chain;
 mod error;
 mod event;
+mod fold;
 pub mod identity;
+pub mod repair;
 mod state;
 mod store;
 pub mod sync;
+mod trust;
+pub mod write;
 
+pub use chain::Malformed;
 pub use error::{Error, Result};
 pub use event::{
     Approve, Artifact, Cut, Event, EventBody, EventId, EventKind, Evidence, EvidenceResult,
-    FORMAT_VERSION, Promote, Rollback, Schedule, validate_name,
+    FORMAT_VERSION, Promote, Rollback, Schedule, Void, validate_name,
 };
+pub use fold::{Damage, LedgerSummary, State, VoidRecord};
 pub use state::{
     ApprovalRecord, CommitState, CutRecord, Deployment, DeploymentRecord, ENV_HISTORY_LIMIT,
-    EnvState, EvidenceRecord, LedgerSummary, ScheduleRecord, VersionState,
+    EnvState, EvidenceRecord, ScheduleRecord, VersionState,
 };
 pub use store::{Appended, LEDGER_REF, Ledger, Log, LogEntry, LogFilter};
+pub use trust::{Admins, Standing, Trust};
+pub use write::{Base, Decision, NewTag, Publish, WriteOptions, Written, write};

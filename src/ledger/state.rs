@@ -1,27 +1,22 @@
-//! The state kept in each ledger commit's tree, and how one event changes it.
+//! The state derived from the events, and [`apply`]: how one event changes it.
 //!
-//! Every file is JSON. An event rewrites only the files it touches, so reading the present
-//! state is one or two blob reads and appending stays cheap however long the chain is.
+//! The state is a set of records — one per environment, per version and per source commit
+//! with evidence — changed only by [`apply`], the fold's one transition function
+//! (`fold.rs` decides which events reach it). The records are JSON in the local cache of
+//! derived states; nothing of them is ever read from a ledger commit.
 
+use gix::ObjectId;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use super::error::Result;
 use super::event::{Artifact, Event, EventBody, EventId, EventKind, EvidenceResult};
 
-/// How many past deployments `envs/<env>.json` keeps; the full history is the chain itself
-/// (`Ledger::log` with an env filter). Bounded so that promoting stays O(1).
+/// How many past deployments an environment's record keeps; the full history is the chain
+/// itself (`Ledger::log` with an env filter). Bounded so that promoting stays O(1).
 pub const ENV_HISTORY_LIMIT: usize = 100;
 
-/// `ledger.json` at the root of every ledger tree.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct LedgerSummary {
-    pub format: u32,
-    /// Number of events in the chain up to and including this commit.
-    pub events: u64,
-}
-
-/// `envs/<env>.json`: what runs in an environment and what ran before.
+/// What runs in an environment and what ran before.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnvState {
@@ -38,7 +33,7 @@ pub struct EnvState {
 }
 
 impl EnvState {
-    fn new(env: &str) -> EnvState {
+    pub(crate) fn new(env: &str) -> EnvState {
         EnvState {
             env: env.to_owned(),
             current: None,
@@ -96,7 +91,7 @@ pub struct Deployment {
     pub reason: Option<String>,
 }
 
-/// `versions/<tag>.json`: everything recorded about one version.
+/// Everything recorded about one version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VersionState {
@@ -113,7 +108,7 @@ pub struct VersionState {
 }
 
 impl VersionState {
-    fn new(version: &str) -> VersionState {
+    pub(crate) fn new(version: &str) -> VersionState {
         VersionState {
             version: version.to_owned(),
             approvals: Vec::new(),
@@ -134,8 +129,7 @@ impl VersionState {
     }
 }
 
-/// `commits/<aa>/<rest of sha>.json`: evidence recorded for one source commit, whether
-/// or not a version was known then.
+/// Evidence recorded for one source commit, whether or not a version was known then.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CommitState {
@@ -209,202 +203,169 @@ pub struct DeploymentRecord {
     pub event_id: EventId,
 }
 
-/// Paths of the state files in a ledger tree.
-pub mod paths {
+/// Where records sit in a cached state tree (`cache.rs`): grouped into shard files, each
+/// a JSON map from name to record, so that a state derived from scratch is a few dozen
+/// files and storing one change rewrites one shard.
+pub(crate) mod paths {
     pub const SUMMARY: &str = "ledger.json";
+    /// Every environment's record (there are few).
+    pub const ENVS: &str = "envs.json";
+    const SHARDS: u64 = 64;
 
-    pub fn env(env: &str) -> String {
-        format!("envs/{env}.json")
+    pub fn versions(version: &str) -> String {
+        format!("versions/{:02x}.json", shard(version))
     }
 
-    pub fn version(version: &str) -> String {
-        format!("versions/{version}.json")
+    pub fn commits(hex: &str) -> String {
+        format!("commits/{:02x}.json", shard(hex))
     }
 
-    /// Sharded like git's loose objects so no single tree grows with every commit.
-    pub fn commit(hex: &str) -> String {
-        format!("commits/{}/{}.json", &hex[..2], &hex[2..])
+    /// FNV-1a: stable across versions of reltag and machines.
+    fn shard(name: &str) -> u64 {
+        let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        });
+        hash % SHARDS
     }
 }
 
-/// The state files one event touches, loaded from the parent tree (or fresh), changed,
-/// and handed back for writing.
-pub(crate) struct Touched {
-    pub summary: LedgerSummary,
-    pub env: Option<EnvState>,
-    pub version: Option<VersionState>,
-    pub commit: Option<CommitState>,
+/// The records the fold changes, loaded on first use.
+pub(crate) trait Entities {
+    fn env(&mut self, name: &str) -> Result<&mut EnvState>;
+    fn version(&mut self, name: &str) -> Result<&mut VersionState>;
+    fn commit(&mut self, commit: ObjectId) -> Result<&mut CommitState>;
 }
 
-/// Which files an event touches: (env, version, commit-evidence).
-pub(crate) fn touched_paths(event: &Event) -> (Option<&str>, Option<&str>, bool) {
+/// The fold's transition: how one counted event changes the state. Voids are handled by
+/// the fold itself (they decide which events reach this function).
+pub(crate) fn apply(state: &mut impl Entities, event: &Event) -> Result<()> {
+    let commit = event.commit.to_string();
+    let actor = event.actor.clone();
+    let event_id = event.id.clone();
     match &event.body {
-        EventBody::Approve(a) => (None, Some(&a.version), false),
-        EventBody::Evidence(e) => (None, e.version.as_deref(), true),
-        EventBody::Cut(c) => (None, Some(&c.version), false),
-        EventBody::Schedule(s) => (Some(&s.env), Some(&s.version), false),
-        EventBody::Promote(p) => (Some(&p.env), Some(&p.version), false),
-        EventBody::Rollback(r) => (Some(&r.env), Some(&r.version), false),
+        EventBody::Approve(a) => {
+            state.version(&a.version)?.approvals.push(ApprovalRecord {
+                role: a.role.clone(),
+                env: a.env.clone(),
+                actor,
+                commit,
+                time: event.time,
+                comment: a.comment.clone(),
+                event_id,
+            });
+        }
+        EventBody::Evidence(e) => {
+            let record = EvidenceRecord {
+                criterion: e.criterion.clone(),
+                result: e.result,
+                measured: e.measured.clone(),
+                threshold: e.threshold.clone(),
+                report_sha256: e.report_sha256.clone(),
+                version: e.version.clone(),
+                commit,
+                actor,
+                time: event.time,
+                comment: e.comment.clone(),
+                event_id,
+            };
+            if let Some(version) = &e.version {
+                state.version(version)?.evidence.push(record.clone());
+            }
+            state.commit(event.commit)?.evidence.push(record);
+        }
+        EventBody::Cut(c) => {
+            let version = state.version(&c.version)?;
+            version.cut = Some(CutRecord {
+                commit,
+                tag_object: c.tag_object.map(|id| id.to_string()),
+                actor,
+                time: event.time,
+                emergency: c.emergency,
+                reason: c.reason.clone(),
+                event_id,
+            });
+            version.add_artifacts(&c.artifacts);
+        }
+        EventBody::Schedule(s) => {
+            let record = ScheduleRecord {
+                version: s.version.clone(),
+                env: s.env.clone(),
+                at: s.at,
+                commit,
+                actor,
+                time: event.time,
+                emergency: s.emergency,
+                reason: s.reason.clone(),
+                event_id,
+            };
+            state.version(&s.version)?.schedules.push(record.clone());
+            let env = state.env(&s.env)?;
+            env.schedules.push(record);
+            // Keep the env record bounded; older schedules stay in the version records
+            // and in the chain.
+            let excess = env.schedules.len().saturating_sub(ENV_HISTORY_LIMIT);
+            env.schedules.drain(..excess);
+        }
+        EventBody::Promote(p) => deploy(
+            state,
+            event,
+            &p.version,
+            &p.env,
+            &p.artifacts,
+            p.emergency,
+            p.reason.clone(),
+        )?,
+        EventBody::Rollback(r) => deploy(
+            state,
+            event,
+            &r.version,
+            &r.env,
+            &r.artifacts,
+            r.emergency,
+            Some(r.reason.clone()),
+        )?,
+        EventBody::Void(_) => {}
     }
+    Ok(())
 }
 
-impl Touched {
-    /// Fill in defaults for files that did not exist yet.
-    pub(crate) fn with_defaults(mut self, event: &Event) -> Touched {
-        let (env, version, commit) = touched_paths(event);
-        if let Some(env) = env {
-            self.env.get_or_insert_with(|| EnvState::new(env));
-        }
-        if let Some(version) = version {
-            self.version
-                .get_or_insert_with(|| VersionState::new(version));
-        }
-        if commit {
-            self.commit.get_or_insert_with(|| CommitState {
-                commit: event.commit.to_string(),
-                evidence: Vec::new(),
-            });
-        }
-        self
+fn deploy(
+    state: &mut impl Entities,
+    event: &Event,
+    version_name: &str,
+    env_name: &str,
+    artifacts: &[Artifact],
+    emergency: bool,
+    reason: Option<String>,
+) -> Result<()> {
+    let deployment = Deployment {
+        kind: event.kind(),
+        version: version_name.to_owned(),
+        commit: event.commit.to_string(),
+        since: event.time,
+        actor: event.actor.clone(),
+        event_id: event.id.clone(),
+        artifacts: artifacts.to_vec(),
+        emergency,
+        reason,
+    };
+    let env = state.env(env_name)?;
+    if let Some(previous) = env.current.replace(deployment) {
+        env.history.insert(0, previous);
+        env.history.truncate(ENV_HISTORY_LIMIT);
     }
-
-    /// Apply `event` to the loaded files.
-    pub(crate) fn apply(&mut self, event: &Event) {
-        self.summary.format = super::event::FORMAT_VERSION;
-        self.summary.events += 1;
-        let commit = event.commit.to_string();
-        let actor = event.actor.clone();
-        let event_id = event.id.clone();
-        match &event.body {
-            EventBody::Approve(a) => {
-                if let Some(version) = &mut self.version {
-                    version.approvals.push(ApprovalRecord {
-                        role: a.role.clone(),
-                        env: a.env.clone(),
-                        actor,
-                        commit,
-                        time: event.time,
-                        comment: a.comment.clone(),
-                        event_id,
-                    });
-                }
-            }
-            EventBody::Evidence(e) => {
-                let record = EvidenceRecord {
-                    criterion: e.criterion.clone(),
-                    result: e.result,
-                    measured: e.measured.clone(),
-                    threshold: e.threshold.clone(),
-                    report_sha256: e.report_sha256.clone(),
-                    version: e.version.clone(),
-                    commit,
-                    actor,
-                    time: event.time,
-                    comment: e.comment.clone(),
-                    event_id,
-                };
-                if let Some(version) = &mut self.version {
-                    version.evidence.push(record.clone());
-                }
-                if let Some(commit) = &mut self.commit {
-                    commit.evidence.push(record);
-                }
-            }
-            EventBody::Cut(c) => {
-                if let Some(version) = &mut self.version {
-                    version.cut = Some(CutRecord {
-                        commit,
-                        tag_object: c.tag_object.map(|id| id.to_string()),
-                        actor,
-                        time: event.time,
-                        emergency: c.emergency,
-                        reason: c.reason.clone(),
-                        event_id,
-                    });
-                    version.add_artifacts(&c.artifacts);
-                }
-            }
-            EventBody::Schedule(s) => {
-                let record = ScheduleRecord {
-                    version: s.version.clone(),
-                    env: s.env.clone(),
-                    at: s.at,
-                    commit,
-                    actor,
-                    time: event.time,
-                    emergency: s.emergency,
-                    reason: s.reason.clone(),
-                    event_id,
-                };
-                if let Some(version) = &mut self.version {
-                    version.schedules.push(record.clone());
-                }
-                if let Some(env) = &mut self.env {
-                    env.schedules.push(record);
-                    // Keep the env file bounded; older schedules stay in the version
-                    // files and in the chain.
-                    let excess = env.schedules.len().saturating_sub(ENV_HISTORY_LIMIT);
-                    env.schedules.drain(..excess);
-                }
-            }
-            EventBody::Promote(p) => self.deploy(
-                event,
-                &p.version,
-                &p.env,
-                &p.artifacts,
-                p.emergency,
-                p.reason.clone(),
-            ),
-            EventBody::Rollback(r) => self.deploy(
-                event,
-                &r.version,
-                &r.env,
-                &r.artifacts,
-                r.emergency,
-                Some(r.reason.clone()),
-            ),
-        }
-    }
-
-    fn deploy(
-        &mut self,
-        event: &Event,
-        version_name: &str,
-        env_name: &str,
-        artifacts: &[Artifact],
-        emergency: bool,
-        reason: Option<String>,
-    ) {
-        let deployment = Deployment {
-            kind: event.kind(),
-            version: version_name.to_owned(),
-            commit: event.commit.to_string(),
-            since: event.time,
-            actor: event.actor.clone(),
-            event_id: event.id.clone(),
-            artifacts: artifacts.to_vec(),
-            emergency,
-            reason,
-        };
-        if let Some(env) = &mut self.env {
-            if let Some(previous) = env.current.replace(deployment) {
-                env.history.insert(0, previous);
-                env.history.truncate(ENV_HISTORY_LIMIT);
-            }
-            env.deployments_total += 1;
-            // A deployment consumes the pending schedules of its version.
-            env.schedules.retain(|s| s.version != version_name);
-        }
-        if let Some(version) = &mut self.version {
-            version.deployments.push(DeploymentRecord {
-                kind: event.kind(),
-                env: env_name.to_owned(),
-                commit: event.commit.to_string(),
-                time: event.time,
-                actor: event.actor.clone(),
-                event_id: event.id.clone(),
-            });
-            version.add_artifacts(artifacts);
-        }
-    }
+    env.deployments_total += 1;
+    // A deployment consumes the pending schedules of its version.
+    env.schedules.retain(|s| s.version != version_name);
+    let version = state.version(version_name)?;
+    version.deployments.push(DeploymentRecord {
+        kind: event.kind(),
+        env: env_name.to_owned(),
+        commit: event.commit.to_string(),
+        time: event.time,
+        actor: event.actor.clone(),
+        event_id: event.id.clone(),
+    });
+    version.add_artifacts(artifacts);
+    Ok(())
 }

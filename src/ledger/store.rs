@@ -1,27 +1,30 @@
-//! Reading and appending to the ledger: a linear chain of commits under one ref.
+//! The ledger of one repository: its tip, the state derived from its events, its log, and
+//! compare-and-swap on refs. Events are recorded through [`super::write`].
 
+use std::cell::OnceCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 use std::time::Duration;
 
 use gix::ObjectId;
 use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
 
+use super::cache::Cache;
+use super::chain::{missing, read_link};
 use super::error::{Error, Result};
-use super::event::{Event, EventKind};
-use super::state::{
-    self, CommitState, EnvState, EvidenceRecord, LedgerSummary, Touched, VersionState,
-};
+use super::event::{Event, EventBody, EventKind};
+use super::fold::{self, Memo, State};
+use super::state::{EnvState, EvidenceRecord, VersionState};
+use super::trust::{Admins, Standing, Trust, standing};
+use super::write::{Decision, Publish, WriteOptions, write};
 
 /// The ref that holds the ledger.
 pub const LEDGER_REF: &str = "refs/reltag/ledger";
 
-/// How often an append re-reads the tip and tries again after losing a race. Each lost
-/// race means another writer made progress, so this bounds the wait, not correctness.
-const MAX_APPEND_ATTEMPTS: u32 = 200;
-
-/// How long to wait for another writer's lock on the ref before giving up on one attempt.
+/// How long to wait for another writer's lock on a ref before giving up on one attempt.
 const REF_LOCK_WAIT: Duration = Duration::from_secs(10);
 
-/// The result of a successful append: the ref moved from `old` to `new`.
+/// The result of a successful local append: the ref moved from `old` to `new`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Appended {
     /// The tip before the append; `None` when the ledger did not exist.
@@ -30,12 +33,14 @@ pub struct Appended {
     pub new: ObjectId,
 }
 
-/// One event as found in the chain.
+/// One event as found in the chain, and whether it counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogEntry {
     /// The ledger commit that records the event.
     pub sha: ObjectId,
     pub event: Event,
+    /// Counts, voided (by which void), or refused by the trust rules (why).
+    pub standing: Standing,
 }
 
 /// Which events `Ledger::log` yields. All set filters must match.
@@ -61,31 +66,38 @@ impl LogFilter {
     }
 }
 
-/// The outcome of one compare-and-swap on a ref.
+/// The outcome of one compare-and-swap on refs.
 pub(crate) enum Swap {
     Done,
-    /// Someone else moved the ref first; it now holds `actual`.
+    /// Someone else moved `reference` first; it now holds `actual`.
     Lost {
+        reference: String,
         actual: Option<ObjectId>,
     },
 }
 
-/// A raw ledger commit.
-pub(crate) struct RawCommit {
-    pub id: ObjectId,
-    pub tree: ObjectId,
-    pub parent: Option<ObjectId>,
-    pub message: Vec<u8>,
+/// One ref of a compare-and-swap: `expected` `None` means "must not exist", `new` `None`
+/// deletes it.
+#[derive(Debug, Clone)]
+pub(crate) struct RefChange {
+    pub name: String,
+    pub expected: Option<ObjectId>,
+    pub new: Option<ObjectId>,
 }
 
-/// The ledger of one repository. Cheap to create; holds no state besides the ref name.
+/// The ledger of one repository. Cheap to create; derived states are cached on disk (see
+/// `cache.rs`) and the last one in memory.
 pub struct Ledger<'repo> {
     repo: &'repo gix::Repository,
     ref_name: String,
+    trust: Rc<dyn Trust>,
+    cache: OnceCell<Option<Rc<Cache>>>,
+    memo: Memo,
 }
 
 impl<'repo> Ledger<'repo> {
-    /// The ledger at `refs/reltag/ledger`.
+    /// The ledger at `refs/reltag/ledger`, judged by the format's rules alone (no ledger
+    /// admins: no void counts). Commands use [`Ledger::with_trust`] with the policy's.
     pub fn new(repo: &'repo gix::Repository) -> Ledger<'repo> {
         Ledger::at_ref(repo, LEDGER_REF)
     }
@@ -95,6 +107,18 @@ impl<'repo> Ledger<'repo> {
         Ledger {
             repo,
             ref_name: ref_name.into(),
+            trust: Rc::new(Admins::none()),
+            cache: OnceCell::new(),
+            memo: Memo::default(),
+        }
+    }
+
+    /// The same ledger judged by `trust` (which events count).
+    pub fn with_trust(self, trust: impl Trust + 'static) -> Ledger<'repo> {
+        Ledger {
+            trust: Rc::new(trust),
+            memo: Memo::default(),
+            ..self
         }
     }
 
@@ -106,130 +130,101 @@ impl<'repo> Ledger<'repo> {
         &self.ref_name
     }
 
+    pub fn trust(&self) -> &dyn Trust {
+        &*self.trust
+    }
+
     /// The current tip, or `None` when nothing was ever recorded.
     pub fn tip(&self) -> Result<Option<ObjectId>> {
         read_ref_commit(self.repo, &self.ref_name)
     }
 
-    /// Record one event. Compare-and-swap on the ref: on a lost race the new tip is read
-    /// and the event re-applied on top of it, up to a bound.
+    /// The state derived from the events at the tip. Refused while the chain holds a
+    /// malformed commit that no counted void has repaired.
+    pub fn state(&self) -> Result<Rc<State>> {
+        let state = self.state_at(self.tip()?)?;
+        state.check_sound()?;
+        Ok(state)
+    }
+
+    /// The state derived from the events up to ledger commit `tip`, damage and all.
+    pub fn state_at(&self, tip: Option<ObjectId>) -> Result<Rc<State>> {
+        if let Some(tip) = tip
+            && let Some(state) = self.memo.get(tip)
+        {
+            return Ok(state);
+        }
+        let cache = self
+            .cache
+            .get_or_init(|| Cache::open(self.repo).map(Rc::new))
+            .clone();
+        let state = Rc::new(fold::derive(self.repo, cache, &*self.trust, tip)?);
+        if let Some(tip) = tip {
+            self.memo.put(tip, Rc::clone(&state));
+        }
+        Ok(state)
+    }
+
+    /// Record one event in the local ledger (compare-and-swap; published by the next
+    /// write that reaches the remote).
     pub fn append(&self, event: &Event) -> Result<Appended> {
         self.append_all(std::slice::from_ref(event))
     }
 
     /// Record several events as consecutive commits with one ref update (all or none).
     pub fn append_all(&self, events: &[Event]) -> Result<Appended> {
-        match self.swap_in(events, |_| Ok(None::<std::convert::Infallible>))? {
-            Ok(appended) => Ok(appended),
-            Err(never) => match never {},
-        }
-    }
-
-    /// Append `event` unless `skip` finds a reason not to. `skip` sees the tip the
-    /// compare-and-swap will be made against, and runs again after every lost race, so
-    /// "record only if not already recorded" holds even with concurrent writers.
-    /// Returns `Err(reason)` (inside `Ok`) when skipped.
-    pub fn append_unless<T>(
-        &self,
-        event: &Event,
-        skip: impl FnMut(Option<ObjectId>) -> Result<Option<T>>,
-    ) -> Result<std::result::Result<Appended, T>> {
-        self.swap_in(std::slice::from_ref(event), skip)
-    }
-
-    /// The one compare-and-swap loop: build the events on the expected tip and swap the
-    /// ref; on a lost race re-read the tip, ask `skip` again and retry, up to a bound.
-    fn swap_in<T>(
-        &self,
-        events: &[Event],
-        mut skip: impl FnMut(Option<ObjectId>) -> Result<Option<T>>,
-    ) -> Result<std::result::Result<Appended, T>> {
-        for event in events {
-            event.validate()?;
-        }
-        let mut expected = self.checked(self.tip()?)?;
-        for _ in 0..MAX_APPEND_ATTEMPTS {
-            if let Some(reason) = skip(expected)? {
-                return Ok(Err(reason));
-            }
-            let new = self.build_chain(expected, events)?;
-            match self.swap(expected, new)? {
-                Swap::Done => return Ok(Ok(Appended { old: expected, new })),
-                Swap::Lost { actual } => {
-                    expected = self.checked(actual)?;
-                    backoff();
-                }
-            }
-        }
-        Err(Error::ContentionExhausted {
-            reference: self.ref_name.clone(),
-            attempts: MAX_APPEND_ATTEMPTS,
+        let written = write(self, &Publish::Local, &WriteOptions::default(), |base| {
+            Ok::<_, Error>(Decision::Record {
+                events: events.to_vec(),
+                tag: None,
+                outcome: base.state()?.tip(),
+            })
+        })?;
+        let new = written.tip.ok_or_else(|| Error::InvalidEvent {
+            kind: "batch",
+            problem: "no events to append to an empty ledger".into(),
+        })?;
+        Ok(Appended {
+            old: written.outcome,
+            new,
         })
-    }
-
-    /// Refuse to build on a tip that is not a valid event: appending on top of a damaged
-    /// or hand-edited commit would bury it.
-    fn checked(&self, tip: Option<ObjectId>) -> Result<Option<ObjectId>> {
-        if let Some(tip) = tip {
-            let commit = self.read_commit(tip)?;
-            Event::from_message(tip, &commit.message)?;
-        }
-        Ok(tip)
-    }
-
-    /// Take back an append (e.g. the atomic push of a cut failed): move the ref from
-    /// `appended.new` back to `appended.old`, only if nobody appended since.
-    pub fn undo(&self, appended: &Appended) -> Result<()> {
-        match self.swap(Some(appended.new), appended.old)? {
-            Swap::Done => Ok(()),
-            Swap::Lost { .. } => Err(Error::ContentionExhausted {
-                reference: self.ref_name.clone(),
-                attempts: 1,
-            }),
-        }
     }
 
     /// The present state of an environment; `None` if nothing was recorded for it.
     pub fn env_state(&self, env: &str) -> Result<Option<EnvState>> {
-        super::event::validate_name("env", env)?;
-        self.read_state(&state::paths::env(env))
+        self.state()?.env(env)
     }
 
     /// Everything recorded about a version; `None` if nothing was.
     pub fn version_state(&self, version: &str) -> Result<Option<VersionState>> {
-        super::event::validate_name("version", version)?;
-        self.read_state(&state::paths::version(version))
+        self.state()?.version(version)
     }
 
     /// Evidence recorded for a source commit (with or without a version).
     pub fn commit_evidence(&self, commit: ObjectId) -> Result<Vec<EvidenceRecord>> {
-        let path = state::paths::commit(&commit.to_string());
-        Ok(self
-            .read_state::<CommitState>(&path)?
-            .map(|state| state.evidence)
-            .unwrap_or_default())
+        self.state()?.commit_evidence(commit)
     }
 
-    /// How many events the chain holds (read from the tip's tree, not counted).
+    /// How many commits the chain holds.
     pub fn event_count(&self) -> Result<u64> {
-        Ok(self
-            .read_state::<LedgerSummary>(state::paths::SUMMARY)?
-            .map(|summary| summary.events)
-            .unwrap_or(0))
+        Ok(self.state()?.events())
     }
 
-    /// Events newest first, filtered. Iteration stops at the first error (after yielding it).
+    /// Events newest first, filtered, each with its standing. Iteration stops at the first
+    /// error (after yielding it): a malformed commit is never skipped silently, unless a
+    /// counted void names it.
     pub fn log(&self, filter: LogFilter) -> Result<Log<'_, 'repo>> {
         Ok(Log {
             next: self.tip()?,
             ledger: self,
             filter,
             yielded: 0,
+            voided: HashMap::new(),
         })
     }
 
-    /// Walk the whole chain and parse every event: the full integrity check of the
-    /// messages (state files are checked when read). Returns the number of events.
+    /// Walk the whole chain and parse every event: the full integrity check. Returns the
+    /// number of events.
     pub fn verify(&self) -> Result<u64> {
         let mut count = 0;
         for entry in self.log(LogFilter::default())? {
@@ -239,123 +234,25 @@ impl<'repo> Ledger<'repo> {
         Ok(count)
     }
 
-    /// The state of a version as of ledger commit `tip` (`None`: empty ledger).
-    pub fn version_state_at(
+    /// Build commits for `events` on top of `base` (no ref update). Returns the last one,
+    /// or `base` when there are no events.
+    pub(crate) fn build_chain(
         &self,
-        tip: Option<ObjectId>,
-        version: &str,
-    ) -> Result<Option<VersionState>> {
-        super::event::validate_name("version", version)?;
-        self.read_state_at(tip, &state::paths::version(version))
-    }
-
-    /// The state of an environment as of ledger commit `tip` (`None`: empty ledger), for
-    /// compare-and-swap checks in [`Ledger::append_unless`].
-    pub fn env_state_at(&self, tip: Option<ObjectId>, env: &str) -> Result<Option<EnvState>> {
-        super::event::validate_name("env", env)?;
-        self.read_state_at(tip, &state::paths::env(env))
-    }
-
-    fn read_state<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<Option<T>> {
-        self.read_state_at(self.tip()?, path)
-    }
-
-    fn read_state_at<T: serde::de::DeserializeOwned>(
-        &self,
-        tip: Option<ObjectId>,
-        path: &str,
-    ) -> Result<Option<T>> {
-        let Some(tip) = tip else {
-            return Ok(None);
-        };
-        let commit = self.read_commit(tip)?;
-        read_json(self.repo, tip, commit.tree, path)
-    }
-
-    /// Read and decode a ledger commit, mapping missing objects to a shallow-clone hint.
-    pub(crate) fn read_commit(&self, id: ObjectId) -> Result<RawCommit> {
-        read_raw_commit(self.repo, id)
-    }
-
-    /// Build commits for `events` on top of `base` (no ref update). Returns the last one.
-    pub(crate) fn build_chain(&self, base: Option<ObjectId>, events: &[Event]) -> Result<ObjectId> {
+        base: Option<ObjectId>,
+        events: &[Event],
+    ) -> Result<Option<ObjectId>> {
         let mut parent = base;
-        let mut parent_tree = match base {
-            Some(base) => self.read_commit(base)?.tree,
-            None => ObjectId::empty_tree(self.repo.object_hash()),
-        };
         for event in events {
-            let (tree, commit) = self.build_commit(parent, parent_tree, event)?;
-            parent = Some(commit);
-            parent_tree = tree;
+            event.validate()?;
+            parent = Some(self.build_commit(parent, event)?);
         }
-        // `events` empty: the chain is the base itself.
-        parent.ok_or_else(|| Error::InvalidEvent {
-            kind: "batch",
-            problem: "no events to append to an empty ledger".into(),
-        })
+        Ok(parent)
     }
 
-    fn build_commit(
-        &self,
-        parent: Option<ObjectId>,
-        parent_tree: ObjectId,
-        event: &Event,
-    ) -> Result<(ObjectId, ObjectId)> {
+    /// One event commit. Its tree is the empty tree: the state is derived from the
+    /// messages, and a tree would only be something to trust by mistake.
+    fn build_commit(&self, parent: Option<ObjectId>, event: &Event) -> Result<ObjectId> {
         let repo = self.repo;
-        let sha = parent.unwrap_or_else(|| ObjectId::null(repo.object_hash()));
-        let (env, version, commit_evidence) = state::touched_paths(event);
-        let env_path = env.map(state::paths::env);
-        let version_path = version.map(state::paths::version);
-        let commit_path = commit_evidence.then(|| state::paths::commit(&event.commit.to_string()));
-        let load = |path: &Option<String>| -> Result<Option<_>> {
-            match path {
-                Some(path) => read_json_raw(repo, sha, parent_tree, path),
-                None => Ok(None),
-            }
-        };
-        let mut touched = Touched {
-            summary: read_json(repo, sha, parent_tree, state::paths::SUMMARY)?.unwrap_or_default(),
-            env: load(&env_path)?
-                .map(|bytes| decode(sha, env_path.as_deref().unwrap_or_default(), &bytes))
-                .transpose()?,
-            version: load(&version_path)?
-                .map(|bytes| decode(sha, version_path.as_deref().unwrap_or_default(), &bytes))
-                .transpose()?,
-            commit: load(&commit_path)?
-                .map(|bytes| decode(sha, commit_path.as_deref().unwrap_or_default(), &bytes))
-                .transpose()?,
-        }
-        .with_defaults(event);
-        touched.apply(event);
-
-        let mut editor = repo
-            .edit_tree(parent_tree)
-            .map_err(Error::git(format!("edit the tree of ledger commit {sha}")))?;
-        let mut upsert = |path: &str, json: Vec<u8>| -> Result<()> {
-            let blob = repo
-                .write_blob(json)
-                .map_err(Error::git(format!("write ledger state {path}")))?;
-            editor
-                .upsert(path, gix::objs::tree::EntryKind::Blob, blob.detach())
-                .map_err(Error::git(format!("edit ledger state {path}")))?;
-            Ok(())
-        };
-        upsert(state::paths::SUMMARY, encode(&touched.summary))?;
-        if let (Some(path), Some(env)) = (&env_path, &touched.env) {
-            upsert(path, encode(env))?;
-        }
-        if let (Some(path), Some(version)) = (&version_path, &touched.version) {
-            upsert(path, encode(version))?;
-        }
-        if let (Some(path), Some(commit)) = (&commit_path, &touched.commit) {
-            upsert(path, encode(commit))?;
-        }
-        let tree = editor
-            .write()
-            .map_err(Error::git("write the ledger tree"))?
-            .detach();
-
         // Author and committer are the event's actor and time, so replaying an event onto
         // the same parent yields the same commit in every clone.
         let email = if event.actor.contains('@') && !event.actor.starts_with('@') {
@@ -371,6 +268,10 @@ impl<'repo> Ledger<'repo> {
                 offset: 0,
             },
         };
+        let tree = repo
+            .write_object(gix::objs::Tree::empty())
+            .map_err(Error::git("write the empty tree"))?
+            .detach();
         let commit = gix::objs::Commit {
             tree,
             parents: parent.into_iter().collect(),
@@ -380,63 +281,68 @@ impl<'repo> Ledger<'repo> {
             message: event.to_message().into(),
             extra_headers: Vec::new(),
         };
-        let id = repo
+        Ok(repo
             .write_object(&commit)
             .map_err(Error::git("write a ledger commit"))?
-            .detach();
-        Ok((tree, id))
+            .detach())
     }
 
-    /// Compare-and-swap the ref from `expected` to `new` (`None`: absent / delete).
-    pub(crate) fn swap(
-        &self,
-        expected: Option<ObjectId>,
-        new: impl Into<Option<ObjectId>>,
-    ) -> Result<Swap> {
-        swap_ref(self.repo, &self.ref_name, expected, new)
+    /// Compare-and-swap the ledger ref from `expected` to `new`.
+    pub(crate) fn swap(&self, expected: Option<ObjectId>, new: ObjectId) -> Result<Swap> {
+        swap_refs(
+            self.repo,
+            &[RefChange {
+                name: self.ref_name.clone(),
+                expected,
+                new: Some(new),
+            }],
+        )
     }
 }
 
-/// Compare-and-swap any ref: `expected` `None` means "must not exist", `new` `None`
-/// deletes it.
-pub(crate) fn swap_ref(
-    repo: &gix::Repository,
-    ref_name: &str,
-    expected: Option<ObjectId>,
-    new: impl Into<Option<ObjectId>>,
-) -> Result<Swap> {
-    let name: gix::refs::FullName = ref_name.try_into().map_err(|_| Error::InvalidName {
-        what: "ref",
-        value: ref_name.to_owned(),
-        reason: "not a valid full ref name",
-    })?;
-    let previous = match expected {
-        Some(id) => PreviousValue::MustExistAndMatch(gix::refs::Target::Object(id)),
-        None => PreviousValue::MustNotExist,
-    };
-    let change = match new.into() {
-        Some(new) => Change::Update {
-            log: LogChange {
-                mode: RefLog::AndReference,
-                force_create_reflog: false,
-                message: "reltag: ledger".into(),
+/// Compare-and-swap several refs in one transaction: all change or none does.
+pub(crate) fn swap_refs(repo: &gix::Repository, changes: &[RefChange]) -> Result<Swap> {
+    let mut edits = Vec::with_capacity(changes.len());
+    for change in changes {
+        let name: gix::refs::FullName =
+            change
+                .name
+                .as_str()
+                .try_into()
+                .map_err(|_| Error::InvalidName {
+                    what: "ref",
+                    value: change.name.clone(),
+                    reason: "not a valid full ref name",
+                })?;
+        let previous = match change.expected {
+            Some(id) => PreviousValue::MustExistAndMatch(gix::refs::Target::Object(id)),
+            None => PreviousValue::MustNotExist,
+        };
+        let edit = match change.new {
+            Some(new) => Change::Update {
+                log: LogChange {
+                    mode: RefLog::AndReference,
+                    force_create_reflog: false,
+                    message: "reltag: ledger".into(),
+                },
+                expected: previous,
+                new: gix::refs::Target::Object(new),
             },
-            expected: previous,
-            new: gix::refs::Target::Object(new),
-        },
-        None => match expected {
-            Some(_) => Change::Delete {
+            None if change.expected.is_none() => continue,
+            None => Change::Delete {
                 expected: previous,
                 log: RefLog::AndReference,
             },
-            None => return Ok(Swap::Done),
-        },
-    };
-    let edit = RefEdit {
-        change,
-        name,
-        deref: false,
-    };
+        };
+        edits.push(RefEdit {
+            change: edit,
+            name,
+            deref: false,
+        });
+    }
+    if edits.is_empty() {
+        return Ok(Swap::Done);
+    }
     let wait = gix::lock::acquire::Fail::AfterDurationWithBackoff(REF_LOCK_WAIT);
     let committer = gix::actor::Signature {
         name: "reltag".into(),
@@ -447,36 +353,56 @@ pub(crate) fn swap_ref(
     let result = repo
         .refs
         .transaction()
-        .prepare([edit], wait, wait)
+        .prepare(edits, wait, wait)
         .and_then(|transaction| transaction.commit(Some(committer.to_ref(&mut time_buf))));
-    match result {
-        Ok(_) => Ok(Swap::Done),
-        Err(error) => {
-            use gix::refs::file::transaction::prepare::{MustNotExist, ReferenceOutOfDate};
-            let target = |t: &gix::refs::Target| t.try_id().map(ToOwned::to_owned);
-            if let Some(lost) = error.downcast_any_ref::<ReferenceOutOfDate>() {
-                return Ok(Swap::Lost {
-                    actual: target(&lost.actual),
-                });
-            }
-            if let Some(lost) = error.downcast_any_ref::<MustNotExist>() {
-                return Ok(Swap::Lost {
-                    actual: target(&lost.actual),
-                });
-            }
-            // Anything else (e.g. the ref vanished while we expected it): if the ref no
-            // longer holds what we expected, someone else changed it; otherwise it is a
-            // real failure.
-            let actual = read_ref_commit(repo, ref_name)?;
-            if actual != expected {
-                return Ok(Swap::Lost { actual });
-            }
-            Err(Error::Git {
-                action: format!("update {ref_name}"),
-                source: error,
-            })
+    let error = match result {
+        Ok(_) => return Ok(Swap::Done),
+        Err(error) => error,
+    };
+    use gix::refs::file::transaction::prepare::{MustNotExist, ReferenceOutOfDate};
+    let target = |t: &gix::refs::Target| t.try_id().map(ToOwned::to_owned);
+    if let Some(lost) = error.downcast_any_ref::<ReferenceOutOfDate>() {
+        return Ok(Swap::Lost {
+            reference: lost.full_name.to_string(),
+            actual: target(&lost.actual),
+        });
+    }
+    if let Some(lost) = error.downcast_any_ref::<MustNotExist>() {
+        return Ok(Swap::Lost {
+            reference: lost.full_name.to_string(),
+            actual: target(&lost.actual),
+        });
+    }
+    // Anything else (e.g. a ref vanished while we expected it): if a ref no longer holds
+    // what we expected, someone else changed it; otherwise it is a real failure.
+    for change in changes {
+        let actual = read_ref_commit_or_tag(repo, &change.name)?;
+        if actual != change.expected {
+            return Ok(Swap::Lost {
+                reference: change.name.clone(),
+                actual,
+            });
         }
     }
+    Err(Error::Git {
+        action: format!(
+            "update {}",
+            changes
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        source: error,
+    })
+}
+
+/// What a ref points at, whatever the object.
+fn read_ref_commit_or_tag(repo: &gix::Repository, ref_name: &str) -> Result<Option<ObjectId>> {
+    Ok(repo
+        .try_find_reference(ref_name)
+        .map_err(Error::git(format!("read ref {ref_name}")))?
+        .and_then(|r| r.target().try_id().map(ToOwned::to_owned)))
 }
 
 /// Read a ref that must point at a commit.
@@ -511,117 +437,16 @@ pub(crate) fn read_ref_commit(repo: &gix::Repository, ref_name: &str) -> Result<
     }
 }
 
-pub(crate) fn read_raw_commit(repo: &gix::Repository, id: ObjectId) -> Result<RawCommit> {
-    let object = repo
-        .try_find_object(id)
-        .map_err(Error::git(format!("read ledger commit {id}")))?
-        .ok_or_else(|| missing(repo, id))?;
-    if object.kind != gix::objs::Kind::Commit {
-        return Err(Error::CorruptEvent {
-            sha: id,
-            problem: format!("the chain contains a {}, not a commit", object.kind),
-        });
-    }
-    let decoded =
-        gix::objs::CommitRef::from_bytes(&object.data, repo.object_hash()).map_err(|e| {
-            Error::CorruptEvent {
-                sha: id,
-                problem: format!("the commit object does not decode: {e}"),
-            }
-        })?;
-    let parents: Vec<ObjectId> = decoded.parents().collect();
-    if parents.len() > 1 {
-        return Err(Error::NotLinear {
-            sha: id,
-            parents: parents.len(),
-        });
-    }
-    Ok(RawCommit {
-        id,
-        tree: decoded.tree(),
-        parent: parents.first().copied(),
-        message: decoded.message.to_vec(),
-    })
-}
-
-fn missing(repo: &gix::Repository, id: ObjectId) -> Error {
-    if repo.is_shallow().unwrap_or(false) {
-        Error::Shallow { sha: id }
-    } else {
-        Error::MissingObject { sha: id }
-    }
-}
-
-fn read_json_raw(
-    repo: &gix::Repository,
-    sha: ObjectId,
-    tree: ObjectId,
-    path: &str,
-) -> Result<Option<Vec<u8>>> {
-    let tree = repo
-        .find_tree(tree)
-        .map_err(Error::git(format!("read the tree of ledger commit {sha}")))?;
-    let entry = tree
-        .lookup_entry_by_path(path)
-        .map_err(Error::git(format!("look up {path} in ledger commit {sha}")))?;
-    let Some(entry) = entry else {
-        return Ok(None);
-    };
-    let object = entry
-        .object()
-        .map_err(Error::git(format!("read {path} in ledger commit {sha}")))?;
-    if object.kind != gix::objs::Kind::Blob {
-        return Err(Error::CorruptEvent {
-            sha,
-            problem: format!("state path {path} is a {}, not a file", object.kind),
-        });
-    }
-    Ok(Some(object.detach().data))
-}
-
-fn read_json<T: serde::de::DeserializeOwned>(
-    repo: &gix::Repository,
-    sha: ObjectId,
-    tree: ObjectId,
-    path: &str,
-) -> Result<Option<T>> {
-    read_json_raw(repo, sha, tree, path)?
-        .map(|bytes| decode(sha, path, &bytes))
-        .transpose()
-}
-
-fn decode<T: serde::de::DeserializeOwned>(sha: ObjectId, path: &str, bytes: &[u8]) -> Result<T> {
-    serde_json::from_slice(bytes).map_err(|source| Error::CorruptState {
-        sha,
-        path: path.to_owned(),
-        source,
-    })
-}
-
-fn encode<T: serde::Serialize>(value: &T) -> Vec<u8> {
-    // Serialising our own plain structs cannot fail (no maps with non-string keys).
-    let mut json = serde_json::to_vec_pretty(value).unwrap_or_default();
-    json.push(b'\n');
-    json
-}
-
-/// A short randomised pause after a lost race, so that contending processes spread out.
-fn backoff() {
-    let jitter = u64::from(std::process::id() % 7)
-        + (std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| u64::from(d.subsec_nanos()) % 5)
-            .unwrap_or(0));
-    std::thread::sleep(Duration::from_millis(1 + jitter));
-}
-
-/// Newest-first walk over the chain. Yields an error once and then stops: a damaged
-/// commit is never skipped silently.
+/// Newest-first walk over the chain, judging each event as the fold does. Yields an error
+/// once and then stops: a malformed commit is never skipped silently, unless a counted
+/// void (seen earlier in this walk, being newer) names it.
 pub struct Log<'l, 'repo> {
     ledger: &'l Ledger<'repo>,
     next: Option<ObjectId>,
     filter: LogFilter,
     yielded: usize,
+    /// Commits named by the counted voids seen so far, and the void naming each.
+    voided: HashMap<ObjectId, ObjectId>,
 }
 
 impl Iterator for Log<'_, '_> {
@@ -633,19 +458,39 @@ impl Iterator for Log<'_, '_> {
                 return None;
             }
             let id = self.next.take()?;
-            let step = self.ledger.read_commit(id).and_then(|commit| {
-                let event = Event::from_message(commit.id, &commit.message)?;
-                Ok((commit.parent, event))
-            });
-            match step {
+            let link = match read_link(self.ledger.repo, id) {
+                Ok(link) => link,
                 Err(error) => return Some(Err(error)),
-                Ok((parent, event)) => {
-                    self.next = parent;
-                    if self.filter.matches(&event) {
-                        self.yielded += 1;
-                        return Some(Ok(LogEntry { sha: id, event }));
-                    }
+            };
+            let event = match link.event {
+                Ok(event) => event,
+                Err(malformed) if !self.voided.contains_key(&id) => {
+                    return Some(Err(malformed.to_error(id)));
                 }
+                Err(_) => {
+                    self.next = link.parent;
+                    continue;
+                }
+            };
+            self.next = link.parent;
+            let standing = standing(
+                &*self.ledger.trust,
+                id,
+                &event,
+                self.voided.get(&id).copied(),
+            );
+            if let EventBody::Void(_) = &event.body
+                && standing.counts()
+            {
+                self.voided.insert(event.commit, id);
+            }
+            if self.filter.matches(&event) {
+                self.yielded += 1;
+                return Some(Ok(LogEntry {
+                    sha: id,
+                    event,
+                    standing,
+                }));
             }
         }
     }

@@ -1,14 +1,15 @@
 //! Syncing the ledger with a remote through the `git` binary, so the user's own
 //! credentials, URL rewrites and transports apply.
 //!
-//! - Fetch `refs/reltag/*` into `refs/reltag-remote/<remote>/*` **without** `+`: git
-//!   refuses a non-fast-forward, which we report as tampering and never merge over.
-//! - Integrate: fast-forward the local ledger, or replay the local-only events (in their
-//!   original order) on top of the remote tip, skipping those whose `Event-Id` the remote
-//!   already has. The remote's events always come first, so every clone converges to the
-//!   same chain.
-//! - Push with `--force-with-lease=refs/reltag/ledger:<what we fetched>`; when rejected,
-//!   fetch, integrate and retry, a bounded number of times.
+//! - [`fetch`]: `refs/reltag/*` into a scratch namespace (forced, pruned), then the
+//!   remote-tracking ref `refs/reltag-remote/<remote>/ledger` moves forward by
+//!   compare-and-swap, only when the fetched tip contains what it held. A remote ledger
+//!   that no longer contains what this clone saw there — rewound, rewritten or deleted —
+//!   is [`Error::Tampered`], for readers and writers alike, and is never merged over.
+//! - [`integrate`]: fast-forward the local ledger, or replay the events recorded here
+//!   without publishing (in their original order) on the remote's tip, skipping those
+//!   whose `Event-Id` the remote already has. The remote's events always come first.
+//! - Publishing goes through the one write path ([`super::write`]).
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -16,12 +17,18 @@ use std::process::{Command, Stdio};
 
 use gix::ObjectId;
 
+use super::chain::{contains, read_link};
 use super::error::{Error, Result};
 use super::event::{Event, EventId, validate_name};
-use super::store::{LEDGER_REF, Ledger, Swap, read_raw_commit, read_ref_commit, swap_ref};
+use super::store::{LEDGER_REF, Ledger, RefChange, Swap, read_ref_commit, swap_refs};
+use super::write::{self, Decision, Publish, WriteOptions};
 
 /// How many push attempts `sync` makes before giving up (each one after a fresh fetch).
-pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
+pub const DEFAULT_MAX_ATTEMPTS: u32 = write::DEFAULT_MAX_ATTEMPTS;
+
+/// Where fetches land before they are checked: one namespace per process, so that
+/// concurrent commands in one clone never fight over a ref lock.
+const SCRATCH_PREFIX: &str = "refs/reltag-fetch/";
 
 /// The remote-tracking ref holding what we last saw of `remote`'s ledger.
 pub fn tracking_ref(remote: &str) -> String {
@@ -37,7 +44,8 @@ pub fn default_remote(repo: &gix::Repository) -> Option<String> {
 
 /// Options for [`sync`].
 pub struct SyncOptions<'a> {
-    /// Push local events (a recording command) or only fetch and integrate (a reading one).
+    /// Also publish the events recorded here without pushing (through the write path),
+    /// or only fetch and integrate (a reading command).
     pub push: bool,
     pub max_attempts: u32,
     /// Called before every push attempt. Lets tests make the remote move in between;
@@ -56,7 +64,7 @@ impl Default for SyncOptions<'_> {
     }
 }
 
-/// What [`sync`] did.
+/// What a sync (or a write) did with the remote.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncReport {
     /// `None` when there was no remote to sync with.
@@ -73,10 +81,14 @@ pub struct SyncReport {
     pub push_attempts: u32,
     /// The ledger tip after the sync.
     pub tip: Option<ObjectId>,
+    /// What the user should hear about: interrupted earlier writes completed or
+    /// discarded, events recorded earlier and published now.
+    pub notices: Vec<String>,
 }
 
-/// Fetch, integrate and (with `options.push`) push the ledger. `remote` `None` uses
-/// [`default_remote`]; with no remote at all this returns an empty report.
+/// Fetch and integrate the ledger; with `options.push`, also publish the events recorded
+/// here without pushing. `remote` `None` uses [`default_remote`]; with no remote at all
+/// this returns an empty report.
 pub fn sync(
     repo: &gix::Repository,
     remote: Option<&str>,
@@ -87,87 +99,162 @@ pub fn sync(
     };
     validate_name("remote", &remote)?;
     let ledger = Ledger::new(repo);
-    let mut report = SyncReport {
-        remote: Some(remote.clone()),
-        ..SyncReport::default()
-    };
-    let mut last_rejected_at: Option<Option<ObjectId>> = None;
-    loop {
-        let remote_tip = fetch(repo, &remote)?;
-        if let Some(rejected_at) = last_rejected_at
-            && rejected_at == remote_tip
-        {
-            // Our lease named this value and was refused, yet fetching shows no change:
-            // the remote's ledger was deleted (fetch does not prune) or replaced.
-            return Err(Error::Tampered {
-                remote: remote.clone(),
-                tracking_ref: tracking_ref(&remote),
-                seen: remote_tip.unwrap_or_else(|| ObjectId::null(repo.object_hash())),
-                git_stderr: "the remote refused our lease on refs/reltag/ledger but fetching it shows no new value: it was deleted or replaced".into(),
-            });
-        }
-        let integrated = integrate(&ledger, remote_tip)?;
-        report.received += integrated.received;
-        report.replayed += integrated.replayed;
-        report.duplicates_skipped += integrated.duplicates_skipped;
-        let local_tip = ledger.tip()?;
-        report.tip = local_tip;
-        let Some(local_tip) = local_tip.filter(|tip| options.push && Some(*tip) != remote_tip)
-        else {
-            return Ok(report);
+    if options.push {
+        let publish = Publish::Remote(remote);
+        let write_options = WriteOptions {
+            max_attempts: options.max_attempts,
+            before_push: options.before_push,
         };
-        if report.push_attempts >= options.max_attempts {
-            return Err(Error::SyncExhausted {
-                remote,
-                attempts: report.push_attempts,
-            });
-        }
-        report.push_attempts += 1;
-        if let Some(hook) = options.before_push {
-            hook(report.push_attempts);
-        }
-        match push(repo, &remote, local_tip, remote_tip)? {
-            Pushed::Accepted => {
-                record_pushed(repo, &remote, local_tip)?;
-                report.pushed = true;
-                return Ok(report);
-            }
-            Pushed::Rejected => last_rejected_at = Some(remote_tip),
-        }
+        let written = write::write(&ledger, &publish, &write_options, |_| {
+            Ok::<_, Error>(Decision::Record {
+                events: Vec::new(),
+                tag: None,
+                outcome: (),
+            })
+        })?;
+        return Ok(written.sync);
     }
+    let remote_tip = fetch(repo, &remote)?;
+    let notices = write::recover(&ledger, &remote, remote_tip)?;
+    let integrated = integrate(&ledger, remote_tip)?;
+    Ok(SyncReport {
+        remote: Some(remote),
+        received: integrated.received,
+        replayed: integrated.replayed,
+        duplicates_skipped: integrated.duplicates_skipped,
+        pushed: false,
+        push_attempts: 0,
+        tip: ledger.tip()?,
+        notices,
+    })
 }
 
-/// Fetch `remote`'s `refs/reltag/*` and return its ledger tip as now tracked locally.
-/// A remote ledger that is not a fast-forward of what we tracked is [`Error::Tampered`].
+/// Fetch `remote`'s `refs/reltag/*` and return its ledger tip, now tracked locally. A
+/// remote ledger that does not contain what we tracked before is [`Error::Tampered`].
 pub fn fetch(repo: &gix::Repository, remote: &str) -> Result<Option<ObjectId>> {
     validate_name("remote", remote)?;
     let tracking = tracking_ref(remote);
     let seen = read_ref_commit(repo, &tracking)?;
-    // No `+`: git itself refuses to move the tracking ref backwards or sideways.
-    let refspec = format!("refs/reltag/*:refs/reltag-remote/{remote}/*");
+    remove_stale_scratch_refs(repo);
+    let scratch = format!("{SCRATCH_PREFIX}{}", std::process::id());
+    // Forced and pruned into the scratch namespace: what the remote has now, whatever it
+    // is. Whether that may be adopted is decided below, by us, not by git's stderr.
+    let refspec = format!("+refs/reltag/*:{scratch}/*");
     let output = run_git(
         repo,
         &[
             "fetch",
+            "--quiet",
             "--no-tags",
-            "--no-prune",
             "--no-write-fetch-head",
+            "--prune",
             remote,
             &refspec,
         ],
-    )?;
-    if !output.success {
-        if output.stderr.contains("non-fast-forward") || output.stderr.contains("[rejected]") {
-            return Err(Error::Tampered {
-                remote: remote.to_owned(),
-                tracking_ref: tracking,
-                seen: seen.unwrap_or_else(|| ObjectId::null(repo.object_hash())),
-                git_stderr: output.stderr,
-            });
+    );
+    let fetched = output.and_then(|output| {
+        if output.success {
+            read_ref_commit(repo, &format!("{scratch}/ledger"))
+        } else {
+            Err(output.into_error())
         }
-        return Err(output.into_error());
+    });
+    remove_scratch_refs(repo, &scratch);
+    let fetched = fetched?;
+    let tampered = |their: Option<ObjectId>, seen: ObjectId| Error::Tampered {
+        remote: remote.to_owned(),
+        tracking_ref: tracking.clone(),
+        seen,
+        theirs: their,
+    };
+    match (seen, fetched) {
+        (Some(seen), None) => Err(tampered(None, seen)),
+        (None, None) => Ok(None),
+        (Some(seen), Some(fetched)) if !contains(repo, fetched, seen)? => {
+            Err(tampered(Some(fetched), seen))
+        }
+        (_, Some(fetched)) => {
+            advance(repo, remote, fetched)?;
+            Ok(Some(fetched))
+        }
     }
-    read_ref_commit(repo, &tracking)
+}
+
+/// Move `remote`'s tracking ref forward to `tip`, by compare-and-swap. Another command in
+/// this clone may have moved it meanwhile: to `tip` or past it is fine.
+fn advance(repo: &gix::Repository, remote: &str, tip: ObjectId) -> Result<()> {
+    let tracking = tracking_ref(remote);
+    for _ in 0..20 {
+        let current = read_ref_commit(repo, &tracking)?;
+        match current {
+            Some(current) if current == tip || contains(repo, current, tip)? => return Ok(()),
+            Some(current) if !contains(repo, tip, current)? => {
+                return Err(Error::Tampered {
+                    remote: remote.to_owned(),
+                    tracking_ref: tracking,
+                    seen: current,
+                    theirs: Some(tip),
+                });
+            }
+            _ => {}
+        }
+        let change = RefChange {
+            name: tracking.clone(),
+            expected: current,
+            new: Some(tip),
+        };
+        if let Swap::Done = swap_refs(repo, std::slice::from_ref(&change))? {
+            return Ok(());
+        }
+    }
+    Err(Error::ContentionExhausted {
+        reference: tracking,
+        attempts: 20,
+    })
+}
+
+/// Note that `remote` now has `tip` (after a push we made), so the next lease names it.
+pub(crate) fn record_pushed(repo: &gix::Repository, remote: &str, tip: ObjectId) -> Result<()> {
+    advance(repo, remote, tip)
+}
+
+fn scratch_refs(repo: &gix::Repository, prefix: &str) -> Vec<String> {
+    let Ok(platform) = repo.references() else {
+        return Vec::new();
+    };
+    let Ok(iter) = platform.prefixed(prefix) else {
+        return Vec::new();
+    };
+    iter.flatten()
+        .map(|r| r.name().as_bstr().to_string())
+        .collect()
+}
+
+fn remove_scratch_refs(repo: &gix::Repository, scratch: &str) {
+    for name in scratch_refs(repo, &format!("{scratch}/")) {
+        delete_ref(repo, &name);
+    }
+}
+
+/// Scratch refs of commands that were killed mid-fetch.
+fn remove_stale_scratch_refs(repo: &gix::Repository) {
+    for name in scratch_refs(repo, SCRATCH_PREFIX) {
+        let pid = name[SCRATCH_PREFIX.len()..]
+            .split('/')
+            .next()
+            .and_then(|p| p.parse::<u32>().ok());
+        let alive = pid.is_some_and(|pid| pid == std::process::id() || write::process_alive(pid));
+        if !alive {
+            delete_ref(repo, &name);
+        }
+    }
+}
+
+fn delete_ref(repo: &gix::Repository, name: &str) {
+    let Ok(Some(reference)) = repo.try_find_reference(name) else {
+        return;
+    };
+    let _ = reference.delete();
 }
 
 /// What [`integrate`] did to the local ledger.
@@ -179,21 +266,21 @@ pub struct Integrated {
 }
 
 /// Make the local ledger contain `remote_tip`: fast-forward, or replay the local-only
-/// events on top of it (remote first, local order kept, known `Event-Id`s skipped).
+/// events on top of it (remote first, local order kept, known `Event-Id`s skipped). The
+/// remote's commits are taken as they are, malformed ones included: the fold reports
+/// those, and a void repairs them.
 pub fn integrate(ledger: &Ledger<'_>, remote_tip: Option<ObjectId>) -> Result<Integrated> {
     let repo = ledger.repo();
     let Some(remote_tip) = remote_tip else {
         return Ok(Integrated::default());
     };
-    // Bounded by the append bound: each lost race means another local writer progressed.
+    // Bounded: each lost race means another local writer progressed.
     for _ in 0..200 {
         let local_tip = ledger.tip()?;
         let Some(local) = local_tip else {
-            // A chain we never had: check it parses before adopting it.
-            let received = walk_events(repo, remote_tip, None)?.len();
             if let Swap::Done = ledger.swap(None, remote_tip)? {
                 return Ok(Integrated {
-                    received,
+                    received: count_links(repo, remote_tip, None)?,
                     ..Integrated::default()
                 });
             }
@@ -209,34 +296,31 @@ pub fn integrate(ledger: &Ledger<'_>, remote_tip: Option<ObjectId>) -> Result<In
             )))?
             .map(|id| id.detach());
         if base == Some(remote_tip) {
-            // We are ahead: the push will carry our events.
+            // We are ahead: the next write publishes our events.
             return Ok(Integrated::default());
         }
-        let remote_only = walk_events(repo, remote_tip, base)?;
         if base == Some(local) {
             if let Swap::Done = ledger.swap(Some(local), remote_tip)? {
                 return Ok(Integrated {
-                    received: remote_only.len(),
+                    received: count_links(repo, remote_tip, base)?,
                     ..Integrated::default()
                 });
             }
             continue;
         }
         // Diverged: replay ours on theirs.
-        let remote_ids: HashSet<EventId> = remote_only.iter().map(|e| e.id.clone()).collect();
+        let remote_ids = event_ids(repo, Some(remote_tip), base)?;
         let mut local_only = walk_events(repo, local, base)?;
         local_only.reverse();
         let (duplicates, replay): (Vec<Event>, Vec<Event>) = local_only
             .into_iter()
             .partition(|event| remote_ids.contains(&event.id));
-        let new_tip = if replay.is_empty() {
-            remote_tip
-        } else {
-            ledger.build_chain(Some(remote_tip), &replay)?
-        };
+        let new_tip = ledger
+            .build_chain(Some(remote_tip), &replay)?
+            .unwrap_or(remote_tip);
         if let Swap::Done = ledger.swap(Some(local), new_tip)? {
             return Ok(Integrated {
-                received: remote_only.len(),
+                received: count_links(repo, remote_tip, base)?,
                 replayed: replay.len(),
                 duplicates_skipped: duplicates.len(),
             });
@@ -248,8 +332,9 @@ pub fn integrate(ledger: &Ledger<'_>, remote_tip: Option<ObjectId>) -> Result<In
     })
 }
 
-/// Events from `tip` back to (not including) `stop`, newest first, each parsed.
-fn walk_events(
+/// Events from `tip` back to (not including) `stop`, newest first, each parsed: our own
+/// unpublished events, which must be readable to be replayed.
+pub(crate) fn walk_events(
     repo: &gix::Repository,
     tip: ObjectId,
     stop: Option<ObjectId>,
@@ -260,80 +345,46 @@ fn walk_events(
         if Some(id) == stop {
             break;
         }
-        let commit = read_raw_commit(repo, id)?;
-        events.push(Event::from_message(id, &commit.message)?);
-        next = commit.parent;
+        let link = read_link(repo, id)?;
+        events.push(link.event.map_err(|malformed| malformed.to_error(id))?);
+        next = link.parent;
     }
     Ok(events)
 }
 
-enum Pushed {
-    Accepted,
-    /// The lease did not hold or the update was not a fast-forward: someone pushed first.
-    Rejected,
-}
-
-/// Push `local_tip` to `remote`'s ledger if the remote still holds `expected`.
-fn push(
+/// The `Event-Id`s of the readable events from `tip` back to (not including) `stop`.
+pub(crate) fn event_ids(
     repo: &gix::Repository,
-    remote: &str,
-    local_tip: ObjectId,
-    expected: Option<ObjectId>,
-) -> Result<Pushed> {
-    let lease = lease_arg(expected);
-    let refspec = format!("{local_tip}:{LEDGER_REF}");
-    // --no-verify: the pushed ref is the ledger, not code; reltag's own pre-push hook
-    // must not run (and recurse) on it.
-    let output = run_git(
-        repo,
-        &[
-            "push",
-            "--porcelain",
-            "--no-verify",
-            &lease,
-            remote,
-            &refspec,
-        ],
-    )?;
-    let our_line = output
-        .stdout
-        .lines()
-        .find(|line| line.starts_with('!') && line.contains(LEDGER_REF));
-    match our_line {
-        Some(line) if line.contains("[remote rejected]") => Err(output.into_error()),
-        Some(_) => Ok(Pushed::Rejected),
-        None if output.success => Ok(Pushed::Accepted),
-        None => Err(output.into_error()),
-    }
-}
-
-/// The `--force-with-lease=refs/reltag/ledger:<expected>` argument for a push that must
-/// only succeed if the remote's ledger is still `expected` (empty: must not exist). For
-/// `reltag cut`, which pushes a tag and the ledger in one `git push --atomic`.
-pub fn lease_arg(expected: Option<ObjectId>) -> String {
-    format!(
-        "--force-with-lease={LEDGER_REF}:{}",
-        expected.map(|id| id.to_string()).unwrap_or_default()
-    )
-}
-
-/// Push `local_tip` to `remote`'s ledger only if the remote still holds `expected`, with
-/// no replay: `Ok(false)` when someone pushed first. For `promote` and `rollback`, which
-/// must re-decide (not replay) when the environment changed meanwhile.
-pub fn push_exact(
-    repo: &gix::Repository,
-    remote: &str,
-    local_tip: ObjectId,
-    expected: Option<ObjectId>,
-) -> Result<bool> {
-    validate_name("remote", remote)?;
-    match push(repo, remote, local_tip, expected)? {
-        Pushed::Accepted => {
-            record_pushed(repo, remote, local_tip)?;
-            Ok(true)
+    tip: Option<ObjectId>,
+    stop: Option<ObjectId>,
+) -> Result<HashSet<EventId>> {
+    let mut ids = HashSet::new();
+    let mut next = tip;
+    while let Some(id) = next {
+        if Some(id) == stop {
+            break;
         }
-        Pushed::Rejected => Ok(false),
+        let link = read_link(repo, id)?;
+        if let Ok(event) = link.event {
+            ids.insert(event.id);
+        }
+        next = link.parent;
     }
+    Ok(ids)
+}
+
+/// How many commits lie from `tip` back to (not including) `stop`.
+fn count_links(repo: &gix::Repository, tip: ObjectId, stop: Option<ObjectId>) -> Result<usize> {
+    let mut count = 0;
+    let mut next = Some(tip);
+    while let Some(id) = next {
+        if Some(id) == stop {
+            break;
+        }
+        count += 1;
+        next = read_link(repo, id)?.parent;
+    }
+    Ok(count)
 }
 
 /// The remote ledger tip we last saw (the value to lease against).
@@ -342,31 +393,10 @@ pub fn tracked_tip(repo: &gix::Repository, remote: &str) -> Result<Option<Object
     read_ref_commit(repo, &tracking_ref(remote))
 }
 
-/// Note that `remote` now has `tip` (after a push the caller made, e.g. `cut`'s atomic
-/// push), so the next lease names it.
-pub fn record_pushed(repo: &gix::Repository, remote: &str, tip: ObjectId) -> Result<()> {
-    let tracking = tracking_ref(remote);
-    // Another sync in this clone may have moved it meanwhile: retry on its new value.
-    for _ in 0..10 {
-        let current = read_ref_commit(repo, &tracking)?;
-        if current == Some(tip) {
-            return Ok(());
-        }
-        if let Swap::Done = swap_ref(repo, &tracking, current, tip)? {
-            return Ok(());
-        }
-    }
-    Err(Error::ContentionExhausted {
-        reference: tracking,
-        attempts: 10,
-    })
-}
-
 struct GitOutput {
     args: String,
     success: bool,
     status: String,
-    stdout: String,
     stderr: String,
 }
 
@@ -399,7 +429,6 @@ fn run_git(repo: &gix::Repository, args: &[&str]) -> Result<GitOutput> {
         args: joined,
         success: output.status.success(),
         status: output.status.to_string(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     })
 }

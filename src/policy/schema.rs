@@ -48,6 +48,7 @@ pub struct PolicyFile {
     pub emergency: Emergency,
     pub jira: Jira,
     pub github: Github,
+    pub ledger: Ledger,
 }
 
 impl Default for PolicyFile {
@@ -64,6 +65,7 @@ impl Default for PolicyFile {
             emergency: Emergency::default(),
             jira: Jira::default(),
             github: Github::default(),
+            ledger: Ledger::default(),
         }
     }
 }
@@ -452,6 +454,18 @@ impl Default for Jira {
 pub struct Github {
     /// Create a GitHub Release with the notes when `cut` pushes the tag.
     pub release: bool,
+}
+
+/// `[ledger]`: the audit trail's own settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields, default)]
+pub struct Ledger {
+    /// Roles whose members may void a ledger event (`reltag void`): the repair for a
+    /// malformed event, or one recorded by mistake. A void by anyone else counts for
+    /// nothing.
+    #[cfg_attr(test, schemars(with = "Vec<String>"))]
+    pub admins: Vec<Spanned<String>>,
 }
 
 /// Where editors find the JSON Schema of this version's policy file: `policy.schema.json`

@@ -158,6 +158,9 @@ fn check_roles(c: &mut Checker, file: &PolicyFile) {
     for r in &file.emergency.approvers {
         refs.push((r, "[emergency] approvers".to_string()));
     }
+    for r in &file.ledger.admins {
+        refs.push((r, "[ledger] admins".to_string()));
+    }
     for (name, env) in &file.environments {
         for r in &env.approvals {
             refs.push((r, format!("[environments.{name}] approvals")));

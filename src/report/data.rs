@@ -72,6 +72,11 @@ pub struct LogEvent {
     pub emergency: bool,
     /// Why (rollbacks; promotions and schedules that give one).
     pub reason: Option<String>,
+    /// Whether the event counts in the state (false: voided, or refused by the trust rules).
+    pub counts: bool,
+    /// Why it does not count.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_counted: Option<String>,
 }
 
 /// `reltag status`: every environment in the policy's order.

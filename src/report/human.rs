@@ -169,13 +169,17 @@ pub(super) fn write_data(out: &mut dyn Write, data: &Data) -> io::Result<()> {
             for e in &log.events {
                 writeln!(
                     out,
-                    "{}  {:<9} {}  by {}  (commit {}, ledger {})",
+                    "{}  {:<9} {}  by {}  (commit {}, ledger {}){}",
                     e.time,
                     e.event,
                     escape(&e.description),
                     escape(&e.actor),
                     short(&e.commit),
-                    short(&e.ledger_commit)
+                    short(&e.ledger_commit),
+                    e.not_counted
+                        .as_deref()
+                        .map(|why| format!("  [does not count: {}]", escape(why)))
+                        .unwrap_or_default()
                 )?;
             }
             Ok(())

@@ -144,6 +144,14 @@ impl TestEnv {
         self.git(dir, &["rev-parse", "HEAD"])
     }
 
+    /// The reltag command in the scrubbed environment, to spawn (e.g. to kill it midway).
+    pub fn reltag_command(&self, dir: &Path, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_reltag"));
+        self.scrub(&mut cmd);
+        cmd.current_dir(dir).args(args).stdin(Stdio::null());
+        cmd
+    }
+
     pub fn reltag(&self, dir: &Path, args: &[&str]) -> Run {
         self.reltag_with(dir, args, &[], None)
     }

@@ -124,7 +124,7 @@ fn at(env: &TestEnv, dir: &Path, now: &str, args: &[&str]) -> Run {
 }
 
 /// The events of one kind in a ledger (any repository, bare or not), newest first.
-fn ledger_messages(env: &TestEnv, git_dir: &Path) -> Vec<String> {
+pub(crate) fn ledger_messages(env: &TestEnv, git_dir: &Path) -> Vec<String> {
     let out = env.git_output(git_dir, &["log", "--format=%B%x00", "refs/reltag/ledger"]);
     String::from_utf8_lossy(&out.stdout)
         .split('\0')
@@ -732,28 +732,15 @@ fn two_promotions_of_different_versions_to_prod_at_once_record_one() {
         as_user(&env, &env.path(clone), "ops@example.com");
     }
     let (a, b) = (env.path("a"), env.path("b"));
-    let hold = env.path("hold");
-    let ready = env.path("hold.ready");
+    // The remote holds the first push it receives until the test releases it: b has
+    // checked prod (empty) and its push is on the wire when a promotes.
+    let hold = hold_first_push(&env, &origin);
     std::thread::scope(|scope| {
-        let held = scope.spawn(|| {
-            env.reltag_with(
-                &b,
-                &["promote", "v1.1.0", "--to", "prod"],
-                &[("RELTAG_TEST_HOLD_BEFORE_RECORD", hold.to_str().unwrap())],
-                None,
-            )
-        });
-        // b has checked prod (empty) and waits before recording; a promotes meanwhile.
-        for _ in 0..300 {
-            if ready.exists() {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        assert!(ready.exists(), "the held promotion never got ready");
+        let held = scope.spawn(|| env.reltag(&b, &["promote", "v1.1.0", "--to", "prod"]));
+        hold.wait_until_held();
         let first = env.reltag(&a, &["promote", "v1.0.0", "--to", "prod"]);
         assert_eq!(first.code, 0, "{}", first.render());
-        std::fs::write(&hold, b"").unwrap();
+        hold.release();
         let second = held.join().unwrap();
         assert_eq!(second.code, 1, "{}", second.render());
         assert!(second.stdout.contains("error[promote-concurrent] prod changed while promoting v1.1.0: v1.0.0 was promoted to it by ops@example.com meanwhile"), "{}", second.stdout);
@@ -762,6 +749,20 @@ fn two_promotions_of_different_versions_to_prod_at_once_record_one() {
     assert_eq!(prod.len(), 1, "{prod:?}");
     assert!(prod[0].contains("Version: v1.0.0"));
     // b's clone holds no stray local promotion either.
+    assert_eq!(promotions_to(&env, &b, "prod").len(), 1);
+    // After later syncs (and a later write from the loser's clone) the winner runs.
+    for dir in [&a, &b] {
+        let status = env.reltag(dir, &["status"]);
+        assert_eq!(status.code, 0, "{}", status.render());
+        assert!(
+            status.stdout.contains("prod: runs v1.0.0"),
+            "{}",
+            status.render()
+        );
+    }
+    let again = env.reltag(&b, &["promote", "v1.0.0", "--to", "prod"]);
+    assert_eq!(again.code, 0, "{}", again.render());
+    assert_eq!(promotions_to(&env, &origin, "prod").len(), 1);
     assert_eq!(promotions_to(&env, &b, "prod").len(), 1);
 }
 
@@ -787,4 +788,50 @@ fn unknown_environment_and_version_are_usage_errors() {
     );
     let no_reason = env.reltag(&work, &["promote", "v1.0.0", "--to", "prod", "--emergency"]);
     assert_eq!(no_reason.code, 2, "{}", no_reason.render());
+}
+
+/// A pre-receive hook on a bare remote that holds the first push until released.
+pub(crate) struct Hold {
+    dir: PathBuf,
+}
+
+pub(crate) fn hold_first_push(env: &TestEnv, remote: &Path) -> Hold {
+    let dir = env.path("hold");
+    std::fs::create_dir_all(&dir).unwrap();
+    let d = dir.display();
+    write_hook(
+        remote,
+        "pre-receive",
+        &format!(
+            "#!/bin/sh\nif mkdir '{d}/taken' 2>/dev/null; then\n  touch '{d}/held'\n  i=0\n  while [ ! -e '{d}/release' ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done\nfi\nexit 0\n"
+        ),
+    );
+    Hold { dir }
+}
+
+impl Hold {
+    pub(crate) fn wait_until_held(&self) {
+        for _ in 0..600 {
+            if self.dir.join("held").exists() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("no push reached the remote");
+    }
+
+    pub(crate) fn release(&self) {
+        std::fs::write(self.dir.join("release"), b"").unwrap();
+    }
+}
+
+/// Installs an executable hook script in a (bare) repository.
+pub(crate) fn write_hook(repo: &Path, name: &str, script: &str) {
+    let path = repo.join("hooks").join(name);
+    std::fs::write(&path, script).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
 }

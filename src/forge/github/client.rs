@@ -87,7 +87,13 @@ impl Client {
         if let Some(token) = &config.token
             && std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
         {
-            println!("::add-mask::{token}");
+            // Through the one stdout writer (a closed pipe must not panic), and only a
+            // token that is one printable word: anything else could end the command's line
+            // and start another workflow command.
+            if token.bytes().all(|b| b.is_ascii_graphic()) {
+                use std::io::Write;
+                let _ = writeln!(crate::report::output::Stdout, "::add-mask::{token}");
+            }
         }
         let base = config.api_url.trim().trim_end_matches('/').to_string();
         let origin = origin_of(&base).ok_or_else(|| Error::BadApiUrl(config.api_url.clone()))?;
