@@ -74,6 +74,7 @@ impl Default for Branches {
                 "main",
                 "develop",
                 "release/v{semver}",
+                "release/v{major}.{minor}",
                 "feature/{jira}-*",
                 "bugfix/{jira}-*",
                 "hotfix/{jira}-*",
@@ -112,6 +113,12 @@ pub struct Commits {
     pub jira_projects: Vec<Spanned<String>>,
     pub jira_in: JiraIn,
     pub exempt: Vec<Exemption>,
+    /// Regular expressions matched against the subject line: a commit whose subject
+    /// matches one needs no Jira key (`^MINOR:`). Anyone can type a subject.
+    pub exempt_subjects: Vec<Spanned<String>>,
+    /// Globs (`*` is any text) matched against the author's name or email, or in the
+    /// pull-request gate the author's account on the forge: such commits need no Jira key.
+    pub exempt_authors: Vec<Spanned<String>>,
     /// A regular expression the subject line must match (e.g. Conventional Commits).
     pub subject_pattern: Option<Spanned<String>>,
     /// Look the keys up in Jira (pull-request gate and `cut` only; never in hooks).
@@ -125,6 +132,8 @@ impl Default for Commits {
             jira_projects: Vec::new(),
             jira_in: JiraIn::Message,
             exempt: vec![Exemption::Merges, Exemption::Reverts, Exemption::Fixups],
+            exempt_subjects: Vec::new(),
+            exempt_authors: Vec::new(),
             subject_pattern: None,
             verify_jira: false,
         }
@@ -149,6 +158,9 @@ pub struct PullRequests {
     pub jira_consistent: bool,
     /// Roles whose approval a pull request that edits the policy needs.
     pub policy_approvers: Vec<Spanned<String>>,
+    /// A pull request with a commit that needs no Jira key only because of
+    /// `[commits] exempt_subjects` needs an approval from a `policy_approvers` member.
+    pub subject_exemptions_need_approval: Spanned<bool>,
 }
 
 impl Default for PullRequests {
@@ -160,6 +172,7 @@ impl Default for PullRequests {
             merge_method: MergeMethod::Merge,
             jira_consistent: false,
             policy_approvers: Vec::new(),
+            subject_exemptions_need_approval: unspanned(false),
         }
     }
 }
@@ -169,20 +182,73 @@ impl Default for PullRequests {
 pub struct Tags {
     /// Release tag names: `{semver}`, or `{major}`, `{minor}` and `{patch}`, with literal text.
     pub format: Spanned<String>,
-    /// The branch a version is cut from.
-    pub release_branch: Spanned<String>,
+    /// The branch a version is cut from: one template, or several tried in order
+    /// (`release/v{major}.{minor}.{patch}`, then the release line `release/v{major}.{minor}`).
+    pub release_branch: Spanned<Templates>,
     pub sequential: bool,
     pub allow_prerelease: bool,
+    /// What a push may do with a tag that is not a release tag (`deploy-marker`, `v1`).
+    pub other: OtherTags,
+    /// Tags that, once on the remote, are never moved or deleted, besides release tags
+    /// (which always are): the same patterns as `[branches] allowed`.
+    pub protected: Vec<Spanned<String>>,
 }
 
 impl Default for Tags {
     fn default() -> Self {
         Tags {
             format: unspanned("v{semver}".to_string()),
-            release_branch: unspanned("release/v{major}.{minor}.{patch}".to_string()),
+            release_branch: unspanned(Templates(vec![
+                "release/v{major}.{minor}.{patch}".to_string(),
+                "release/v{major}.{minor}".to_string(),
+            ])),
             sequential: true,
             allow_prerelease: true,
+            other: OtherTags::Allow,
+            protected: Vec::new(),
         }
+    }
+}
+
+/// Pushing a tag that is not a release tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OtherTags {
+    /// Not the release rules' business (only `[tags] protected` applies).
+    Allow,
+    /// Refused: every pushed tag must be a release tag.
+    Refuse,
+}
+
+/// One template or a list of them, as `release_branch = "…"` or `release_branch = ["…", "…"]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Templates(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for Templates {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Templates;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a branch template such as \"release/v{major}.{minor}\", or a list of them",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Templates, E> {
+                Ok(Templates(vec![value.to_string()]))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Templates, A::Error> {
+                let mut all = Vec::new();
+                while let Some(item) = seq.next_element::<String>()? {
+                    all.push(item);
+                }
+                Ok(Templates(all))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
     }
 }
 

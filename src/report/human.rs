@@ -57,6 +57,11 @@ pub(super) fn render(
                 finding.rule,
                 visible(&finding.message)
             )?;
+            if let Some(snippet) = &finding.snippet {
+                for line in snippet.lines() {
+                    writeln!(out, "    {line}")?;
+                }
+            }
             if let Some(hint) = &finding.hint {
                 writeln!(out, "    {} {}", paint(HINT, "hint:"), visible(hint))?;
             }

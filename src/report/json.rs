@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Checked, Finding, Outcome, Report, Severity};
+use super::{Checked, Exempted, Finding, Outcome, Report, Severity};
 
 /// Bumped only when a field changes meaning or disappears.
 pub const JSON_SCHEMA_VERSION: u32 = 1;
@@ -19,6 +19,8 @@ struct JsonReport<'a> {
     checked: &'a Checked,
     notes: &'a [String],
     findings: &'a [Finding],
+    /// Commits the policy's exemptions let through (added in schema version 1).
+    exempted: &'a [Exempted],
 }
 
 pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -30,6 +32,7 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         checked: &report.checked,
         notes: &report.notes,
         findings: &report.findings,
+        exempted: &report.exempted,
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)

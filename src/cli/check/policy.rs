@@ -45,26 +45,47 @@ pub fn cmd_check_policy(ctx: &Context, args: PolicyArgs) -> Result<Outcome, CliE
                 f.environments.len(),
                 f.release.criteria.len()
             ));
+            // Valid but risky: exemptions anyone can claim.
+            let path = match &policy.source {
+                Source::Default => "policy.toml (default)".to_string(),
+                Source::File(path) => path
+                    .strip_prefix(&ctx.cwd)
+                    .unwrap_or(path)
+                    .display()
+                    .to_string(),
+            };
+            for warning in &policy.warnings {
+                let mut finding = Finding::warning(
+                    PolicyRule::ID,
+                    Subject::File {
+                        path: path.clone(),
+                        line: Some(warning.line),
+                        column: Some(warning.column),
+                    },
+                    warning.message.clone(),
+                );
+                if let Some(snippet) = warning.snippet() {
+                    finding = finding.with_snippet(snippet);
+                }
+                report.findings.push(finding);
+            }
             ctx.emit(&report)
         }
         Err(LoadError::Invalid(invalid)) => {
             for problem in &invalid.problems {
-                report.findings.push(
-                    Finding::error(
-                        PolicyRule::ID,
-                        Subject::File {
-                            path: invalid.path.clone(),
-                            line: Some(problem.line),
-                            column: Some(problem.column),
-                        },
-                        format!("{} (at `{}`)", problem.message, problem.text),
-                    )
-                    .with_hint(format!(
-                        "edit line {}: {}",
-                        problem.line,
-                        problem.source_line.trim()
-                    )),
+                let mut finding = Finding::error(
+                    PolicyRule::ID,
+                    Subject::File {
+                        path: invalid.path.clone(),
+                        line: Some(problem.line),
+                        column: Some(problem.column),
+                    },
+                    problem.message.clone(),
                 );
+                if let Some(snippet) = problem.snippet() {
+                    finding = finding.with_snippet(snippet);
+                }
+                report.findings.push(finding);
             }
             ctx.emit(&report)?;
             Err(CliError::already_reported(ErrorKind::Policy))
