@@ -74,6 +74,16 @@ impl Context {
         report: &Report,
         outputs: &[(&str, String)],
     ) -> Result<Outcome, CliError> {
+        // `--verbose` says what each exemption let through (JSON always lists them).
+        let with_exemptions;
+        let report = if self.verbose && self.format != Format::Json && !report.exempted.is_empty() {
+            let mut r = report.clone();
+            r.notes.extend(report.exempted.iter().map(|e| e.note()));
+            with_exemptions = r;
+            &with_exemptions
+        } else {
+            report
+        };
         let outcome = report.outcome();
         if !(self.quiet && report.findings.is_empty()) {
             let mut stdout = std::io::stdout().lock();

@@ -2,7 +2,7 @@
 //! findings; it never reads the repository or the network itself.
 
 use crate::policy::Policy;
-use crate::report::Finding;
+use crate::report::{Exempted, Finding};
 use crate::rules::{
     BranchFacts, MessageFacts, PromoteFacts, PullRequestFacts, RefPushFacts, TagFacts,
     TagPlacementFacts, branch_name, branch_protected, commit_empty, commit_encoding, commit_jira,
@@ -12,17 +12,19 @@ use crate::rules::{
     promote_window, tag_format, tag_moved, tag_on_release_branch, tag_semver, tag_sequence,
 };
 
-/// The message rules, for one commit or message file.
-pub fn message(facts: &MessageFacts, policy: &Policy, out: &mut Vec<Finding>) {
+/// The message rules, for one commit or message file. Returns the exemption that let
+/// the message through `commit-jira` without a key, if one did.
+pub fn message(facts: &MessageFacts, policy: &Policy, out: &mut Vec<Finding>) -> Option<Exempted> {
     commit_encoding::check(facts, policy, out);
     let before = out.len();
     commit_empty::check(facts, policy, out);
     if out.len() > before {
         // An empty message has no key and no subject: one finding says it all.
-        return;
+        return None;
     }
-    commit_jira::check(facts, policy, out);
+    let exempted = commit_jira::check(facts, policy, out);
     commit_subject::check(facts, policy, out);
+    exempted
 }
 
 /// The branch rules, for one branch name.
@@ -43,10 +45,29 @@ pub fn tag(facts: &TagFacts, policy: &Policy, out: &mut Vec<Finding>) {
     }
 }
 
+/// A tag found in the repository or pushed, rather than named as a release: a release tag
+/// goes through [`tag`]; any other tag (`deploy-marker`, the moving `v1`) is none of the
+/// release rules' business unless `[tags] other = "refuse"`. Returns a note saying so for
+/// another tag that was let through.
+pub fn any_tag(facts: &TagFacts, policy: &Policy, out: &mut Vec<Finding>) -> Option<String> {
+    if policy.is_release_tag(facts.name) {
+        tag(facts, policy, out);
+        return None;
+    }
+    let before = out.len();
+    tag_format::check_other(facts, policy, out);
+    (out.len() == before).then(|| tag_format::other_tag_note(facts.name, policy))
+}
+
 /// The rules for a pushed branch ref (its name and commits are checked by `branch` and
-/// `message`).
-pub fn branch_push(facts: &RefPushFacts, policy: &Policy, out: &mut Vec<Finding>) {
-    branch_protected::check(facts, policy, out);
+/// `message`). Returns a note when a protected branch may be created (its commits are
+/// already published).
+pub fn branch_push(
+    facts: &RefPushFacts,
+    policy: &Policy,
+    out: &mut Vec<Finding>,
+) -> Option<String> {
+    branch_protected::check(facts, policy, out)
 }
 
 /// The rules for a pushed tag ref: an existing release tag never moves or goes.
@@ -202,6 +223,15 @@ pub fn promote(facts: &PromoteFacts, policy: &Policy) -> (Vec<CheckLine>, Vec<Fi
         ),
     ];
     run_promotion_checks(facts, policy, &checks)
+}
+
+/// What the policy's subject exemptions let into a pull request, for `check pr`.
+pub fn subject_exemptions(
+    facts: &crate::rules::pr_subject_exemption::SubjectExemptionFacts,
+    policy: &Policy,
+    out: &mut Vec<Finding>,
+) {
+    crate::rules::pr_subject_exemption::check(facts, policy, out);
 }
 
 /// The pull-request rules, for `check pr` (its branch and commits go through `branch` and

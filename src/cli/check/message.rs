@@ -48,6 +48,7 @@ pub fn cmd_check_message(ctx: &Context, args: MessageArgs) -> Result<Outcome, Cl
         message: &message,
         parent_count: None,
         encoding: None,
+        author: None,
     };
     gates::message(&facts, &policy, &mut report.findings);
     ctx.emit(&report)

@@ -16,8 +16,8 @@ use super::{CliError, Context};
 use crate::gates;
 use crate::git::{CommitInfo, Head, Repo};
 use crate::policy::Policy;
-use crate::report::{Finding, Outcome, Report, Subject};
-use crate::rules::{BranchFacts, MessageFacts, TagFacts};
+use crate::report::{Outcome, Report, Subject};
+use crate::rules::{AuthorFacts, BranchFacts, ForgeAccount, MessageFacts, TagFacts};
 
 /// Check the current state against the policy: the branch name, every commit on this
 /// branch that is not on the default branch (or upstream, or since the last release
@@ -92,7 +92,8 @@ fn cmd_check_all(ctx: &Context, since: Option<&str>) -> Result<Outcome, CliError
 
     let names: Vec<String> = tags.iter().map(|(n, _)| n.clone()).collect();
     for (name, _) in tags.iter().filter(|(_, id)| *id == head_id) {
-        check_tag_name(name, &names, &policy, &mut report);
+        let note = check_tag_name(name, &names, &policy, &mut report);
+        report.notes.extend(note.filter(|_| ctx.verbose));
     }
     ctx.emit(&report)
 }
@@ -170,14 +171,16 @@ pub(crate) fn check_branch_name(name: &str, policy: &Policy, report: &mut Report
     gates::branch(&BranchFacts { name }, policy, &mut report.findings);
 }
 
+/// Checks a tag found in the repository or pushed; returns a note for a tag that is not a
+/// release tag and was let through (see `gates::any_tag`).
 pub(crate) fn check_tag_name(
     name: &str,
     existing: &[String],
     policy: &Policy,
     report: &mut Report,
-) {
+) -> Option<String> {
     report.checked.tags += 1;
-    gates::tag(&TagFacts { name, existing }, policy, &mut report.findings);
+    gates::any_tag(&TagFacts { name, existing }, policy, &mut report.findings)
 }
 
 /// Runs the message rules over every commit in `include` minus `exclude`.
@@ -189,19 +192,43 @@ pub(crate) fn check_commits(
     refname: Option<&str>,
     report: &mut Report,
 ) -> Result<(), CliError> {
-    let findings = &mut report.findings;
     let stats = repo.walk(include, exclude, |commit| {
-        check_commit(&commit, policy, refname, findings);
+        check_commit(&commit, policy, refname, report);
     })?;
     report.checked.commits += stats.commits;
     Ok(())
 }
 
+/// The message rules on one commit read from git, its author as the commit claims.
 pub(crate) fn check_commit(
     commit: &CommitInfo,
     policy: &Policy,
     refname: Option<&str>,
-    out: &mut Vec<Finding>,
+    report: &mut Report,
+) {
+    run_message_rules(commit, ForgeAccount::NotAsked, policy, refname, report);
+}
+
+/// The message rules on one commit of a pull request: `login` is the forge's account for
+/// its author (GitHub: the commit's `author.login`), `None` when the forge links none. Only
+/// that account, never the commit's claim, can make the commit exempt by author.
+pub(crate) fn check_forge_commit(
+    commit: &CommitInfo,
+    login: Option<&str>,
+    policy: &Policy,
+    refname: Option<&str>,
+    report: &mut Report,
+) {
+    let account = login.map_or(ForgeAccount::Unlinked, ForgeAccount::Linked);
+    run_message_rules(commit, account, policy, refname, report);
+}
+
+fn run_message_rules(
+    commit: &CommitInfo,
+    account: ForgeAccount,
+    policy: &Policy,
+    refname: Option<&str>,
+    report: &mut Report,
 ) {
     let subject = Subject::Commit {
         id: commit.id.to_string(),
@@ -213,6 +240,13 @@ pub(crate) fn check_commit(
         message: &commit.message,
         parent_count: Some(commit.parent_count),
         encoding: commit.encoding.as_deref(),
+        author: commit.author.as_ref().map(|a| AuthorFacts {
+            name: &a.name,
+            email: &a.email,
+            account,
+        }),
     };
-    gates::message(&facts, policy, out);
+    if let Some(exempted) = gates::message(&facts, policy, &mut report.findings) {
+        report.exempted.push(exempted);
+    }
 }

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use clap::Args;
 use gix::ObjectId;
 
-use super::{check_branch_name, check_commit, short};
+use super::{check_branch_name, check_forge_commit, short};
 use crate::cli::{CliError, Context};
 use crate::forge::github::event::{self, PrEvent, PullRequest};
 use crate::forge::github::reviews::{self, ApiReview};
@@ -19,6 +19,7 @@ use crate::git::command::run_git;
 use crate::git::{CommitInfo, Repo};
 use crate::policy::{POLICY_FILE_NAME, Policy, Source};
 use crate::report::{Outcome, Report, Subject};
+use crate::rules::pr_subject_exemption::SubjectExemptionFacts;
 use crate::rules::{MessageFacts, PullRequestFacts, display_text};
 
 /// Check a GitHub pull request: its head branch name, every commit in it, the squash
@@ -108,7 +109,10 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
     });
     for commit in &gathered.commits {
         report.checked.commits += 1;
-        check_commit(commit, &policy, Some(&refname), &mut report.findings);
+        // The forge's account for each commit's author decides `exempt_authors`; until
+        // the logins are passed here (`author.login` of the API's commit list), every
+        // commit counts as linked to no account: nobody is exempt by author (fail closed).
+        check_forge_commit(commit, None, &policy, Some(&refname), &mut report);
     }
     // `[commits] verify_jira`: one batched lookup of every key the commits name; any
     // Jira error is exit 3 (fail closed).
@@ -134,16 +138,18 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
             summary: title.clone(),
         };
         report.checked.messages += 1;
-        gates::message(
+        let exempted = gates::message(
             &MessageFacts {
                 subject: &msg_subject,
                 message: message.as_bytes(),
                 parent_count: Some(1),
                 encoding: None,
+                author: None,
             },
             &policy,
             &mut report.findings,
         );
+        report.exempted.extend(exempted);
     }
 
     let api_reviews: Vec<ApiReview> =
@@ -181,6 +187,15 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
             title: &pr.title,
             reviews: &summary,
             policy_changed,
+        },
+        &policy,
+        &mut report.findings,
+    );
+    gates::subject_exemptions(
+        &SubjectExemptionFacts {
+            subject: &subject,
+            exempted: &report.exempted,
+            approved: &summary.approved,
         },
         &policy,
         &mut report.findings,
@@ -486,6 +501,9 @@ fn commits_from_api(
                 parent_count: c.parents.len(),
                 message,
                 encoding: None,
+                // The author (name, email) and the linked login are in the API's answer
+                // (`commit.author`, `author.login`); see check_forge_commit.
+                author: None,
             })
         })
         .collect::<Result<Vec<_>, CliError>>()?;

@@ -48,6 +48,9 @@ pub fn cmd_hook_commit_msg(ctx: &Context, args: CommitMsgArgs) -> Result<Outcome
         source: "commit message".to_string(),
         summary,
     };
+    let author = std::env::var("GIT_AUTHOR_NAME")
+        .ok()
+        .zip(std::env::var("GIT_AUTHOR_EMAIL").ok());
     let mut report = Report::default();
     report.checked.messages += 1;
     let facts = MessageFacts {
@@ -55,8 +58,18 @@ pub fn cmd_hook_commit_msg(ctx: &Context, args: CommitMsgArgs) -> Result<Outcome
         message: &message,
         parent_count: merging.then_some(2),
         encoding: None,
+        // git exports the author of the commit it is making to the hook.
+        author: author
+            .as_ref()
+            .map(|(name, email)| crate::rules::AuthorFacts {
+                name,
+                email,
+                account: crate::rules::ForgeAccount::NotAsked,
+            }),
     };
-    gates::message(&facts, &policy, &mut report.findings);
+    if let Some(exempted) = gates::message(&facts, &policy, &mut report.findings) {
+        report.exempted.push(exempted);
+    }
     emit_quietly(ctx, &report)
 }
 
