@@ -296,7 +296,7 @@ fn a_tag_off_its_release_branch_is_refused_naming_the_commit() {
     assert!(!out.status.success(), "{text}");
     assert!(
         text.contains(&format!(
-            "commit {} (refs/tags/v1.0.0) \"PAY-8: not released\"\n  error[tag-on-release-branch] the release branch release/v1.0.0 for tag v1.0.0 is missing",
+            "commit {} (refs/tags/v1.0.0) \"PAY-8: not released\"\n  error[tag-on-release-branch] no release branch for tag v1.0.0: none of release/v1.0.0 or release/v1.0 exists",
             &id[..12]
         )),
         "{text}"
@@ -857,7 +857,7 @@ fn a_push_of_a_branch_and_tags_names_each_ref_in_its_findings() {
         ),
         "tag v1.2\n  error[tag-semver]".to_string(),
         format!(
-            "commit {short} (refs/tags/v2.0.0) \"no key\"\n  error[tag-on-release-branch] the release branch release/v2.0.0 for tag v2.0.0 is missing"
+            "commit {short} (refs/tags/v2.0.0) \"no key\"\n  error[tag-on-release-branch] no release branch for tag v2.0.0: none of release/v2.0.0 or release/v2.0 exists"
         ),
         "blocked: 3 errors, 0 warnings (checked 1 commit, 1 branch, 2 tags)".to_string(),
     ] {

@@ -4,7 +4,8 @@ use super::check_tag_name;
 use crate::cli::{CliError, Context};
 use crate::report::{Outcome, Report};
 
-/// Check a tag name: format, semantic version, and sequence against the existing tags.
+/// Check a tag name as a push would: a release tag's format, semantic version, and
+/// sequence against the existing tags; another tag only under [tags] other = "refuse".
 #[derive(Debug, Args)]
 pub struct TagArgs {
     /// The tag name, e.g. v1.2.3.
@@ -19,6 +20,7 @@ pub fn cmd_check_tag(ctx: &Context, args: TagArgs) -> Result<Outcome, CliError> 
         None => Vec::new(),
     };
     let mut report = Report::default();
-    check_tag_name(&args.name, &existing, &policy, &mut report);
+    let note = check_tag_name(&args.name, &existing, &policy, &mut report);
+    report.notes.extend(note);
     ctx.emit(&report)
 }

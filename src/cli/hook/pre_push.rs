@@ -53,7 +53,10 @@ pub fn cmd_hook_pre_push(ctx: &Context, args: PrePushArgs) -> Result<Outcome, Cl
         if let Some(branch) = update.remote_ref.strip_prefix("refs/heads/") {
             check_branch_push(&repo, &policy, &remote, update, branch, &mut report)?;
         } else if let Some(tag) = update.remote_ref.strip_prefix("refs/tags/") {
-            check_tag_push(&repo, &policy, &remote, update, tag, &tags, &mut report)?;
+            let note = check_tag_push(&repo, &policy, &remote, update, tag, &tags, &mut report)?;
+            // A tag that is not a release tag is said only with --verbose: hooks are
+            // silent when all is well.
+            report.notes.extend(note.filter(|_| ctx.verbose));
         } else if ctx.verbose {
             report.notes.push(format!(
                 "{} is neither a branch nor a tag: not checked",
@@ -80,13 +83,32 @@ fn check_branch_push(
     branch: &str,
     report: &mut Report,
 ) -> Result<(), CliError> {
+    // Creating a protected branch: is every commit on it already on a protected branch
+    // of the remote? (`branch-protected` decides.)
+    let already_on = match update.local_oid {
+        Some(local) if update.kind == UpdateKind::Create && policy.is_protected(branch) => {
+            match peel_to_commit(repo, local) {
+                Some(tip) => crate::hooks::published::protected_branch_holding(
+                    repo.gix(),
+                    tip,
+                    remote,
+                    |name| policy.is_protected(name),
+                )
+                .map_err(|e| CliError::new(ErrorKind::Undecided, e))?,
+                None => None,
+            }
+        }
+        _ => None,
+    };
     let facts = RefPushFacts {
         refname: &update.remote_ref,
         name: branch,
         change: change(update.kind),
+        already_on: already_on.as_deref(),
     };
     let before = report.findings.len();
-    gates::branch_push(&facts, policy, &mut report.findings);
+    let note = gates::branch_push(&facts, policy, &mut report.findings);
+    report.notes.extend(note);
     if report.findings.len() > before || update.kind == UpdateKind::Delete {
         return Ok(());
     }
@@ -94,12 +116,7 @@ fn check_branch_push(
     // The selection already read each commit once, message included.
     let commits = commits_to_check(repo.gix(), update, remote).map_err(select_error)?;
     for commit in commits {
-        check_commit(
-            &commit,
-            policy,
-            Some(&update.remote_ref),
-            &mut report.findings,
-        );
+        check_commit(&commit, policy, Some(&update.remote_ref), report);
         report.checked.commits += 1;
     }
     Ok(())
@@ -113,45 +130,52 @@ fn check_tag_push(
     tag: &str,
     tags: &[String],
     report: &mut Report,
-) -> Result<(), CliError> {
+) -> Result<Option<String>, CliError> {
     let facts = RefPushFacts {
         refname: &update.remote_ref,
         name: tag,
         change: change(update.kind),
+        already_on: None,
     };
     let before = report.findings.len();
     gates::tag_push(&facts, policy, &mut report.findings);
     if report.findings.len() > before || update.kind == UpdateKind::Delete {
         report.checked.tags += 1;
-        return Ok(());
+        return Ok(None);
     }
-    check_tag_name(tag, tags, policy, report);
+    let note = check_tag_name(tag, tags, policy, report);
     if report.findings.len() > before {
-        return Ok(());
+        return Ok(None);
+    }
+    if note.is_some() {
+        return Ok(note); // not a release tag: nothing else applies
     }
     let Some(version) = policy
         .tag_format
         .version_text(tag)
         .and_then(|t| semver::Version::parse(&t).ok())
     else {
-        return Ok(());
+        return Ok(None);
     };
     let Some(commit) = update.local_oid.and_then(|id| peel_to_commit(repo, id)) else {
-        return Ok(()); // a tag of a tree or blob: no commit to place
+        return Ok(None); // a tag of a tree or blob: no commit to place
     };
-    let branch = policy.release_branch(&version);
-    let mut state = ReleaseBranchState::Missing;
-    for refname in [
-        format!("refs/heads/{branch}"),
-        format!("refs/remotes/{remote}/{branch}"),
-    ] {
-        if let Some(tip) = repo.ref_commit(&refname)? {
-            if repo.is_ancestor(commit, tip)? {
-                state = ReleaseBranchState::Contains;
-                break;
+    let mut branches = Vec::new();
+    for branch in policy.release_branches(&version) {
+        let mut state = ReleaseBranchState::Missing;
+        for refname in [
+            format!("refs/heads/{branch}"),
+            format!("refs/remotes/{remote}/{branch}"),
+        ] {
+            if let Some(tip) = repo.ref_commit(&refname)? {
+                if repo.is_ancestor(commit, tip)? {
+                    state = ReleaseBranchState::Contains;
+                    break;
+                }
+                state = ReleaseBranchState::NotContains;
             }
-            state = ReleaseBranchState::NotContains;
         }
+        branches.push((branch, state));
     }
     let info = repo.commit(commit)?;
     let id = commit.to_string();
@@ -162,13 +186,12 @@ fn check_tag_push(
             name: tag,
             commit: &id,
             summary: &summary,
-            release_branch: &branch,
-            state,
+            release_branches: &branches,
         },
         policy,
         &mut report.findings,
     );
-    Ok(())
+    Ok(None)
 }
 
 fn peel_to_commit(repo: &Repo, id: ObjectId) -> Option<ObjectId> {
