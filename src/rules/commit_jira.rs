@@ -77,6 +77,17 @@ pub fn check(facts: &MessageFacts, policy: &Policy, out: &mut Vec<Finding>) -> O
             ),
             format!("write the key in upper case, as Jira does: {example}"),
         )
+    } else if let Some((pattern, example)) = subject_near_miss(facts.subject_line(), policy) {
+        let example_project = policy.jira_projects.first().map_or("PAY", |p| p.as_str());
+        (
+            format!(
+                "the {place} has no Jira key, and exempt_subjects `{pattern}` does not match its subject (patterns are case-sensitive): expected {wanted}"
+            ),
+            format!(
+                "write the subject as the exemption expects, \"{}\", or name the issue, e.g. \"{example_project}-123: {subject_line}\"",
+                display_text(example.as_bytes(), 60)
+            ),
+        )
     } else {
         let example_project = policy.jira_projects.first().map_or("PAY", |p| p.as_str());
         let elsewhere = (commits.jira_in == JiraIn::Subject)
@@ -211,33 +222,54 @@ fn lower_case_key(text: &[u8], policy: &Policy) -> Option<(String, String)> {
     Some((written, key.key.to_string()))
 }
 
-/// What a commit that went without a key almost had: a subject exemption that matches
-/// but for case, or an author exemption the forge does not back.
+/// What a commit that went without a key almost had: an author exemption the forge does
+/// not back.
 fn near_miss(facts: &MessageFacts, policy: &Policy) -> Option<String> {
-    if let Some(author) = &facts.author
-        && author.account == ForgeAccount::Unlinked
-    {
-        let claimed = [author.name, author.email];
-        if let Some(p) = policy
-            .exempt_authors
-            .iter()
-            .find(|p| claimed.iter().any(|id| p.matches(id)))
-        {
-            return Some(format!(
-                "its author claims to be {} <{}>, which exempt_authors `{}` matches, but GitHub links the commit to no account, so the pull-request gate does not take the claim",
-                author.name, author.email, p.source
-            ));
-        }
+    let author = facts.author.as_ref()?;
+    if author.account != ForgeAccount::Unlinked {
+        return None;
     }
-    let line = String::from_utf8_lossy(facts.subject_line());
-    let shouted = line.to_uppercase();
-    policy
-        .exempt_subjects
+    let claimed = [author.name, author.email];
+    let pattern = policy
+        .exempt_authors
         .iter()
-        .find(|(_, re)| re.is_match(&shouted))
-        .map(|(source, _)| {
-            format!("exempt_subjects `{source}` is case-sensitive and does not match this subject")
-        })
+        .find(|p| claimed.iter().any(|id| p.matches(id)))?;
+    Some(format!(
+        "its author claims to be {} <{}>, which exempt_authors `{}` matches, but GitHub links the commit to no account, so the pull-request gate does not take the claim",
+        author.name, author.email, pattern.source
+    ))
+}
+
+/// A subject that starts with the word of a subject exemption but does not match it
+/// (`minor: x`, `MINOR - x` for `^MINOR:`): the pattern and the subject as it expects it.
+fn subject_near_miss(subject: &[u8], policy: &Policy) -> Option<(String, String)> {
+    let line = String::from_utf8_lossy(subject);
+    let word_end = line
+        .find(|c: char| !c.is_alphanumeric())
+        .unwrap_or(line.len());
+    let (word, rest) = line.split_at(word_end);
+    let rest = rest.trim_start_matches(|c: char| c.is_whitespace() || ":;-–—".contains(c));
+    policy.exempt_subjects.iter().find_map(|(source, regex)| {
+        let literal: String = source
+            .trim_start_matches('^')
+            .chars()
+            .take_while(|c| !".[](){}*+?|\\$".contains(*c))
+            .collect();
+        let literal_word: String = literal
+            .chars()
+            .take_while(|c| c.is_alphanumeric())
+            .collect();
+        if word.is_empty() || !word.eq_ignore_ascii_case(&literal_word) {
+            return None;
+        }
+        let separator = if literal.len() > literal_word.len() {
+            " "
+        } else {
+            ": "
+        };
+        let example = format!("{}{separator}{rest}", literal.trim_end());
+        regex.is_match(&example).then(|| (source.clone(), example))
+    })
 }
 
 #[cfg(test)]
@@ -307,10 +339,27 @@ mod tests {
         // Case-sensitive, as written; the hint says why it did not match.
         let (out, exempted) = run_by(KAFKA, "minor: fix a typo", Some(1), None);
         assert!(exempted.is_none());
+        assert_eq!(
+            out[0].hint.as_deref(),
+            Some(
+                "write the subject as the exemption expects, \"MINOR: fix a typo\", or name the issue, e.g. \"PAY-123: minor: fix a typo\""
+            )
+        );
+        let (out, _) = run_by(KAFKA, "MINOR - fix a typo", Some(1), None);
         assert!(
-            out[0].hint.as_deref().unwrap().ends_with(
-                "exempt_subjects `^MINOR:` is case-sensitive and does not match this subject"
-            ),
+            out[0]
+                .hint
+                .as_deref()
+                .unwrap()
+                .contains("\"MINOR: fix a typo\"")
+        );
+        let (out, _) = run_by(KAFKA, "hotfix the build", Some(1), None);
+        assert!(
+            out[0]
+                .hint
+                .as_deref()
+                .unwrap()
+                .contains("\"HOTFIX: the build\""),
             "{out:?}"
         );
     }
