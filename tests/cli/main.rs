@@ -12,6 +12,7 @@ mod hooks;
 mod jira;
 mod ledger;
 mod misc;
+mod policies;
 mod promote;
 mod verify;
 
