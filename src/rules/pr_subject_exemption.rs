@@ -8,8 +8,9 @@ declare_rule! {
     ///
     /// With `subject_exemptions_need_approval`, a pull request with a commit that went
     /// without a key only by `exempt_subjects` needs an approval from a member of
-    /// `policy_approvers`. Only the subject exemption asks for it: anyone can type `MINOR:`. Commits exempt
-    /// as merges, reverts, fixups or by their author's GitHub account do not.
+    /// `policy_approvers`. Only the subject exemption asks for it: anyone can type
+    /// `MINOR:`. Commits exempt as merges, reverts, fixups or by their author's GitHub
+    /// account do not.
     ///
     /// ## Why
     /// A subject exemption (`MINOR:`, `HOTFIX`) is a convention between people. The
