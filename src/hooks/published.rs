@@ -8,14 +8,25 @@
 
 use gix::ObjectId;
 
+/// Why the hook could not tell whether a new branch's commits are published.
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "could not read refs/remotes/{remote}/* to tell whether the new branch's commits are already published"
-)]
-pub struct Error {
-    remote: String,
-    #[source]
-    source: Box<dyn std::error::Error + Send + Sync>,
+pub enum PublishedError {
+    #[error(
+        "could not read refs/remotes/{remote}/* to tell whether the new branch's commits are already published"
+    )]
+    RemoteRefs {
+        remote: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error(
+        "could not tell whether the new branch's commits are already on {remote}'s protected branches"
+    )]
+    Walk {
+        remote: String,
+        #[source]
+        source: Box<crate::git::Error>,
+    },
 }
 
 /// The remote-tracking branch (`origin/main`) that already holds `tip`, and so every commit
@@ -27,8 +38,8 @@ pub fn protected_branch_holding(
     tip: ObjectId,
     remote: &str,
     protected: impl Fn(&str) -> bool,
-) -> Result<Option<String>, Error> {
-    let err = |source: Box<dyn std::error::Error + Send + Sync>| Error {
+) -> Result<Option<String>, PublishedError> {
+    let err = |source: Box<dyn std::error::Error + Send + Sync>| PublishedError::RemoteRefs {
         remote: remote.to_owned(),
         source,
     };
@@ -44,7 +55,9 @@ pub fn protected_branch_holding(
     let Ok(iter) = refs.prefixed(prefix.as_bytes()) else {
         return Ok(None);
     };
-    let mut candidates: Vec<(bool, String, ObjectId)> = Vec::new();
+    // (not the default branch, commit time, name, tip): the default branch first, then
+    // the others from the newest, which most likely holds a recent tip.
+    let mut candidates: Vec<(bool, std::cmp::Reverse<i64>, String, ObjectId)> = Vec::new();
     for r in iter {
         let mut r = r.map_err(|e| err(Box::new(e)))?;
         let full = r.name().as_bstr().to_string();
@@ -63,18 +76,33 @@ pub fn protected_branch_holding(
         else {
             continue;
         };
-        candidates.push((!is_default, name, commit.id));
+        let time = commit.time().map(|t| t.seconds).unwrap_or(0);
+        candidates.push((!is_default, std::cmp::Reverse(time), name, commit.id));
     }
+    if candidates.is_empty() {
+        return Ok(None);
+    }
+    // Whether they hold it at all: one limited walk, which stops as soon as the tip is
+    // reached from their side (and, when they do not, walks only the new commits).
+    let tips: Vec<ObjectId> = candidates.iter().map(|c| c.3).collect();
+    let new = crate::git::walk::range(repo, &[tip], &tips).map_err(|e| PublishedError::Walk {
+        remote: remote.to_owned(),
+        source: Box::new(e),
+    })?;
+    if !new.is_empty() {
+        return Ok(None);
+    }
+    // Which one, to say so: the tip is then an ancestor of one of them.
     candidates.sort();
-    for (_, name, id) in candidates {
-        let holds = id == tip
+    for (_, _, name, id) in &candidates {
+        let holds = *id == tip
             || repo
-                .merge_base(tip, id)
-                // An error reads as "not held": the push is then refused, never let through.
+                .merge_base(tip, *id)
+                // An error reads as "not this one"; the walk already decided.
                 .is_ok_and(|base| base.is_some_and(|b| b.detach() == tip));
         if holds {
             return Ok(Some(format!("{remote}/{name}")));
         }
     }
-    Ok(None)
+    Ok(candidates.first().map(|c| format!("{remote}/{}", c.2)))
 }
