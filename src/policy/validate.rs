@@ -29,7 +29,7 @@ pub(super) fn deserialize(text: &str) -> Result<(PolicyFile, Vec<Problem>), Vec<
         Problem::at(
             text,
             e.span().unwrap_or(0..0),
-            e.message().trim_end().to_string(),
+            with_suggestion(e.message().trim_end()),
         )
     };
     let (mut doc, errors) = DeTable::parse_recoverable(text);
@@ -51,6 +51,47 @@ pub(super) fn deserialize(text: &str) -> Result<(PolicyFile, Vec<Problem>), Vec<
             }
         }
     }
+}
+
+/// serde's "unknown field `tagz`, expected one of `version`, …" with "did you mean `tags`?"
+/// when one of the expected names is a typo away.
+fn with_suggestion(message: &str) -> String {
+    let Some(rest) = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))
+    else {
+        return message.to_string();
+    };
+    let Some((given, expected)) = rest.split_once('`') else {
+        return message.to_string();
+    };
+    let best = expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|name| (edit_distance(given, name), name))
+        .filter(|(d, name)| *d <= 2 && *d < name.len().min(given.len()))
+        .min();
+    match best {
+        Some((_, name)) => format!("{message}: did you mean `{name}`?"),
+        None => message.to_string(),
+    }
+}
+
+/// Levenshtein distance, for suggestions between short key names.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
 }
 
 /// Removes the innermost entry (a key with its value, or an array element) whose key is

@@ -197,7 +197,7 @@ fn check_policy_lists_every_structural_problem_with_its_underline() {
     assert_eq!(code, 2, "{out}");
     let expected = "\
 policy.toml:2:1
-  error[policy] unknown field `alowed`, expected `allowed` or `protected`
+  error[policy] unknown field `alowed`, expected `allowed` or `protected`: did you mean `allowed`?
       |
     2 | alowed = [\"main\"]
       | ^^^^^^
@@ -221,7 +221,7 @@ policy.toml:6:21
       |                     ^
 
 policy.toml:7:2
-  error[policy] unknown field `tagz`, expected one of `version`, `branches`, `commits`, `pull_requests`, `tags`, `release`, `roles`, `environments`, `emergency`, `jira`, `github`
+  error[policy] unknown field `tagz`, expected one of `version`, `branches`, `commits`, `pull_requests`, `tags`, `release`, `roles`, `environments`, `emergency`, `jira`, `github`: did you mean `tags`?
       |
     7 | [tagz]
       |  ^^^^
