@@ -97,18 +97,12 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// Removes the innermost entry (a key with its value, or an array element) whose key is
 /// at `span` or whose value covers it. Returns whether one was removed.
 fn remove_at(table: &mut DeTable<'_>, span: &Range<usize>) -> bool {
-    let covers = |outer: Range<usize>| outer.start <= span.start && span.end <= outer.end;
     let mut found = None;
     for (key, value) in table.iter_mut() {
-        let deeper = match value.get_mut() {
-            DeValue::Table(inner) => remove_at(inner, span),
-            DeValue::Array(items) => remove_in_array(items, span),
-            _ => false,
-        };
-        if deeper {
+        if remove_inside(value.get_mut(), span) {
             return true;
         }
-        if key.span() == *span || covers(value.span()) {
+        if key.span() == *span || covers(value.span(), span) {
             found = Some(key.get_ref().to_string());
             break;
         }
@@ -117,18 +111,12 @@ fn remove_at(table: &mut DeTable<'_>, span: &Range<usize>) -> bool {
 }
 
 fn remove_in_array(items: &mut DeArray<'_>, span: &Range<usize>) -> bool {
-    let covers = |outer: Range<usize>| outer.start <= span.start && span.end <= outer.end;
     let mut found = None;
     for (i, item) in items.iter_mut().enumerate() {
-        let deeper = match item.get_mut() {
-            DeValue::Table(inner) => remove_at(inner, span),
-            DeValue::Array(inner) => remove_in_array(inner, span),
-            _ => false,
-        };
-        if deeper {
+        if remove_inside(item.get_mut(), span) {
             return true;
         }
-        if covers(item.span()) {
+        if covers(item.span(), span) {
             found = Some(i);
             break;
         }
@@ -144,6 +132,19 @@ fn remove_in_array(items: &mut DeArray<'_>, span: &Range<usize>) -> bool {
     }
     *items = kept;
     true
+}
+
+/// Removes the entry at `span` from inside a table or an array value.
+fn remove_inside(value: &mut DeValue<'_>, span: &Range<usize>) -> bool {
+    match value {
+        DeValue::Table(inner) => remove_at(inner, span),
+        DeValue::Array(items) => remove_in_array(items, span),
+        _ => false,
+    }
+}
+
+fn covers(outer: Range<usize>, inner: &Range<usize>) -> bool {
+    outer.start <= inner.start && inner.end <= outer.end
 }
 
 struct Checker<'a> {

@@ -31,23 +31,25 @@ declare_rule! {
 pub fn check(facts: &TagFacts, policy: &Policy, out: &mut Vec<Finding>) {
     if policy.tag_format.version_text(facts.name).is_none() {
         let example = policy.tag_name(&semver::Version::new(1, 2, 3));
-        out.push(
-            Finding::error(
-                TagFormatRule::ID,
-                Subject::Tag {
-                    name: facts.name.to_string(),
-                },
-                format!(
-                    "the tag name does not match the release tag format {}: expected a name like {example}",
-                    policy.tag_format.source
-                ),
-            )
-            .with_hint(format!(
+        out.push(finding(
+            facts.name,
+            format!(
+                "the tag name does not match the release tag format {}: expected a name like {example}",
+                policy.tag_format.source
+            ),
+            format!(
                 "name release tags like {example}; if the tag {} exists, delete it with `git tag -d {}`",
                 facts.name, facts.name
-            )),
-        );
+            ),
+        ));
     }
+}
+
+fn finding(tag: &str, message: String, hint: String) -> Finding {
+    let subject = Subject::Tag {
+        name: tag.to_string(),
+    };
+    Finding::error(TagFormatRule::ID, subject, message).with_hint(hint)
 }
 
 /// A tag that is not a release tag, under `[tags] other = "refuse"`.
@@ -56,22 +58,17 @@ pub fn check_other(facts: &TagFacts, policy: &Policy, out: &mut Vec<Finding>) {
         return;
     }
     let example = policy.tag_name(&semver::Version::new(1, 2, 3));
-    out.push(
-        Finding::error(
-            TagFormatRule::ID,
-            Subject::Tag {
-                name: facts.name.to_string(),
-            },
-            format!(
-                "{} is not a release tag (format {}, e.g. {example}), and [tags] other = \"refuse\" allows no other tags",
-                facts.name, policy.tag_format.source
-            ),
-        )
-        .with_hint(format!(
+    out.push(finding(
+        facts.name,
+        format!(
+            "{} is not a release tag (format {}, e.g. {example}), and [tags] other = \"refuse\" allows no other tags",
+            facts.name, policy.tag_format.source
+        ),
+        format!(
             "delete it (`git tag -d {}`) and name release tags like {example}",
             facts.name
-        )),
-    );
+        ),
+    ));
 }
 
 /// What a note says about a tag that is not a release tag and may be pushed.

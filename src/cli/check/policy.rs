@@ -3,8 +3,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::cli::{CliError, Context, ErrorKind};
-use crate::policy::{self, LoadError, Source};
-use crate::report::{Finding, Outcome, Report, Subject};
+use crate::policy::{self, LoadError, Problem, Source};
+use crate::report::{Finding, Outcome, Report, Severity, Subject};
 use crate::rules::PolicyRule;
 
 /// Validate a policy file (default: the one in force) and list every problem with its
@@ -55,41 +55,38 @@ pub fn cmd_check_policy(ctx: &Context, args: PolicyArgs) -> Result<Outcome, CliE
                     .to_string(),
             };
             for warning in &policy.warnings {
-                let mut finding = Finding::warning(
-                    PolicyRule::ID,
-                    Subject::File {
-                        path: path.clone(),
-                        line: Some(warning.line),
-                        column: Some(warning.column),
-                    },
-                    warning.message.clone(),
-                );
-                if let Some(snippet) = warning.snippet() {
-                    finding = finding.with_snippet(snippet);
-                }
-                report.findings.push(finding);
+                report
+                    .findings
+                    .push(problem_finding(Severity::Warning, &path, warning));
             }
             ctx.emit(&report)
         }
         Err(LoadError::Invalid(invalid)) => {
             for problem in &invalid.problems {
-                let mut finding = Finding::error(
-                    PolicyRule::ID,
-                    Subject::File {
-                        path: invalid.path.clone(),
-                        line: Some(problem.line),
-                        column: Some(problem.column),
-                    },
-                    problem.message.clone(),
-                );
-                if let Some(snippet) = problem.snippet() {
-                    finding = finding.with_snippet(snippet);
-                }
-                report.findings.push(finding);
+                report
+                    .findings
+                    .push(problem_finding(Severity::Error, &invalid.path, problem));
             }
             ctx.emit(&report)?;
             Err(CliError::already_reported(ErrorKind::Policy))
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// A problem in the policy file as a finding at its line and column, underlined.
+fn problem_finding(severity: Severity, path: &str, problem: &Problem) -> Finding {
+    let subject = Subject::File {
+        path: path.to_string(),
+        line: Some(problem.line),
+        column: Some(problem.column),
+    };
+    let finding = match severity {
+        Severity::Error => Finding::error(PolicyRule::ID, subject, problem.message.clone()),
+        Severity::Warning => Finding::warning(PolicyRule::ID, subject, problem.message.clone()),
+    };
+    match problem.snippet() {
+        Some(snippet) => finding.with_snippet(snippet),
+        None => finding,
     }
 }
