@@ -1,6 +1,10 @@
 use clap::Args;
 
+use gix::ObjectId;
+
 use super::{CliError, Context, ledger_access};
+use crate::git::Repo;
+use crate::git::command::run_git;
 use crate::ledger::identity;
 use crate::report::{Outcome, Style};
 
@@ -57,23 +61,11 @@ pub fn cmd_approve(ctx: &Context, args: ApproveArgs) -> Result<Outcome, CliError
             )),
         );
     }
-    let branch = policy.release_branch(&version);
     let commit = match &args.commit {
         Some(rev) => repo.resolve_commit(rev)?,
         None => match repo.ref_commit(&format!("refs/tags/{}", args.tag))? {
             Some(id) => id,
-            None => match repo.ref_commit(&format!("refs/heads/{branch}"))? {
-                Some(id) => id,
-                None => repo
-                    .ref_commit(&format!("refs/remotes/origin/{branch}"))?
-                    .ok_or_else(|| {
-                        CliError::usage(format!(
-                            "{} has neither a tag nor a release branch {branch}: there is no commit to approve",
-                            args.tag
-                        ))
-                        .hint("create the release branch first, or name the commit with --commit REV")
-                    })?,
-            },
+            None => release_branch_tip(ctx, &repo, &policy.release_branches(&version), &args.tag)?,
         },
     };
     let gix = repo.gix();
@@ -104,4 +96,85 @@ pub fn cmd_approve(ctx: &Context, args: ApproveArgs) -> Result<Outcome, CliError
         )),
     }
     ctx.finish(ctx.report("approve", Style::Quiet), Ok(()))
+}
+
+/// The tip of the version's release branch (the first of `branches` that exists), here or
+/// on the remote. A branch that only the remote has — a fresh clone, a single-branch CI
+/// checkout — is fetched first, so the approval binds to the commit the remote has.
+fn release_branch_tip(
+    ctx: &Context,
+    repo: &Repo,
+    branches: &[String],
+    tag: &str,
+) -> Result<ObjectId, CliError> {
+    let remote = crate::ledger::sync::default_remote(repo.gix());
+    let tracking = |b: &str| remote.as_deref().map(|r| format!("refs/remotes/{r}/{b}"));
+    for branch in branches {
+        for refname in [Some(format!("refs/heads/{branch}")), tracking(branch)]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(id) = repo.ref_commit(&refname)? {
+                return Ok(id);
+            }
+        }
+    }
+    let names = match branches {
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+        [] => "(none)".to_string(),
+    };
+    let first = branches.first().map_or("release/v1.2.3", String::as_str);
+    let Some(remote) = remote else {
+        return Err(CliError::usage(format!(
+            "{tag} has neither a tag nor a release branch {names}, and there is no remote to fetch one from: there is no commit to approve"
+        ))
+        .hint(format!(
+            "create the release branch first (`git switch -c {first}`), or name the commit with --commit REV"
+        )));
+    };
+    let dir = repo
+        .workdir()
+        .unwrap_or_else(|| repo.gix().git_dir())
+        .to_path_buf();
+    let mut args = vec![
+        "ls-remote".to_string(),
+        "--heads".to_string(),
+        remote.clone(),
+    ];
+    args.extend(branches.iter().map(|b| format!("refs/heads/{b}")));
+    let listed = run_git(&dir, &args).map_err(|e| {
+        CliError::new(crate::cli::ErrorKind::Undecided, e).hint(format!(
+            "{tag} has no release branch here; it may exist on {remote}: fetch it (`git fetch {remote} {first}`), or name the commit with --commit REV"
+        ))
+    })?;
+    let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
+    let on_remote = branches.iter().find(|b| {
+        listed.lines().any(|l| {
+            l.split_once('\t')
+                .is_some_and(|(_, r)| r == format!("refs/heads/{b}"))
+        })
+    });
+    let Some(branch) = on_remote else {
+        return Err(CliError::usage(format!(
+            "{tag} has neither a tag nor a release branch {names}, here or on {remote}: there is no commit to approve"
+        ))
+        .hint(format!(
+            "create the release branch first (`git switch -c {first} && git push -u {remote} {first}`), or name the commit with --commit REV"
+        )));
+    };
+    ctx.status(format!("fetching {branch} from {remote}…"));
+    let refspec = format!("+refs/heads/{branch}:refs/remotes/{remote}/{branch}");
+    run_git(&dir, ["fetch", "--quiet", "--no-tags", remote.as_str(), refspec.as_str()])
+        .map_err(|e| {
+            CliError::new(crate::cli::ErrorKind::Undecided, e).hint(format!(
+                "fetch it yourself (`git fetch {remote} {branch}`), or name the commit with --commit REV"
+            ))
+        })?;
+    repo.ref_commit(&format!("refs/remotes/{remote}/{branch}"))?
+        .ok_or_else(|| {
+            CliError::undecided(format!(
+                "fetched {branch} from {remote}, but refs/remotes/{remote}/{branch} is not there"
+            ))
+        })
 }

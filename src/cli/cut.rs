@@ -220,7 +220,19 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
     };
     release_version::check(&version_facts, &mut version_found);
 
-    let expected_branch = policy.release_branch(&version);
+    // The version's release branch: `release/v1.2.3` or the release line `release/v1.2`
+    // (the policy's templates), whichever exists here or on the remote just fetched.
+    let lookup_remote = remote_name.as_deref().unwrap_or("origin");
+    let branch_exists = |b: &str| {
+        [
+            format!("refs/heads/{b}"),
+            format!("refs/remotes/{lookup_remote}/{b}"),
+        ]
+        .iter()
+        .any(|r| repo.ref_commit(r).ok().flatten().is_some())
+    };
+    let expected_branches =
+        release_branch::existing_first(policy.release_branches(&version), branch_exists);
     let head_branch = match &head {
         Head::Branch { name, .. } => Some(name.as_str()),
         _ => None,
@@ -238,7 +250,7 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
     };
     release_branch::check(
         &release_branch::BranchStateFacts {
-            expected: &expected_branch,
+            candidates: &expected_branches,
             head_branch,
             dirty,
             upstream: upstream_view,

@@ -239,12 +239,22 @@ pub fn evaluate(s: &Subject<'_>) -> Result<Vec<CriterionOutcome>, CliError> {
             Criterion::Approvals => {
                 let approvals =
                     crate::ledger::identity::approvals_for(&ledger, s.version, None, s.commit)?;
+                // Approvals for one environment do not count for the cut; they are named
+                // so that the finding can say why.
+                let for_one_env: Vec<_> = ledger
+                    .version_state(s.version)?
+                    .map(|state| state.approvals)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|a| a.env.is_some() && a.commit == commit_hex)
+                    .collect();
                 let mut findings = Vec::new();
                 release_approvals::check(
                     &release_approvals::ApprovalsFacts {
                         version: s.version,
                         commit: &commit_hex,
                         approvals: &approvals,
+                        for_one_env: &for_one_env,
                     },
                     s.policy,
                     &mut findings,

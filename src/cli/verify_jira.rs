@@ -35,6 +35,7 @@ fn keys_named<'c>(
             message: &commit.message,
             parent_count: Some(commit.parent_count),
             encoding: commit.encoding.as_deref(),
+            author: None,
         };
         let text = match policy.file.commits.jira_in {
             JiraIn::Subject => facts.subject_line(),
@@ -132,6 +133,7 @@ mod tests {
             parent_count: 1,
             message: message.as_bytes().to_vec(),
             encoding: None,
+            author: None,
         }
     }
 

@@ -24,9 +24,10 @@ pub trait Forge {
     fn repository(&self) -> String;
     /// A pull (merge) request by its number.
     fn pull_request(&self, number: u64) -> Result<PullRequest, Error>;
-    /// Every commit of the pull request, oldest first. A list the host cuts short (GitHub
-    /// stops at 250) is an error, never a shorter list.
-    fn pull_request_commits(&self, pr: &PullRequest) -> Result<Vec<CommitInfo>, Error>;
+    /// Every commit of the pull request, oldest first, with the account the host links
+    /// to each commit's author. A list the host cuts short (GitHub stops at 250) is an
+    /// error, never a shorter list.
+    fn pull_request_commits(&self, pr: &PullRequest) -> Result<Vec<PrCommit>, Error>;
     /// Every review, with whether each reviewer who approved or requested changes can
     /// push to the repository.
     fn reviews(&self, pr: &PullRequest) -> Result<Vec<Review>, Error>;
@@ -44,6 +45,16 @@ pub trait Forge {
 /// `GITHUB_API_URL`, `GITHUB_REPOSITORY`); another forge is chosen here.
 pub fn from_env() -> Result<Box<dyn Forge>, Error> {
     Ok(Box::new(github::GitHub::from_env(None)?))
+}
+
+/// One commit of a pull request, as the host lists it.
+#[derive(Debug, Clone)]
+pub struct PrCommit {
+    /// The commit, its author as the commit claims.
+    pub commit: CommitInfo,
+    /// The host's account for the author (GitHub: `author.login`), when it links one:
+    /// the only author identity `[commits] exempt_authors` trusts in a pull request.
+    pub author_login: Option<String>,
 }
 
 /// A pull request, as every forge has one.

@@ -16,15 +16,15 @@ pub mod release;
 use crate::git::CommitInfo;
 use crate::policy::Policy;
 use crate::policy::schema::Skippable;
-use crate::report::{Check, Finding, Report, RuleSet, Subject, Verdict};
+use crate::report::{Check, Exempted, Finding, Report, RuleSet, Subject, Verdict};
 use crate::rules::{
-    BranchFacts, MessageFacts, PromoteFacts, PullRequestFacts, RefPushFacts, RuleInfo, TagFacts,
-    TagPlacementFacts, branch_name, branch_protected, commit_empty, commit_encoding, commit_jira,
-    commit_subject, pr_approvals, pr_changes_requested, pr_gate_change, pr_jira_consistent,
-    pr_policy_change, promote_approvals, promote_artifact, promote_concurrent, promote_deployer,
-    promote_emergency, promote_freeze, promote_from, promote_notice, promote_rolled_back,
-    promote_soak, promote_version, promote_window, tag_format, tag_moved, tag_on_release_branch,
-    tag_semver, tag_sequence,
+    AuthorFacts, BranchFacts, ForgeAccount, MessageFacts, PromoteFacts, PullRequestFacts,
+    RefPushFacts, RuleInfo, TagFacts, TagPlacementFacts, branch_name, branch_protected,
+    commit_empty, commit_encoding, commit_jira, commit_subject, pr_approvals, pr_changes_requested,
+    pr_gate_change, pr_jira_consistent, pr_policy_change, promote_approvals, promote_artifact,
+    promote_concurrent, promote_deployer, promote_emergency, promote_freeze, promote_from,
+    promote_notice, promote_rolled_back, promote_soak, promote_version, promote_window, tag_format,
+    tag_moved, tag_on_release_branch, tag_semver, tag_sequence,
 };
 
 /// One rule in a gate.
@@ -98,10 +98,12 @@ impl<F: Sync> RuleSet for Gate<F> {
 }
 
 /// A rule's check over one input. The facts type is the rule's declared input.
-pub type MessageCheck = fn(&MessageFacts<'_>, &Policy, &mut Vec<Finding>);
+/// A message rule may name the exemption that let the message through (`commit-jira`).
+pub type MessageCheck = fn(&MessageFacts<'_>, &Policy, &mut Vec<Finding>) -> Option<Exempted>;
 pub type BranchCheck = fn(&BranchFacts<'_>, &Policy, &mut Vec<Finding>);
 pub type TagCheck = fn(&TagFacts<'_>, &Policy, &mut Vec<Finding>);
-pub type RefPushCheck = fn(&RefPushFacts<'_>, &Policy, &mut Vec<Finding>);
+/// A push rule may say why it let a ref through (`branch-protected` for a published branch).
+pub type RefPushCheck = fn(&RefPushFacts<'_>, &Policy, &mut Vec<Finding>) -> Option<String>;
 pub type TagPlacementCheck = fn(&TagPlacementFacts<'_>, &Policy, &mut Vec<Finding>);
 pub type PullRequestCheck = fn(&PullRequestFacts<'_>, &Policy, &mut Vec<Finding>);
 /// A promotion check: its findings go to `out`, its return value is what it saw.
@@ -115,11 +117,20 @@ pub static MESSAGE: Gate<MessageCheck> = Gate {
     steps: &[
         step(
             commit_encoding::CommitEncoding::INFO,
-            commit_encoding::check,
+            |facts, policy, out| {
+                commit_encoding::check(facts, policy, out);
+                None
+            },
         ),
-        stop(commit_empty::CommitEmpty::INFO, commit_empty::check),
+        stop(commit_empty::CommitEmpty::INFO, |facts, policy, out| {
+            commit_empty::check(facts, policy, out);
+            None
+        }),
         step(commit_jira::CommitJira::INFO, commit_jira::check),
-        step(commit_subject::CommitSubject::INFO, commit_subject::check),
+        step(commit_subject::CommitSubject::INFO, |facts, policy, out| {
+            commit_subject::check(facts, policy, out);
+            None
+        }),
     ],
 };
 
@@ -156,7 +167,10 @@ pub static BRANCH_PUSH: Gate<RefPushCheck> = Gate {
 pub static TAG_PUSH: Gate<RefPushCheck> = Gate {
     name: "tag-push",
     noun: ("pushed tag", "pushed tags"),
-    steps: &[step(tag_moved::TagMoved::INFO, tag_moved::check)],
+    steps: &[step(tag_moved::TagMoved::INFO, |facts, policy, out| {
+        tag_moved::check(facts, policy, out);
+        None
+    })],
 };
 
 /// Where a pushed release tag points.
@@ -267,6 +281,14 @@ pub static DEPLOY_RECORD: Declared = Declared {
     rules: &[promote_concurrent::PromoteConcurrent::INFO],
 };
 
+/// `check pr`, after the pull-request gate: commits let through by a subject exemption
+/// need a policy approver's review (`[pull_requests] subject_exemptions_need_approval`).
+pub static SUBJECT_EXEMPTIONS: Declared = Declared {
+    name: "subject-exemptions",
+    run_by: "check pr, over the exemptions its commits used (subject_exemptions)",
+    rules: &[crate::rules::pr_subject_exemption::PrSubjectExemption::INFO],
+};
+
 /// `check policy`: the policy file's own problems.
 pub static POLICY: Declared = Declared {
     name: "policy",
@@ -305,15 +327,23 @@ pub fn all() -> Vec<Listed> {
         gate(&PULL_REQUEST),
         gate(&PROMOTION),
         declared(&DEPLOY_RECORD),
+        declared(&SUBJECT_EXEMPTIONS),
         declared(&release::RELEASE),
         declared(&release::JIRA_KEYS),
         declared(&POLICY),
     ]
 }
 
-/// The message rules, for one commit or message file.
-pub fn message(facts: &MessageFacts, policy: &Policy, out: &mut Vec<Finding>) {
-    MESSAGE.run(out, |check, out| check(facts, policy, out));
+/// The message rules, for one commit or message file. Returns the exemption that let
+/// the message through `commit-jira` without a key, if one did.
+pub fn message(facts: &MessageFacts, policy: &Policy, out: &mut Vec<Finding>) -> Option<Exempted> {
+    let mut exempted = None;
+    MESSAGE.run(out, |check, out| {
+        if let Some(e) = check(facts, policy, out) {
+            exempted = Some(e);
+        }
+    });
+    exempted
 }
 
 /// The branch rules, for one branch name.
@@ -326,19 +356,56 @@ pub fn tag(facts: &TagFacts, policy: &Policy, out: &mut Vec<Finding>) {
     TAG.run(out, |check, out| check(facts, policy, out));
 }
 
-/// The rules for a pushed branch ref.
-pub fn branch_push(facts: &RefPushFacts, policy: &Policy, out: &mut Vec<Finding>) {
-    BRANCH_PUSH.run(out, |check, out| check(facts, policy, out));
+/// A tag found in the repository or pushed, rather than named as a release: a release tag
+/// goes through [`tag`]; any other tag (`deploy-marker`, the moving `v1`) is none of the
+/// release rules' business unless `[tags] other = "refuse"`. Returns a note saying so for
+/// another tag that was let through.
+pub fn any_tag(facts: &TagFacts, policy: &Policy, out: &mut Vec<Finding>) -> Option<String> {
+    if policy.is_release_tag(facts.name) {
+        tag(facts, policy, out);
+        return None;
+    }
+    let before = out.len();
+    tag_format::check_other(facts, policy, out);
+    (out.len() == before).then(|| tag_format::other_tag_note(facts.name, policy))
+}
+
+/// The rules for a pushed branch ref (its name and commits go through `BRANCH` and
+/// `MESSAGE`). Returns a note when a protected branch may be created (its commits are
+/// already published).
+pub fn branch_push(
+    facts: &RefPushFacts,
+    policy: &Policy,
+    out: &mut Vec<Finding>,
+) -> Option<String> {
+    let mut note = None;
+    BRANCH_PUSH.run(out, |check, out| {
+        if let Some(n) = check(facts, policy, out) {
+            note = Some(n);
+        }
+    });
+    note
 }
 
 /// The rules for a pushed tag ref.
 pub fn tag_push(facts: &RefPushFacts, policy: &Policy, out: &mut Vec<Finding>) {
-    TAG_PUSH.run(out, |check, out| check(facts, policy, out));
+    TAG_PUSH.run(out, |check, out| {
+        check(facts, policy, out);
+    });
 }
 
 /// Where a pushed release tag points.
 pub fn tag_placement(facts: &TagPlacementFacts, policy: &Policy, out: &mut Vec<Finding>) {
     TAG_PLACEMENT.run(out, |check, out| check(facts, policy, out));
+}
+
+/// What the policy's subject exemptions let into a pull request, for `check pr`.
+pub fn subject_exemptions(
+    facts: &crate::rules::pr_subject_exemption::SubjectExemptionFacts,
+    policy: &Policy,
+    out: &mut Vec<Finding>,
+) {
+    crate::rules::pr_subject_exemption::check(facts, policy, out);
 }
 
 /// The pull-request rules.
@@ -355,36 +422,54 @@ pub fn check_branch(name: &str, policy: &Policy, report: &mut Report) {
     report.findings(out);
 }
 
-/// The tag gate on one name against the other tags, into the report.
-pub fn check_tag(name: &str, existing: &[String], policy: &Policy, report: &mut Report) {
+/// The tag gate on one name against the other tags, into the report, as a push would
+/// judge it: a release tag goes through `TAG`; another tag (`v1`, `deploy-marker`) only
+/// through `[tags] other`, and the returned note says it was let through.
+pub fn check_tag(
+    name: &str,
+    existing: &[String],
+    policy: &Policy,
+    report: &mut Report,
+) -> Option<String> {
     report.checked().tags += 1;
     let mut out = Vec::new();
-    tag(&TagFacts { name, existing }, policy, &mut out);
+    let note = any_tag(&TagFacts { name, existing }, policy, &mut out);
     report.ran(&TAG);
     report.findings(out);
+    note
 }
 
-/// The message gate on one commit, into the report. `refname`: the ref being pushed or
-/// checked, which each finding names.
+/// The message gate on one commit read from git, into the report, its author as the
+/// commit claims. `refname`: the ref being pushed or checked, which each finding names.
 pub fn check_commit(
     commit: &CommitInfo,
     policy: &Policy,
     refname: Option<&str>,
     report: &mut Report,
 ) {
-    let mut out = Vec::new();
-    commit_findings(commit, policy, refname, &mut out);
-    report.checked().commits += 1;
-    report.ran(&MESSAGE);
-    report.findings(out);
+    check_commit_as(commit, ForgeAccount::NotAsked, policy, refname, report);
 }
 
-/// The message gate on one commit.
-pub fn commit_findings(
+/// The message gate on one commit of a pull request: `login` is the forge's account for
+/// its author (GitHub: the commit's `author.login`), `None` when the forge links none.
+/// Only that account, never the commit's claim, can make the commit exempt by author.
+pub fn check_forge_commit(
     commit: &CommitInfo,
+    login: Option<&str>,
     policy: &Policy,
     refname: Option<&str>,
-    out: &mut Vec<Finding>,
+    report: &mut Report,
+) {
+    let account = login.map_or(ForgeAccount::Unlinked, ForgeAccount::Linked);
+    check_commit_as(commit, account, policy, refname, report);
+}
+
+fn check_commit_as(
+    commit: &CommitInfo,
+    account: ForgeAccount,
+    policy: &Policy,
+    refname: Option<&str>,
+    report: &mut Report,
 ) {
     let subject = Subject::Commit {
         id: commit.id.to_string(),
@@ -396,17 +481,32 @@ pub fn commit_findings(
         message: &commit.message,
         parent_count: Some(commit.parent_count),
         encoding: commit.encoding.as_deref(),
+        author: commit.author.as_ref().map(|a| AuthorFacts {
+            name: &a.name,
+            email: &a.email,
+            account,
+        }),
     };
-    message(&facts, policy, out);
+    let mut out = Vec::new();
+    let exempted = message(&facts, policy, &mut out);
+    report.checked().commits += 1;
+    report.ran(&MESSAGE);
+    report.findings(out);
+    if let Some(exempted) = exempted {
+        report.exempt(exempted);
+    }
 }
 
 /// The message gate on a message that is not a commit (yet), into the report.
 pub fn check_message(facts: &MessageFacts, policy: &Policy, report: &mut Report) {
     let mut out = Vec::new();
-    message(facts, policy, &mut out);
+    let exempted = message(facts, policy, &mut out);
     report.checked().messages += 1;
     report.ran(&MESSAGE);
     report.findings(out);
+    if let Some(exempted) = exempted {
+        report.exempt(exempted);
+    }
 }
 
 /// The pull-request gate on one pull request, into the report.
@@ -525,6 +625,7 @@ mod tests {
                 message: b"\n",
                 parent_count: Some(1),
                 encoding: None,
+                author: None,
             },
             &policy,
             &mut out,

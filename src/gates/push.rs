@@ -31,6 +31,14 @@ pub trait PushFacts {
     /// The commit a pushed object names, with its subject line; `None` for a tag of a
     /// tree or blob.
     fn tagged_commit(&mut self, id: ObjectId) -> Result<Option<(ObjectId, String)>, Self::Error>;
+    /// A protected branch of the remote (its tracking ref) that already holds the tip of
+    /// the branch `update` creates, if one does: creating a protected branch of published
+    /// commits adds no unreviewed change (`branch-protected` decides).
+    fn already_published(
+        &mut self,
+        update: &RefUpdate,
+        policy: &Policy,
+    ) -> Result<Option<String>, Self::Error>;
     /// Whether the release branch `branch` (local, or the remote's tracking branch)
     /// holds `commit`.
     fn release_branch_state(
@@ -60,7 +68,7 @@ pub fn run<F: PushFacts>(
         if let Some(branch) = update.remote_ref.strip_prefix("refs/heads/") {
             branch_update(update, branch, policy, facts, report)?;
         } else if let Some(tag) = update.remote_ref.strip_prefix("refs/tags/") {
-            tag_update(update, tag, push.tags, policy, facts, report)?;
+            tag_update(update, tag, push.tags, push.verbose, policy, facts, report)?;
         } else if push.verbose {
             report.note(format!(
                 "{} is neither a branch nor a tag: not checked",
@@ -86,17 +94,26 @@ fn branch_update<F: PushFacts>(
     facts: &mut F,
     report: &mut Report,
 ) -> Result<(), F::Error> {
+    let already_on = if update.kind == UpdateKind::Create && policy.is_protected(branch) {
+        facts.already_published(update, policy)?
+    } else {
+        None
+    };
     let mut found = Vec::new();
-    super::branch_push(
+    let note = super::branch_push(
         &RefPushFacts {
             refname: &update.remote_ref,
             name: branch,
             change: change(update.kind),
+            already_on: already_on.as_deref(),
         },
         policy,
         &mut found,
     );
     report.ran(&super::BRANCH_PUSH);
+    if let Some(note) = note {
+        report.note(note);
+    }
     let refused = !found.is_empty();
     report.findings(found);
     if refused || update.kind == UpdateKind::Delete {
@@ -113,6 +130,7 @@ fn tag_update<F: PushFacts>(
     update: &RefUpdate,
     tag: &str,
     tags: &[String],
+    verbose: bool,
     policy: &Policy,
     facts: &mut F,
     report: &mut Report,
@@ -123,6 +141,7 @@ fn tag_update<F: PushFacts>(
             refname: &update.remote_ref,
             name: tag,
             change: change(update.kind),
+            already_on: None,
         },
         policy,
         &mut found,
@@ -135,7 +154,7 @@ fn tag_update<F: PushFacts>(
         return Ok(());
     }
     let mut named = Vec::new();
-    super::tag(
+    let other = super::any_tag(
         &crate::rules::TagFacts {
             name: tag,
             existing: tags,
@@ -148,6 +167,14 @@ fn tag_update<F: PushFacts>(
     let bad_name = !named.is_empty();
     report.findings(named);
     if bad_name {
+        return Ok(());
+    }
+    if let Some(note) = other {
+        // Not a release tag: nothing else applies. Said only with --verbose: hooks are
+        // silent when all is well.
+        if verbose {
+            report.note(note);
+        }
         return Ok(());
     }
     let Some(version) = policy
@@ -163,8 +190,11 @@ fn tag_update<F: PushFacts>(
     let Some((commit, summary)) = facts.tagged_commit(local)? else {
         return Ok(()); // a tag of a tree or blob: no commit to place
     };
-    let release_branch = policy.release_branch(&version);
-    let state = facts.release_branch_state(commit, &release_branch)?;
+    let mut release_branches = Vec::new();
+    for branch in policy.release_branches(&version) {
+        let state = facts.release_branch_state(commit, &branch)?;
+        release_branches.push((branch, state));
+    }
     let id = commit.to_string();
     let mut placed = Vec::new();
     super::tag_placement(
@@ -173,8 +203,7 @@ fn tag_update<F: PushFacts>(
             name: tag,
             commit: &id,
             summary: &summary,
-            release_branch: &release_branch,
-            state,
+            release_branches: &release_branches,
         },
         policy,
         &mut placed,
@@ -191,6 +220,8 @@ pub enum GitFactsError {
     Select(#[from] SelectError),
     #[error(transparent)]
     Git(#[from] crate::git::Error),
+    #[error(transparent)]
+    Published(#[from] crate::hooks::published::PublishedError),
 }
 
 /// The push gate's facts, from the repository and the remote's tracking refs.
@@ -220,6 +251,27 @@ impl PushFacts for GitFacts<'_> {
             return Ok(None);
         };
         Ok(Some((commit, self.repo.commit(commit)?.summary())))
+    }
+
+    fn already_published(
+        &mut self,
+        update: &RefUpdate,
+        policy: &Policy,
+    ) -> Result<Option<String>, GitFactsError> {
+        let Some(tip) = update
+            .local_oid
+            .and_then(|id| self.repo.gix().find_object(id).ok())
+            .and_then(|o| o.peel_to_commit().ok())
+            .map(|c| c.id)
+        else {
+            return Ok(None);
+        };
+        Ok(crate::hooks::published::protected_branch_holding(
+            self.repo.gix(),
+            tip,
+            self.remote,
+            |name| policy.is_protected(name),
+        )?)
     }
 
     fn release_branch_state(

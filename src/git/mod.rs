@@ -72,6 +72,16 @@ pub struct CommitInfo {
     pub message: Vec<u8>,
     /// The `encoding` header, when present.
     pub encoding: Option<String>,
+    /// The author header's name and email (`None` when unknown or unreadable).
+    pub author: Option<Author>,
+}
+
+/// A commit's author as the commit names them: a claim, since anyone can write any name
+/// (`git commit --author`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Author {
+    pub name: String,
+    pub email: String,
 }
 
 impl CommitInfo {
@@ -343,5 +353,9 @@ fn commit_info_from(id: ObjectId, decoded: &gix::objs::CommitRef<'_>) -> CommitI
         parent_count: decoded.parents.len(),
         message: decoded.message.to_vec(),
         encoding: decoded.encoding.map(|e| e.to_str_lossy().into_owned()),
+        author: decoded.author().ok().map(|a| Author {
+            name: a.name.to_str_lossy().into_owned(),
+            email: a.email.to_str_lossy().into_owned(),
+        }),
     }
 }

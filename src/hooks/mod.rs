@@ -3,6 +3,8 @@
 //! - [`message`]: the commit-msg hook's view of a message after git's `commit.cleanup`.
 //! - [`pre_push`]: git's pre-push stdin (or the pre-commit framework's variables) and the
 //!   commits a push would publish.
+//! - [`published`]: whether a new protected branch's commits are already on the remote's
+//!   protected branches.
 //! - [`install`]: where hooks live, and installing/uninstalling reltag's scripts.
 //!
 //! Hook paths must stay fast: no network, no async runtime, nothing set up that a hook run
@@ -11,6 +13,7 @@
 pub mod install;
 pub mod message;
 pub mod pre_push;
+pub mod published;
 
 use std::fmt;
 use std::str::FromStr;

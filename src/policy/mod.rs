@@ -14,7 +14,7 @@ use regex::Regex;
 
 use crate::input;
 
-pub use pattern::{NamePattern, TagFormat, check_template, render_template};
+pub use pattern::{AuthorPattern, NamePattern, TagFormat, check_template, render_template};
 pub use schema::PolicyFile;
 
 /// The reference policy: the default when a repository has none, and what `reltag init`
@@ -51,6 +51,14 @@ pub struct Policy {
     pub tag_format: TagFormat,
     pub subject_pattern: Option<Regex>,
     pub jira_projects: Vec<String>,
+    /// `[commits] exempt_subjects`, compiled, with their source text.
+    pub exempt_subjects: Vec<(String, Regex)>,
+    /// `[commits] exempt_authors`, compiled.
+    pub exempt_authors: Vec<AuthorPattern>,
+    /// `[tags] protected`, compiled.
+    pub protected_tags: Vec<NamePattern>,
+    /// What is valid but risky (`check policy` shows them as warnings).
+    pub warnings: Vec<Problem>,
 }
 
 impl Policy {
@@ -67,14 +75,12 @@ impl Policy {
 
     /// Parses and validates policy text. `display_path` is how errors name the file.
     pub fn from_toml(text: &str, display_path: &str, source: Source) -> Result<Policy, Invalid> {
-        let file: PolicyFile = toml::from_str(text).map_err(|e| {
-            let span = e.span().unwrap_or(0..0);
-            Invalid {
-                path: display_path.to_string(),
-                problems: vec![Problem::at(text, span, e.message().trim_end().to_string())],
-            }
+        // Every structural problem (unknown key, wrong type), not only the first one.
+        let (file, problems) = validate::deserialize(text).map_err(|problems| Invalid {
+            path: display_path.to_string(),
+            problems,
         })?;
-        validate::validate(file, text, display_path, source)
+        validate::validate(file, problems, text, display_path, source)
     }
 
     /// Every role under `[roles]` with its members (emails or `@logins`).
@@ -115,9 +121,37 @@ impl Policy {
         self.tag_format.render(version)
     }
 
-    /// The release branch the policy names for a version (`release/v1.2.3`).
-    pub fn release_branch(&self, version: &semver::Version) -> String {
-        render_template(self.file.tags.release_branch.get_ref(), version)
+    /// The branches a version may be cut from, in the policy's order: `release/v1.2.3`,
+    /// then the release line `release/v1.2` under the default policy. A version's release
+    /// branch is the first of them that exists.
+    pub fn release_branches(&self, version: &semver::Version) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for template in &self.file.tags.release_branch.get_ref().0 {
+            let name = render_template(template, version);
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        names
+    }
+
+    /// Is this tag name meant as a release tag: the shape of `[tags] format` with more than
+    /// a major number (`v1.2.3`, or a malformed one such as `v1.2` or `v01.2.3`), or a
+    /// semantic version after a prefix the format does not have (`1.2.3`,
+    /// `release-1.2.3`: a misnamed release)? `v1` (the moving tag GitHub Actions publish),
+    /// `deploy-marker` and `2024.01.15` are other tags.
+    pub fn is_release_tag(&self, name: &str) -> bool {
+        if self.tag_format.is_release_shaped(name) {
+            return true;
+        }
+        let version = name.trim_start_matches(|c: char| !c.is_ascii_digit());
+        !version.is_empty() && semver::Version::parse(version).is_ok()
+    }
+
+    /// Is this tag protected from moves and deletions once on the remote: a release tag,
+    /// or a name matching `[tags] protected`?
+    pub fn is_protected_tag(&self, name: &str) -> bool {
+        self.is_release_tag(name) || self.protected_tags.iter().any(|p| p.matches(name))
     }
 }
 
@@ -223,24 +257,10 @@ impl fmt::Display for Invalid {
                 writeln!(f)?;
             }
             write!(f, "{}:{}:{}: {}", self.path, p.line, p.column, p.message)?;
-            if !p.source_line.is_empty() {
-                let gutter = p.line.to_string().len();
-                let caret_pad = p.source_line.chars().take(p.column - 1).collect::<String>();
-                let caret_pad: String = caret_pad
-                    .chars()
-                    .map(|c| if c == '\t' { '\t' } else { ' ' })
-                    .collect();
-                let width = p.text.chars().count().max(1);
-                write!(
-                    f,
-                    "\n{:gutter$} |\n{} | {}\n{:gutter$} | {}{}",
-                    "",
-                    p.line,
-                    p.source_line,
-                    "",
-                    caret_pad,
-                    "^".repeat(width)
-                )?;
+            if let Some(snippet) = p.snippet() {
+                for line in snippet.lines() {
+                    write!(f, "\n{line}")?;
+                }
             }
         }
         Ok(())
@@ -263,6 +283,16 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// The line with the offending text underlined (none for an empty line).
+    pub fn snippet(&self) -> Option<crate::report::Snippet> {
+        (!self.source_line.is_empty()).then(|| crate::report::Snippet {
+            line: self.line,
+            text: self.source_line.clone(),
+            column: self.column,
+            width: self.text.chars().count().max(1),
+        })
+    }
+
     pub(crate) fn at(text: &str, span: std::ops::Range<usize>, message: String) -> Problem {
         let start = span.start.min(text.len());
         let end = span.end.clamp(start, text.len());
@@ -333,7 +363,7 @@ mod tests {
         let p = Policy::from_toml("", "policy.toml", Source::Default).unwrap();
         assert!(p.file.roles.is_empty() && p.file.environments.is_empty());
         assert!(p.file.release.criteria.is_empty());
-        assert_eq!(p.allowed_branches.len(), 6);
+        assert_eq!(p.allowed_branches.len(), 7);
     }
 
     #[test]

@@ -13,11 +13,113 @@ const LOOSE_VERSION_RE: &str = r"[0-9][0-9A-Za-z.+-]*";
 /// Regexes from policy files are user input: bound their compiled size.
 pub(crate) const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
-pub(crate) fn user_regex(pattern: &str) -> Result<Regex, String> {
+/// Why a user regex does not compile, in one line, and which characters of the pattern
+/// the parser blames (when it says).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RegexError {
+    pub message: String,
+    /// Character offsets into the pattern.
+    pub chars: Option<std::ops::Range<usize>>,
+}
+
+impl std::fmt::Display for RegexError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+pub(crate) fn user_regex(pattern: &str) -> Result<Regex, RegexError> {
     RegexBuilder::new(pattern)
         .size_limit(REGEX_SIZE_LIMIT)
         .build()
-        .map_err(|e| e.to_string())
+        .map_err(|e| regex_error(pattern, e))
+}
+
+/// The regex crate renders a syntax error as a diagram over several lines (the pattern, a
+/// line of carets, `error: …`); a report line holds one line, so keep the reason and the
+/// position of the carets.
+fn regex_error(pattern: &str, error: regex::Error) -> RegexError {
+    match error {
+        regex::Error::Syntax(text) => {
+            let reason = text
+                .lines()
+                .rev()
+                .find_map(|l| l.strip_prefix("error: "))
+                .unwrap_or("the pattern does not parse")
+                .to_string();
+            // `    <pattern>` then `    ^^^` (only for a one-line pattern).
+            let lines: Vec<&str> = text.lines().collect();
+            let chars = (!pattern.contains('\n'))
+                .then(|| {
+                    lines.iter().find(|l| {
+                        l.trim_start().starts_with('^') && l.trim().chars().all(|c| c == '^')
+                    })
+                })
+                .flatten()
+                .map(|carets| {
+                    let start = carets.len() - carets.trim_start().len();
+                    let width = carets.trim().chars().count();
+                    start.saturating_sub(4)..start.saturating_sub(4) + width
+                });
+            let message = match &chars {
+                Some(at) if pattern.chars().count() > 1 => {
+                    format!("{reason} (at character {} of the pattern)", at.start + 1)
+                }
+                _ => reason,
+            };
+            RegexError { message, chars }
+        }
+        regex::Error::CompiledTooBig(limit) => RegexError {
+            message: format!(
+                "the pattern compiles to more than {limit} bytes: expected a simpler pattern"
+            ),
+            chars: None,
+        },
+        other => RegexError {
+            message: other.to_string().replace('\n', " "),
+            chars: None,
+        },
+    }
+}
+
+/// A pattern of `[commits] exempt_authors`: `*` is any text, everything else literal
+/// (so `dependabot[bot]` means itself), matched against a whole name, email or login,
+/// ignoring ASCII case.
+#[derive(Debug, Clone)]
+pub struct AuthorPattern {
+    pub source: String,
+    regex: Regex,
+}
+
+impl AuthorPattern {
+    pub fn compile(source: &str) -> Result<AuthorPattern, String> {
+        if source.trim().is_empty() {
+            return Err(
+                "empty pattern: expected a name, an email or a login, such as dependabot[bot]"
+                    .to_string(),
+            );
+        }
+        if source.trim() == "*" || source.chars().all(|c| c == '*') {
+            return Err(
+                "`*` alone would exempt every author: expected a name, an email or a login"
+                    .to_string(),
+            );
+        }
+        let parts: Vec<String> = source.split('*').map(regex::escape).collect();
+        let regex = RegexBuilder::new(&format!("^{}$", parts.join(".*")))
+            .case_insensitive(true)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .build()
+            .map_err(|e| regex_error(source, e).message)?;
+        Ok(AuthorPattern {
+            source: source.to_string(),
+            regex,
+        })
+    }
+
+    pub fn matches(&self, identity: &str) -> bool {
+        self.regex.is_match(identity)
+    }
 }
 
 /// A compiled branch pattern, keeping its source text for messages.
@@ -62,7 +164,7 @@ impl NamePattern {
             }
         }
         re.push('$');
-        let regex = user_regex(&re)?;
+        let regex = user_regex(&re).map_err(|e| e.message)?;
         Ok(NamePattern {
             source: source.to_string(),
             regex,
@@ -143,7 +245,7 @@ impl TagFormat {
         re.push('$');
         Ok(TagFormat {
             source: source.to_string(),
-            loose: user_regex(&re)?,
+            loose: user_regex(&re).map_err(|e| e.message)?,
             kind,
         })
     }
@@ -157,6 +259,23 @@ impl TagFormat {
                 format!("{}.{}.{}", &caps["major"], &caps["minor"], &caps["patch"])
             }
         })
+    }
+
+    /// Whether a tag is meant as a release tag: it has the format's shape with more than
+    /// a major number (`v1.2.3`, and malformed ones such as `v1.2` or `v01.2.3`, which
+    /// `tag-semver` then refuses). A major number alone — the moving `v1` that GitHub
+    /// Actions publish — and names without the shape are other tags.
+    pub fn is_release_shaped(&self, tag: &str) -> bool {
+        let Some(text) = self.version_text(tag) else {
+            return false;
+        };
+        match self.kind {
+            VersionParts::Numbers => true,
+            VersionParts::Semver => text
+                .split(['-', '+'])
+                .next()
+                .is_some_and(|core| core.contains('.')),
+        }
     }
 
     /// The tag name of a version under this format.

@@ -89,6 +89,7 @@ impl Default for Branches {
                 "main",
                 "develop",
                 "release/v{semver}",
+                "release/v{major}.{minor}",
                 "feature/{jira}-*",
                 "bugfix/{jira}-*",
                 "hotfix/{jira}-*",
@@ -131,6 +132,14 @@ pub struct Commits {
     pub jira_projects: Vec<Spanned<String>>,
     pub jira_in: JiraIn,
     pub exempt: Vec<Exemption>,
+    /// Regular expressions matched against the subject line: a commit whose subject
+    /// matches one needs no Jira key (`^MINOR:`). Anyone can type a subject.
+    #[cfg_attr(test, schemars(with = "Vec<String>"))]
+    pub exempt_subjects: Vec<Spanned<String>>,
+    /// Globs (`*` is any text) matched against the author's name or email, or in the
+    /// pull-request gate the author's account on the forge: such commits need no Jira key.
+    #[cfg_attr(test, schemars(with = "Vec<String>"))]
+    pub exempt_authors: Vec<Spanned<String>>,
     /// A regular expression the subject line must match (e.g. Conventional Commits).
     #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub subject_pattern: Option<Spanned<String>>,
@@ -145,6 +154,8 @@ impl Default for Commits {
             jira_projects: Vec::new(),
             jira_in: JiraIn::Message,
             exempt: vec![Exemption::Merges, Exemption::Reverts, Exemption::Fixups],
+            exempt_subjects: Vec::new(),
+            exempt_authors: Vec::new(),
             subject_pattern: None,
             verify_jira: false,
         }
@@ -172,6 +183,10 @@ pub struct PullRequests {
     /// Roles whose approval a pull request that edits the policy needs.
     #[cfg_attr(test, schemars(with = "Vec<String>"))]
     pub policy_approvers: Vec<Spanned<String>>,
+    /// A pull request with a commit that needs no Jira key only because of
+    /// `[commits] exempt_subjects` needs an approval from a `policy_approvers` member.
+    #[cfg_attr(test, schemars(with = "bool"))]
+    pub subject_exemptions_need_approval: Spanned<bool>,
 }
 
 impl Default for PullRequests {
@@ -183,6 +198,7 @@ impl Default for PullRequests {
             merge_method: MergeMethod::Merge,
             jira_consistent: false,
             policy_approvers: Vec::new(),
+            subject_exemptions_need_approval: unspanned(false),
         }
     }
 }
@@ -194,21 +210,94 @@ pub struct Tags {
     /// Release tag names: `{semver}`, or `{major}`, `{minor}` and `{patch}`, with literal text.
     #[cfg_attr(test, schemars(with = "String"))]
     pub format: Spanned<String>,
-    /// The branch a version is cut from.
-    #[cfg_attr(test, schemars(with = "String"))]
-    pub release_branch: Spanned<String>,
+    /// The branch a version is cut from: one template, or several tried in order
+    /// (`release/v{major}.{minor}.{patch}`, then the release line `release/v{major}.{minor}`).
+    #[cfg_attr(test, schemars(with = "Templates"))]
+    pub release_branch: Spanned<Templates>,
     pub sequential: bool,
     pub allow_prerelease: bool,
+    /// What a push may do with a tag that is not a release tag (`deploy-marker`, `v1`).
+    pub other: OtherTags,
+    /// Tags that, once on the remote, are never moved or deleted, besides release tags
+    /// (which always are): the same patterns as `[branches] allowed`.
+    #[cfg_attr(test, schemars(with = "Vec<String>"))]
+    pub protected: Vec<Spanned<String>>,
 }
 
 impl Default for Tags {
     fn default() -> Self {
         Tags {
             format: unspanned("v{semver}".to_string()),
-            release_branch: unspanned("release/v{major}.{minor}.{patch}".to_string()),
+            release_branch: unspanned(Templates(vec![
+                "release/v{major}.{minor}.{patch}".to_string(),
+                "release/v{major}.{minor}".to_string(),
+            ])),
             sequential: true,
             allow_prerelease: true,
+            other: OtherTags::Allow,
+            protected: Vec::new(),
         }
+    }
+}
+
+/// Pushing a tag that is not a release tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum OtherTags {
+    /// Not the release rules' business (only `[tags] protected` applies).
+    Allow,
+    /// Refused: every pushed tag must be a release tag.
+    Refuse,
+}
+
+/// One template or a list of them, as `release_branch = "…"` or `release_branch = ["…", "…"]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Templates(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for Templates {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Templates;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a branch template such as \"release/v{major}.{minor}\", or a list of them",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Templates, E> {
+                Ok(Templates(vec![value.to_string()]))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Templates, A::Error> {
+                let mut all = Vec::new();
+                while let Some(item) = seq.next_element::<String>()? {
+                    all.push(item);
+                }
+                Ok(Templates(all))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// The policy's JSON Schema: one template string, or a list of them.
+#[cfg(test)]
+impl schemars::JsonSchema for Templates {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Templates".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A branch template such as \"release/v{major}.{minor}\", or a list of them tried in order",
+            "anyOf": [
+                { "type": "string" },
+                { "type": "array", "items": { "type": "string" }, "minItems": 1 }
+            ]
+        })
     }
 }
 

@@ -3,12 +3,149 @@
 //! collected, so one run of `reltag check policy` shows every mistake in the file.
 
 use std::collections::BTreeSet;
+use std::ops::Range;
 
+use serde::Deserialize;
+use serde::de::IntoDeserializer;
 use toml::Spanned;
+use toml::de::{DeArray, DeTable, DeValue};
 
-use super::pattern::{NamePattern, TagFormat, check_template, user_regex};
+use super::pattern::{AuthorPattern, NamePattern, TagFormat, check_template, user_regex};
 use super::schema::{Criterion, PolicyFile};
 use super::{Invalid, Policy, Problem, Source};
+
+/// More structural problems than this in one file are not worth listing one by one.
+const MAX_STRUCTURAL_PROBLEMS: usize = 200;
+
+/// Reads the file into the schema, collecting every structural problem (an unknown key, a
+/// wrong type, a missing field) rather than stopping at the first: each problem's entry is
+/// taken out of the document and the rest is read again. Syntax errors are all reported
+/// and nothing is read, since the document itself is uncertain.
+///
+/// On success, returns the file (without the entries that had problems) and the problems
+/// found, which make the policy invalid but let validation report the rest too.
+pub(super) fn deserialize(text: &str) -> Result<(PolicyFile, Vec<Problem>), Vec<Problem>> {
+    let problem = |e: &toml::de::Error| {
+        Problem::at(
+            text,
+            e.span().unwrap_or(0..0),
+            with_suggestion(e.message().trim_end()),
+        )
+    };
+    let (mut doc, errors) = DeTable::parse_recoverable(text);
+    if !errors.is_empty() {
+        let mut problems: Vec<Problem> = errors.iter().map(problem).collect();
+        problems.dedup_by(|a, b| (a.line, a.column) == (b.line, b.column));
+        return Err(problems);
+    }
+    let mut problems = Vec::new();
+    loop {
+        match PolicyFile::deserialize(doc.clone().into_deserializer()) {
+            Ok(file) => return Ok((file, problems)),
+            Err(e) => {
+                problems.push(problem(&e));
+                let removed = e.span().is_some_and(|span| remove_at(doc.get_mut(), &span));
+                if !removed || problems.len() >= MAX_STRUCTURAL_PROBLEMS {
+                    return Err(problems);
+                }
+            }
+        }
+    }
+}
+
+/// serde's "unknown field `tagz`, expected one of `version`, …" with "did you mean `tags`?"
+/// when one of the expected names is a typo away.
+fn with_suggestion(message: &str) -> String {
+    let Some(rest) = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))
+    else {
+        return message.to_string();
+    };
+    let Some((given, expected)) = rest.split_once('`') else {
+        return message.to_string();
+    };
+    let best = expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|name| (edit_distance(given, name), name))
+        .filter(|(d, name)| *d <= 2 && *d < name.len().min(given.len()))
+        .min();
+    match best {
+        Some((_, name)) => format!("{message}: did you mean `{name}`?"),
+        None => message.to_string(),
+    }
+}
+
+/// Levenshtein distance, for suggestions between short key names.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
+}
+
+/// Removes the innermost entry (a key with its value, or an array element) whose key is
+/// at `span` or whose value covers it. Returns whether one was removed.
+fn remove_at(table: &mut DeTable<'_>, span: &Range<usize>) -> bool {
+    let mut found = None;
+    for (key, value) in table.iter_mut() {
+        if remove_inside(value.get_mut(), span) {
+            return true;
+        }
+        if key.span() == *span || covers(value.span(), span) {
+            found = Some(key.get_ref().to_string());
+            break;
+        }
+    }
+    found.is_some_and(|key| table.remove(key.as_str()).is_some())
+}
+
+fn remove_in_array(items: &mut DeArray<'_>, span: &Range<usize>) -> bool {
+    let mut found = None;
+    for (i, item) in items.iter_mut().enumerate() {
+        if remove_inside(item.get_mut(), span) {
+            return true;
+        }
+        if covers(item.span(), span) {
+            found = Some(i);
+            break;
+        }
+    }
+    let Some(index) = found else {
+        return false;
+    };
+    let mut kept = DeArray::new();
+    for (i, item) in items.iter().enumerate() {
+        if i != index {
+            kept.push(item.clone());
+        }
+    }
+    *items = kept;
+    true
+}
+
+/// Removes the entry at `span` from inside a table or an array value.
+fn remove_inside(value: &mut DeValue<'_>, span: &Range<usize>) -> bool {
+    match value {
+        DeValue::Table(inner) => remove_at(inner, span),
+        DeValue::Array(items) => remove_in_array(items, span),
+        _ => false,
+    }
+}
+
+fn covers(outer: Range<usize>, inner: &Range<usize>) -> bool {
+    outer.start <= inner.start && inner.end <= outer.end
+}
 
 struct Checker<'a> {
     text: &'a str,
@@ -24,13 +161,14 @@ impl Checker<'_> {
 
 pub(super) fn validate(
     file: PolicyFile,
+    structural: Vec<Problem>,
     text: &str,
     display_path: &str,
     source: Source,
 ) -> Result<Policy, Invalid> {
     let mut c = Checker {
         text,
-        problems: Vec::new(),
+        problems: structural,
     };
 
     if *file.version.get_ref() != 1 {
@@ -62,25 +200,46 @@ pub(super) fn validate(
     }
     let jira_key = Policy::jira_key_regex(&jira_projects);
 
-    let compile_names = |c: &mut Checker, list: &[Spanned<String>]| -> Vec<NamePattern> {
-        list.iter()
-            .filter_map(|p| match NamePattern::compile(p.get_ref(), &jira_key) {
-                Ok(compiled) => Some(compiled),
-                Err(e) => {
-                    c.report(p, format!("invalid branch pattern: {e}"));
-                    None
-                }
-            })
-            .collect()
-    };
-    let allowed_branches = compile_names(&mut c, &file.branches.allowed);
-    let protected_branches = compile_names(&mut c, &file.branches.protected);
+    let compile_names =
+        |c: &mut Checker, list: &[Spanned<String>], what: &str| -> Vec<NamePattern> {
+            list.iter()
+                .filter_map(|p| match NamePattern::compile(p.get_ref(), &jira_key) {
+                    Ok(compiled) => Some(compiled),
+                    Err(e) => {
+                        c.report(p, format!("invalid {what} pattern: {e}"));
+                        None
+                    }
+                })
+                .collect()
+        };
+    let allowed_branches = compile_names(&mut c, &file.branches.allowed, "branch");
+    let protected_branches = compile_names(&mut c, &file.branches.protected, "branch");
 
-    let subject_pattern = file.commits.subject_pattern.as_ref().and_then(|p| {
-        user_regex(p.get_ref())
-            .map_err(|e| c.report(p, format!("invalid regular expression: {e}")))
-            .ok()
-    });
+    let subject_pattern = file
+        .commits
+        .subject_pattern
+        .as_ref()
+        .and_then(|p| compile_regex(&mut c, p));
+    let exempt_subjects: Vec<(String, regex::Regex)> = file
+        .commits
+        .exempt_subjects
+        .iter()
+        .filter_map(|p| Some((p.get_ref().clone(), compile_regex(&mut c, p)?)))
+        .collect();
+    let exempt_authors: Vec<AuthorPattern> = file
+        .commits
+        .exempt_authors
+        .iter()
+        .filter_map(|p| match AuthorPattern::compile(p.get_ref()) {
+            Ok(pattern) => Some(pattern),
+            Err(e) => {
+                c.report(p, format!("invalid author pattern: {e}"));
+                None
+            }
+        })
+        .collect();
+    let protected_tags = compile_names(&mut c, &file.tags.protected, "tag");
+    let warnings = exemption_warnings(text, &file);
 
     let tag_format = match TagFormat::compile(file.tags.format.get_ref()) {
         Ok(f) => Some(f),
@@ -89,10 +248,27 @@ pub(super) fn validate(
             None
         }
     };
-    if let Err(e) = check_template(file.tags.release_branch.get_ref()) {
+    let templates = &file.tags.release_branch.get_ref().0;
+    if templates.is_empty() {
         c.report(
             &file.tags.release_branch,
-            format!("invalid release branch template: {e}"),
+            "no release branch template: expected one, such as \"release/v{major}.{minor}\""
+                .to_string(),
+        );
+    }
+    for template in templates {
+        if let Err(e) = check_template(template) {
+            c.report(
+                &file.tags.release_branch,
+                format!("invalid release branch template `{template}`: {e}"),
+            );
+        }
+    }
+    let approval = &file.pull_requests.subject_exemptions_need_approval;
+    if *approval.get_ref() && file.pull_requests.policy_approvers.is_empty() {
+        c.report(
+            approval,
+            "subject_exemptions_need_approval needs someone to approve: expected roles in [pull_requests] policy_approvers".to_string(),
         );
     }
 
@@ -127,7 +303,90 @@ pub(super) fn validate(
         tag_format: tag_format.expect("no problems means the tag format compiled"),
         subject_pattern,
         jira_projects,
+        exempt_subjects,
+        exempt_authors,
+        protected_tags,
+        warnings,
     })
+}
+
+/// A user regular expression; a problem is reported at the pattern's text, underlining
+/// the part the regex parser blames when the TOML string holds the pattern verbatim.
+fn compile_regex(c: &mut Checker, pattern: &Spanned<String>) -> Option<regex::Regex> {
+    match user_regex(pattern.get_ref()) {
+        Ok(regex) => Some(regex),
+        Err(e) => {
+            let span = e
+                .chars
+                .as_ref()
+                .and_then(|chars| span_in_string(c.text, pattern, chars))
+                .unwrap_or_else(|| pattern.span());
+            c.problems.push(Problem::at(
+                c.text,
+                span,
+                format!("invalid regular expression: {}", e.message),
+            ));
+            None
+        }
+    }
+}
+
+/// The bytes of the file that hold characters `chars` of a string value, when the TOML
+/// string is the value verbatim (a literal string, or a basic string without escapes).
+fn span_in_string(
+    text: &str,
+    value: &Spanned<String>,
+    chars: &Range<usize>,
+) -> Option<Range<usize>> {
+    let raw = text.get(value.span())?;
+    let inner = raw.get(1..raw.len().checked_sub(1)?)?;
+    if !(raw.starts_with('\'') || raw.starts_with('"')) || inner != value.get_ref() {
+        return None;
+    }
+    let start = value.span().start + 1;
+    let byte = |n: usize| inner.char_indices().nth(n).map_or(inner.len(), |(i, _)| i);
+    Some(start + byte(chars.start)..start + byte(chars.end.max(chars.start + 1)))
+}
+
+/// What a valid policy risks: exemptions anyone can claim.
+fn exemption_warnings(text: &str, file: &PolicyFile) -> Vec<Problem> {
+    let mut warnings = Vec::new();
+    let commits = &file.commits;
+    let reviewed = *file
+        .pull_requests
+        .subject_exemptions_need_approval
+        .get_ref();
+    for pattern in &commits.exempt_subjects {
+        let p = pattern.get_ref();
+        let mut risk = if reviewed {
+            None
+        } else {
+            Some(format!(
+                "anyone can type a subject matching `{p}` to skip the Jira key: set [pull_requests] subject_exemptions_need_approval = true so that the pull-request gate asks a policy approver"
+            ))
+        };
+        if !p.starts_with('^') {
+            risk = Some(format!(
+                "`{p}` is not anchored with `^`: it exempts every subject that contains it anywhere{}",
+                if reviewed {
+                    String::new()
+                } else {
+                    "; and anyone can type such a subject".to_string()
+                }
+            ));
+        }
+        if let Some(message) = risk {
+            warnings.push(Problem::at(text, pattern.span(), message));
+        }
+    }
+    if let Some(first) = commits.exempt_authors.first() {
+        warnings.push(Problem::at(
+            text,
+            first.span(),
+            "on developers' machines a commit's author is whatever the commit claims (`git commit --author`); only the pull-request gate matches exempt_authors against the author's account on the forge".to_string(),
+        ));
+    }
+    warnings
 }
 
 fn check_roles(c: &mut Checker, file: &PolicyFile) {
@@ -356,4 +615,134 @@ fn is_github_login(login: &str) -> bool {
 /// The span of the first `key =` in the text (for values that are not `Spanned`).
 fn find_span(text: &str, key: &str) -> std::ops::Range<usize> {
     text.find(key).map_or(0..0, |i| i..i + key.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Policy, Source};
+
+    fn problems(text: &str) -> Vec<String> {
+        match Policy::from_toml(text, "policy.toml", Source::Default) {
+            Ok(_) => Vec::new(),
+            Err(invalid) => invalid
+                .problems
+                .iter()
+                .map(|p| format!("{}:{} {}", p.line, p.column, p.message))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn every_structural_problem_is_listed_not_only_the_first() {
+        let text = "version = 1\n[branches]\nalowed = [\"main\"]\n[commits]\nrequire_jira = \"yes\"\nexempt = [\"merges\", \"bots\"]\n[tagz]\nx = 1\n[environments.prod]\nwindows = [\"Tues 18:00-21:00\"]\nfreezes = [{ start = \"2026-12-21\" }]\n";
+        let found = problems(text);
+        assert_eq!(found.len(), 6, "{found:#?}");
+        assert!(
+            found[0].starts_with("3:1 unknown field `alowed`"),
+            "{found:#?}"
+        );
+        assert!(found[1].starts_with("5:16 invalid type: string \"yes\", expected a boolean"));
+        assert!(
+            found[2].starts_with("6:21 unknown variant `bots`"),
+            "{found:#?}"
+        );
+        assert!(
+            found[3].starts_with("7:2 unknown field `tagz`"),
+            "{found:#?}"
+        );
+        // Validation still runs on what could be read.
+        assert!(found[4].starts_with("10:12 invalid window"), "{found:#?}");
+        assert!(
+            found[5].starts_with("11:12 missing field `end`"),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_are_reported_without_reading_further() {
+        let found = problems("[branches\nallowed = [\"main\"]\n");
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].starts_with("1:10 "), "{found:#?}");
+    }
+
+    #[test]
+    fn a_bad_regex_is_one_line_pointing_at_the_culprit() {
+        let text = "[commits]\nsubject_pattern = '^(feat|fix'\n";
+        let invalid = Policy::from_toml(text, "policy.toml", Source::Default).unwrap_err();
+        let p = &invalid.problems[0];
+        assert_eq!(
+            p.message,
+            "invalid regular expression: unclosed group (at character 2 of the pattern)"
+        );
+        assert!(!p.message.contains('\n'));
+        assert_eq!((p.line, p.column, p.text.as_str()), (2, 21, "("));
+        // A basic string with escapes: the whole value is underlined.
+        let text = "[commits]\nexempt_subjects = [\"^\\\\d(\"]\n";
+        let invalid = Policy::from_toml(text, "policy.toml", Source::Default).unwrap_err();
+        assert_eq!(invalid.problems[0].text, "\"^\\\\d(\"");
+    }
+
+    #[test]
+    fn release_branch_takes_one_template_or_a_list() {
+        let one = Policy::from_toml(
+            "[tags]\nrelease_branch = \"release/{major}.{minor}.x\"",
+            "p",
+            Source::Default,
+        )
+        .unwrap();
+        let v = semver::Version::new(1, 2, 3);
+        assert_eq!(one.release_branches(&v), ["release/1.2.x"]);
+        let default = Policy::from_toml("", "p", Source::Default).unwrap();
+        assert_eq!(
+            default.release_branches(&v),
+            ["release/v1.2.3", "release/v1.2"]
+        );
+        assert_eq!(
+            problems("[tags]\nrelease_branch = []"),
+            ["2:18 no release branch template: expected one, such as \"release/v{major}.{minor}\""]
+        );
+        assert!(
+            problems("[tags]\nrelease_branch = [\"r/{x}\"]")[0]
+                .contains("unknown placeholder `{x}`")
+        );
+        assert!(problems("[tags]\nrelease_branch = 3")[0].contains("expected a branch template"));
+    }
+
+    #[test]
+    fn exemptions_compile_and_their_risks_are_warnings() {
+        let p = Policy::from_toml(
+            "[commits]\nexempt_subjects = [\"^MINOR:\", \"HOTFIX\"]\nexempt_authors = [\"dependabot[bot]\"]\n",
+            "p",
+            Source::Default,
+        )
+        .unwrap();
+        let warnings: Vec<String> = p
+            .warnings
+            .iter()
+            .map(|w| format!("{}:{} {}", w.line, w.column, w.message))
+            .collect();
+        assert_eq!(warnings.len(), 3, "{warnings:#?}");
+        assert!(
+            warnings[0].starts_with("2:20 anyone can type a subject matching `^MINOR:`"),
+            "{warnings:#?}"
+        );
+        assert!(
+            warnings[1].starts_with("2:31 `HOTFIX` is not anchored"),
+            "{warnings:#?}"
+        );
+        assert!(
+            warnings[2].starts_with("3:19 on developers' machines"),
+            "{warnings:#?}"
+        );
+        assert!(
+            problems("[commits]\nexempt_authors = [\"*\"]")[0]
+                .contains("would exempt every author")
+        );
+        assert_eq!(
+            problems("[pull_requests]\nsubject_exemptions_need_approval = true"),
+            [
+                "2:36 subject_exemptions_need_approval needs someone to approve: expected roles in [pull_requests] policy_approvers"
+            ]
+        );
+    }
 }

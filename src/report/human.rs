@@ -76,6 +76,11 @@ impl Human {
             finding.rule,
             escape(&finding.message)
         )?;
+        if let Some(snippet) = &finding.snippet {
+            for line in snippet.lines() {
+                writeln!(out, "    {line}")?;
+            }
+        }
         if let Some(hint) = &finding.hint {
             writeln!(out, "    {} {}", self.paint(HINT, "hint:"), escape(hint))?;
         }

@@ -85,6 +85,7 @@ impl Render for Json {
         };
         field("checks", &summary.checks)?;
         field("notes", &summary.notes)?;
+        field("exempted", &summary.exempted)?;
         if let Some(data) = summary.data {
             for (name, value) in data.json_fields() {
                 field(name, value)?;

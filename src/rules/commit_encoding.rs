@@ -72,6 +72,7 @@ mod tests {
                 message,
                 parent_count: Some(1),
                 encoding: *encoding,
+                author: None,
             };
             check(&facts, &policy, &mut out);
             match expected {

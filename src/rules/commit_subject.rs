@@ -69,6 +69,7 @@ mod tests {
                 message: message.as_bytes(),
                 parent_count: Some(1),
                 encoding: None,
+                author: None,
             };
             check(&facts, policy, &mut out);
             out.len()

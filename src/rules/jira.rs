@@ -1,17 +1,24 @@
-//! Finding Jira issue keys in text, as Jira defines them: a project key (an uppercase
+//! Finding Jira issue keys in text, as Jira links them: a project key (an uppercase
 //! letter, then uppercase letters, digits or `_`), a dash, and a number that does not
-//! start with 0, standing on word boundaries.
+//! start with 0, not preceded by a word character. After the number may come the end of
+//! a word or a dash and more (`KAFKA-17532-2: …` names KAFKA-17532, as Jira's own
+//! detection finds it), but no letter, digit or `_` (`PAY-1x` is no key).
 //!
 //! A byte scanner rather than a regex: Rust's `regex` has no look-around, and the
-//! boundary rules below (no `_` after the number, no `-digit` after it) need it. It also
-//! keeps a 10 MB message linear and allocation-free.
+//! boundary rules need it. It also keeps a 10 MB message linear and allocation-free.
 
-/// Well-known identifiers that look like Jira keys. They are ignored unless the policy
-/// lists their prefix in `jira_projects`.
+/// Well-known identifiers that look like Jira keys: encodings, hashes, standards,
+/// licences, and security advisories (`CVE-2024-1234`, `RHSA-2024:1234`,
+/// `RUSTSEC-2024-0001`). They are ignored unless the policy lists their prefix in
+/// `jira_projects`.
 const LOOK_ALIKES: &[&str] = &[
     "UTF", "UCS", "SHA", "MD", "CVE", "CWE", "GHSA", "ISO", "IEC", "RFC", "IEEE", "ECMA", "AES",
     "RSA", "DES", "TLS", "SSL", "HTTP", "IPV", "PEP", "JSR", "GPL", "LGPL", "AGPL", "MPL", "BSD",
-    "CC", "WCAG", "ASCII", "ANSI", "CP", "WIN", "KOI", "LATIN", "X",
+    "CC", "WCAG", "ASCII", "ANSI", "CP", "WIN", "WINDOWS", "IBM", "KOI", "LATIN", "X",
+    // Security advisories: Red Hat, Debian, Ubuntu, Amazon Linux, Oracle, CentOS, SUSE,
+    // the Go, Python and Rust advisory databases, OSV, Microsoft.
+    "RHSA", "RHBA", "RHEA", "DSA", "DLA", "USN", "ALAS", "ALAS2", "ELSA", "CESA", "SUSE", "GO",
+    "PYSEC", "RUSTSEC", "OSV", "MS", "MSRC",
 ];
 
 /// One key found in text.
@@ -59,11 +66,6 @@ pub fn find_keys<'a, 'p>(
             let end = i;
             pos = end;
             if end < text.len() && is_word_byte(text[end]) {
-                continue;
-            }
-            // `CVE-2024-1234`, `ISO-8601-1`: a number followed by `-digit` is a compound
-            // identifier, not an issue key.
-            if end + 1 < text.len() && text[end] == b'-' && text[end + 1].is_ascii_digit() {
                 continue;
             }
             // Only ASCII bytes were consumed, so these slices are valid UTF-8.
@@ -114,7 +116,17 @@ mod tests {
     #[test]
     fn look_alikes_are_not_keys_without_an_allow_list() {
         assert!(keys("UTF-8, SHA-256, ISO-8601, CVE-2024-1234, RFC-3339", &[]).is_empty());
+        assert!(keys("ISO-8859-1, WINDOWS-1252, IBM-437, RUSTSEC-2024-0001", &[]).is_empty());
+        assert!(keys("RHSA-2024:1234 DSA-5000-1 USN-6543-1 GO-2024-2687", &[]).is_empty());
         assert_eq!(keys("UTF-8 PAY-3", &[]), vec!["PAY-3"]);
+    }
+
+    #[test]
+    fn a_suffix_after_the_number_names_the_key_as_jira_does() {
+        assert_eq!(keys("KAFKA-17532-2: follow-up", &[]), vec!["KAFKA-17532"]);
+        assert_eq!(keys("PAY-12-part-2 done", &[]), vec!["PAY-12"]);
+        assert_eq!(keys("KAFKA-17532-2", &["KAFKA"]), vec!["KAFKA-17532"]);
+        assert!(keys("PAY-12x PAY-12_2", &[]).is_empty());
     }
 
     #[test]

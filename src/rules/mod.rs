@@ -14,6 +14,7 @@ pub mod pr_changes_requested;
 pub mod pr_gate_change;
 pub mod pr_jira_consistent;
 pub mod pr_policy_change;
+pub mod pr_subject_exemption;
 pub mod promote_approvals;
 pub mod promote_artifact;
 pub mod promote_concurrent;
@@ -100,7 +101,10 @@ impl RuleInfo {
             .join("\n")
     }
 
-    /// The first sentence of "What it checks", for the rule list.
+    /// The first sentence of "What it checks", for the rule list. A sentence ends at a
+    /// `.` followed by a space, outside backticks and parentheses and not after an
+    /// abbreviation (`e.g.`), or at the end of the paragraph; each rule's docs start with
+    /// a sentence that says it all.
     pub fn summary(&self) -> String {
         let text = self.text();
         let paragraph: Vec<&str> = text
@@ -109,12 +113,28 @@ impl RuleInfo {
             .skip(1)
             .skip_while(|l| l.trim().is_empty())
             .take_while(|l| !l.trim().is_empty())
+            .map(str::trim)
             .collect();
         let paragraph = paragraph.join(" ");
-        match paragraph.find(". ").or_else(|| paragraph.find(": ")) {
-            Some(end) => format!("{}.", &paragraph[..end]),
-            None => paragraph,
+        let (mut in_code, mut depth) = (false, 0usize);
+        for (i, c) in paragraph.char_indices() {
+            match c {
+                '`' => in_code = !in_code,
+                '(' if !in_code => depth += 1,
+                ')' if !in_code => depth = depth.saturating_sub(1),
+                '.' if !in_code && depth == 0 && paragraph[i + 1..].starts_with(' ') => {
+                    let before = &paragraph[..i];
+                    let abbreviation = ["e.g", "i.e", "etc", "vs"]
+                        .iter()
+                        .any(|a| before.ends_with(a));
+                    if !abbreviation {
+                        return paragraph[..=i].to_string();
+                    }
+                }
+                _ => {}
+            }
         }
+        paragraph
     }
 }
 
@@ -139,12 +159,15 @@ declare_rule! {
     pub struct PolicyRule { id: "policy", group: Policy }
 }
 
-/// Every rule, in the order `reltag explain` lists them. Ids are never reused.
+/// Every rule, in the order `reltag explain` lists them: grouped by what they look at, in
+/// the order a change meets them — branch, commit message, tag, pull request, release,
+/// promotion, and the policy itself. Ids are never reused.
 pub const ALL: &[RuleInfo] = &[
     branch_name::BranchName::INFO,
     branch_protected::BranchProtected::INFO,
-    commit_jira::CommitJira::INFO,
     commit_empty::CommitEmpty::INFO,
+    commit_jira::CommitJira::INFO,
+    commit_jira_exists::CommitJiraExists::INFO,
     commit_subject::CommitSubject::INFO,
     commit_encoding::CommitEncoding::INFO,
     tag_format::TagFormatRule::INFO,
@@ -152,9 +175,17 @@ pub const ALL: &[RuleInfo] = &[
     tag_sequence::TagSequence::INFO,
     tag_on_release_branch::TagOnReleaseBranch::INFO,
     tag_moved::TagMoved::INFO,
+    pr_approvals::PrApprovals::INFO,
+    pr_changes_requested::PrChangesRequested::INFO,
+    pr_policy_change::PrPolicyChange::INFO,
+    pr_gate_change::PrGateChange::INFO,
+    pr_subject_exemption::PrSubjectExemption::INFO,
+    pr_jira_consistent::PrJiraConsistent::INFO,
     release_version::ReleaseVersion::INFO,
     release_branch::ReleaseBranch::INFO,
     release_coverage::ReleaseCoverage::INFO,
+    release_ci::ReleaseCi::INFO,
+    release_bugs::ReleaseBugs::INFO,
     release_perf::ReleasePerf::INFO,
     release_docs::ReleaseDocs::INFO,
     release_approvals::ReleaseApprovals::INFO,
@@ -172,14 +203,6 @@ pub const ALL: &[RuleInfo] = &[
     promote_rolled_back::PromoteRolledBack::INFO,
     promote_emergency::PromoteEmergency::INFO,
     promote_concurrent::PromoteConcurrent::INFO,
-    commit_jira_exists::CommitJiraExists::INFO,
-    release_bugs::ReleaseBugs::INFO,
-    pr_approvals::PrApprovals::INFO,
-    pr_changes_requested::PrChangesRequested::INFO,
-    pr_policy_change::PrPolicyChange::INFO,
-    pr_gate_change::PrGateChange::INFO,
-    pr_jira_consistent::PrJiraConsistent::INFO,
-    release_ci::ReleaseCi::INFO,
     PolicyRule::INFO,
 ];
 
@@ -198,6 +221,29 @@ pub struct MessageFacts<'a> {
     pub parent_count: Option<usize>,
     /// The commit's `encoding` header, if any.
     pub encoding: Option<&'a str>,
+    /// Who made the commit; `None` for a message that is not a commit yet (the commit-msg
+    /// hook, `check message`, a pull request's squash message).
+    pub author: Option<AuthorFacts<'a>>,
+}
+
+/// Who made a commit, as `[commits] exempt_authors` sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthorFacts<'a> {
+    /// The author header's name and email: what the commit claims.
+    pub name: &'a str,
+    pub email: &'a str,
+    pub account: ForgeAccount<'a>,
+}
+
+/// The forge's account for a commit's author.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForgeAccount<'a> {
+    /// No forge was asked (hooks, `check`): the commit's claim is all there is.
+    NotAsked,
+    /// The forge links the commit to this account (GitHub: the commit's `author.login`).
+    Linked(&'a str),
+    /// The forge was asked and links the commit to no account: the claim proves nothing.
+    Unlinked,
 }
 
 impl MessageFacts<'_> {
@@ -263,6 +309,10 @@ pub struct RefPushFacts<'a> {
     /// The branch or tag name, e.g. `main`.
     pub name: &'a str,
     pub change: RefChange,
+    /// For a branch being created: the remote's protected (or default) branch that already
+    /// holds every commit it would carry, e.g. `origin/main`; `None` when there is none or
+    /// it was not asked (updates, deletions, tags).
+    pub already_on: Option<&'a str>,
 }
 
 /// Whether a tag's release branch holds the tag's commit.
@@ -282,8 +332,9 @@ pub struct TagPlacementFacts<'a> {
     /// The full id of the commit the tag points at.
     pub commit: &'a str,
     pub summary: &'a str,
-    pub release_branch: &'a str,
-    pub state: ReleaseBranchState,
+    /// The version's release branches (`Policy::release_branches`, in the policy's
+    /// order), each with where the tag's commit stands.
+    pub release_branches: &'a [(String, ReleaseBranchState)],
 }
 
 /// A version about to enter an environment, as the promotion rules see it. The command
@@ -379,5 +430,63 @@ mod tests {
             }
             assert!(!rule.summary().is_empty(), "{} has no summary", rule.id);
         }
+    }
+
+    #[test]
+    fn summaries_are_whole_sentences_of_one_line() {
+        for rule in ALL {
+            let summary = rule.summary();
+            assert!(
+                summary.ends_with('.') && summary.chars().count() <= 120,
+                "{}: {summary:?}",
+                rule.id
+            );
+            assert_eq!(
+                summary.matches('`').count() % 2,
+                0,
+                "{}: {summary}",
+                rule.id
+            );
+            assert_eq!(
+                summary.matches('(').count(),
+                summary.matches(')').count(),
+                "{}: {summary}",
+                rule.id
+            );
+        }
+        let summary = |id| find(id).unwrap().summary();
+        // Cut neither at `e.g.` nor at a colon.
+        assert!(summary("tag-format").ends_with("e.g. `v1.2.3` for `v{semver}`."));
+        assert!(summary("release-branch").contains("HEAD is on the version's release branch"));
+    }
+
+    #[test]
+    fn the_list_is_grouped_in_the_order_a_change_meets_the_rules() {
+        use Group::*;
+        let order = [
+            Branch,
+            Message,
+            Jira,
+            Tag,
+            PullRequest,
+            Release,
+            Promotion,
+            Policy,
+        ];
+        let rank = |rule: &RuleInfo| {
+            // The Jira rules sit with what they check: keys with commits, bugs with releases.
+            let group = match rule.id {
+                "commit-jira-exists" => Message,
+                "release-bugs" => Release,
+                _ => rule.group,
+            };
+            order.iter().position(|g| *g == group).unwrap()
+        };
+        let ranks: Vec<usize> = ALL.iter().map(rank).collect();
+        assert!(
+            ranks.windows(2).all(|w| w[0] <= w[1]),
+            "{:?}",
+            ALL.iter().map(|r| r.id).collect::<Vec<_>>()
+        );
     }
 }

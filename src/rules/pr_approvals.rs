@@ -4,10 +4,11 @@ use crate::report::Finding;
 
 declare_rule! {
     /// ## What it checks
-    /// A pull request has at least `[pull_requests] min_approvals` approvals: the latest
-    /// review of each reviewer counts, comments are ignored, the author's own reviews
-    /// never count, with `dismiss_stale` an approval of an older head commit does not
-    /// count, and only reviewers who can push to the repository count.
+    /// A pull request has at least `[pull_requests] min_approvals` approvals.
+    ///
+    /// The latest review of each reviewer counts, comments are ignored, the author's own
+    /// reviews never count, with `dismiss_stale` an approval of an older head commit does
+    /// not count, and only reviewers who can push to the repository count.
     ///
     /// ## Why
     /// Hooks can be skipped; the pull-request gate runs on GitHub's runners and cannot.

@@ -4,9 +4,10 @@ use crate::report::Finding;
 
 declare_rule! {
     /// ## What it checks
-    /// A pull request that changes the files that run the gate is approved by a member
-    /// of a role in `[pull_requests] policy_approvers`. Those files are every workflow
-    /// (`.github/workflows/`), the local actions workflows use (`.github/actions/`, and
+    /// A pull request that changes the files running the gate is approved by a policy
+    /// approver. That is a member of a role in `[pull_requests] policy_approvers`; the
+    /// files are every workflow (`.github/workflows/`), the local actions workflows use
+    /// (`.github/actions/`, and
     /// `action.yml`, `action.yaml` and `action/` at the root, for `uses: ./`), and the
     /// `CODEOWNERS` files that protect them.
     ///

@@ -5,9 +5,10 @@ use crate::report::Finding;
 
 declare_rule! {
     /// ## What it checks
-    /// Every role in the environment's `approvals` approved this version for this
-    /// environment (or for every environment), bound to the commit the tag names, by
-    /// someone who is still a member of the role.
+    /// Every role in the environment's `approvals` approved the version at the tag's commit.
+    ///
+    /// An approval counts for this environment or for every environment, and only while its
+    /// author is still a member of the role.
     ///
     /// ## Why
     /// Sign-offs are for a specific build: an approval of another commit, or by someone

@@ -4,10 +4,11 @@ use crate::report::Finding;
 
 declare_rule! {
     /// ## What it checks
-    /// Each `--artifact` file's name carries the version, and its sha256 equals the one
-    /// recorded for that name when the version entered its first environment (or at its
-    /// cut). The first promotion records the digests; every later one compares. Once
-    /// digests are recorded, a promotion must name the artifacts again.
+    /// Each `--artifact` carries the version in its name and the sha256 recorded for it.
+    ///
+    /// The digest recorded for that name when the version entered its first environment (or
+    /// at its cut) must match. The first promotion records the digests; every later one
+    /// compares. Once digests are recorded, a promotion must name the artifacts again.
     ///
     /// ## Why
     /// What reaches production must be the very bytes that were tested in staging, not a

@@ -4,9 +4,10 @@ use crate::report::{Finding, Subject};
 
 declare_rule! {
     /// ## What it checks
-    /// Nothing else was promoted to (or rolled back in) the environment between the
-    /// moment the checks ran and the moment the promotion is recorded, locally or on the
-    /// remote.
+    /// Nothing else happened in the environment while the promotion was being checked.
+    ///
+    /// No other promotion or rollback was recorded for it, locally or on the remote, between
+    /// the moment the checks ran and the moment the promotion is recorded.
     ///
     /// ## Why
     /// Two pipelines promoting different versions to prod at once must not both win: the

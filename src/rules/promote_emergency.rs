@@ -5,8 +5,10 @@ use crate::report::Finding;
 
 declare_rule! {
     /// ## What it checks
-    /// An emergency promotion (`--emergency --reason TEXT`) has an approval for the tag's
-    /// commit from a role in `[emergency] approvers`.
+    /// An emergency promotion has an approval from a role in `[emergency] approvers`.
+    ///
+    /// That is `reltag promote --emergency --reason TEXT`, and the approval is bound to the
+    /// tag's commit.
     ///
     /// ## Why
     /// The emergency path skips checks (only those in `[emergency] may_skip`); someone

@@ -4,8 +4,9 @@ use crate::report::Finding;
 
 declare_rule! {
     /// ## What it checks
-    /// When the environment has a `from` environment, the version currently runs there:
-    /// it was promoted there and not rolled back or replaced since.
+    /// The version currently runs in the environment's `from` environment, when it has one.
+    ///
+    /// It was promoted there and not rolled back or replaced since.
     ///
     /// ## Why
     /// Production gets only what passed staging. A version that was rolled back from

@@ -8,10 +8,12 @@ use crate::schedule::{Calendar, WindowVerdict};
 
 declare_rule! {
     /// ## What it checks
-    /// The promotion was announced: a `reltag schedule` for this version and environment
-    /// was recorded at least `notice` before the time it names, and the promotion
-    /// happens in the scheduled window — at or after the scheduled time and before that
-    /// window closes (without windows: within 24 hours of the scheduled time).
+    /// The promotion was scheduled at least `notice` ahead, and happens when it was scheduled for.
+    ///
+    /// A `reltag schedule` for this version and environment was recorded at least `notice`
+    /// before the time it names, and the promotion happens in the scheduled window — at or
+    /// after the scheduled time and before that window closes (without windows: within 24
+    /// hours of the scheduled time).
     ///
     /// ## Why
     /// People who depend on an environment need to know before it changes.

@@ -4,8 +4,9 @@ use crate::report::Finding;
 
 declare_rule! {
     /// ## What it checks
-    /// The version being promoted is a release tag that exists, and its `cut` was
-    /// recorded in the ledger for the commit the tag names now.
+    /// The version being promoted is an existing release tag whose cut the ledger recorded.
+    ///
+    /// The `cut` event must name the commit the tag names now.
     ///
     /// ## Why
     /// Only a release that went through `reltag cut` (its criteria, approvals and

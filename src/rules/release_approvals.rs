@@ -5,9 +5,12 @@ use crate::report::{Finding, Subject};
 
 declare_rule! {
     /// ## What it checks
-    /// Every role in `[release.approvals] roles` approved this version **at the commit
-    /// being released** (`reltag approve VERSION --role ROLE`). An approval given for an
-    /// earlier commit of the release branch does not count.
+    /// Every role in `[release.approvals] roles` approved this version at the commit being
+    /// released, for every environment.
+    ///
+    /// Approvals are given with `reltag approve VERSION --role ROLE`. One given for an
+    /// earlier commit of the release branch does not count, nor one given for a single
+    /// environment (`--env prod`), which counts only for promotions there.
     ///
     /// ## Why
     /// A sign-off is for what was reviewed; a commit added after it was not.
@@ -26,7 +29,10 @@ declare_rule! {
 pub struct ApprovalsFacts<'a> {
     pub version: &'a str,
     pub commit: &'a str,
+    /// Approvals at the commit for every environment (given without `--env`).
     pub approvals: &'a [ApprovalRecord],
+    /// Approvals at the commit for one environment only, which the cut does not count.
+    pub for_one_env: &'a [ApprovalRecord],
 }
 
 pub fn roles(policy: &Policy) -> Vec<String> {
@@ -38,28 +44,102 @@ pub fn check(facts: &ApprovalsFacts, policy: &Policy, out: &mut Vec<Finding>) {
         // Membership is judged now, by the policy in force: an approval by someone who
         // has since left the role does not count.
         let members = policy.role_members(&role);
-        if !facts.approvals.iter().any(|a| {
+        let counts = |a: &&ApprovalRecord| {
             a.role == role
                 && a.commit == facts.commit
                 && crate::ledger::identity::is_member(&a.actor, &members)
-        }) {
-            out.push(
-                Finding::error(
-                    ReleaseApprovals::ID,
-                    Subject::Tag {
-                        name: facts.version.to_string(),
-                    },
-                    format!(
-                        "{role} has not approved {} at commit {}",
-                        facts.version,
-                        &facts.commit[..facts.commit.len().min(12)]
-                    ),
-                )
-                .with_hint(format!(
-                    "a member of {role} runs `reltag approve {} --role {role}`",
-                    facts.version
-                )),
-            );
+        };
+        if facts.approvals.iter().any(|a| counts(&a)) {
+            continue;
         }
+        let version = facts.version;
+        let short = &facts.commit[..facts.commit.len().min(12)];
+        let scoped: Vec<&ApprovalRecord> = facts.for_one_env.iter().filter(counts).collect();
+        let message = if scoped.is_empty() {
+            format!("{role} has not approved {version} at commit {short}")
+        } else {
+            let mut envs: Vec<&str> = scoped.iter().filter_map(|a| a.env.as_deref()).collect();
+            envs.sort();
+            envs.dedup();
+            format!(
+                "{role} approved {version} at commit {short} only for {} ({}): the cut needs an approval for all environments",
+                envs.join(", "),
+                scoped[0].actor
+            )
+        };
+        out.push(
+            Finding::error(
+                ReleaseApprovals::ID,
+                Subject::Tag {
+                    name: version.to_string(),
+                },
+                message,
+            )
+            .with_hint(format!(
+                "a member of {role} runs `reltag approve {version} --role {role}`{}",
+                if scoped.is_empty() {
+                    ""
+                } else {
+                    " (without --env)"
+                }
+            )),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Source;
+
+    fn approval(env: Option<&str>) -> ApprovalRecord {
+        ApprovalRecord {
+            role: "qa-lead".into(),
+            env: env.map(str::to_string),
+            actor: "qa@example.com".into(),
+            commit: "c".repeat(40),
+            time: "2026-11-24T12:00:00Z".parse().unwrap(),
+            comment: None,
+            event_id: crate::ledger::EventId::random(),
+        }
+    }
+
+    #[test]
+    fn an_approval_for_one_environment_is_named_as_such() {
+        let policy = Policy::from_toml(
+            "[release]\ncriteria = [\"approvals\"]\n[release.approvals]\nroles = [\"qa-lead\"]\n[roles]\nqa-lead = [\"qa@example.com\"]\n",
+            "p",
+            Source::Default,
+        )
+        .unwrap();
+        let commit = "c".repeat(40);
+        let run = |approvals: &[ApprovalRecord], for_one_env: &[ApprovalRecord]| {
+            let mut out = Vec::new();
+            check(
+                &ApprovalsFacts {
+                    version: "v1.2.3",
+                    commit: &commit,
+                    approvals,
+                    for_one_env,
+                },
+                &policy,
+                &mut out,
+            );
+            out
+        };
+        assert!(run(&[approval(None)], &[]).is_empty());
+        let out = run(&[], &[approval(Some("prod"))]);
+        assert_eq!(
+            out[0].message,
+            "qa-lead approved v1.2.3 at commit cccccccccccc only for prod (qa@example.com): the cut needs an approval for all environments"
+        );
+        assert_eq!(
+            out[0].hint.as_deref(),
+            Some("a member of qa-lead runs `reltag approve v1.2.3 --role qa-lead` (without --env)")
+        );
+        assert_eq!(
+            run(&[], &[])[0].message,
+            "qa-lead has not approved v1.2.3 at commit cccccccccccc"
+        );
     }
 }

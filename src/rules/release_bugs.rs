@@ -3,9 +3,10 @@ use crate::report::{Finding, Subject};
 
 declare_rule! {
     /// ## What it checks
-    /// The `bugs` release criterion: the Jira query in `[release.bugs] jql`, with the
-    /// version filled in, finds no more than `max` issues. Each issue it finds is one
-    /// finding, with its key, summary, priority, status and link.
+    /// At most `max` open issues match the `bugs` release criterion's Jira query.
+    ///
+    /// The query is `[release.bugs] jql`, with the version filled in. Each issue it finds is
+    /// one finding, with its key, summary, priority, status and link.
     ///
     /// ## Why
     /// "Zero critical or high bugs open for this version" is a release criterion many

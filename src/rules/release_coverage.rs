@@ -7,11 +7,12 @@ use crate::report::{Finding, Subject};
 
 declare_rule! {
     /// ## What it checks
-    /// Line coverage of the commit being released is at least `min_percent`, read from
-    /// an LCOV, Cobertura XML, JaCoCo XML or `cargo llvm-cov --json` report (detected
-    /// from the content). The report in the working tree counts when the tree is clean
-    /// and HEAD is the commit being tagged; otherwise the evidence recorded for that exact
-    /// commit with `reltag evidence record coverage`.
+    /// Line coverage of the commit being released is at least `min_percent`.
+    ///
+    /// It is read from an LCOV, Cobertura XML, JaCoCo XML or `cargo llvm-cov --json` report
+    /// (detected from the content). The report in the working tree counts when the tree is
+    /// clean and HEAD is the commit being tagged; otherwise the evidence recorded for that
+    /// exact commit with `reltag evidence record coverage`.
     ///
     /// ## Why
     /// A coverage figure for another commit, or one nobody can trace to a report, says

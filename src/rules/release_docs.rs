@@ -5,9 +5,11 @@ use crate::report::{Finding, Subject};
 
 declare_rule! {
     /// ## What it checks
-    /// At least one file matching `[release.docs] paths` changed between the previous
-    /// release tag and the commit being released (every file counts for the first
-    /// release). `*` matches within one directory, `**` across directories.
+    /// A documentation file changed since the previous release.
+    ///
+    /// At least one file matching `[release.docs] paths` changed between the previous release
+    /// tag and the commit being released (every file counts for the first release). `*`
+    /// matches within one directory, `**` across directories.
     ///
     /// ## Why
     /// A release nobody wrote a changelog entry or documentation for is a release users

@@ -5,10 +5,12 @@ use super::declare_rule;
 
 declare_rule! {
     /// ## What it checks
-    /// `reltag cut --hotfix --reason TEXT`: a member of a role in `[emergency] approvers`
-    /// approved this version at this commit, and, when `[emergency] jira_prefix` is set,
-    /// the release's commits name an issue of that project. Only the criteria in
-    /// `[emergency] may_skip` are skipped; the reason is recorded in the ledger.
+    /// An emergency release has an approval from a role in `[emergency] approvers`.
+    ///
+    /// That is `reltag cut --hotfix --reason TEXT`; the approval is bound to this version at
+    /// this commit. When `[emergency] jira_prefix` is set, the release's commits name an
+    /// issue of that project. Only the criteria in `[emergency] may_skip` are skipped; the
+    /// reason is recorded in the ledger.
     ///
     /// ## Why
     /// An emergency path nobody signs off becomes the normal path.

@@ -7,9 +7,10 @@ use crate::report::{Finding, Subject};
 
 declare_rule! {
     /// ## What it checks
-    /// A JMeter results file (JTL, CSV with or without header) for the commit being
-    /// released: the p95 and p99 latency (nearest rank) and the error rate, overall and
-    /// for every label, are within the configured limits.
+    /// The JMeter results of the commit being released are within the configured limits.
+    ///
+    /// The results file is a JTL (CSV with or without header). The p95 and p99 latency (nearest
+    /// rank) and the error rate are checked overall and for every label.
     ///
     /// ## Why
     /// An average hides the slow requests users notice; a per-label check keeps one slow

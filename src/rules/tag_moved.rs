@@ -4,8 +4,8 @@ use crate::report::{Finding, Subject};
 
 declare_rule! {
     /// ## What it checks
-    /// A push does not move or delete a release tag that already exists on the remote
-    /// (a tag whose name has the shape of `[tags] format`).
+    /// A push does not move or delete a release tag, or a tag in `[tags] protected`, that
+    /// already exists on the remote.
     ///
     /// ## Why
     /// A release tag names one commit forever: deploys, artifacts, rollbacks and
@@ -17,7 +17,9 @@ declare_rule! {
     /// `git push origin :refs/tags/v1.2.3` are refused by the pre-push hook.
     ///
     /// ## Configuration
-    /// `[tags] format` decides which tags are release tags; other tags are not guarded.
+    /// `[tags] format` decides which tags are release tags (`v1.2.3`); other tags (the
+    /// moving `v1` of a GitHub Action, `deploy-marker`) are guarded only when they match
+    /// `[tags] protected`.
     ///
     /// ## How to fix
     /// Leave the released tag alone and release the next version instead; restore your
@@ -26,10 +28,15 @@ declare_rule! {
 }
 
 pub fn check(facts: &RefPushFacts, policy: &Policy, out: &mut Vec<Finding>) {
-    if policy.tag_format.version_text(facts.name).is_none() {
+    if !policy.is_protected_tag(facts.name) {
         return;
     }
     let name = facts.name;
+    let kind = if policy.is_release_tag(name) {
+        "release tag"
+    } else {
+        "protected tag"
+    };
     let (what, verb) = match facts.change {
         RefChange::Create => return,
         RefChange::Update => ("moving", "move"),
@@ -41,7 +48,7 @@ pub fn check(facts: &RefPushFacts, policy: &Policy, out: &mut Vec<Finding>) {
             Subject::Ref {
                 name: facts.refname.to_string(),
             },
-            format!("{what} the release tag {name}, which already exists on the remote, is refused"),
+            format!("{what} the {kind} {name}, which already exists on the remote, is refused"),
         )
         .with_hint(format!(
             "a released version is never changed: release the next version instead, and restore your tag with `git fetch --force origin tag {name}` (do not {verb} it)"
@@ -61,6 +68,7 @@ mod tests {
                 refname: &refname,
                 name,
                 change,
+                already_on: None,
             },
             &Policy::default_policy(),
             &mut out,
@@ -82,5 +90,41 @@ mod tests {
                 .starts_with("deleting the release tag v1.2.3")
         );
         assert!(run("docs-snapshot", RefChange::Delete).is_empty());
+        // The moving major tag of a GitHub Action is not a release tag.
+        assert!(run("v1", RefChange::Update).is_empty());
+    }
+
+    #[test]
+    fn protected_tags_never_move_or_go_either() {
+        let policy = Policy::from_toml(
+            "[tags]\nprotected = [\"stable\", \"deploy-*\"]",
+            "policy.toml",
+            crate::policy::Source::Default,
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        for (name, change) in [
+            ("stable", RefChange::Update),
+            ("deploy-prod", RefChange::Delete),
+            ("deploy-prod", RefChange::Create),
+            ("v1", RefChange::Update),
+        ] {
+            check(
+                &RefPushFacts {
+                    refname: &format!("refs/tags/{name}"),
+                    name,
+                    change,
+                    already_on: None,
+                },
+                &policy,
+                &mut out,
+            );
+        }
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert!(
+            out[0]
+                .message
+                .starts_with("moving the protected tag stable")
+        );
     }
 }

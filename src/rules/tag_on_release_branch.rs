@@ -4,9 +4,11 @@ use crate::report::{Finding, Subject};
 
 declare_rule! {
     /// ## What it checks
-    /// A pushed release tag points at a commit on its release branch, the branch
-    /// `[tags] release_branch` names for its version (`release/v1.2.3` for `v1.2.3` under
-    /// the default policy), as known locally (`refs/heads/…`) or from the remote
+    /// A pushed release tag points at a commit on its version's release branch.
+    ///
+    /// The release branch is the first of `[tags] release_branch` that exists for the
+    /// version — `release/v1.2.3`, or the release line `release/v1.2` under the default
+    /// policy — as known locally (`refs/heads/…`) or from the remote
     /// (`refs/remotes/<remote>/…`).
     ///
     /// ## Why
@@ -15,10 +17,11 @@ declare_rule! {
     ///
     /// ## Example
     /// Tagging `v1.3.0` on a commit of `feature/PAY-9-x` and pushing it is refused; the
-    /// same tag on a commit of `release/v1.3.0` passes.
+    /// same tag on a commit of `release/v1.3.0` or of `release/v1.3` passes.
     ///
     /// ## Configuration
-    /// `[tags] release_branch`, a template with `{semver}`, `{major}`, `{minor}`, `{patch}`.
+    /// `[tags] release_branch`: one template or a list, with `{semver}`, `{major}`,
+    /// `{minor}`, `{patch}`.
     ///
     /// ## How to fix
     /// Delete the local tag (`git tag -d NAME`), create or update the release branch, and
@@ -32,29 +35,66 @@ pub fn check(facts: &TagPlacementFacts, _policy: &Policy, out: &mut Vec<Finding>
         summary: facts.summary.to_string(),
         refname: Some(facts.refname.to_string()),
     };
-    let (tag, branch) = (facts.name, facts.release_branch);
-    match facts.state {
-        ReleaseBranchState::Contains => {}
-        ReleaseBranchState::Missing => out.push(
+    let tag = facts.name;
+    let branches = facts.release_branches;
+    if branches
+        .iter()
+        .any(|(_, state)| *state == ReleaseBranchState::Contains)
+    {
+        return;
+    }
+    let existing: Vec<&str> = branches
+        .iter()
+        .filter(|(_, state)| *state == ReleaseBranchState::NotContains)
+        .map(|(name, _)| name.as_str())
+        .collect();
+    let Some(first) = branches.first().map(|(name, _)| name.as_str()) else {
+        return; // a policy always names one; nothing to judge without
+    };
+    if existing.is_empty() {
+        let names: Vec<&str> = branches.iter().map(|(n, _)| n.as_str()).collect();
+        let which = if names.len() == 1 {
+            format!("the release branch {first} for tag {tag} is missing")
+        } else {
+            format!(
+                "no release branch for tag {tag}: none of {} exists",
+                or_list(&names)
+            )
+        };
+        out.push(
             Finding::error(
                 TagOnReleaseBranch::ID,
                 subject(),
-                format!("the release branch {branch} for tag {tag} is missing: neither a local branch nor a remote-tracking branch has that name"),
+                format!("{which}: neither a local branch nor a remote-tracking branch has that name"),
             )
             .with_hint(format!(
-                "create the release branch at the commit (`git branch {branch} {tag}^{{commit}}`) and push it, or fetch it"
+                "create the release branch at the commit (`git branch {first} {tag}^{{commit}}`) and push it, or fetch it"
             )),
-        ),
-        ReleaseBranchState::NotContains => out.push(
-            Finding::error(
-                TagOnReleaseBranch::ID,
-                subject(),
-                format!("tag {tag} points at a commit that is not on its release branch {branch}"),
-            )
-            .with_hint(format!(
-                "delete the tag (`git tag -d {tag}`) and tag a commit of {branch}"
-            )),
-        ),
+        );
+        return;
+    }
+    out.push(
+        Finding::error(
+            TagOnReleaseBranch::ID,
+            subject(),
+            format!(
+                "tag {tag} points at a commit that is not on its release branch {}",
+                or_list(&existing)
+            ),
+        )
+        .with_hint(format!(
+            "delete the tag (`git tag -d {tag}`) and tag a commit of {}",
+            existing[0]
+        )),
+    );
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn or_list(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
     }
 }
 
@@ -62,7 +102,9 @@ pub fn check(facts: &TagPlacementFacts, _policy: &Policy, out: &mut Vec<Finding>
 mod tests {
     use super::*;
 
-    fn run(state: ReleaseBranchState) -> Vec<Finding> {
+    fn run(branches: &[(&str, ReleaseBranchState)]) -> Vec<Finding> {
+        let branches: Vec<(String, ReleaseBranchState)> =
+            branches.iter().map(|(n, s)| (n.to_string(), *s)).collect();
         let mut out = Vec::new();
         check(
             &TagPlacementFacts {
@@ -70,8 +112,7 @@ mod tests {
                 name: "v1.0.0",
                 commit: "0123456789abcdef0123456789abcdef01234567",
                 summary: "PAY-1: x",
-                release_branch: "release/v1.0.0",
-                state,
+                release_branches: &branches,
             },
             &Policy::default_policy(),
             &mut out,
@@ -79,18 +120,40 @@ mod tests {
         out
     }
 
+    use ReleaseBranchState::{Contains, Missing, NotContains};
+
     #[test]
     fn the_tag_must_be_on_its_release_branch() {
-        assert!(run(ReleaseBranchState::Contains).is_empty());
+        assert!(run(&[("release/v1.0.0", Contains)]).is_empty());
         assert!(
-            run(ReleaseBranchState::Missing)[0]
+            run(&[("release/v1.0.0", Missing)])[0]
                 .message
                 .contains("release/v1.0.0 for tag v1.0.0 is missing")
         );
         assert!(
-            run(ReleaseBranchState::NotContains)[0]
+            run(&[("release/v1.0.0", NotContains)])[0]
                 .message
                 .contains("not on its release branch release/v1.0.0")
+        );
+    }
+
+    #[test]
+    fn either_release_branch_style_holds_the_tag() {
+        assert!(run(&[("release/v1.0.0", Missing), ("release/v1.0", Contains)]).is_empty());
+        assert!(run(&[("release/v1.0.0", NotContains), ("release/v1.0", Contains)]).is_empty());
+        let missing = run(&[("release/v1.0.0", Missing), ("release/v1.0", Missing)]);
+        assert_eq!(
+            missing[0].message,
+            "no release branch for tag v1.0.0: none of release/v1.0.0 or release/v1.0 exists: neither a local branch nor a remote-tracking branch has that name"
+        );
+        let off = run(&[("release/v1.0.0", Missing), ("release/v1.0", NotContains)]);
+        assert_eq!(
+            off[0].message,
+            "tag v1.0.0 points at a commit that is not on its release branch release/v1.0"
+        );
+        assert_eq!(
+            off[0].hint.as_deref(),
+            Some("delete the tag (`git tag -d v1.0.0`) and tag a commit of release/v1.0")
         );
     }
 }

@@ -4,9 +4,10 @@ use crate::report::{Finding, Subject};
 
 declare_rule! {
     /// ## What it checks
-    /// The version in a release tag is a valid semantic version (semver.org 2.0.0): three
-    /// numbers without leading zeros, an optional pre-release and build metadata. A
-    /// pre-release is refused when `allow_prerelease = false`.
+    /// The version in a release tag is a valid semantic version (semver.org 2.0.0).
+    ///
+    /// That is three numbers without leading zeros, an optional pre-release and build
+    /// metadata. A pre-release is refused when `allow_prerelease = false`.
     ///
     /// ## Why
     /// reltag orders releases by semver precedence to find the previous release, check
@@ -14,6 +15,7 @@ declare_rule! {
     ///
     /// ## Example
     /// `v1.2`, `v01.2.3` and `v1.2.3.4` are refused; `v1.2.3` and `v1.3.0-rc.1` pass.
+    /// (`v1`, a major number alone, is not a release tag at all: see `[tags] other`.)
     ///
     /// ## Configuration
     /// `[tags] format` (where the version stands) and `allow_prerelease`.
@@ -30,6 +32,21 @@ pub fn check(facts: &TagFacts, policy: &Policy, out: &mut Vec<Finding>) {
     let subject = Subject::Tag {
         name: facts.name.to_string(),
     };
+    if let Some((missing, complete)) = partial_version(&text) {
+        let example = policy.tag_format.render(&complete);
+        out.push(
+            Finding::error(
+                TagSemver::ID,
+                subject,
+                format!("`{text}` is not a semantic version: it has no {missing} (expected MAJOR.MINOR.PATCH such as {complete})"),
+            )
+            .with_hint(format!(
+                "a release tag names a whole version, e.g. {example}; if the tag {} exists, delete it with `git tag -d {}`",
+                facts.name, facts.name
+            )),
+        );
+        return;
+    }
     match semver::Version::parse(&text) {
         Err(e) => out.push(
             Finding::error(
@@ -53,6 +70,24 @@ pub fn check(facts: &TagFacts, policy: &Policy, out: &mut Vec<Finding>) {
             .with_hint("tag a release version, or set [tags] allow_prerelease = true"),
         ),
         Ok(_) => {}
+    }
+}
+
+/// `1` or `1.2`: a version with numbers missing at the end, what is missing, and the
+/// version it would be with zeros.
+fn partial_version(text: &str) -> Option<(&'static str, semver::Version)> {
+    let numbers: Vec<u64> = text
+        .split('.')
+        .map(|part| {
+            (!part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| part.parse().ok())
+                .flatten()
+        })
+        .collect::<Option<_>>()?;
+    match numbers[..] {
+        [major] => Some(("minor or patch number", semver::Version::new(major, 0, 0))),
+        [major, minor] => Some(("patch number", semver::Version::new(major, minor, 0))),
+        _ => None,
     }
 }
 
@@ -83,6 +118,20 @@ mod tests {
             );
             assert_eq!(out.is_empty(), passes, "{name}: {out:?}");
         }
+        let mut out = Vec::new();
+        check(
+            &TagFacts {
+                name: "v1.2",
+                existing: &[],
+            },
+            &policy,
+            &mut out,
+        );
+        assert_eq!(
+            out[0].message,
+            "`1.2` is not a semantic version: it has no patch number (expected MAJOR.MINOR.PATCH such as 1.2.0)"
+        );
+        assert!(out[0].hint.as_deref().unwrap().contains("e.g. v1.2.0"));
         let strict =
             Policy::from_toml("[tags]\nallow_prerelease = false", "p", Source::Default).unwrap();
         let mut out = Vec::new();

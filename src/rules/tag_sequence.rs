@@ -6,13 +6,14 @@ use crate::report::{Finding, Subject};
 
 declare_rule! {
     /// ## What it checks
-    /// A new release tag's version does not exist yet — also not under another name of
-    /// the same precedence, such as `v1.2.3+build` beside `v1.2.3` — and, with
-    /// `sequential = true`, follows an existing release without skipping one:
-    /// `v1.2.4` needs `v1.2.3`, `v1.3.0` needs some `v1.2.x`, `v2.0.0` needs some
-    /// `v1.x.y`. Patch releases on older lines are allowed (`v1.1.5` after `v2.0.0`),
-    /// the very first release may be any version, and a pre-release must come after the
-    /// pre-releases of its version and before the release itself.
+    /// A new release tag's version is new, and with `sequential` skips no version.
+    ///
+    /// The version must not exist yet, also not under another name of the same precedence
+    /// (`v1.2.3+build` beside `v1.2.3`). With `sequential = true` it follows an existing
+    /// release without skipping one: `v1.2.4` needs `v1.2.3`, `v1.3.0` needs some `v1.2.x`,
+    /// `v2.0.0` needs some `v1.x.y`. Patch releases on older lines are allowed (`v1.1.5` after
+    /// `v2.0.0`), the very first release may be any version, and a pre-release must come after
+    /// the pre-releases of its version and before the release itself.
     ///
     /// ## Why
     /// A skipped version usually means a typo (`v1.3.0` meant as `v1.2.4`) that

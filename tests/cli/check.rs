@@ -434,3 +434,65 @@ fn ranges_are_exact_when_every_commit_has_the_same_date() {
     let all = env.reltag(&repo, &["check"]);
     assert_eq!(all.code, 0, "{}", all.render());
 }
+
+#[test]
+fn check_tag_judges_a_tag_as_a_push_would() {
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    env.commit(&repo, "PAY-1: a");
+    // The moving major tag of a GitHub Action is not a release tag.
+    let run = env.reltag(&repo, &["check", "tag", "v1"]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(
+        run.stdout.contains("note: v1 is not a release tag (format v{semver}): [tags] other = \"allow\" lets it be pushed, and only [tags] protected guards it; a release tag names a whole version, such as v1.2.3"),
+        "{}",
+        run.stdout
+    );
+    // v1.2 is a release tag without its patch number: said so, not blamed on the minor.
+    let run = env.reltag(&repo, &["check", "tag", "v1.2"]);
+    assert_eq!(run.code, 1, "{}", run.render());
+    assert!(
+        run.stdout.contains("error[tag-semver] `1.2` is not a semantic version: it has no patch number (expected MAJOR.MINOR.PATCH such as 1.2.0)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("a release tag names a whole version, e.g. v1.2.0"),
+        "{}",
+        run.stdout
+    );
+    std::fs::write(repo.join("policy.toml"), "[tags]\nother = \"refuse\"\n").unwrap();
+    let run = env.reltag(&repo, &["check", "tag", "deploy-marker"]);
+    assert_eq!(run.code, 1, "{}", run.render());
+}
+
+#[test]
+fn hints_name_a_branch_and_a_key_like_the_ones_given() {
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    env.commit(&repo, "PAY-1: a");
+    std::fs::write(
+        repo.join("policy.toml"),
+        "[branches]\nallowed = [\"main\", \"release/v{semver}\", \"feature/{jira}-*\"]\n",
+    )
+    .unwrap();
+    let run = env.reltag(&repo, &["check", "branch", "release/v1.2"]);
+    assert_eq!(run.code, 1, "{}", run.render());
+    // Before: "e.g. feature/PAY-123-short-description".
+    assert!(
+        run.stdout
+            .contains("hint: rename the branch: git branch -m <new-name>, e.g. release/v1.2.3"),
+        "{}",
+        run.stdout
+    );
+    // Before: e.g. "PAY-123: pay-12: x".
+    let run = env.reltag_with(&repo, &["check", "message", "-"], &[], Some(b"pay-12: x\n"));
+    assert_eq!(run.code, 1, "{}", run.render());
+    assert!(
+        run.stdout
+            .contains("hint: write the key in upper case, as Jira does: \"PAY-12: x\""),
+        "{}",
+        run.stdout
+    );
+}

@@ -34,15 +34,15 @@ fn every_kind_of_policy_error_names_line_column_text_and_expectation() {
             "[commits]\njira_in = \"body\"\n",
             "policy.toml:2:11\n  error[policy] unknown variant `body`, expected `subject` or `message`",
         ),
-        // A regex that does not compile.
+        // A regex that does not compile: one line, at the character the parser blames.
         (
             "[commits]\nsubject_pattern = '(feat'\n",
-            "policy.toml:2:19\n  error[policy] invalid regular expression",
+            "policy.toml:2:20\n  error[policy] invalid regular expression: unclosed group (at character 1 of the pattern)\n      |\n    2 | subject_pattern = '(feat'\n      |                    ^\n",
         ),
         // A regex over the size limit.
         (
             "[commits]\nsubject_pattern = '(\\w{100}){100}'\n",
-            "policy.toml:2:19\n  error[policy] invalid regular expression: Compiled regex exceeds size limit",
+            "policy.toml:2:19\n  error[policy] invalid regular expression: the pattern compiles to more than 1048576 bytes: expected a simpler pattern",
         ),
         // A branch pattern placeholder.
         (
@@ -186,4 +186,70 @@ fn without_a_policy_file_the_default_applies_and_a_missing_explicit_one_is_an_er
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn check_policy_lists_every_structural_problem_with_its_underline() {
+    // Before: serde stopped at the first unknown key, so this file showed one problem.
+    let (out, code) = check(
+        "[branches]\nalowed = [\"main\"]\n[commits]\nrequire_jira = \"yes\"\nexempt = [\"merges\", \"bots\"]\nsubject_pattern = '^(feat'\n[tagz]\nx = 1\n",
+    );
+    assert_eq!(code, 2, "{out}");
+    let expected = "\
+policy.toml:2:1
+  error[policy] unknown field `alowed`, expected `allowed` or `protected`: did you mean `allowed`?
+      |
+    2 | alowed = [\"main\"]
+      | ^^^^^^
+
+policy.toml:4:16
+  error[policy] invalid type: string \"yes\", expected a boolean
+      |
+    4 | require_jira = \"yes\"
+      |                ^^^^^
+
+policy.toml:5:21
+  error[policy] unknown variant `bots`, expected one of `merges`, `reverts`, `fixups`
+      |
+    5 | exempt = [\"merges\", \"bots\"]
+      |                     ^^^^^^
+
+policy.toml:6:21
+  error[policy] invalid regular expression: unclosed group (at character 2 of the pattern)
+      |
+    6 | subject_pattern = '^(feat'
+      |                     ^
+
+policy.toml:7:2
+  error[policy] unknown field `tagz`, expected one of `version`, `branches`, `commits`, `pull_requests`, `tags`, `release`, `roles`, `environments`, `emergency`, `jira`, `github`, `ledger`: did you mean `tags`?
+      |
+    7 | [tagz]
+      |  ^^^^
+
+blocked: 5 errors, 0 warnings (checked 1 file)
+";
+    assert_eq!(out, expected);
+    assert!(!out.contains("\\u{a}"), "no escaped newlines: {out}");
+}
+
+#[test]
+fn check_policy_warns_about_exemptions_anyone_can_claim() {
+    let (out, code) = check(
+        "[commits]\nexempt_subjects = [\"^MINOR:\", \"HOTFIX\"]\nexempt_authors = [\"dependabot[bot]\"]\n",
+    );
+    assert_eq!(code, 0, "{out}");
+    for expected in [
+        "policy.toml:2:20\n  warning[policy] anyone can type a subject matching `^MINOR:` to skip the Jira key: set [pull_requests] subject_exemptions_need_approval = true so that the pull-request gate asks a policy approver\n",
+        "policy.toml:2:31\n  warning[policy] `HOTFIX` is not anchored with `^`: it exempts every subject that contains it anywhere",
+        "policy.toml:3:19\n  warning[policy] on developers' machines a commit's author is whatever the commit claims",
+        "allowed: 3 warnings (checked 1 file)",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in\n{out}");
+    }
+    // With the pull-request gate asking a policy approver, an anchored subject is fine.
+    let (out, code) = check(
+        "[commits]\nexempt_subjects = [\"^MINOR:\"]\n[pull_requests]\nsubject_exemptions_need_approval = true\npolicy_approvers = [\"rm\"]\n[roles]\nrm = [\"@rm\"]\n",
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("warning"), "{out}");
 }

@@ -296,7 +296,7 @@ fn a_tag_off_its_release_branch_is_refused_naming_the_commit() {
     assert!(!out.status.success(), "{text}");
     assert!(
         text.contains(&format!(
-            "commit {} (refs/tags/v1.0.0) \"PAY-8: not released\"\n  error[tag-on-release-branch] the release branch release/v1.0.0 for tag v1.0.0 is missing",
+            "commit {} (refs/tags/v1.0.0) \"PAY-8: not released\"\n  error[tag-on-release-branch] no release branch for tag v1.0.0: none of release/v1.0.0 or release/v1.0 exists",
             &id[..12]
         )),
         "{text}"
@@ -857,7 +857,7 @@ fn a_push_of_a_branch_and_tags_names_each_ref_in_its_findings() {
         ),
         "tag v1.2\n  error[tag-semver]".to_string(),
         format!(
-            "commit {short} (refs/tags/v2.0.0) \"no key\"\n  error[tag-on-release-branch] the release branch release/v2.0.0 for tag v2.0.0 is missing"
+            "commit {short} (refs/tags/v2.0.0) \"no key\"\n  error[tag-on-release-branch] no release branch for tag v2.0.0: none of release/v2.0.0 or release/v2.0 exists"
         ),
         "blocked: 3 errors, 0 warnings (checked 1 commit, 1 branch, 2 tags)".to_string(),
     ] {
@@ -888,4 +888,217 @@ fn a_push_of_a_branch_and_tags_names_each_ref_in_its_findings() {
     );
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(env.git(&bare, &["tag"]), "v2.0.0");
+}
+
+// ---- Creating protected branches, release lines, other tags (issue 16) ----
+
+#[test]
+fn creating_a_release_branch_at_a_published_commit_is_allowed_and_said() {
+    // The README's own step after `reltag install`: before, a direct push to a protected
+    // branch, refused.
+    let env = TestEnv::new();
+    let (repo, bare) = setup(&env);
+    env.git(&repo, &["switch", "-q", "-c", "release/v1.0.0"]);
+    let out = env.git_output(&repo, &["push", "-u", "origin", "release/v1.0.0"]);
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(
+        t.contains("note: creating protected branch release/v1.0.0 is allowed: every commit on it is already on origin/main, so it adds no unreviewed change"),
+        "{t}"
+    );
+    assert_eq!(
+        env.git(&bare, &["rev-parse", "release/v1.0.0"]),
+        env.git(&bare, &["rev-parse", "main"])
+    );
+    // A release line, from an older commit of main, the same way.
+    env.git(&repo, &["switch", "-q", "-c", "release/v0.9", "main~0"]);
+    let out = env.git_output(&repo, &["push", "-q", "origin", "release/v0.9"]);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn creating_a_protected_branch_with_new_commits_is_refused() {
+    let env = TestEnv::new();
+    let (repo, bare) = setup(&env);
+    env.git(&repo, &["switch", "-q", "-c", "release/v1.0.0"]);
+    env.commit(&repo, "PAY-2: a change nobody reviewed");
+    let out = env.git_output(&repo, &["push", "origin", "release/v1.0.0"]);
+    let t = text(&out);
+    assert!(!out.status.success(), "{t}");
+    assert!(
+        t.contains("ref refs/heads/release/v1.0.0\n  error[branch-protected] creating protected branch release/v1.0.0 with commits that no protected branch of the remote has is refused: open a pull request"),
+        "{t}"
+    );
+    assert!(
+        t.contains("e.g. `git push origin origin/main:refs/heads/release/v1.0.0`"),
+        "{t}"
+    );
+    // A feature branch the remote has is not a protected branch: its commits are not
+    // reviewed yet either.
+    env.git(&repo, &["switch", "-q", "-c", "feature/PAY-3-x", "main"]);
+    env.commit(&repo, "PAY-3: x");
+    env.git(&repo, &["push", "-q", "origin", "feature/PAY-3-x"]);
+    env.git(&repo, &["switch", "-q", "-c", "release/v1.1.0"]);
+    let out = env.git_output(&repo, &["push", "origin", "release/v1.1.0"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert_eq!(
+        env.git(&bare, &["branch", "--list", "release/*"]),
+        "",
+        "nothing reached the remote"
+    );
+}
+
+#[test]
+fn a_release_tag_on_its_release_line_goes_through() {
+    let env = TestEnv::new();
+    let (repo, bare) = setup(&env);
+    env.git(&repo, &["switch", "-q", "-c", "release/v1.2"]);
+    env.git(&repo, &["push", "-q", "-u", "origin", "release/v1.2"]);
+    env.git(&repo, &["tag", "v1.2.0"]);
+    let out = env.git_output(&repo, &["push", "origin", "v1.2.0"]);
+    assert!(out.status.success(), "{}", text(&out));
+    // Before: the hook looked only for release/v1.2.0 and refused the tag.
+    assert_eq!(env.git(&bare, &["tag"]), "v1.2.0");
+    // A tag of another line's commit is refused, naming the line it is not on.
+    env.git(&repo, &["switch", "-q", "-c", "feature/PAY-4-x", "main"]);
+    env.commit(&repo, "PAY-4: not on the line");
+    env.git(&repo, &["tag", "v1.2.1"]);
+    let out = env.git_output(&repo, &["push", "origin", "v1.2.1"]);
+    let t = text(&out);
+    assert!(!out.status.success(), "{t}");
+    assert!(
+        t.contains("error[tag-on-release-branch] tag v1.2.1 points at a commit that is not on its release branch release/v1.2"),
+        "{t}"
+    );
+}
+
+#[test]
+fn tags_that_are_not_releases_may_be_pushed_and_moved() {
+    let env = TestEnv::new();
+    let (repo, bare) = setup(&env);
+    env.git(&repo, &["tag", "deploy-marker"]);
+    env.git(&repo, &["tag", "v1"]);
+    let out = env.git_output(&repo, &["push", "origin", "deploy-marker", "v1"]);
+    let t = text(&out);
+    // Before: both were refused by tag-format and tag-semver.
+    assert!(out.status.success(), "{t}");
+    assert!(
+        t.trim().is_empty() || !t.contains("note:"),
+        "hooks are quiet: {t}"
+    );
+    // The moving major tag of a GitHub Action moves.
+    env.commit(&repo, "PAY-2: next");
+    env.git(&repo, &["tag", "-f", "v1"]);
+    let out = env.git_output(&repo, &["push", "--force", "origin", "v1"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        env.git(&bare, &["rev-parse", "v1"]),
+        env.git(&repo, &["rev-parse", "HEAD"])
+    );
+    // --verbose says why it was not judged.
+    let run = env.reltag_with(
+        &repo,
+        &["-v", "hook", "pre-push", "origin"],
+        &[],
+        Some(
+            format!(
+                "refs/tags/deploy-marker {} refs/tags/deploy-marker {}\n",
+                env.git(&repo, &["rev-parse", "deploy-marker"]),
+                "0".repeat(40)
+            )
+            .as_bytes(),
+        ),
+    );
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(
+        run.stdout.contains("note: deploy-marker is not a release tag (format v{semver}): [tags] other = \"allow\" lets it be pushed"),
+        "{}",
+        run.render()
+    );
+}
+
+#[test]
+fn other_tags_are_refused_or_guarded_when_the_policy_says_so() {
+    let env = TestEnv::new();
+    let (repo, bare) = setup(&env);
+    std::fs::write(
+        repo.join("policy.toml"),
+        "[tags]\nother = \"refuse\"\nprotected = [\"stable\"]\n",
+    )
+    .unwrap();
+    env.git(&repo, &["tag", "deploy-marker"]);
+    let out = env.git_output(&repo, &["push", "origin", "deploy-marker"]);
+    let t = text(&out);
+    assert!(!out.status.success(), "{t}");
+    assert!(
+        t.contains("tag deploy-marker\n  error[tag-format] deploy-marker is not a release tag (format v{semver}, e.g. v1.2.3), and [tags] other = \"refuse\" allows no other tags"),
+        "{t}"
+    );
+    // A misnamed release is a release tag under any setting.
+    env.git(&repo, &["tag", "1.0.0"]);
+    let out = env.git_output(&repo, &["push", "origin", "1.0.0"]);
+    assert!(
+        text(&out).contains("tag 1.0.0\n  error[tag-format]"),
+        "{}",
+        text(&out)
+    );
+
+    std::fs::write(
+        repo.join("policy.toml"),
+        "[tags]\nprotected = [\"stable\"]\n",
+    )
+    .unwrap();
+    env.git(&repo, &["tag", "stable"]);
+    env.git(&repo, &["push", "-q", "origin", "stable"]);
+    env.commit(&repo, "PAY-2: next");
+    env.git(&repo, &["tag", "-f", "stable"]);
+    let out = env.git_output(&repo, &["push", "--force", "origin", "stable"]);
+    let t = text(&out);
+    assert!(!out.status.success(), "{t}");
+    assert!(
+        t.contains("error[tag-moved] moving the protected tag stable, which already exists on the remote, is refused"),
+        "{t}"
+    );
+    assert_ne!(
+        env.git(&bare, &["rev-parse", "stable"]),
+        env.git(&repo, &["rev-parse", "HEAD"])
+    );
+}
+
+#[test]
+fn the_commit_msg_hook_applies_subject_and_author_exemptions() {
+    let env = TestEnv::new();
+    let (repo, _bare) = setup(&env);
+    std::fs::write(
+        repo.join("policy.toml"),
+        "[commits]\nexempt_subjects = [\"^MINOR:\"]\nexempt_authors = [\"dependabot[bot]\"]\n",
+    )
+    .unwrap();
+    let out = env.git_output(
+        &repo,
+        &["commit", "--allow-empty", "-m", "MINOR: fix a typo"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    // git exports the author of the commit it is making to the hook.
+    let out = env.git_output(
+        &repo,
+        &[
+            "commit",
+            "--allow-empty",
+            "--author",
+            "dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>",
+            "-m",
+            "Bump lodash from 4.17.20 to 4.17.21",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = env.git_output(
+        &repo,
+        &["commit", "--allow-empty", "-m", "Bump lodash again"],
+    );
+    assert!(
+        !out.status.success(),
+        "a person is not a bot: {}",
+        text(&out)
+    );
 }

@@ -47,6 +47,7 @@ pub fn cmd_check_message(ctx: &Context, args: MessageArgs) -> Result<Outcome, Cl
         message: &message,
         parent_count: None,
         encoding: None,
+        author: None,
     };
     gates::check_message(&facts, &policy, &mut report);
     ctx.finish(report, Ok(()))

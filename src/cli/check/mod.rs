@@ -104,7 +104,10 @@ fn check_all(
 
     let names: Vec<String> = tags.iter().map(|(n, _)| n.clone()).collect();
     for (name, _) in tags.iter().filter(|(_, id)| *id == head_id) {
-        gates::check_tag(name, &names, policy, report);
+        let note = gates::check_tag(name, &names, policy, report);
+        if let Some(note) = note.filter(|_| ctx.verbose) {
+            report.note(note);
+        }
     }
     Ok(())
 }

@@ -3,8 +3,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::cli::{CliError, Context, ErrorKind};
-use crate::policy::{self, LoadError, Source};
-use crate::report::{Failure, Finding, Outcome, Style, Subject};
+use crate::policy::{self, LoadError, Problem, Source};
+use crate::report::{Failure, Finding, Outcome, Severity, Style, Subject};
 use crate::rules::PolicyRule;
 
 /// Validate a policy file (default: the one in force) and list every problem with its
@@ -45,26 +45,23 @@ pub fn cmd_check_policy(ctx: &Context, args: PolicyArgs) -> Result<Outcome, CliE
                 f.environments.len(),
                 f.release.criteria.len()
             ));
+            // Valid but risky: exemptions anyone can claim.
+            let path = match &policy.source {
+                Source::Default => "policy.toml (default)".to_string(),
+                Source::File(path) => path
+                    .strip_prefix(&ctx.cwd)
+                    .unwrap_or(path)
+                    .display()
+                    .to_string(),
+            };
+            for warning in &policy.warnings {
+                report.finding(problem_finding(Severity::Warning, &path, warning));
+            }
             ctx.finish(report, Ok(()))
         }
         Err(LoadError::Invalid(invalid)) => {
             for problem in &invalid.problems {
-                report.finding(
-                    Finding::error(
-                        PolicyRule::ID,
-                        Subject::File {
-                            path: invalid.path.clone(),
-                            line: Some(problem.line),
-                            column: Some(problem.column),
-                        },
-                        format!("{} (at `{}`)", problem.message, problem.text),
-                    )
-                    .with_hint(format!(
-                        "edit line {}: {}",
-                        problem.line,
-                        problem.source_line.trim()
-                    )),
-                );
+                report.finding(problem_finding(Severity::Error, &invalid.path, problem));
             }
             // A broken policy is a policy error (exit 2), and the findings say why.
             let count = invalid.problems.len();
@@ -83,5 +80,22 @@ pub fn cmd_check_policy(ctx: &Context, args: PolicyArgs) -> Result<Outcome, CliE
             Err(CliError::already_reported(ErrorKind::Policy))
         }
         Err(e) => ctx.finish(report, Err(e.into())),
+    }
+}
+
+/// A problem in the policy file as a finding at its line and column, underlined.
+fn problem_finding(severity: Severity, path: &str, problem: &Problem) -> Finding {
+    let subject = Subject::File {
+        path: path.to_string(),
+        line: Some(problem.line),
+        column: Some(problem.column),
+    };
+    let finding = match severity {
+        Severity::Error => Finding::error(PolicyRule::ID, subject, problem.message.clone()),
+        Severity::Warning => Finding::warning(PolicyRule::ID, subject, problem.message.clone()),
+    };
+    match problem.snippet() {
+        Some(snippet) => finding.with_snippet(snippet),
+        None => finding,
     }
 }

@@ -5,6 +5,7 @@
 //! commits come from git (fetching what a shallow checkout lacks), else from the forge;
 //! missing history is never a pass.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -18,6 +19,7 @@ use crate::gates;
 use crate::git::{CommitInfo, Repo};
 use crate::policy::{POLICY_FILE_NAME, Policy, Source};
 use crate::report::{Outcome, Style, Subject};
+use crate::rules::pr_subject_exemption::SubjectExemptionFacts;
 use crate::rules::reviews::summarize;
 use crate::rules::{MessageFacts, PullRequestFacts, display_text};
 
@@ -89,7 +91,16 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
     gates::check_branch(&pr.head.branch, &policy, &mut report);
 
     let refname = format!("refs/pull/{}/head", pr.number);
-    let gathered = gather_commits(ctx, &repo, forge, &pr, &base_sha)?;
+    let mut gathered = gather_commits(ctx, &repo, forge, &pr, &base_sha)?;
+    if matches!(gathered.source, CommitSource::Git) && !policy.exempt_authors.is_empty() {
+        // `[commits] exempt_authors` trusts only the forge's account for an author: ask
+        // for the commit list's links even though git has the commits.
+        gathered.logins = forge
+            .pull_request_commits(&pr)?
+            .into_iter()
+            .map(|c| (c.commit.id, c.author_login))
+            .collect();
+    }
     report.note(match gathered.source {
         CommitSource::Git => format!(
             "checked the {} commit(s) of the pull request (from git)",
@@ -101,7 +112,10 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
         ),
     });
     for commit in &gathered.commits {
-        gates::check_commit(commit, &policy, Some(&refname), &mut report);
+        // Only the forge's account for the author, never the commit's claim, can make a
+        // commit exempt by author; a commit the forge links to no account is exempt by none.
+        let login = gathered.logins.get(&commit.id).and_then(|l| l.as_deref());
+        gates::check_forge_commit(commit, login, &policy, Some(&refname), &mut report);
     }
     // `[commits] verify_jira`: one batched lookup of every key the commits name; any
     // Jira error is exit 3 (fail closed).
@@ -132,6 +146,7 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
                 message: message.as_bytes(),
                 parent_count: Some(1),
                 encoding: None,
+                author: None,
             },
             &policy,
             &mut report,
@@ -201,6 +216,17 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
         &policy,
         &mut report,
     );
+    let mut subject_findings = Vec::new();
+    gates::subject_exemptions(
+        &SubjectExemptionFacts {
+            subject: &subject,
+            exempted: report.exempted(),
+            approved: &summary.approved,
+        },
+        &policy,
+        &mut subject_findings,
+    );
+    report.findings(subject_findings);
     report.output("pull-request", pr.number.to_string());
     report.output("approvals", summary.approved.len().to_string());
     report.output("head-sha", pr.head.sha.clone());
@@ -299,6 +325,9 @@ enum CommitSource {
 struct Gathered {
     source: CommitSource,
     commits: Vec<CommitInfo>,
+    /// The forge's account for each commit's author (`None`: linked to no account). Empty
+    /// for commits read from git unless `[commits] exempt_authors` needs them.
+    logins: HashMap<ObjectId, Option<String>>,
     head: Option<ObjectId>,
     base: Option<ObjectId>,
 }
@@ -348,6 +377,7 @@ fn gather_commits(
                     return Ok(Gathered {
                         source: CommitSource::Git,
                         commits,
+                        logins: HashMap::new(),
                         head: Some(head),
                         base: Some(base),
                     });
@@ -366,9 +396,15 @@ fn gather_commits(
             }
         }
     })?;
+    let logins = commits
+        .iter()
+        .map(|c| (c.commit.id, c.author_login.clone()))
+        .collect();
+    let commits = commits.into_iter().map(|c| c.commit).collect();
     Ok(Gathered {
         source: CommitSource::Forge,
         commits,
+        logins,
         head: None,
         base: None,
     })

@@ -4,7 +4,8 @@ use crate::cli::{CliError, Context};
 use crate::gates;
 use crate::report::{Outcome, Style};
 
-/// Check a tag name: format, semantic version, and sequence against the existing tags.
+/// Check a tag name as a push would: a release tag's format, semantic version, and
+/// sequence against the existing tags; another tag only under [tags] other = "refuse".
 #[derive(Debug, Args)]
 pub struct TagArgs {
     /// The tag name, e.g. v1.2.3.
@@ -19,6 +20,8 @@ pub fn cmd_check_tag(ctx: &Context, args: TagArgs) -> Result<Outcome, CliError> 
         None => Vec::new(),
     };
     let mut report = ctx.report("check tag", Style::Verdict);
-    gates::check_tag(&args.name, &existing, &policy, &mut report);
+    if let Some(note) = gates::check_tag(&args.name, &existing, &policy, &mut report) {
+        report.note(note);
+    }
     ctx.finish(report, Ok(()))
 }

@@ -47,12 +47,23 @@ pub fn cmd_hook_commit_msg(ctx: &Context, args: CommitMsgArgs) -> Result<Outcome
         source: "commit message".to_string(),
         summary,
     };
+    let author = std::env::var("GIT_AUTHOR_NAME")
+        .ok()
+        .zip(std::env::var("GIT_AUTHOR_EMAIL").ok());
     let mut report = ctx.report("hook commit-msg", Style::Quiet);
     let facts = MessageFacts {
         subject: &subject,
         message: &message,
         parent_count: merging.then_some(2),
         encoding: None,
+        // git exports the author of the commit it is making to the hook.
+        author: author
+            .as_ref()
+            .map(|(name, email)| crate::rules::AuthorFacts {
+                name,
+                email,
+                account: crate::rules::ForgeAccount::NotAsked,
+            }),
     };
     gates::check_message(&facts, &policy, &mut report);
     ctx.finish(report, Ok(()))

@@ -57,6 +57,7 @@ fn facts_error(e: push::GitFactsError) -> CliError {
     match e {
         push::GitFactsError::Select(e) => select_error(e),
         push::GitFactsError::Git(e) => e.into(),
+        push::GitFactsError::Published(e) => CliError::new(ErrorKind::Undecided, e),
     }
 }
 

@@ -23,10 +23,9 @@ use std::str::FromStr;
 pub use client::{Client, ClientConfig, Listing, MAX_PAGES};
 
 use super::{
-    ChangedFile, CheckResult, ErrorKind, FileAt, Forge, NewRelease, PullRequest, ReleaseOutcome,
-    Review,
+    ChangedFile, CheckResult, ErrorKind, FileAt, Forge, NewRelease, PrCommit, PullRequest,
+    ReleaseOutcome, Review,
 };
-use crate::git::CommitInfo;
 use crate::http;
 
 #[derive(Debug, thiserror::Error)]
@@ -283,7 +282,7 @@ impl Forge for GitHub {
         Ok(pulls::pull_request(&self.client, &self.repo, number)?)
     }
 
-    fn pull_request_commits(&self, pr: &PullRequest) -> Result<Vec<CommitInfo>, super::Error> {
+    fn pull_request_commits(&self, pr: &PullRequest) -> Result<Vec<PrCommit>, super::Error> {
         Ok(pulls::commits(&self.client, &self.repo, pr)?)
     }
 

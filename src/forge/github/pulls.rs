@@ -4,8 +4,8 @@ use gix::ObjectId;
 use serde::Deserialize;
 
 use super::{Client, Error, OwnerRepo, User, encode_segment};
-use crate::forge::{ChangedFile, FileAt, PullRequest, Side};
-use crate::git::CommitInfo;
+use crate::forge::{ChangedFile, FileAt, PrCommit, PullRequest, Side};
+use crate::git::{Author, CommitInfo};
 
 /// The pulls API's commit list stops here (documented: "a maximum of 250 commits").
 const COMMITS_LIMIT: u64 = 250;
@@ -79,11 +79,25 @@ struct ApiCommit {
     sha: String,
     commit: ApiCommitInner,
     parents: Vec<serde_json::Value>,
+    /// The GitHub account linked to the author's email; `null` when none is.
+    author: Option<ApiAccount>,
 }
 
 #[derive(Deserialize)]
 struct ApiCommitInner {
     message: String,
+    author: Option<ApiPerson>,
+}
+
+#[derive(Deserialize)]
+struct ApiPerson {
+    name: String,
+    email: String,
+}
+
+#[derive(Deserialize)]
+struct ApiAccount {
+    login: String,
 }
 
 /// Every commit of the pull request, as the API lists them (oldest first). The list
@@ -92,7 +106,7 @@ pub fn commits(
     client: &Client,
     repo: &OwnerRepo,
     pr: &PullRequest,
-) -> Result<Vec<CommitInfo>, Error> {
+) -> Result<Vec<PrCommit>, Error> {
     let path = format!("{}/pulls/{}/commits", repo.api_path(), pr.number);
     let list: Vec<ApiCommit> = client.list(&path, None)?.items;
     let Some(expected) = pr.commit_count else {
@@ -117,11 +131,18 @@ pub fn commits(
             if !message.ends_with(b"\n") {
                 message.push(b'\n');
             }
-            Ok(CommitInfo {
-                id,
-                parent_count: c.parents.len(),
-                message,
-                encoding: None,
+            Ok(PrCommit {
+                commit: CommitInfo {
+                    id,
+                    parent_count: c.parents.len(),
+                    message,
+                    encoding: None,
+                    author: c.commit.author.map(|a| Author {
+                        name: a.name,
+                        email: a.email,
+                    }),
+                },
+                author_login: c.author.map(|a| a.login),
             })
         })
         .collect()
