@@ -16,6 +16,7 @@ pub mod hooks;
 pub mod http;
 pub mod input;
 pub mod ledger;
+pub mod owners;
 pub mod policy;
 pub mod release;
 pub mod report;
