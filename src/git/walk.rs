@@ -1,21 +1,37 @@
-//! The commits of a range `include ^exclude`, exact whatever the commit dates say.
+//! The commits of a walk `include ^exclude`, exact whatever the commit dates say, each
+//! read from the object database once and handed on as soon as it is decided.
 //!
 //! gix's `with_hidden` walk streams commits in date order and can emit a commit before
 //! the hidden side reaches it when dates are equal or skewed (scripts and rebases make
 //! many commits in one second), so `main..feature` could report commits that are on
-//! `main`. This is git's own `limit_list`: walk both sides newest first, let the hidden
-//! side mark what it reaches (also commits already walked), and only stop once no
-//! queued commit could still reach an included one — the queue holds nothing but
-//! hidden commits, all older than every included commit, plus a few more steps of slop
-//! for clocks that run backwards. The result is decided at the end, never streamed.
+//! `main`. This walk is exact, in one of two orders:
+//!
+//! - **By generation**, when the repository has a commit-graph file (`git gc`, `git
+//!   maintenance` and `fetch.writeCommitGraph` write one). A commit's generation number
+//!   is greater than each of its parents', so taking the highest generation first
+//!   reaches a commit only after every commit that could hide it. Each commit is decided
+//!   when it leaves the queue: an included one is read and handed on at once, a hidden
+//!   one is never read (the file gives its parents), and the walk stops as soon as no
+//!   included commit is queued. Memory holds the queue only, however long the range.
+//!   Commits made since the file was written get their numbers from their parents.
+//! - **By date**, without a commit-graph: git's own `limit_list`. Walk both sides newest
+//!   first, let the hidden side mark what it reaches (also commits already walked), and
+//!   only stop once no queued commit could still reach an included one — the queue
+//!   holds nothing but hidden commits, all older than every included commit, plus a few
+//!   more steps of slop for clocks that run backwards. Nothing is decided before the
+//!   end, so the walk keeps each commit's id, flags and parent links, and the messages
+//!   of included commits, packed, up to [`MESSAGE_BUDGET`] bytes (beyond it they are read
+//!   again at the end). With nothing hidden, each commit is handed on when it is walked.
 
-use std::cmp::Ordering;
+use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
-
-// Object ids are already uniformly distributed: gix's table skips hashing them again.
-use gix::hashtable::HashMap;
+use std::collections::HashMap as StdHashMap;
 
 use gix::ObjectId;
+use gix::commitgraph::{Graph, Position};
+use gix::hashtable::HashMap;
+use gix::hashtable::hash_table::HashTable;
+use gix::prelude::FindExt;
 
 use super::{CommitInfo, Error};
 
@@ -23,200 +39,880 @@ use super::{CommitInfo, Error};
 /// older than their children's (clock skew); git uses the same number.
 const SLOP: usize = 5;
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum State {
-    Queued,
-    Walked,
+/// The generation numbers git writes top out here (a history deeper than a billion
+/// commits); past it a commit may share its parent's number and the order proves
+/// nothing.
+const GENERATION_CAP: u64 = 0x3FFF_FFFF;
+
+/// How many bytes of messages a walk by date keeps while it decides (the messages of
+/// 200,000 typical commits take about 20 MB); past it, messages are read a second time.
+pub const MESSAGE_BUDGET: usize = 48 << 20;
+
+/// Walks commit ranges in one repository. Opening it reads the commit-graph file (if
+/// any) and the shallow file once, for every walk it then makes.
+pub struct Walker<'repo> {
+    repo: &'repo gix::Repository,
+    graph: Option<Graph>,
+    shallow: Option<gix::shallow::Commits>,
+    /// Generation numbers of commits the commit-graph does not hold (made since it was
+    /// written), worked out from their parents once and kept for later walks.
+    loose: Loose,
+    buf: Vec<u8>,
 }
 
-struct Node {
-    hidden: bool,
-    state: State,
-    time: i64,
-    parents: Vec<ObjectId>,
-    /// What the message rules need, kept from the one read of an included commit.
-    info: Option<CommitInfo>,
+/// Commits to start walks from, read once: a pre-push hook compares every new branch
+/// with the same remote-tracking tips. Only for walks of the [`Walker`] that read them.
+#[derive(Debug, Clone, Default)]
+pub struct Tips {
+    /// Newest first: by generation with a commit-graph, else by date.
+    tips: Vec<Tip>,
 }
 
-#[derive(PartialEq, Eq)]
-struct Queued {
-    time: i64,
-    /// Hidden commits first among equal dates: they settle ties before they matter.
-    hidden: bool,
-    /// Insertion order, so the walk is deterministic.
-    seq: std::cmp::Reverse<u64>,
-    id: ObjectId,
-}
-
-impl Ord for Queued {
-    fn cmp(&self, other: &Self) -> Ordering {
-        (self.time, self.hidden, self.seq).cmp(&(other.time, other.hidden, other.seq))
+impl Tips {
+    pub fn is_empty(&self) -> bool {
+        self.tips.is_empty()
     }
 }
 
-impl PartialOrd for Queued {
+#[derive(Debug, Clone)]
+struct Tip {
+    id: ObjectId,
+    /// 0 without a commit-graph.
+    generation: u64,
+    time: i64,
+    /// Only without a commit-graph (the file, or `Loose`, has them otherwise).
+    parents: Vec<ObjectId>,
+}
+
+/// What a walk hands on: the id of a commit in the range, and its message when the
+/// walk was asked for messages.
+type Emit<'a> = dyn FnMut(ObjectId, Option<CommitInfo>) -> Result<(), Error> + 'a;
+
+impl<'repo> Walker<'repo> {
+    pub fn new(repo: &'repo gix::Repository) -> Result<Self, Error> {
+        let shallow = repo
+            .shallow_commits()
+            .map_err(|e| Error::read("the shallow file", e))?;
+        // git does not use the commit-graph in a shallow clone either: it describes
+        // parents that are not there.
+        let graph = match shallow {
+            Some(_) => None,
+            None => repo
+                .commit_graph_if_enabled()
+                .map_err(|e| Error::read("the commit-graph file", e))?,
+        };
+        Ok(Walker {
+            repo,
+            graph,
+            shallow,
+            loose: Loose::default(),
+            buf: Vec::new(),
+        })
+    }
+
+    /// Whether walks go by generation (a usable commit-graph file) rather than by date.
+    pub fn by_generation(&self) -> bool {
+        self.graph.is_some()
+    }
+
+    /// Reads the commits `ids` once, to hide in several walks.
+    pub fn tips(&mut self, ids: &[ObjectId]) -> Result<Tips, Error> {
+        let mut tips = Vec::with_capacity(ids.len());
+        for &id in ids {
+            tips.push(self.tip(id)?);
+        }
+        tips.sort_by(|a, b| {
+            (b.generation, b.time)
+                .cmp(&(a.generation, a.time))
+                .then(a.id.cmp(&b.id))
+        });
+        tips.dedup_by(|a, b| a.id == b.id);
+        Ok(Tips { tips })
+    }
+
+    /// The commits in `include ^exclude`, newest first, each handed to `visit` with its
+    /// message as soon as it is decided; returns how many. In a shallow repository an
+    /// included commit at the shallow boundary is an error: its missing parents may be in
+    /// the range.
+    pub fn range(
+        &mut self,
+        include: &[ObjectId],
+        exclude: &Tips,
+        mut visit: impl FnMut(CommitInfo),
+    ) -> Result<usize, Error> {
+        let mut count = 0;
+        self.walk(include, exclude, true, &mut |_, info| {
+            debug_assert!(info.is_some(), "a walk for messages reads each one");
+            if let Some(info) = info {
+                visit(info);
+                count += 1;
+            }
+            Ok(())
+        })?;
+        Ok(count)
+    }
+
+    /// The ids in `include ^exclude`, newest first, without reading any message.
+    pub fn ids(&mut self, include: &[ObjectId], exclude: &Tips) -> Result<Vec<ObjectId>, Error> {
+        let mut ids = Vec::new();
+        self.walk(include, exclude, false, &mut |id, _| {
+            ids.push(id);
+            Ok(())
+        })?;
+        Ok(ids)
+    }
+
+    fn walk(
+        &mut self,
+        include: &[ObjectId],
+        exclude: &Tips,
+        messages: bool,
+        emit: &mut Emit<'_>,
+    ) -> Result<(), Error> {
+        let include = self.tips(include)?;
+        // A file written by a git older than generation numbers (2.18) holds zeros.
+        let numbered = |tips: &Tips| tips.tips.iter().all(|t| t.generation > 0);
+        if self.graph.is_some() && numbered(&include) && numbered(exclude) {
+            return ByGeneration::new(self, messages).run(&include, exclude, emit);
+        }
+        // A walk by date needs each tip's parents, which tips read with a commit-graph
+        // do not carry: read those again (the tips, never the history).
+        let (include, exclude) = if self.graph.is_some() {
+            let graph = self.graph.take();
+            let again = |walker: &mut Self, tips: &Tips| {
+                let ids: Vec<ObjectId> = tips.tips.iter().map(|t| t.id).collect();
+                walker.tips(&ids)
+            };
+            let tips = again(self, &include).and_then(|i| Ok((i, again(self, exclude)?)));
+            self.graph = graph;
+            tips?
+        } else {
+            (include, exclude.clone())
+        };
+        ByDate::new(self, messages, exclude.is_empty()).run(&include, &exclude, emit)
+    }
+
+    fn tip(&mut self, id: ObjectId) -> Result<Tip, Error> {
+        if self.graph.is_some() {
+            let (_, generation, time) = self.key(id)?;
+            return Ok(Tip {
+                id,
+                generation,
+                time,
+                parents: Vec::new(),
+            });
+        }
+        let mut parents = Vec::new();
+        let time = read_header(self.repo, &mut self.buf, id, |p| parents.push(p))?;
+        Ok(Tip {
+            id,
+            generation: 0,
+            time,
+            parents,
+        })
+    }
+
+    fn is_shallow(&self, id: &ObjectId) -> bool {
+        self.shallow
+            .as_ref()
+            .is_some_and(|s| s.binary_search(id).is_ok())
+    }
+
+    /// With a commit-graph: where the walk finds `id`, its generation and its time. A
+    /// commit the file does not hold gets 1 + its parents' highest generation.
+    fn key(&mut self, id: ObjectId) -> Result<(Key, u64, i64), Error> {
+        let graph = self
+            .graph
+            .as_ref()
+            .expect("only walks by generation use keys");
+        if let Some(pos) = graph.lookup(id) {
+            let commit = graph.commit_at(pos);
+            return Ok((
+                Key::Graph(pos),
+                u64::from(commit.generation()),
+                commit.committer_timestamp() as i64,
+            ));
+        }
+        let index = self.loose_index(id)?;
+        let commit = &self.loose.commits[index as usize];
+        Ok((Key::Loose(index), commit.generation, commit.time))
+    }
+
+    /// Numbers `id` and every commit below it that the commit-graph lacks, depth first
+    /// without recursion (a stale file may leave thousands of them).
+    fn loose_index(&mut self, id: ObjectId) -> Result<u32, Error> {
+        struct Pending {
+            id: ObjectId,
+            time: i64,
+            parents: Vec<ObjectId>,
+        }
+        let read = |walker: &mut Self, id: ObjectId| -> Result<Pending, Error> {
+            let mut parents = Vec::new();
+            let time = read_header(walker.repo, &mut walker.buf, id, |p| parents.push(p))?;
+            Ok(Pending { id, time, parents })
+        };
+        if let Some(&index) = self.loose.index.get(&id) {
+            return Ok(index);
+        }
+        let mut stack = vec![read(self, id)?];
+        while let Some(top) = stack.last() {
+            let graph = self
+                .graph
+                .as_ref()
+                .expect("only walks by generation use keys");
+            let mut keys = Vec::with_capacity(top.parents.len());
+            let mut generation = 1;
+            let mut unnumbered = None;
+            for parent in &top.parents {
+                if let Some(pos) = graph.lookup(parent) {
+                    generation = generation.max(u64::from(graph.commit_at(pos).generation()) + 1);
+                    keys.push(Key::Graph(pos));
+                } else if let Some(&index) = self.loose.index.get(parent) {
+                    generation = generation.max(self.loose.commits[index as usize].generation + 1);
+                    keys.push(Key::Loose(index));
+                } else {
+                    unnumbered = Some(*parent);
+                    break;
+                }
+            }
+            if let Some(parent) = unnumbered {
+                let pending = read(self, parent)?;
+                stack.push(pending);
+                continue;
+            }
+            let done = stack.pop().expect("the loop looked at it");
+            let index = self.loose.commits.len() as u32;
+            self.loose.commits.push(LooseCommit {
+                id: done.id,
+                generation,
+                time: done.time,
+                parents: keys,
+            });
+            self.loose.index.insert(done.id, index);
+        }
+        Ok(self.loose.index[&id])
+    }
+}
+
+/// Reads a commit's header: calls `parent` for each parent, returns the committer time
+/// (0 when it cannot be parsed, as git does).
+fn read_header(
+    repo: &gix::Repository,
+    buf: &mut Vec<u8>,
+    id: ObjectId,
+    mut parent: impl FnMut(ObjectId),
+) -> Result<i64, Error> {
+    use gix::objs::commit::ref_iter::Token;
+    let read = |e| Error::read(format!("commit {id}"), e);
+    let iter = repo.objects.find_commit_iter(&id, buf).map_err(read)?;
+    for token in iter {
+        match token.map_err(read)? {
+            Token::Parent { id } => parent(id),
+            Token::Committer { signature } => return Ok(signature.seconds()),
+            _ => {}
+        }
+    }
+    Err(Error::read(
+        format!("commit {id}"),
+        std::io::Error::new(std::io::ErrorKind::InvalidData, "it has no committer"),
+    ))
+}
+
+/// Reads a whole commit: what the message rules need, its committer time, and each
+/// parent through `parent`.
+fn read_commit(
+    repo: &gix::Repository,
+    buf: &mut Vec<u8>,
+    id: ObjectId,
+    mut parent: impl FnMut(ObjectId),
+) -> Result<(CommitInfo, i64), Error> {
+    let commit = repo
+        .objects
+        .find_commit(&id, buf)
+        .map_err(|e| Error::read(format!("commit {id}"), e))?;
+    commit.parents().for_each(&mut parent);
+    let time = gix::actor::SignatureRef::from_bytes(commit.committer)
+        .map_or(0, |signature| signature.seconds());
+    Ok((super::commit_info_from(id, &commit), time))
+}
+
+// --- by generation --------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Key {
+    Graph(Position),
+    Loose(u32),
+}
+
+#[derive(Default)]
+struct Loose {
+    commits: Vec<LooseCommit>,
+    index: HashMap<ObjectId, u32>,
+}
+
+struct LooseCommit {
+    id: ObjectId,
+    generation: u64,
+    time: i64,
+    parents: Vec<Key>,
+}
+
+#[derive(PartialEq, Eq)]
+struct GenQueued {
+    generation: u64,
+    time: i64,
+    /// Insertion order, so the walk is deterministic.
+    seq: Reverse<u64>,
+    key: Key,
+}
+
+impl Ord for GenQueued {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.generation, self.time, self.seq).cmp(&(other.generation, other.time, other.seq))
+    }
+}
+
+impl PartialOrd for GenQueued {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
 
-/// The commits in `include ^exclude`, newest first, each read from the object database
-/// exactly once. In a shallow repository an included commit at the shallow boundary is
-/// an error: its missing parents may be in the range.
-pub fn range(
-    repo: &gix::Repository,
-    include: &[ObjectId],
-    exclude: &[ObjectId],
-) -> Result<Vec<CommitInfo>, Error> {
-    let shallow = repo
-        .shallow_commits()
-        .map_err(|e| Error::read("the shallow file", e))?;
-    let is_shallow = |id: &ObjectId| {
-        shallow
-            .as_ref()
-            .is_some_and(|s| s.binary_search(id).is_ok())
-    };
-
-    let mut nodes: HashMap<ObjectId, Node> = HashMap::default();
-    let mut queue = BinaryHeap::new();
-    let mut seq = 0u64;
-    let mut queued_included = 0usize;
-    // Reads a commit once: its date and parents for the walk, and for an included commit
-    // its message too, so the rules never read it again.
-    let mut enqueue = |nodes: &mut HashMap<ObjectId, Node>,
-                       queue: &mut BinaryHeap<Queued>,
-                       id: ObjectId,
-                       hidden: bool|
-     -> Result<(), Error> {
-        let commit = repo
-            .find_commit(id)
-            .map_err(|e| Error::read(format!("commit {id}"), e))?;
-        let decoded = commit
-            .decode()
-            .map_err(|e| Error::read(format!("commit {id}"), e))?;
-        let time = gix::actor::SignatureRef::from_bytes(decoded.committer)
-            .ok()
-            .and_then(|sig| sig.time().ok())
-            .map_or(0, |t| t.seconds);
-        let parents: Vec<ObjectId> = decoded.parents().collect();
-        let info = (!hidden).then(|| super::commit_info_from(id, &decoded));
-        seq += 1;
-        queue.push(Queued {
-            time,
-            hidden,
-            seq: std::cmp::Reverse(seq),
-            id,
-        });
-        nodes.insert(
-            id,
-            Node {
-                hidden,
-                state: State::Queued,
-                time,
-                parents,
-                info,
-            },
-        );
-        Ok(())
-    };
-
-    for (tips, hidden) in [(exclude, true), (include, false)] {
-        for &id in tips {
-            match nodes.get_mut(&id) {
-                Some(node) => node.hidden |= hidden,
-                None => {
-                    enqueue(&mut nodes, &mut queue, id, hidden)?;
-                    if !hidden {
-                        queued_included += 1;
-                    }
-                }
-            }
-        }
-    }
-
-    let mut walked_included: Vec<ObjectId> = Vec::new();
-    let mut oldest_included = i64::MAX;
-    let mut slop = SLOP;
-    while let Some(entry) = queue.pop() {
-        let id = entry.id;
-        let node = nodes.get_mut(&id).expect("queued commits have a node");
-        let hidden = node.hidden;
-        // A commit marked hidden while queued was already uncounted by `mark_hidden`.
-        if !entry.hidden && !hidden {
-            queued_included -= 1;
-        }
-        node.state = State::Walked;
-        let boundary = is_shallow(&id);
-        if boundary && !hidden {
-            return Err(Error::ShallowBoundary {
-                commit: id.to_string(),
-            });
-        }
-        let parents = if boundary {
-            node.parents.clear();
-            Vec::new()
-        } else {
-            node.parents.clone()
-        };
-        if !hidden {
-            walked_included.push(id);
-            oldest_included = oldest_included.min(node.time);
-        }
-        for parent in parents {
-            match nodes.get(&parent) {
-                None => {
-                    enqueue(&mut nodes, &mut queue, parent, hidden)?;
-                    if !hidden {
-                        queued_included += 1;
-                    }
-                }
-                Some(existing) if hidden && !existing.hidden => {
-                    mark_hidden(&mut nodes, parent, &mut queued_included);
-                }
-                Some(_) => {}
-            }
-        }
-        // Stop once only hidden commits are queued and none of them is as new as the
-        // oldest included commit: with dates that never increase from child to parent,
-        // nothing they reach can be in the range. Then walk SLOP more for skewed clocks.
-        let settled =
-            queued_included == 0 && queue.peek().is_none_or(|top| top.time < oldest_included);
-        if settled {
-            if slop == 0 {
-                break;
-            }
-            slop -= 1;
-        } else {
-            slop = SLOP;
-        }
-    }
-    Ok(walked_included
-        .into_iter()
-        .filter_map(|id| {
-            let node = nodes.get_mut(&id).expect("walked commits have a node");
-            if node.hidden { None } else { node.info.take() }
-        })
-        .collect())
+struct ByGeneration<'w, 'repo> {
+    walker: &'w mut Walker<'repo>,
+    messages: bool,
+    queue: BinaryHeap<GenQueued>,
+    /// Each queued commit once, with whether it is hidden. A commit leaves the queue for
+    /// good: its parents all have lower numbers, so nothing taken later reaches it.
+    queued: StdHashMap<Key, bool>,
+    queued_included: usize,
+    seq: u64,
+    parents: Vec<(Key, u64, i64)>,
 }
 
-/// Marks a commit hidden, and everything already walked below it.
-fn mark_hidden(nodes: &mut HashMap<ObjectId, Node>, start: ObjectId, queued_included: &mut usize) {
-    let mut stack = vec![start];
-    while let Some(id) = stack.pop() {
-        let Some(node) = nodes.get_mut(&id) else {
-            continue;
-        };
-        if node.hidden {
-            continue;
+impl<'w, 'repo> ByGeneration<'w, 'repo> {
+    fn new(walker: &'w mut Walker<'repo>, messages: bool) -> Self {
+        ByGeneration {
+            walker,
+            messages,
+            queue: BinaryHeap::new(),
+            queued: StdHashMap::new(),
+            queued_included: 0,
+            seq: 0,
+            parents: Vec::new(),
         }
-        node.hidden = true;
-        node.info = None;
-        if node.state == State::Queued {
-            // Still in the queue as included; it now counts as hidden. Its parents are
-            // not in the walk yet: they will be queued as hidden when it is walked.
-            *queued_included = queued_included.saturating_sub(1);
+    }
+
+    fn run(&mut self, include: &Tips, exclude: &Tips, emit: &mut Emit<'_>) -> Result<(), Error> {
+        for tip in &include.tips {
+            let (key, generation, time) = self.walker.key(tip.id)?;
+            self.reach(key, generation, time, false);
+        }
+        let mut hidden_tips = exclude.tips.iter().peekable();
+        while self.queued_included > 0 {
+            // Hidden tips join the queue only when the walk gets down to them, so many
+            // remote-tracking refs cost nothing until they matter. A tip goes before a
+            // queued commit of the same rank: if that commit is the tip itself, it is
+            // hidden before it is decided.
+            if let Some(tip) = hidden_tips.next_if(|tip| {
+                self.queue
+                    .peek()
+                    .is_none_or(|top| (tip.generation, tip.time) >= (top.generation, top.time))
+            }) {
+                let (key, generation, time) = self.walker.key(tip.id)?;
+                self.reach(key, generation, time, true);
+                continue;
+            }
+            let entry = self.queue.pop().expect("an included commit is queued");
+            let hidden = self
+                .queued
+                .remove(&entry.key)
+                .expect("queued commits are in the map");
+            if !hidden {
+                self.queued_included -= 1;
+            }
+            let id = self.queue_parents(entry.key, entry.generation, hidden)?;
+            if !hidden {
+                let info = if self.messages {
+                    let walker = &mut *self.walker;
+                    Some(read_commit(walker.repo, &mut walker.buf, id, |_| {})?.0)
+                } else {
+                    None
+                };
+                emit(id, info)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Queues a commit reached by the hidden side or not, or hides it if it is queued.
+    fn reach(&mut self, key: Key, generation: u64, time: i64, hidden: bool) {
+        match self.queued.get_mut(&key) {
+            Some(queued_hidden) => {
+                if hidden && !*queued_hidden {
+                    *queued_hidden = true;
+                    self.queued_included -= 1;
+                }
+            }
+            None => {
+                self.queued.insert(key, hidden);
+                self.seq += 1;
+                self.queue.push(GenQueued {
+                    generation,
+                    time,
+                    seq: Reverse(self.seq),
+                    key,
+                });
+                if !hidden {
+                    self.queued_included += 1;
+                }
+            }
+        }
+    }
+
+    /// Queues the parents of a commit taken from the queue; returns its id.
+    fn queue_parents(
+        &mut self,
+        key: Key,
+        generation: u64,
+        hidden: bool,
+    ) -> Result<ObjectId, Error> {
+        let mut parents = std::mem::take(&mut self.parents);
+        parents.clear();
+        let walker = &*self.walker;
+        let graph = walker.graph.as_ref().expect("a walk by generation");
+        let rank = |key: Key| match key {
+            Key::Graph(pos) => {
+                let commit = graph.commit_at(pos);
+                (
+                    u64::from(commit.generation()),
+                    commit.committer_timestamp() as i64,
+                )
+            }
+            Key::Loose(index) => {
+                let commit = &walker.loose.commits[index as usize];
+                (commit.generation, commit.time)
+            }
+        };
+        let id = match key {
+            Key::Graph(pos) => {
+                for parent in graph.commit_at(pos).iter_parents() {
+                    let parent = parent.map_err(|e| Error::read("the commit-graph file", e))?;
+                    let (generation, time) = rank(Key::Graph(parent));
+                    parents.push((Key::Graph(parent), generation, time));
+                }
+                graph.id_at(pos).to_owned()
+            }
+            Key::Loose(index) => {
+                let commit = &walker.loose.commits[index as usize];
+                for &parent in &commit.parents {
+                    let (generation, time) = rank(parent);
+                    parents.push((parent, generation, time));
+                }
+                commit.id
+            }
+        };
+        for &(parent, parent_generation, time) in &parents {
+            // The order proves nothing if a parent does not rank below its child.
+            if parent_generation >= generation || generation >= GENERATION_CAP {
+                return Err(Error::CommitGraph {
+                    commit: id.to_string(),
+                });
+            }
+            self.reach(parent, parent_generation, time, hidden);
+        }
+        self.parents = parents;
+        Ok(id)
+    }
+}
+
+// --- by date --------------------------------------------------------------------------
+
+const NONE: u32 = u32::MAX;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// A parent of a queued commit, not read yet.
+    Seen,
+    Queued,
+    Walked,
+}
+
+/// What the walk by date keeps of a commit until it decides.
+struct Node {
+    id: ObjectId,
+    hidden: bool,
+    state: State,
+    first_parent: u32,
+    /// Where the other parents of a merge are in `Nodes::more_parents` (a count, then
+    /// the indices), or `NONE`.
+    more_parents: u32,
+    /// The message of an included commit, in `Messages::kept`, or `NONE`.
+    message: u32,
+}
+
+#[derive(PartialEq, Eq)]
+struct DateQueued {
+    time: i64,
+    /// Hidden commits first among equal dates: they settle ties before they matter.
+    hidden: bool,
+    /// Insertion order, so the walk is deterministic.
+    seq: Reverse<u64>,
+    node: u32,
+}
+
+impl Ord for DateQueued {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.time, self.hidden, self.seq).cmp(&(other.time, other.hidden, other.seq))
+    }
+}
+
+impl PartialOrd for DateQueued {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Every commit the walk by date has met, found by id.
+#[derive(Default)]
+struct Nodes {
+    nodes: Vec<Node>,
+    /// Indices into `nodes`: the ids are not stored twice.
+    index: HashTable<u32>,
+    /// For merges: a count, then the indices of the second and later parents.
+    more_parents: Vec<u32>,
+}
+
+fn id_hash(id: &ObjectId) -> u64 {
+    // Object ids are already uniformly distributed.
+    let mut prefix = [0u8; 8];
+    prefix.copy_from_slice(&id.as_slice()[..8]);
+    u64::from_ne_bytes(prefix)
+}
+
+impl Nodes {
+    /// The node of `id`, made (not yet read) if the walk has not met it.
+    fn get_or_insert(&mut self, id: ObjectId) -> u32 {
+        let hash = id_hash(&id);
+        let nodes = &self.nodes;
+        if let Some(&found) = self.index.find(hash, |&n| nodes[n as usize].id == id) {
+            return found;
+        }
+        let node = self.nodes.len() as u32;
+        self.nodes.push(Node {
+            id,
+            hidden: false,
+            state: State::Seen,
+            first_parent: NONE,
+            more_parents: NONE,
+            message: NONE,
+        });
+        let nodes = &self.nodes;
+        self.index
+            .insert_unique(hash, node, |&n| id_hash(&nodes[n as usize].id));
+        node
+    }
+
+    /// The `i`th parent of `node`, if it has that many.
+    fn parent(&self, node: u32, i: usize) -> Option<u32> {
+        let n = &self.nodes[node as usize];
+        if i == 0 {
+            return (n.first_parent != NONE).then_some(n.first_parent);
+        }
+        if n.more_parents == NONE {
+            return None;
+        }
+        let at = n.more_parents as usize;
+        let count = self.more_parents[at] as usize;
+        (i <= count).then(|| self.more_parents[at + i])
+    }
+}
+
+/// The messages of included commits while the walk by date decides, packed in chunks
+/// (no allocation per commit, no slack from doubling).
+#[derive(Default)]
+struct Messages {
+    chunks: Vec<Vec<u8>>,
+    kept: Vec<Kept>,
+    /// The rare `encoding` headers, by index into `kept`.
+    encodings: StdHashMap<u32, String>,
+    bytes: usize,
+}
+
+struct Kept {
+    chunk: u32,
+    start: u32,
+    len: u32,
+    parent_count: u32,
+}
+
+const CHUNK: usize = 256 << 10;
+
+impl Messages {
+    /// Keeps a message if the budget allows; returns where, or `NONE`.
+    fn keep(&mut self, info: &CommitInfo) -> u32 {
+        let len = info.message.len();
+        if self.bytes + len > MESSAGE_BUDGET || self.kept.len() >= NONE as usize {
+            return NONE;
+        }
+        let fits = self
+            .chunks
+            .last()
+            .is_some_and(|c| c.capacity() - c.len() >= len);
+        if !fits {
+            self.chunks.push(Vec::with_capacity(CHUNK.max(len)));
+        }
+        let chunk = self.chunks.last_mut().expect("just made sure");
+        let start = chunk.len();
+        chunk.extend_from_slice(&info.message);
+        self.bytes += len;
+        let index = self.kept.len() as u32;
+        self.kept.push(Kept {
+            chunk: (self.chunks.len() - 1) as u32,
+            start: start as u32,
+            len: len as u32,
+            parent_count: info.parent_count as u32,
+        });
+        if let Some(encoding) = &info.encoding {
+            self.encodings.insert(index, encoding.clone());
+        }
+        index
+    }
+
+    fn get(&self, id: ObjectId, index: u32) -> CommitInfo {
+        let kept = &self.kept[index as usize];
+        let chunk = &self.chunks[kept.chunk as usize];
+        let start = kept.start as usize;
+        CommitInfo {
+            id,
+            parent_count: kept.parent_count as usize,
+            message: chunk[start..start + kept.len as usize].to_vec(),
+            encoding: self.encodings.get(&index).cloned(),
+        }
+    }
+}
+
+struct ByDate<'w, 'repo> {
+    walker: &'w mut Walker<'repo>,
+    messages: bool,
+    /// Nothing is hidden: every commit is decided when it is walked.
+    streaming: bool,
+    nodes: Nodes,
+    queue: BinaryHeap<DateQueued>,
+    queued_included: usize,
+    seq: u64,
+    /// The second and later parents of the merge being read.
+    scratch: Vec<u32>,
+    /// Streaming: included commits read and queued, until they are walked.
+    pending: StdHashMap<u32, CommitInfo>,
+    /// Otherwise: their messages until the end.
+    kept: Messages,
+}
+
+impl<'w, 'repo> ByDate<'w, 'repo> {
+    fn new(walker: &'w mut Walker<'repo>, messages: bool, streaming: bool) -> Self {
+        ByDate {
+            walker,
+            messages,
+            streaming,
+            nodes: Nodes::default(),
+            queue: BinaryHeap::new(),
+            queued_included: 0,
+            seq: 0,
+            scratch: Vec::new(),
+            pending: StdHashMap::new(),
+            kept: Messages::default(),
+        }
+    }
+
+    fn run(&mut self, include: &Tips, exclude: &Tips, emit: &mut Emit<'_>) -> Result<(), Error> {
+        let mut hidden_tips = exclude.tips.iter().peekable();
+        for tip in &include.tips {
+            let node = self.nodes.get_or_insert(tip.id);
+            if self.nodes.nodes[node as usize].state == State::Seen {
+                self.enqueue(node, false, Some(tip))?;
+            }
+        }
+        let mut walked_included: Vec<u32> = Vec::new();
+        let mut oldest_included = i64::MAX;
+        let mut slop = SLOP;
+        loop {
+            // Hidden tips join the queue when the walk gets down to their date (first
+            // among equal dates), so many remote-tracking refs cost nothing until then.
+            if let Some(tip) =
+                hidden_tips.next_if(|tip| self.queue.peek().is_none_or(|top| tip.time >= top.time))
+            {
+                let node = self.nodes.get_or_insert(tip.id);
+                match self.nodes.nodes[node as usize].state {
+                    State::Seen => self.enqueue(node, true, Some(tip))?,
+                    _ => self.mark_hidden(node),
+                }
+                continue;
+            }
+            let Some(entry) = self.queue.pop() else { break };
+            let node = entry.node;
+            let n = &mut self.nodes.nodes[node as usize];
+            let hidden = n.hidden;
+            n.state = State::Walked;
+            let id = n.id;
+            // A commit hidden while queued was already uncounted by `mark_hidden`.
+            if !entry.hidden && !hidden {
+                self.queued_included -= 1;
+            }
+            if self.walker.is_shallow(&id) {
+                if !hidden {
+                    return Err(Error::ShallowBoundary {
+                        commit: id.to_string(),
+                    });
+                }
+                let n = &mut self.nodes.nodes[node as usize];
+                n.first_parent = NONE;
+                n.more_parents = NONE;
+            }
+            if !hidden {
+                oldest_included = oldest_included.min(entry.time);
+                if self.streaming {
+                    emit(id, self.pending.remove(&node))?;
+                } else {
+                    walked_included.push(node);
+                }
+            }
+            let mut i = 0;
+            while let Some(parent) = self.nodes.parent(node, i) {
+                i += 1;
+                let p = &self.nodes.nodes[parent as usize];
+                if p.state == State::Seen {
+                    let hide = hidden || p.hidden;
+                    self.enqueue(parent, hide, None)?;
+                } else if hidden && !p.hidden {
+                    self.mark_hidden(parent);
+                }
+            }
+            // Stop once only hidden commits are queued and none of them is as new as the
+            // oldest included commit: with dates that never increase from child to
+            // parent, nothing they reach can be in the range. Then walk SLOP more for
+            // skewed clocks.
+            let newest_queued = match (self.queue.peek(), hidden_tips.peek()) {
+                (Some(top), Some(tip)) => Some(top.time.max(tip.time)),
+                (Some(top), None) => Some(top.time),
+                (None, Some(tip)) => Some(tip.time),
+                (None, None) => None,
+            };
+            let settled =
+                self.queued_included == 0 && newest_queued.is_none_or(|t| t < oldest_included);
+            if settled {
+                if slop == 0 {
+                    break;
+                }
+                slop -= 1;
+            } else {
+                slop = SLOP;
+            }
+        }
+        for node in walked_included {
+            let n = &self.nodes.nodes[node as usize];
+            if n.hidden {
+                continue;
+            }
+            let info = match (self.messages, n.message) {
+                (false, _) => None,
+                (true, NONE) => {
+                    let walker = &mut *self.walker;
+                    Some(read_commit(walker.repo, &mut walker.buf, n.id, |_| {})?.0)
+                }
+                (true, kept) => Some(self.kept.get(n.id, kept)),
+            };
+            emit(n.id, info)?;
+        }
+        Ok(())
+    }
+
+    /// Reads a commit (an included one whole, once) and queues it.
+    fn enqueue(&mut self, node: u32, hidden: bool, tip: Option<&Tip>) -> Result<(), Error> {
+        let id = self.nodes.nodes[node as usize].id;
+        let nodes = &mut self.nodes;
+        let scratch = &mut self.scratch;
+        scratch.clear();
+        let mut first = NONE;
+        let mut link = |parent: ObjectId| {
+            let parent = nodes.get_or_insert(parent);
+            if first == NONE {
+                first = parent;
+            } else {
+                scratch.push(parent);
+            }
+        };
+        let walker = &mut *self.walker;
+        let mut message = NONE;
+        let time = match tip {
+            Some(tip) if hidden || !self.messages => {
+                tip.parents.iter().for_each(|&p| link(p));
+                tip.time
+            }
+            _ if hidden || !self.messages => read_header(walker.repo, &mut walker.buf, id, link)?,
+            _ => {
+                let (info, time) = read_commit(walker.repo, &mut walker.buf, id, link)?;
+                if self.streaming {
+                    self.pending.insert(node, info);
+                } else {
+                    message = self.kept.keep(&info);
+                }
+                time
+            }
+        };
+        let more = if self.scratch.is_empty() {
+            NONE
         } else {
-            stack.extend(node.parents.iter().copied());
+            let at = self.nodes.more_parents.len() as u32;
+            self.nodes.more_parents.push(self.scratch.len() as u32);
+            self.nodes.more_parents.extend_from_slice(&self.scratch);
+            at
+        };
+        let n = &mut self.nodes.nodes[node as usize];
+        n.first_parent = first;
+        n.more_parents = more;
+        n.hidden = hidden;
+        n.state = State::Queued;
+        n.message = message;
+        self.seq += 1;
+        self.queue.push(DateQueued {
+            time,
+            hidden,
+            seq: Reverse(self.seq),
+            node,
+        });
+        if !hidden {
+            self.queued_included += 1;
+        }
+        Ok(())
+    }
+
+    /// Marks a commit hidden, and everything already walked below it.
+    fn mark_hidden(&mut self, start: u32) {
+        let mut stack = vec![start];
+        while let Some(node) = stack.pop() {
+            let n = &mut self.nodes.nodes[node as usize];
+            if n.hidden {
+                continue;
+            }
+            n.hidden = true;
+            match n.state {
+                // Not read yet: it will be queued as hidden.
+                State::Seen => {}
+                // Still in the queue as included; it now counts as hidden. Its parents
+                // will be queued as hidden when it is walked.
+                State::Queued => {
+                    self.queued_included = self.queued_included.saturating_sub(1);
+                    self.pending.remove(&node);
+                }
+                State::Walked => {
+                    let mut i = 0;
+                    while let Some(parent) = self.nodes.parent(node, i) {
+                        stack.push(parent);
+                        i += 1;
+                    }
+                }
+            }
         }
     }
 }

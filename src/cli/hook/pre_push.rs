@@ -7,8 +7,7 @@ use crate::cli::{CliError, Context, ErrorKind};
 use crate::gates;
 use crate::git::Repo;
 use crate::hooks::pre_push::{
-    InputError, RefUpdate, SelectError, UpdateKind, commits_to_check, from_pre_commit_env,
-    read_stdin,
+    InputError, PushSelection, RefUpdate, SelectError, UpdateKind, from_pre_commit_env, read_stdin,
 };
 use crate::policy::Policy;
 use crate::report::{Outcome, Report};
@@ -48,12 +47,19 @@ pub fn cmd_hook_pre_push(ctx: &Context, args: PrePushArgs) -> Result<Outcome, Cl
         }
         return emit_quietly(ctx, &report);
     }
-    let tags: Vec<String> = repo.tags()?.into_iter().map(|(n, _)| n).collect();
+    // Read once per run, and only when needed: the remote-tracking refs a new branch is
+    // compared with, and the tags a pushed tag is compared with.
+    let mut selection = PushSelection::new(repo.gix(), &remote).map_err(select_error)?;
+    let mut tags: Option<Vec<String>> = None;
     for update in &updates {
         if let Some(branch) = update.remote_ref.strip_prefix("refs/heads/") {
-            check_branch_push(&repo, &policy, &remote, update, branch, &mut report)?;
+            check_branch_push(&mut selection, &policy, update, branch, &mut report)?;
         } else if let Some(tag) = update.remote_ref.strip_prefix("refs/tags/") {
-            check_tag_push(&repo, &policy, &remote, update, tag, &tags, &mut report)?;
+            if tags.is_none() {
+                tags = Some(repo.tags()?.into_iter().map(|(n, _)| n).collect());
+            }
+            let tags = tags.as_deref().unwrap_or_default();
+            check_tag_push(&repo, &policy, &remote, update, tag, tags, &mut report)?;
         } else if ctx.verbose {
             report.notes.push(format!(
                 "{} is neither a branch nor a tag: not checked",
@@ -73,9 +79,8 @@ fn change(kind: UpdateKind) -> RefChange {
 }
 
 fn check_branch_push(
-    repo: &Repo,
+    selection: &mut PushSelection<'_>,
     policy: &Policy,
-    remote: &str,
     update: &RefUpdate,
     branch: &str,
     report: &mut Report,
@@ -91,17 +96,14 @@ fn check_branch_push(
         return Ok(());
     }
     check_branch_name(branch, policy, report);
-    // The selection already read each commit once, message included.
-    let commits = commits_to_check(repo.gix(), update, remote).map_err(select_error)?;
-    for commit in commits {
-        check_commit(
-            &commit,
-            policy,
-            Some(&update.remote_ref),
-            &mut report.findings,
-        );
-        report.checked.commits += 1;
-    }
+    // Each commit is read once, message included, and checked as the walk decides it.
+    let findings = &mut report.findings;
+    let commits = selection
+        .commits(update, |commit| {
+            check_commit(&commit, policy, Some(&update.remote_ref), findings);
+        })
+        .map_err(select_error)?;
+    report.checked.commits += commits;
     Ok(())
 }
 
