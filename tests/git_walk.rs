@@ -450,3 +450,76 @@ fn a_commit_graph_without_generation_numbers_is_walked_by_date() {
         ["PAY-4", "nokey"].map(String::from).into()
     );
 }
+
+/// Walks each range in `order` with one walker that keeps its hidden side, and checks
+/// each against `expected`.
+fn keep_hidden_side(
+    dir: &Path,
+    graph: bool,
+    hidden: &[&str],
+    order: &[&str],
+    expected: impl Fn(&str) -> BTreeSet<String>,
+) {
+    let repo = open(dir);
+    let mut walker = Walker::new(&repo).unwrap();
+    assert_eq!(walker.by_generation(), graph);
+    walker.keep_hidden_side();
+    let ids: Vec<ObjectId> = hidden.iter().map(|n| id(dir, n)).collect();
+    let tips = walker.tips(&ids).unwrap();
+    for tip in order {
+        let mut got = Vec::new();
+        walker
+            .range(&[id(dir, tip)], &tips, |c| {
+                got.push(String::from_utf8(c.message).unwrap().trim().to_string())
+            })
+            .unwrap();
+        let set: BTreeSet<String> = got.iter().cloned().collect();
+        assert_eq!(set.len(), got.len(), "each commit once");
+        assert_eq!(set, expected(tip), "{tip} ^{hidden:?}, graph: {graph}");
+    }
+}
+
+#[test]
+fn walks_that_keep_the_hidden_side_give_what_fresh_walks_give() {
+    // A push of many new branches: one walker, the same hidden tips, the ranges in every
+    // order (deep after shallow, shallow after deep, the same one twice).
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let t = 1_700_000_000;
+    build(
+        dir,
+        &[
+            C("root", &[], t),
+            C("m1", &["root"], t + 10),
+            C("m2", &["m1"], t + 20),
+            C("m3", &["m2"], t + 5),
+            C("m4", &["m3"], t + 40),
+            C("old", &["root"], t + 1),
+            C("a1", &["m2"], t + 30),
+            C("a2", &["a1"], t + 30),
+            C("b1", &["a2"], t),
+            C("c1", &["m4"], t + 50),
+            C("d1", &["old"], t + 60),
+            C("merge", &["c1", "a2"], t + 30),
+            C("e1", &["m1"], t - 100),
+        ],
+    );
+    let hidden = ["m4", "old"];
+    let tips = [
+        "a1", "a2", "b1", "c1", "d1", "merge", "e1", "m3", "m4", "root",
+    ];
+    let orders: [Vec<&str>; 3] = [
+        tips.to_vec(),
+        tips.iter().rev().copied().collect(),
+        ["root", "merge", "a1", "merge", "e1", "b1"].to_vec(),
+    ];
+    for order in &orders {
+        keep_hidden_side(dir, false, &hidden, order, |tip| {
+            walk(dir, &[tip], &hidden, false)
+        });
+    }
+    write_graph(dir);
+    for order in &orders {
+        keep_hidden_side(dir, true, &hidden, order, |tip| truth(dir, &[tip], &hidden));
+    }
+}

@@ -22,10 +22,16 @@
 //!   end, so the walk keeps each commit's id, flags and parent links, and the messages
 //!   of included commits, packed, up to [`MESSAGE_BUDGET`] bytes (beyond it they are read
 //!   again at the end). With nothing hidden, each commit is handed on when it is walked.
+//!
+//! A walker that makes many walks against the same hidden tips (a push of many new
+//! branches, each compared with every remote-tracking ref) can keep what each walk
+//! learnt of the hidden side for the next ([`Walker::keep_hidden_side`]): the hidden
+//! side is then walked once, as deep as the deepest range needs, not once per range.
 
+use std::borrow::Cow;
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
-use std::collections::HashMap as StdHashMap;
+use std::collections::{HashMap as StdHashMap, HashSet as StdHashSet};
 
 use gix::ObjectId;
 use gix::commitgraph::{Graph, Position};
@@ -57,6 +63,11 @@ pub struct Walker<'repo> {
     /// Generation numbers of commits the commit-graph does not hold (made since it was
     /// written), worked out from their parents once and kept for later walks.
     loose: Loose,
+    /// Whether walks leave what they learnt of their hidden side in `hidden_side`.
+    keep_hidden_side: bool,
+    hidden_side: Option<HiddenSide>,
+    /// Numbers each `Tips`, so a kept hidden side is only used for the same tips.
+    tips_made: u64,
     buf: Vec<u8>,
 }
 
@@ -64,6 +75,7 @@ pub struct Walker<'repo> {
 /// with the same remote-tracking tips. Only for walks of the [`Walker`] that read them.
 #[derive(Debug, Clone, Default)]
 pub struct Tips {
+    serial: u64,
     /// Newest first: by generation with a commit-graph, else by date.
     tips: Vec<Tip>,
 }
@@ -80,13 +92,23 @@ struct Tip {
     /// 0 without a commit-graph.
     generation: u64,
     time: i64,
-    /// Only without a commit-graph (the file, or `Loose`, has them otherwise).
     parents: Vec<ObjectId>,
 }
 
 /// What a walk hands on: the id of a commit in the range, and its message when the
 /// walk was asked for messages.
 type Emit<'a> = dyn FnMut(ObjectId, Option<CommitInfo>) -> Result<(), Error> + 'a;
+
+/// The hidden side one walk left for the next with the same hidden tips.
+struct HiddenSide {
+    serial: u64,
+    state: SideState,
+}
+
+enum SideState {
+    Generation(GenState),
+    Date(DateState),
+}
 
 impl<'repo> Walker<'repo> {
     pub fn new(repo: &'repo gix::Repository) -> Result<Self, Error> {
@@ -106,11 +128,23 @@ impl<'repo> Walker<'repo> {
             graph,
             shallow,
             loose: Loose::default(),
+            keep_hidden_side: false,
+            hidden_side: None,
+            tips_made: 0,
             buf: Vec::new(),
         })
     }
 
-    /// Whether walks go by generation (a usable commit-graph file) rather than by date.
+    /// Keeps what each walk learns of its hidden side (which commits the hidden tips
+    /// reach, where their walk stopped) for the next walk with the same [`Tips`], which
+    /// goes on from there instead of walking it again. Memory grows with the hidden
+    /// commits walked, as deep as the deepest range so far.
+    pub fn keep_hidden_side(&mut self) {
+        self.keep_hidden_side = true;
+    }
+
+    /// Whether walks can go by generation (a usable commit-graph file) rather than by
+    /// date.
     pub fn by_generation(&self) -> bool {
         self.graph.is_some()
     }
@@ -127,7 +161,11 @@ impl<'repo> Walker<'repo> {
                 .then(a.id.cmp(&b.id))
         });
         tips.dedup_by(|a, b| a.id == b.id);
-        Ok(Tips { tips })
+        self.tips_made += 1;
+        Ok(Tips {
+            serial: self.tips_made,
+            tips,
+        })
     }
 
     /// The commits in `include ^exclude`, newest first, each handed to `visit` with its
@@ -170,43 +208,93 @@ impl<'repo> Walker<'repo> {
         emit: &mut Emit<'_>,
     ) -> Result<(), Error> {
         let include = self.tips(include)?;
+        let kept = self
+            .hidden_side
+            .take()
+            .filter(|side| side.serial == exclude.serial);
         // A file written by a git older than generation numbers (2.18) holds zeros.
         let numbered = |tips: &Tips| tips.tips.iter().all(|t| t.generation > 0);
         if self.graph.is_some() && numbered(&include) && numbered(exclude) {
-            return ByGeneration::new(self, messages).run(&include, exclude, emit);
-        }
-        // A walk by date needs each tip's parents, which tips read with a commit-graph
-        // do not carry: read those again (the tips, never the history).
-        let (include, exclude) = if self.graph.is_some() {
-            let graph = self.graph.take();
-            let again = |walker: &mut Self, tips: &Tips| {
-                let ids: Vec<ObjectId> = tips.tips.iter().map(|t| t.id).collect();
-                walker.tips(&ids)
+            let mut state = match kept {
+                Some(HiddenSide {
+                    state: SideState::Generation(state),
+                    ..
+                }) => state,
+                _ => GenState::default(),
             };
-            let tips = again(self, &include).and_then(|i| Ok((i, again(self, exclude)?)));
-            self.graph = graph;
-            tips?
-        } else {
-            (include, exclude.clone())
+            ByGeneration::new(self, &mut state, messages).run(&include, exclude, emit)?;
+            if self.keep_hidden_side {
+                self.hidden_side = Some(HiddenSide {
+                    serial: exclude.serial,
+                    state: SideState::Generation(state),
+                });
+            }
+            return Ok(());
+        }
+        // Walked by date, the tips go newest first by date alone: without a commit-graph
+        // they are in that order already.
+        let by_date = |tips: &Tips| {
+            let mut tips = tips.clone();
+            tips.tips
+                .sort_by(|a, b| b.time.cmp(&a.time).then(a.id.cmp(&b.id)));
+            tips
         };
-        ByDate::new(self, messages, exclude.is_empty()).run(&include, &exclude, emit)
+        let (include, exclude) = match self.graph {
+            Some(_) => (by_date(&include), Cow::Owned(by_date(exclude))),
+            None => (include, Cow::Borrowed(exclude)),
+        };
+        let mut state = match kept {
+            Some(HiddenSide {
+                state: SideState::Date(state),
+                ..
+            }) => state,
+            _ => DateState::default(),
+        };
+        ByDate::new(self, &mut state, messages, exclude.is_empty())
+            .run(&include, &exclude, emit)?;
+        if self.keep_hidden_side {
+            self.hidden_side = Some(HiddenSide {
+                serial: exclude.serial,
+                state: SideState::Date(state),
+            });
+        }
+        Ok(())
     }
 
     fn tip(&mut self, id: ObjectId) -> Result<Tip, Error> {
-        if self.graph.is_some() {
-            let (_, generation, time) = self.key(id)?;
+        if self.graph.is_none() {
+            let mut parents = Vec::new();
+            let time = read_header(self.repo, &mut self.buf, id, |p| parents.push(p))?;
             return Ok(Tip {
                 id,
-                generation,
+                generation: 0,
                 time,
-                parents: Vec::new(),
+                parents,
             });
         }
-        let mut parents = Vec::new();
-        let time = read_header(self.repo, &mut self.buf, id, |p| parents.push(p))?;
+        let (key, generation, time) = self.key(id)?;
+        let graph = self.graph.as_ref().expect("checked above");
+        let parents = match key {
+            Key::Graph(pos) => {
+                let mut parents = Vec::new();
+                for parent in graph.commit_at(pos).iter_parents() {
+                    let parent = parent.map_err(|e| Error::read("the commit-graph file", e))?;
+                    parents.push(graph.id_at(parent).to_owned());
+                }
+                parents
+            }
+            Key::Loose(index) => self.loose.commits[index as usize]
+                .parents
+                .iter()
+                .map(|&parent| match parent {
+                    Key::Graph(pos) => graph.id_at(pos).to_owned(),
+                    Key::Loose(i) => self.loose.commits[i as usize].id,
+                })
+                .collect(),
+        };
         Ok(Tip {
             id,
-            generation: 0,
+            generation,
             time,
             parents,
         })
@@ -378,27 +466,37 @@ impl PartialOrd for GenQueued {
     }
 }
 
-struct ByGeneration<'w, 'repo> {
-    walker: &'w mut Walker<'repo>,
-    messages: bool,
+/// What a walk by generation keeps between walks with the same hidden tips.
+#[derive(Default)]
+struct GenState {
     queue: BinaryHeap<GenQueued>,
     /// Each queued commit once, with whether it is hidden. A commit leaves the queue for
-    /// good: its parents all have lower numbers, so nothing taken later reaches it.
+    /// good within a walk: its parents all have lower numbers, so nothing taken later
+    /// reaches it. Between walks, only hidden commits stay queued.
     queued: StdHashMap<Key, bool>,
-    queued_included: usize,
+    /// Hidden commits taken from the queue by earlier walks (kept only when the walker
+    /// keeps its hidden side): a later walk may reach them again from above.
+    walked_hidden: StdHashSet<Key>,
+    /// How many hidden tips have joined the queue.
+    next_tip: usize,
     seq: u64,
+}
+
+struct ByGeneration<'w, 'repo, 's> {
+    walker: &'w mut Walker<'repo>,
+    state: &'s mut GenState,
+    messages: bool,
+    queued_included: usize,
     parents: Vec<(Key, u64, i64)>,
 }
 
-impl<'w, 'repo> ByGeneration<'w, 'repo> {
-    fn new(walker: &'w mut Walker<'repo>, messages: bool) -> Self {
+impl<'w, 'repo, 's> ByGeneration<'w, 'repo, 's> {
+    fn new(walker: &'w mut Walker<'repo>, state: &'s mut GenState, messages: bool) -> Self {
         ByGeneration {
             walker,
+            state,
             messages,
-            queue: BinaryHeap::new(),
-            queued: StdHashMap::new(),
             queued_included: 0,
-            seq: 0,
             parents: Vec::new(),
         }
     }
@@ -408,27 +506,37 @@ impl<'w, 'repo> ByGeneration<'w, 'repo> {
             let (key, generation, time) = self.walker.key(tip.id)?;
             self.reach(key, generation, time, false);
         }
-        let mut hidden_tips = exclude.tips.iter().peekable();
         while self.queued_included > 0 {
             // Hidden tips join the queue only when the walk gets down to them, so many
             // remote-tracking refs cost nothing until they matter. A tip goes before a
             // queued commit of the same rank: if that commit is the tip itself, it is
             // hidden before it is decided.
-            if let Some(tip) = hidden_tips.next_if(|tip| {
-                self.queue
+            if let Some(tip) = exclude.tips.get(self.state.next_tip).filter(|tip| {
+                self.state
+                    .queue
                     .peek()
                     .is_none_or(|top| (tip.generation, tip.time) >= (top.generation, top.time))
             }) {
+                self.state.next_tip += 1;
                 let (key, generation, time) = self.walker.key(tip.id)?;
                 self.reach(key, generation, time, true);
                 continue;
             }
-            let entry = self.queue.pop().expect("an included commit is queued");
+            let entry = self
+                .state
+                .queue
+                .pop()
+                .expect("an included commit is queued");
             let hidden = self
+                .state
                 .queued
                 .remove(&entry.key)
                 .expect("queued commits are in the map");
-            if !hidden {
+            if hidden {
+                if self.walker.keep_hidden_side {
+                    self.state.walked_hidden.insert(entry.key);
+                }
+            } else {
                 self.queued_included -= 1;
             }
             let id = self.queue_parents(entry.key, entry.generation, hidden)?;
@@ -447,20 +555,23 @@ impl<'w, 'repo> ByGeneration<'w, 'repo> {
 
     /// Queues a commit reached by the hidden side or not, or hides it if it is queued.
     fn reach(&mut self, key: Key, generation: u64, time: i64, hidden: bool) {
-        match self.queued.get_mut(&key) {
+        let state = &mut *self.state;
+        match state.queued.get_mut(&key) {
             Some(queued_hidden) => {
                 if hidden && !*queued_hidden {
                     *queued_hidden = true;
                     self.queued_included -= 1;
                 }
             }
+            // Hidden, and everything below it queued or walked as hidden.
+            None if state.walked_hidden.contains(&key) => {}
             None => {
-                self.queued.insert(key, hidden);
-                self.seq += 1;
-                self.queue.push(GenQueued {
+                state.queued.insert(key, hidden);
+                state.seq += 1;
+                state.queue.push(GenQueued {
                     generation,
                     time,
-                    seq: Reverse(self.seq),
+                    seq: Reverse(state.seq),
                     key,
                 });
                 if !hidden {
@@ -692,15 +803,44 @@ impl Messages {
     }
 }
 
-struct ByDate<'w, 'repo> {
+/// What a walk by date keeps between walks with the same hidden tips: every node (the
+/// hidden ones keep their marks) and the hidden commits still queued.
+#[derive(Default)]
+struct DateState {
+    nodes: Nodes,
+    queue: BinaryHeap<DateQueued>,
+    /// How many hidden tips have joined the queue.
+    next_tip: usize,
+    seq: u64,
+}
+
+impl DateState {
+    /// Forgets what one walk learnt of its included side: the next walk has other
+    /// included commits, and must read these again if it meets them.
+    fn forget_included(&mut self, included: &[u32]) {
+        for &node in included {
+            let n = &mut self.nodes.nodes[node as usize];
+            if !n.hidden {
+                n.state = State::Seen;
+                n.first_parent = NONE;
+                n.more_parents = NONE;
+                n.message = NONE;
+            }
+        }
+        let nodes = &self.nodes.nodes;
+        self.queue.retain(|entry| nodes[entry.node as usize].hidden);
+    }
+}
+
+struct ByDate<'w, 'repo, 's> {
     walker: &'w mut Walker<'repo>,
+    state: &'s mut DateState,
     messages: bool,
     /// Nothing is hidden: every commit is decided when it is walked.
     streaming: bool,
-    nodes: Nodes,
-    queue: BinaryHeap<DateQueued>,
     queued_included: usize,
-    seq: u64,
+    /// Every commit this walk queued as included.
+    included: Vec<u32>,
     /// The second and later parents of the merge being read.
     scratch: Vec<u32>,
     /// Streaming: included commits read and queued, until they are walked.
@@ -709,16 +849,20 @@ struct ByDate<'w, 'repo> {
     kept: Messages,
 }
 
-impl<'w, 'repo> ByDate<'w, 'repo> {
-    fn new(walker: &'w mut Walker<'repo>, messages: bool, streaming: bool) -> Self {
+impl<'w, 'repo, 's> ByDate<'w, 'repo, 's> {
+    fn new(
+        walker: &'w mut Walker<'repo>,
+        state: &'s mut DateState,
+        messages: bool,
+        streaming: bool,
+    ) -> Self {
         ByDate {
             walker,
+            state,
             messages,
             streaming,
-            nodes: Nodes::default(),
-            queue: BinaryHeap::new(),
             queued_included: 0,
-            seq: 0,
+            included: Vec::new(),
             scratch: Vec::new(),
             pending: StdHashMap::new(),
             kept: Messages::default(),
@@ -726,10 +870,9 @@ impl<'w, 'repo> ByDate<'w, 'repo> {
     }
 
     fn run(&mut self, include: &Tips, exclude: &Tips, emit: &mut Emit<'_>) -> Result<(), Error> {
-        let mut hidden_tips = exclude.tips.iter().peekable();
         for tip in &include.tips {
-            let node = self.nodes.get_or_insert(tip.id);
-            if self.nodes.nodes[node as usize].state == State::Seen {
+            let node = self.state.nodes.get_or_insert(tip.id);
+            if self.state.nodes.nodes[node as usize].state == State::Seen {
                 self.enqueue(node, false, Some(tip))?;
             }
         }
@@ -739,19 +882,25 @@ impl<'w, 'repo> ByDate<'w, 'repo> {
         loop {
             // Hidden tips join the queue when the walk gets down to their date (first
             // among equal dates), so many remote-tracking refs cost nothing until then.
-            if let Some(tip) =
-                hidden_tips.next_if(|tip| self.queue.peek().is_none_or(|top| tip.time >= top.time))
-            {
-                let node = self.nodes.get_or_insert(tip.id);
-                match self.nodes.nodes[node as usize].state {
+            if let Some(tip) = exclude.tips.get(self.state.next_tip).filter(|tip| {
+                self.state
+                    .queue
+                    .peek()
+                    .is_none_or(|top| tip.time >= top.time)
+            }) {
+                self.state.next_tip += 1;
+                let node = self.state.nodes.get_or_insert(tip.id);
+                match self.state.nodes.nodes[node as usize].state {
                     State::Seen => self.enqueue(node, true, Some(tip))?,
                     _ => self.mark_hidden(node),
                 }
                 continue;
             }
-            let Some(entry) = self.queue.pop() else { break };
+            let Some(entry) = self.state.queue.pop() else {
+                break;
+            };
             let node = entry.node;
-            let n = &mut self.nodes.nodes[node as usize];
+            let n = &mut self.state.nodes.nodes[node as usize];
             let hidden = n.hidden;
             n.state = State::Walked;
             let id = n.id;
@@ -765,7 +914,7 @@ impl<'w, 'repo> ByDate<'w, 'repo> {
                         commit: id.to_string(),
                     });
                 }
-                let n = &mut self.nodes.nodes[node as usize];
+                let n = &mut self.state.nodes.nodes[node as usize];
                 n.first_parent = NONE;
                 n.more_parents = NONE;
             }
@@ -778,9 +927,9 @@ impl<'w, 'repo> ByDate<'w, 'repo> {
                 }
             }
             let mut i = 0;
-            while let Some(parent) = self.nodes.parent(node, i) {
+            while let Some(parent) = self.state.nodes.parent(node, i) {
                 i += 1;
-                let p = &self.nodes.nodes[parent as usize];
+                let p = &self.state.nodes.nodes[parent as usize];
                 if p.state == State::Seen {
                     let hide = hidden || p.hidden;
                     self.enqueue(parent, hide, None)?;
@@ -792,7 +941,10 @@ impl<'w, 'repo> ByDate<'w, 'repo> {
             // oldest included commit: with dates that never increase from child to
             // parent, nothing they reach can be in the range. Then walk SLOP more for
             // skewed clocks.
-            let newest_queued = match (self.queue.peek(), hidden_tips.peek()) {
+            let newest_queued = match (
+                self.state.queue.peek(),
+                exclude.tips.get(self.state.next_tip),
+            ) {
                 (Some(top), Some(tip)) => Some(top.time.max(tip.time)),
                 (Some(top), None) => Some(top.time),
                 (None, Some(tip)) => Some(tip.time),
@@ -810,7 +962,7 @@ impl<'w, 'repo> ByDate<'w, 'repo> {
             }
         }
         for node in walked_included {
-            let n = &self.nodes.nodes[node as usize];
+            let n = &self.state.nodes.nodes[node as usize];
             if n.hidden {
                 continue;
             }
@@ -824,13 +976,16 @@ impl<'w, 'repo> ByDate<'w, 'repo> {
             };
             emit(n.id, info)?;
         }
+        if self.walker.keep_hidden_side {
+            self.state.forget_included(&self.included);
+        }
         Ok(())
     }
 
     /// Reads a commit (an included one whole, once) and queues it.
     fn enqueue(&mut self, node: u32, hidden: bool, tip: Option<&Tip>) -> Result<(), Error> {
-        let id = self.nodes.nodes[node as usize].id;
-        let nodes = &mut self.nodes;
+        let nodes = &mut self.state.nodes;
+        let id = nodes.nodes[node as usize].id;
         let scratch = &mut self.scratch;
         scratch.clear();
         let mut first = NONE;
@@ -860,29 +1015,33 @@ impl<'w, 'repo> ByDate<'w, 'repo> {
                 time
             }
         };
+        let nodes = &mut self.state.nodes;
         let more = if self.scratch.is_empty() {
             NONE
         } else {
-            let at = self.nodes.more_parents.len() as u32;
-            self.nodes.more_parents.push(self.scratch.len() as u32);
-            self.nodes.more_parents.extend_from_slice(&self.scratch);
+            let at = nodes.more_parents.len() as u32;
+            nodes.more_parents.push(self.scratch.len() as u32);
+            nodes.more_parents.extend_from_slice(&self.scratch);
             at
         };
-        let n = &mut self.nodes.nodes[node as usize];
+        let n = &mut nodes.nodes[node as usize];
         n.first_parent = first;
         n.more_parents = more;
         n.hidden = hidden;
         n.state = State::Queued;
         n.message = message;
-        self.seq += 1;
-        self.queue.push(DateQueued {
+        self.state.seq += 1;
+        self.state.queue.push(DateQueued {
             time,
             hidden,
-            seq: Reverse(self.seq),
+            seq: Reverse(self.state.seq),
             node,
         });
         if !hidden {
             self.queued_included += 1;
+            if self.walker.keep_hidden_side {
+                self.included.push(node);
+            }
         }
         Ok(())
     }
@@ -891,7 +1050,7 @@ impl<'w, 'repo> ByDate<'w, 'repo> {
     fn mark_hidden(&mut self, start: u32) {
         let mut stack = vec![start];
         while let Some(node) = stack.pop() {
-            let n = &mut self.nodes.nodes[node as usize];
+            let n = &mut self.state.nodes.nodes[node as usize];
             if n.hidden {
                 continue;
             }
@@ -907,7 +1066,7 @@ impl<'w, 'repo> ByDate<'w, 'repo> {
                 }
                 State::Walked => {
                     let mut i = 0;
-                    while let Some(parent) = self.nodes.parent(node, i) {
+                    while let Some(parent) = self.state.nodes.parent(node, i) {
                         stack.push(parent);
                         i += 1;
                     }

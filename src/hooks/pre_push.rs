@@ -308,8 +308,11 @@ pub struct PushSelection<'repo> {
 
 impl<'repo> PushSelection<'repo> {
     pub fn new(repo: &'repo gix::Repository, remote: &str) -> Result<Self, SelectError> {
-        let walker =
+        let mut walker =
             Walker::new(repo).map_err(|source| SelectError::Repository(Box::new(source)))?;
+        // Every new branch is compared with the same remote-tracking tips: walk their
+        // side once, as deep as the deepest branch needs, not once per branch.
+        walker.keep_hidden_side();
         Ok(PushSelection {
             repo,
             remote: remote.to_owned(),
