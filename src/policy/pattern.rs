@@ -1,5 +1,8 @@
 //! Branch patterns and tag formats: literal text with `{placeholders}` and `*` globs,
-//! compiled to anchored regular expressions once, when the policy loads.
+//! turned into anchored regular expressions when the policy loads and compiled the first
+//! time one is matched (see [`PatternRegex`]).
+
+use std::sync::OnceLock;
 
 use regex::{Regex, RegexBuilder};
 
@@ -20,11 +23,45 @@ pub(crate) fn user_regex(pattern: &str) -> Result<Regex, String> {
         .map_err(|e| e.to_string())
 }
 
-/// A compiled branch pattern, keeping its source text for messages.
+/// The regex of a branch pattern or tag format, compiled the first time it is matched:
+/// compiling them all costs more than the rest of a commit-msg hook, which matches none.
+///
+/// Built from escaped text and fixed pieces, it is always valid; the one way it can fail
+/// is the size limit, which takes far more than [`COMPILE_AT_LOAD_ABOVE`] bytes of regex
+/// (tested below). A longer one is compiled when the policy loads, so that an oversized
+/// pattern is still refused there, with its line and column.
+#[derive(Debug, Clone)]
+struct PatternRegex {
+    text: String,
+    compiled: OnceLock<Regex>,
+}
+
+/// Regex text up to this length is compiled when first matched (see [`PatternRegex`]).
+const COMPILE_AT_LOAD_ABOVE: usize = 1024;
+
+impl PatternRegex {
+    fn new(text: String) -> Result<PatternRegex, String> {
+        let compiled = OnceLock::new();
+        if text.len() > COMPILE_AT_LOAD_ABOVE {
+            let _ = compiled.set(user_regex(&text)?);
+        }
+        Ok(PatternRegex { text, compiled })
+    }
+
+    fn get(&self) -> &Regex {
+        self.compiled.get_or_init(|| {
+            user_regex(&self.text).expect(
+                "a short pattern regex compiles (pattern::tests::short_pattern_regexes_compile)",
+            )
+        })
+    }
+}
+
+/// A branch pattern, keeping its source text for messages.
 #[derive(Debug, Clone)]
 pub struct NamePattern {
     pub source: String,
-    regex: Regex,
+    regex: PatternRegex,
 }
 
 impl NamePattern {
@@ -62,15 +99,14 @@ impl NamePattern {
             }
         }
         re.push('$');
-        let regex = user_regex(&re)?;
         Ok(NamePattern {
             source: source.to_string(),
-            regex,
+            regex: PatternRegex::new(re)?,
         })
     }
 
     pub fn matches(&self, name: &str) -> bool {
-        self.regex.is_match(name)
+        self.regex.get().is_match(name)
     }
 }
 
@@ -79,7 +115,7 @@ impl NamePattern {
 pub struct TagFormat {
     pub source: String,
     /// Matches tags that are meant as release tags, with the version loosely captured.
-    loose: Regex,
+    loose: PatternRegex,
     kind: VersionParts,
 }
 
@@ -143,14 +179,14 @@ impl TagFormat {
         re.push('$');
         Ok(TagFormat {
             source: source.to_string(),
-            loose: user_regex(&re)?,
+            loose: PatternRegex::new(re)?,
             kind,
         })
     }
 
     /// The version text of a tag that has the format's shape, not yet judged as semver.
     pub fn version_text(&self, tag: &str) -> Option<String> {
-        let caps = self.loose.captures(tag)?;
+        let caps = self.loose.get().captures(tag)?;
         Some(match self.kind {
             VersionParts::Semver => caps["semver"].to_string(),
             VersionParts::Numbers => {
@@ -219,6 +255,34 @@ mod tests {
             let p = NamePattern::compile(pattern, KEY).unwrap();
             assert_eq!(p.matches(name), expected, "{pattern} vs {name}");
         }
+    }
+
+    #[test]
+    fn short_pattern_regexes_compile() {
+        // The longest regexes a pattern can make without being compiled at load, from the
+        // largest pieces: `{semver}`, `*` (a Unicode class), `{jira}` over many projects.
+        let projects: Vec<String> = (0..200).map(|i| format!("P{i}")).collect();
+        let jira = crate::policy::Policy::jira_key_regex(&projects);
+        for piece in ["{semver}", "*", "**", "{jira}", "{major}", "\u{e9}"] {
+            let mut source = String::new();
+            let mut longest = None;
+            loop {
+                source.push_str(piece);
+                match NamePattern::compile(&source, &jira) {
+                    Ok(p) if p.regex.text.len() <= COMPILE_AT_LOAD_ABOVE => longest = Some(p),
+                    _ => break,
+                }
+            }
+            if let Some(p) = longest {
+                user_regex(&p.regex.text).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn oversized_patterns_are_refused_when_the_policy_loads() {
+        let err = NamePattern::compile(&"{semver}*".repeat(400), KEY).unwrap_err();
+        assert!(err.contains("size limit"), "{err}");
     }
 
     #[test]
