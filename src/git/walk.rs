@@ -78,6 +78,9 @@ pub struct Tips {
     serial: u64,
     /// Newest first: by generation with a commit-graph, else by date.
     tips: Vec<Tip>,
+    /// With a commit-graph, where the walk finds each: a tip reached from an included
+    /// commit before its turn in the queue is hidden all the same.
+    keys: StdHashSet<Key>,
 }
 
 impl Tips {
@@ -89,6 +92,8 @@ impl Tips {
 #[derive(Debug, Clone)]
 struct Tip {
     id: ObjectId,
+    /// With a commit-graph.
+    key: Option<Key>,
     /// 0 without a commit-graph.
     generation: u64,
     time: i64,
@@ -164,6 +169,7 @@ impl<'repo> Walker<'repo> {
         self.tips_made += 1;
         Ok(Tips {
             serial: self.tips_made,
+            keys: tips.iter().filter_map(|t| t.key).collect(),
             tips,
         })
     }
@@ -207,14 +213,24 @@ impl<'repo> Walker<'repo> {
         messages: bool,
         emit: &mut Emit<'_>,
     ) -> Result<(), Error> {
-        let include = self.tips(include)?;
         let kept = self
             .hidden_side
             .take()
             .filter(|side| side.serial == exclude.serial);
+        // The included tips are read when the walk queues them; by generation, it needs
+        // where they are and their numbers first.
+        let mut include_keys = Vec::new();
+        if self.graph.is_some() {
+            for &id in include {
+                include_keys.push(self.key(id)?);
+            }
+        }
         // A file written by a git older than generation numbers (2.18) holds zeros.
-        let numbered = |tips: &Tips| tips.tips.iter().all(|t| t.generation > 0);
-        if self.graph.is_some() && numbered(&include) && numbered(exclude) {
+        let numbered = include_keys
+            .iter()
+            .all(|&(_, generation, _)| generation > 0)
+            && exclude.tips.iter().all(|t| t.generation > 0);
+        if self.graph.is_some() && numbered {
             let mut state = match kept {
                 Some(HiddenSide {
                     state: SideState::Generation(state),
@@ -222,7 +238,7 @@ impl<'repo> Walker<'repo> {
                 }) => state,
                 _ => GenState::default(),
             };
-            ByGeneration::new(self, &mut state, messages).run(&include, exclude, emit)?;
+            ByGeneration::new(self, &mut state, messages).run(&include_keys, exclude, emit)?;
             if self.keep_hidden_side {
                 self.hidden_side = Some(HiddenSide {
                     serial: exclude.serial,
@@ -231,17 +247,16 @@ impl<'repo> Walker<'repo> {
             }
             return Ok(());
         }
-        // Walked by date, the tips go newest first by date alone: without a commit-graph
-        // they are in that order already.
-        let by_date = |tips: &Tips| {
-            let mut tips = tips.clone();
-            tips.tips
-                .sort_by(|a, b| b.time.cmp(&a.time).then(a.id.cmp(&b.id)));
-            tips
-        };
-        let (include, exclude) = match self.graph {
-            Some(_) => (by_date(&include), Cow::Owned(by_date(exclude))),
-            None => (include, Cow::Borrowed(exclude)),
+        // Walked by date, the hidden tips go newest first by date alone: without a
+        // commit-graph they are in that order already.
+        let exclude = match self.graph {
+            Some(_) => {
+                let mut tips = exclude.clone();
+                tips.tips
+                    .sort_by(|a, b| b.time.cmp(&a.time).then(a.id.cmp(&b.id)));
+                Cow::Owned(tips)
+            }
+            None => Cow::Borrowed(exclude),
         };
         let mut state = match kept {
             Some(HiddenSide {
@@ -250,8 +265,7 @@ impl<'repo> Walker<'repo> {
             }) => state,
             _ => DateState::default(),
         };
-        ByDate::new(self, &mut state, messages, exclude.is_empty())
-            .run(&include, &exclude, emit)?;
+        ByDate::new(self, &mut state, messages, exclude.is_empty()).run(include, &exclude, emit)?;
         if self.keep_hidden_side {
             self.hidden_side = Some(HiddenSide {
                 serial: exclude.serial,
@@ -267,6 +281,7 @@ impl<'repo> Walker<'repo> {
             let time = read_header(self.repo, &mut self.buf, id, |p| parents.push(p))?;
             return Ok(Tip {
                 id,
+                key: None,
                 generation: 0,
                 time,
                 parents,
@@ -294,6 +309,7 @@ impl<'repo> Walker<'repo> {
         };
         Ok(Tip {
             id,
+            key: Some(key),
             generation,
             time,
             parents,
@@ -501,10 +517,14 @@ impl<'w, 'repo, 's> ByGeneration<'w, 'repo, 's> {
         }
     }
 
-    fn run(&mut self, include: &Tips, exclude: &Tips, emit: &mut Emit<'_>) -> Result<(), Error> {
-        for tip in &include.tips {
-            let (key, generation, time) = self.walker.key(tip.id)?;
-            self.reach(key, generation, time, false);
+    fn run(
+        &mut self,
+        include: &[(Key, u64, i64)],
+        exclude: &Tips,
+        emit: &mut Emit<'_>,
+    ) -> Result<(), Error> {
+        for &(key, generation, time) in include {
+            self.reach(key, generation, time, exclude.keys.contains(&key));
         }
         while self.queued_included > 0 {
             // Hidden tips join the queue only when the walk gets down to them, so many
@@ -539,7 +559,7 @@ impl<'w, 'repo, 's> ByGeneration<'w, 'repo, 's> {
             } else {
                 self.queued_included -= 1;
             }
-            let id = self.queue_parents(entry.key, entry.generation, hidden)?;
+            let id = self.queue_parents(entry.key, entry.generation, hidden, &exclude.keys)?;
             if !hidden {
                 let info = if self.messages {
                     let walker = &mut *self.walker;
@@ -587,6 +607,7 @@ impl<'w, 'repo, 's> ByGeneration<'w, 'repo, 's> {
         key: Key,
         generation: u64,
         hidden: bool,
+        hidden_tips: &StdHashSet<Key>,
     ) -> Result<ObjectId, Error> {
         let mut parents = std::mem::take(&mut self.parents);
         parents.clear();
@@ -630,6 +651,7 @@ impl<'w, 'repo, 's> ByGeneration<'w, 'repo, 's> {
                     commit: id.to_string(),
                 });
             }
+            let hidden = hidden || hidden_tips.contains(&parent);
             self.reach(parent, parent_generation, time, hidden);
         }
         self.parents = parents;
@@ -809,6 +831,8 @@ impl Messages {
 struct DateState {
     nodes: Nodes,
     queue: BinaryHeap<DateQueued>,
+    /// The `Tips` whose commits are marked hidden already (their serial, 0 for none).
+    marked_tips: u64,
     /// How many hidden tips have joined the queue.
     next_tip: usize,
     seq: u64,
@@ -869,11 +893,25 @@ impl<'w, 'repo, 's> ByDate<'w, 'repo, 's> {
         }
     }
 
-    fn run(&mut self, include: &Tips, exclude: &Tips, emit: &mut Emit<'_>) -> Result<(), Error> {
-        for tip in &include.tips {
-            let node = self.state.nodes.get_or_insert(tip.id);
+    fn run(
+        &mut self,
+        include: &[ObjectId],
+        exclude: &Tips,
+        emit: &mut Emit<'_>,
+    ) -> Result<(), Error> {
+        // Every hidden tip is hidden from the start, as git marks them: one reached from an
+        // included commit before its turn in the queue is hidden all the same.
+        if self.state.marked_tips != exclude.serial {
+            for tip in &exclude.tips {
+                let node = self.state.nodes.get_or_insert(tip.id);
+                self.mark_hidden(node);
+            }
+            self.state.marked_tips = exclude.serial;
+        }
+        for &id in include {
+            let node = self.state.nodes.get_or_insert(id);
             if self.state.nodes.nodes[node as usize].state == State::Seen {
-                self.enqueue(node, false, Some(tip))?;
+                self.enqueue(node, false, None)?;
             }
         }
         let mut walked_included: Vec<u32> = Vec::new();
@@ -986,6 +1024,7 @@ impl<'w, 'repo, 's> ByDate<'w, 'repo, 's> {
     fn enqueue(&mut self, node: u32, hidden: bool, tip: Option<&Tip>) -> Result<(), Error> {
         let nodes = &mut self.state.nodes;
         let id = nodes.nodes[node as usize].id;
+        let hidden = hidden || nodes.nodes[node as usize].hidden;
         let scratch = &mut self.scratch;
         scratch.clear();
         let mut first = NONE;
