@@ -61,6 +61,11 @@ impl PatternRegex {
 #[derive(Debug, Clone)]
 pub struct NamePattern {
     pub source: String,
+    /// The literal text before the first placeholder or `*`: a name that does not start
+    /// with it cannot match, and is refused without compiling the regex.
+    prefix: String,
+    /// No placeholder and no `*`: the name must be the pattern itself.
+    literal: bool,
     regex: PatternRegex,
 }
 
@@ -68,6 +73,7 @@ impl NamePattern {
     /// `jira_key` is the regex a `{jira}` placeholder stands for (it depends on the
     /// policy's project allow-list).
     pub fn compile(source: &str, jira_key: &str) -> Result<NamePattern, String> {
+        let literal_end = source.find(['{', '*']);
         let mut re = String::from("^");
         let mut rest = source;
         while let Some(c) = rest.chars().next() {
@@ -101,12 +107,17 @@ impl NamePattern {
         re.push('$');
         Ok(NamePattern {
             source: source.to_string(),
+            prefix: source[..literal_end.unwrap_or(source.len())].to_string(),
+            literal: literal_end.is_none(),
             regex: PatternRegex::new(re)?,
         })
     }
 
     pub fn matches(&self, name: &str) -> bool {
-        self.regex.get().is_match(name)
+        if self.literal {
+            return name == self.source;
+        }
+        name.starts_with(&self.prefix) && self.regex.get().is_match(name)
     }
 }
 
@@ -249,11 +260,24 @@ mod tests {
             ("feature/{jira}-**", "feature/PAY-12-a/b", true),
             ("feature/{jira}-*", "feature/pay-12-login", false),
             ("release/*", "release/v1.2.3", true),
+            ("release/*", "releases/v1", false),
+            ("release/*", "feature/release/x", false),
             ("a.b", "axb", false),
+            ("a.b", "a.b", true),
+            ("main", "main\n", false),
+            ("caf\u{e9}/*", "caf\u{e9}/x", true),
+            ("**/{jira}", "team/x/PAY-1", true),
+            ("{jira}/*", "PAY-1/x", true),
         ];
         for (pattern, name, expected) in cases {
             let p = NamePattern::compile(pattern, KEY).unwrap();
             assert_eq!(p.matches(name), expected, "{pattern} vs {name}");
+            // The shortcuts (a literal pattern, the literal prefix) agree with the regex.
+            assert_eq!(
+                p.regex.get().is_match(name),
+                expected,
+                "{pattern} vs {name}"
+            );
         }
     }
 
