@@ -40,12 +40,18 @@ pub fn check(facts: &PullRequestFacts, policy: &Policy, out: &mut Vec<Finding>) 
         if touched.is_empty() {
             continue;
         }
-        let members: Vec<String> = rule
+        let mut members: Vec<String> = Vec::new();
+        for member in rule
             .approvers
             .iter()
             .flat_map(|role| policy.role_members(role))
-            .filter_map(|m| m.trim().strip_prefix('@').map(str::to_string))
-            .collect();
+        {
+            if let Some(login) = member.trim().strip_prefix('@')
+                && !members.iter().any(|m| m.eq_ignore_ascii_case(login))
+            {
+                members.push(login.to_string());
+            }
+        }
         let counted: Vec<&String> = facts
             .reviews
             .approved
@@ -85,14 +91,20 @@ pub fn check(facts: &PullRequestFacts, policy: &Policy, out: &mut Vec<Finding>) 
                 rule.approvers.join(" and ")
             )
         } else {
-            format!(
-                "ask {} for a review",
-                members
-                    .iter()
-                    .map(|l| format!("@{l}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
+            // Those whose approval already counts are not asked again.
+            let others: Vec<String> = members
+                .iter()
+                .filter(|m| !counted.iter().any(|c| c.eq_ignore_ascii_case(m)))
+                .map(|l| format!("@{l}"))
+                .collect();
+            if others.is_empty() {
+                format!(
+                    "every member of {} has approved: add members to the role, or lower min_approvals",
+                    rule.approvers.join(" and ")
+                )
+            } else {
+                format!("ask {} for a review", others.join(", "))
+            }
         };
         out.push(
             Finding::error(

@@ -17,6 +17,7 @@ mod ledger;
 mod misc;
 mod net;
 mod outputs;
+mod owners;
 mod policies;
 mod promote;
 mod reports;
