@@ -21,6 +21,7 @@ pub mod policy;
 pub mod release;
 pub mod report;
 pub mod rules;
+pub mod scenario;
 pub mod schedule;
 pub mod text;
 pub mod tracker;
