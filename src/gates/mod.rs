@@ -303,6 +303,14 @@ pub static POLICY: Declared = Declared {
     rules: &[crate::rules::PolicyRule::INFO],
 };
 
+/// `reltag test`: each scenario against what it expects (the scenarios themselves run
+/// through the gates above).
+pub static POLICY_TESTS: Declared = Declared {
+    name: "policy-tests",
+    run_by: "reltag test",
+    rules: &[crate::rules::policy_test::PolicyTest::INFO],
+};
+
 /// One gate as the registry lists it: its name and rule ids, in order.
 pub struct Listed {
     pub name: &'static str,
@@ -338,6 +346,7 @@ pub fn all() -> Vec<Listed> {
         declared(&release::RELEASE),
         declared(&release::JIRA_KEYS),
         declared(&POLICY),
+        declared(&POLICY_TESTS),
     ]
 }
 

@@ -9,6 +9,7 @@ pub mod commit_jira;
 pub mod commit_jira_exists;
 pub mod commit_subject;
 pub mod jira;
+pub mod policy_test;
 pub mod pr_approvals;
 pub mod pr_changes_requested;
 pub mod pr_code_owners;
@@ -208,6 +209,7 @@ pub const ALL: &[RuleInfo] = &[
     promote_emergency::PromoteEmergency::INFO,
     promote_concurrent::PromoteConcurrent::INFO,
     PolicyRule::INFO,
+    policy_test::PolicyTest::INFO,
 ];
 
 pub fn find(id: &str) -> Option<&'static RuleInfo> {

@@ -35,6 +35,11 @@ use crate::report::{Config, Format, Outcome, Report};
 use crate::rules::ReleaseBranchState;
 use crate::rules::reviews::{Access, Review, ReviewState, Reviewer};
 
+/// The example scenario file `reltag init` writes: this repository's own
+/// `policy-tests/example.toml`, run against the reference policy by its tests, so the
+/// example cannot drift from what the default policy decides.
+pub const EXAMPLE: &str = include_str!("../../policy-tests/example.toml");
+
 /// A scenario file, parsed.
 #[derive(Debug, Clone)]
 pub struct ScenarioFile {
