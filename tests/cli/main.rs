@@ -21,6 +21,7 @@ mod owners;
 mod policies;
 mod promote;
 mod reports;
+mod scenarios;
 mod verify;
 
 /// Every test file in this directory is a module above (jj's check against forgotten files).
