@@ -2,8 +2,10 @@ use super::declare_rule;
 
 declare_rule! {
     /// ## What it checks
-    /// Each scenario of `reltag test` gets from the policy the verdict it expects, and,
-    /// when it names them, exactly the rules that block (`rules`) and warn (`warnings`).
+    /// Each `reltag test` scenario gets from the policy the verdict and rules it expects.
+    ///
+    /// When a scenario names them, the rules that block (`rules`) and warn (`warnings`)
+    /// must be exactly those.
     ///
     /// A scenario describes one situation — a branch name, a commit message, a tag, a
     /// push, a pull request with its reviews, changed files and code owners — and runs it

@@ -110,11 +110,35 @@ impl Expected {
 }
 
 /// A commit: its message alone, or a table.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone)]
 pub enum CommitSpec {
     Message(String),
     Full(CommitTable),
+}
+
+/// By hand rather than `untagged`, so that a table's mistake is named (an unknown key,
+/// a wrong type) instead of "did not match any variant".
+impl<'de> Deserialize<'de> for CommitSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CommitSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a commit message, or a table with `message`")
+            }
+            fn visit_str<E: serde::de::Error>(self, message: &str) -> Result<CommitSpec, E> {
+                Ok(CommitSpec::Message(message.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<CommitSpec, A::Error> {
+                CommitTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(CommitSpec::Full)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
