@@ -16,6 +16,7 @@ use crate::owners::CodeOwnersFacts;
 use crate::policy::Policy;
 use crate::policy::schema::MergeMethod;
 use crate::report::{Report, Subject};
+use crate::rules::pr_approvals::logins;
 use crate::rules::pr_subject_exemption::SubjectExemptionFacts;
 use crate::rules::reviews::{Review, ReviewSummary, summarize};
 use crate::rules::{MessageFacts, PullRequestFacts, display_text, pr_gate_change};
@@ -174,11 +175,4 @@ pub fn review(
     );
     report.findings(subject_findings);
     summary
-}
-
-fn logins(list: &[String]) -> String {
-    list.iter()
-        .map(|l| format!("@{l}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }

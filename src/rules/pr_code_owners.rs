@@ -1,3 +1,4 @@
+use super::pr_approvals::logins;
 use super::{PullRequestFacts, declare_rule};
 use crate::owners::{LOCATIONS, owned_groups};
 use crate::policy::Policy;
@@ -79,15 +80,7 @@ pub fn check(facts: &PullRequestFacts, policy: &Policy, out: &mut Vec<Finding>) 
                 if m.logins.is_empty() {
                     format!("{owner} has no members ({})", m.source)
                 } else {
-                    format!(
-                        "{owner}: {} ({})",
-                        m.logins
-                            .iter()
-                            .map(|l| format!("@{l}"))
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        m.source
-                    )
+                    format!("{owner}: {} ({})", logins(&m.logins), m.source)
                 }
             })
             .collect();

@@ -1,3 +1,4 @@
+use super::pr_approvals::logins;
 use super::pr_code_owners::listed;
 use super::{PullRequestFacts, declare_rule};
 use crate::policy::Policy;
@@ -52,13 +53,14 @@ pub fn check(facts: &PullRequestFacts, policy: &Policy, out: &mut Vec<Finding>) 
                 members.push(login.to_string());
             }
         }
-        let counted: Vec<&String> = facts
+        let counted: Vec<String> = facts
             .reviews
             .approved
             .iter()
             .filter(|login| {
                 rule.approvers.is_empty() || members.iter().any(|m| m.eq_ignore_ascii_case(login))
             })
+            .cloned()
             .collect();
         let min = rule.min_approvals as usize;
         if counted.len() >= min {
@@ -73,15 +75,7 @@ pub fn check(facts: &PullRequestFacts, policy: &Policy, out: &mut Vec<Finding>) 
         let so_far = if counted.is_empty() {
             "none so far".to_string()
         } else {
-            format!(
-                "{} so far, by {}",
-                counted.len(),
-                counted
-                    .iter()
-                    .map(|l| format!("@{l}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
+            format!("{} so far, by {}", counted.len(), logins(&counted))
         };
         let hint = if rule.approvers.is_empty() {
             "ask for more reviews from people who can push to the repository".to_string()
@@ -95,7 +89,7 @@ pub fn check(facts: &PullRequestFacts, policy: &Policy, out: &mut Vec<Finding>) 
             let others: Vec<String> = members
                 .iter()
                 .filter(|m| !counted.iter().any(|c| c.eq_ignore_ascii_case(m)))
-                .map(|l| format!("@{l}"))
+                .cloned()
                 .collect();
             if others.is_empty() {
                 format!(
@@ -103,7 +97,7 @@ pub fn check(facts: &PullRequestFacts, policy: &Policy, out: &mut Vec<Finding>) 
                     rule.approvers.join(" and ")
                 )
             } else {
-                format!("ask {} for a review", others.join(", "))
+                format!("ask {} for a review", logins(&others))
             }
         };
         out.push(
