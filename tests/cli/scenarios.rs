@@ -225,3 +225,63 @@ fn init_keeps_the_teams_scenarios_unless_forced() {
     assert_eq!(run.code, 0, "{}", run.render());
     assert_ne!(std::fs::read_to_string(&example).unwrap(), "# ours\n");
 }
+
+/// The rules of the hooks' and `check pr`'s gates that the reference scenarios do not
+/// name, each with the reason: a new rule in those gates fails this test until a
+/// scenario shows it, or it is listed here.
+const NOT_IN_REFERENCE_SCENARIOS: &[(&str, &str)] = &[
+    (
+        "commit-subject",
+        "the reference policy sets no subject_pattern",
+    ),
+    ("commit-jira-exists", "asks Jira: scenarios run offline"),
+    (
+        "pr-subject-exemption",
+        "the reference policy has no exempt_subjects",
+    ),
+    ("pr-jira-consistent", "off in the reference policy"),
+    (
+        "pr-code-owners",
+        "require_code_owners is off in the reference policy",
+    ),
+    (
+        "pr-path-approvals",
+        "the reference policy has no [[pull_requests.rules]]",
+    ),
+];
+
+#[test]
+fn the_reference_scenarios_show_every_rule_the_reference_policy_applies() {
+    let mut named = String::new();
+    for entry in std::fs::read_dir(project().join("policy-tests")).unwrap() {
+        named.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    let explain = TestEnv::new();
+    let dir = explain.repo("r");
+    let run = explain.reltag(&dir, &["--format", "json", "explain"]);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let ids: Vec<&str> = doc["rules"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{}", run.stdout))
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .filter(|id| {
+            ["branch-", "commit-", "tag-", "pr-"]
+                .iter()
+                .any(|p| id.starts_with(p))
+        })
+        .collect();
+    for id in ids {
+        let shown = named.contains(&format!("\"{id}\""));
+        let excused = NOT_IN_REFERENCE_SCENARIOS.iter().any(|(r, _)| *r == id);
+        assert!(
+            shown != excused,
+            "{id}: {}",
+            if shown {
+                "shown by a scenario now: remove it from NOT_IN_REFERENCE_SCENARIOS"
+            } else {
+                "no scenario in policy-tests/ names it"
+            }
+        );
+    }
+}
