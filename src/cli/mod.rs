@@ -19,6 +19,7 @@ mod promote;
 mod rollback;
 mod schedule;
 mod status;
+mod test;
 mod uninstall;
 mod verify_jira;
 mod void;
@@ -100,6 +101,7 @@ pub enum Command {
     Rollback(rollback::RollbackArgs),
     Schedule(schedule::ScheduleArgs),
     Status(status::StatusArgs),
+    Test(test::TestArgs),
     Uninstall(uninstall::UninstallArgs),
     Hook(hook::HookArgs),
     Void(void::VoidArgs),
@@ -167,6 +169,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome, CliError
         Command::Rollback(args) => rollback::cmd_rollback(&ctx, args),
         Command::Schedule(args) => schedule::cmd_schedule(&ctx, args),
         Command::Status(args) => status::cmd_status(&ctx, args),
+        Command::Test(args) => test::cmd_test(&ctx, args),
         Command::Uninstall(args) => uninstall::cmd_uninstall(&ctx, args),
         Command::Hook(args) => hook::cmd_hook(&ctx, args),
         Command::Void(args) => void::cmd_void(&ctx, args),

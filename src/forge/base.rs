@@ -1,5 +1,5 @@
-//! What a pull request's base commit holds — the policy, later the code owners — read
-//! from the base commit's git objects, never from the checked-out tree.
+//! What a pull request's base commit holds — the policy, the code owners — read from the
+//! base commit's git objects, never from the checked-out tree.
 //!
 //! The working tree of a pull-request job is the pull request's own: it can replace a
 //! directory with a symlink, so that a path resolved on disk names another file. Paths
@@ -40,6 +40,46 @@ pub enum Error {
     },
     #[error(transparent)]
     Forge(#[from] super::Error),
+    /// The first place GitHub looks for CODEOWNERS holds a symlink, a directory or a
+    /// submodule (exit 3).
+    #[error("{path} at the base commit {commit} is {what}, not a CODEOWNERS file")]
+    NotAFile {
+        path: String,
+        commit: String,
+        what: String,
+    },
+    /// The base commit's CODEOWNERS cannot be read as GitHub's syntax (exit 3).
+    #[error("the base commit's CODEOWNERS cannot be used: {0}")]
+    CodeOwners(#[from] crate::owners::ParseError),
+}
+
+/// The CODEOWNERS file GitHub uses at `commit`: the first of [`LOCATIONS`] that holds
+/// something, parsed. `None` when none does. Something other than a regular file there
+/// (a symlink is not followed), or a file reltag cannot parse, is an error: the gate
+/// cannot say who owns what.
+///
+/// [`LOCATIONS`]: crate::owners::LOCATIONS
+pub fn code_owners(
+    repo: &Repo,
+    forge: &dyn Forge,
+    commit: &str,
+) -> Result<Option<crate::owners::CodeOwners>, Error> {
+    for path in crate::owners::LOCATIONS {
+        match file_at(repo, forge, commit, path)?.0 {
+            FileAt::Missing => continue,
+            FileAt::File(bytes) => {
+                return Ok(Some(crate::owners::CodeOwners::parse(path, &bytes)?));
+            }
+            FileAt::NotAFile { what } => {
+                return Err(Error::NotAFile {
+                    path: path.to_string(),
+                    commit: short(commit).to_string(),
+                    what,
+                });
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// The repository-relative path (`/`-separated) that `given` names. `given` is absolute

@@ -35,6 +35,9 @@ pub trait Forge {
     fn changed_files(&self, pr: &PullRequest) -> Result<Vec<ChangedFile>, Error>;
     /// A file as the commit `commit` has it (the host reads its git objects).
     fn file_at(&self, commit: &str, path: &str) -> Result<FileAt, Error>;
+    /// The logins of every member of the team `org/team` (a code owner), child teams'
+    /// members included. A team the host will not list is an error, never an empty team.
+    fn team_members(&self, org: &str, team: &str) -> Result<Vec<String>, Error>;
     /// Every CI result (check runs, statuses) on exactly `commit`.
     fn check_results(&self, commit: &str) -> Result<Vec<CheckResult>, Error>;
     /// The release for an annotated tag already pushed, once.

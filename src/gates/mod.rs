@@ -10,6 +10,7 @@
 //! finding). [`all`] lists every gate, and a test fails when a rule of `rules::ALL` or a
 //! release criterion is reachable from none.
 
+pub mod pull_request;
 pub mod push;
 pub mod release;
 
@@ -21,10 +22,11 @@ use crate::rules::{
     AuthorFacts, BranchFacts, ForgeAccount, MessageFacts, PromoteFacts, PullRequestFacts,
     RefPushFacts, RuleInfo, TagFacts, TagPlacementFacts, branch_name, branch_protected,
     commit_empty, commit_encoding, commit_jira, commit_subject, pr_approvals, pr_changes_requested,
-    pr_gate_change, pr_jira_consistent, pr_policy_change, promote_approvals, promote_artifact,
-    promote_concurrent, promote_deployer, promote_emergency, promote_freeze, promote_from,
-    promote_notice, promote_rolled_back, promote_soak, promote_version, promote_window, tag_format,
-    tag_moved, tag_on_release_branch, tag_semver, tag_sequence,
+    pr_code_owners, pr_gate_change, pr_jira_consistent, pr_path_approvals, pr_policy_change,
+    promote_approvals, promote_artifact, promote_concurrent, promote_deployer, promote_emergency,
+    promote_freeze, promote_from, promote_notice, promote_rolled_back, promote_soak,
+    promote_version, promote_window, tag_format, tag_moved, tag_on_release_branch, tag_semver,
+    tag_sequence,
 };
 
 /// One rule in a gate.
@@ -203,6 +205,11 @@ pub static PULL_REQUEST: Gate<PullRequestCheck> = Gate {
             pr_jira_consistent::PrJiraConsistent::INFO,
             pr_jira_consistent::check,
         ),
+        step(pr_code_owners::PrCodeOwners::INFO, pr_code_owners::check),
+        step(
+            pr_path_approvals::PrPathApprovals::INFO,
+            pr_path_approvals::check,
+        ),
     ],
 };
 
@@ -296,6 +303,14 @@ pub static POLICY: Declared = Declared {
     rules: &[crate::rules::PolicyRule::INFO],
 };
 
+/// `reltag test`: each scenario against what it expects (the scenarios themselves run
+/// through the gates above).
+pub static POLICY_TESTS: Declared = Declared {
+    name: "policy-tests",
+    run_by: "reltag test",
+    rules: &[crate::rules::policy_test::PolicyTest::INFO],
+};
+
 /// One gate as the registry lists it: its name and rule ids, in order.
 pub struct Listed {
     pub name: &'static str,
@@ -331,6 +346,7 @@ pub fn all() -> Vec<Listed> {
         declared(&release::RELEASE),
         declared(&release::JIRA_KEYS),
         declared(&POLICY),
+        declared(&POLICY_TESTS),
     ]
 }
 

@@ -57,6 +57,8 @@ pub struct Policy {
     pub exempt_authors: Vec<AuthorPattern>,
     /// `[tags] protected`, compiled.
     pub protected_tags: Vec<NamePattern>,
+    /// `[[pull_requests.rules]]`, compiled.
+    pub path_rules: Vec<crate::owners::PathRule>,
     /// What is valid but risky (`check policy` shows them as warnings).
     pub warnings: Vec<Problem>,
 }

@@ -187,6 +187,34 @@ pub struct PullRequests {
     /// `[commits] exempt_subjects` needs an approval from a `policy_approvers` member.
     #[cfg_attr(test, schemars(with = "bool"))]
     pub subject_exemptions_need_approval: Spanned<bool>,
+    /// Every changed file that CODEOWNERS (at the base commit) gives owners needs an
+    /// approval from one of them.
+    pub require_code_owners: bool,
+    /// Changes to some paths need approvals from some roles.
+    pub rules: Vec<PathRuleSpec>,
+}
+
+/// `[[pull_requests.rules]]`: a pull request that changes a file matching `paths` needs
+/// `min_approvals` approvals from members of the `approvers` roles.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PathRuleSpec {
+    /// Patterns as in CODEOWNERS (gitignore style): `db/`, `/migrations/**`, `*.sql`.
+    #[cfg_attr(test, schemars(with = "Vec<String>"))]
+    pub paths: Spanned<Vec<Spanned<String>>>,
+    /// Roles whose members' approvals count; empty: anyone's approval that counts.
+    #[serde(default)]
+    #[cfg_attr(test, schemars(with = "Vec<String>"))]
+    pub approvers: Vec<Spanned<String>>,
+    /// How many such approvals (default 1).
+    #[serde(default = "one_approval")]
+    #[cfg_attr(test, schemars(with = "u32"))]
+    pub min_approvals: Spanned<u32>,
+}
+
+fn one_approval() -> Spanned<u32> {
+    unspanned(1)
 }
 
 impl Default for PullRequests {
@@ -199,6 +227,8 @@ impl Default for PullRequests {
             jira_consistent: false,
             policy_approvers: Vec::new(),
             subject_exemptions_need_approval: unspanned(false),
+            require_code_owners: false,
+            rules: Vec::new(),
         }
     }
 }

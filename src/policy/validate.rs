@@ -239,7 +239,8 @@ pub(super) fn validate(
         })
         .collect();
     let protected_tags = compile_names(&mut c, &file.tags.protected, "tag");
-    let warnings = exemption_warnings(text, &file);
+    let mut warnings = exemption_warnings(text, &file);
+    warnings.extend(path_rule_warnings(text, &file));
 
     let tag_format = match TagFormat::compile(file.tags.format.get_ref()) {
         Ok(f) => Some(f),
@@ -272,6 +273,7 @@ pub(super) fn validate(
         );
     }
 
+    let path_rules = path_rules(&mut c, &file);
     check_roles(&mut c, &file);
     check_release(&mut c, &file);
     check_environments(&mut c, &file);
@@ -306,8 +308,46 @@ pub(super) fn validate(
         exempt_subjects,
         exempt_authors,
         protected_tags,
+        path_rules,
         warnings,
     })
+}
+
+/// `[[pull_requests.rules]]`: patterns that compile (CODEOWNERS syntax), at least one
+/// approval asked. Their roles are checked with the others (`check_roles`).
+fn path_rules(c: &mut Checker, file: &PolicyFile) -> Vec<crate::owners::PathRule> {
+    let mut rules = Vec::new();
+    for (index, spec) in file.pull_requests.rules.iter().enumerate() {
+        let mut paths = Vec::new();
+        for path in spec.paths.get_ref() {
+            match crate::owners::PathPattern::parse(path.get_ref()) {
+                Ok(pattern) => paths.push(pattern),
+                Err(e) => c.report(path, format!("invalid path pattern: {e}")),
+            }
+        }
+        if spec.paths.get_ref().is_empty() {
+            c.report(
+                &spec.paths,
+                format!(
+                    "[[pull_requests.rules]] #{} has no paths: expected patterns such as paths = [\"db/\"]",
+                    index + 1
+                ),
+            );
+        }
+        if *spec.min_approvals.get_ref() == 0 {
+            c.report(
+                &spec.min_approvals,
+                "min_approvals = 0 asks for nothing: expected 1 or more".to_string(),
+            );
+        }
+        rules.push(crate::owners::PathRule {
+            number: index + 1,
+            paths,
+            approvers: super::names(&spec.approvers),
+            min_approvals: *spec.min_approvals.get_ref(),
+        });
+    }
+    rules
 }
 
 /// A user regular expression; a problem is reported at the pattern's text, underlining
@@ -389,6 +429,30 @@ fn exemption_warnings(text: &str, file: &PolicyFile) -> Vec<Problem> {
     warnings
 }
 
+/// A path rule whose approvers have no GitHub login can never be satisfied: reviews are
+/// given by accounts, and a role's emails name none.
+fn path_rule_warnings(text: &str, file: &PolicyFile) -> Vec<Problem> {
+    let mut warnings = Vec::new();
+    for rule in &file.pull_requests.rules {
+        for role in &rule.approvers {
+            let Some(members) = file.roles.get(role.get_ref()) else {
+                continue; // an unknown role is an error of its own
+            };
+            if !members.iter().any(|m| m.get_ref().trim().starts_with('@')) {
+                warnings.push(Problem::at(
+                    text,
+                    role.span(),
+                    format!(
+                        "role `{}` has no GitHub login (@login) among its members: no review can count as its approval, so every pull request this rule applies to is blocked",
+                        role.get_ref()
+                    ),
+                ));
+            }
+        }
+    }
+    warnings
+}
+
 fn check_roles(c: &mut Checker, file: &PolicyFile) {
     for (role, members) in &file.roles {
         for member in members {
@@ -419,6 +483,14 @@ fn check_roles(c: &mut Checker, file: &PolicyFile) {
     }
     for r in &file.ledger.admins {
         refs.push((r, "[ledger] admins".to_string()));
+    }
+    for (index, rule) in file.pull_requests.rules.iter().enumerate() {
+        for r in &rule.approvers {
+            refs.push((
+                r,
+                format!("[[pull_requests.rules]] #{} approvers", index + 1),
+            ));
+        }
     }
     for (name, env) in &file.environments {
         for r in &env.approvals {

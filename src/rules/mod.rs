@@ -9,10 +9,13 @@ pub mod commit_jira;
 pub mod commit_jira_exists;
 pub mod commit_subject;
 pub mod jira;
+pub mod policy_test;
 pub mod pr_approvals;
 pub mod pr_changes_requested;
+pub mod pr_code_owners;
 pub mod pr_gate_change;
 pub mod pr_jira_consistent;
+pub mod pr_path_approvals;
 pub mod pr_policy_change;
 pub mod pr_subject_exemption;
 pub mod promote_approvals;
@@ -181,6 +184,8 @@ pub const ALL: &[RuleInfo] = &[
     pr_gate_change::PrGateChange::INFO,
     pr_subject_exemption::PrSubjectExemption::INFO,
     pr_jira_consistent::PrJiraConsistent::INFO,
+    pr_code_owners::PrCodeOwners::INFO,
+    pr_path_approvals::PrPathApprovals::INFO,
     release_version::ReleaseVersion::INFO,
     release_branch::ReleaseBranch::INFO,
     release_coverage::ReleaseCoverage::INFO,
@@ -204,6 +209,7 @@ pub const ALL: &[RuleInfo] = &[
     promote_emergency::PromoteEmergency::INFO,
     promote_concurrent::PromoteConcurrent::INFO,
     PolicyRule::INFO,
+    policy_test::PolicyTest::INFO,
 ];
 
 pub fn find(id: &str) -> Option<&'static RuleInfo> {
@@ -277,6 +283,11 @@ pub struct PullRequestFacts<'a> {
     pub policy_changed: bool,
     /// The files it changes that run or protect the gate (`pr_gate_change::is_gate_file`).
     pub gate_files_changed: &'a [String],
+    /// Every path it changes (a renamed file under both names).
+    pub changed_files: &'a [String],
+    /// The code owners at the base commit, with their members, when `[pull_requests]
+    /// require_code_owners` asks for them.
+    pub code_owners: Option<&'a crate::owners::CodeOwnersFacts>,
 }
 
 /// A branch name, as the branch rules see it.

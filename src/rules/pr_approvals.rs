@@ -126,6 +126,8 @@ mod tests {
             reviews: &reviews,
             policy_changed: false,
             gate_files_changed: &[],
+            changed_files: &[],
+            code_owners: None,
         };
         let mut out = Vec::new();
         check(&facts, &policy, &mut out);

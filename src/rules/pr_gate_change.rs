@@ -130,6 +130,8 @@ mod tests {
             reviews: &reviews,
             policy_changed: false,
             gate_files_changed: &changed,
+            changed_files: &changed,
+            code_owners: None,
         };
         let mut out = Vec::new();
         check(&facts, &policy, &mut out);

@@ -17,9 +17,11 @@ mod ledger;
 mod misc;
 mod net;
 mod outputs;
+mod owners;
 mod policies;
 mod promote;
 mod reports;
+mod scenarios;
 mod verify;
 
 /// Every test file in this directory is a module above (jj's check against forgotten files).

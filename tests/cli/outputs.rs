@@ -14,7 +14,7 @@ use crate::cut::fixture;
 
 /// Object ids (commits, tags, ledger commits whose event ids are random) become `[ID]`,
 /// the local API servers' addresses `[API]`.
-fn normalize(run: &Run) -> String {
+pub fn normalize(run: &Run) -> String {
     normalize_text(&run.render())
 }
 

@@ -18,10 +18,7 @@ use crate::forge::{self, FileAt, Forge, PullRequest, base};
 use crate::gates;
 use crate::git::{CommitInfo, Repo};
 use crate::policy::{POLICY_FILE_NAME, Policy, Source};
-use crate::report::{Outcome, Style, Subject};
-use crate::rules::pr_subject_exemption::SubjectExemptionFacts;
-use crate::rules::reviews::summarize;
-use crate::rules::{MessageFacts, PullRequestFacts, display_text};
+use crate::report::{Outcome, Style};
 
 /// Check a GitHub pull request: its head branch name, every commit in it, the squash
 /// commit's message (title and body) with `merge_method = "squash"`, and its reviews
@@ -90,7 +87,6 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
     report.note(policy_note);
     gates::check_branch(&pr.head.branch, &policy, &mut report);
 
-    let refname = format!("refs/pull/{}/head", pr.number);
     let mut gathered = gather_commits(ctx, &repo, forge, &pr, &base_sha)?;
     if matches!(gathered.source, CommitSource::Git) && !policy.exempt_authors.is_empty() {
         // `[commits] exempt_authors` trusts only the forge's account for an author: ask
@@ -111,55 +107,34 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
             gathered.commits.len()
         ),
     });
-    for commit in &gathered.commits {
-        // Only the forge's account for the author, never the commit's claim, can make a
-        // commit exempt by author; a commit the forge links to no account is exempt by none.
-        let login = gathered.logins.get(&commit.id).and_then(|l| l.as_deref());
-        gates::check_forge_commit(commit, login, &policy, Some(&refname), &mut report);
-    }
+    let repository = forge.repository();
+    let facts = gates::pull_request::PullRequest {
+        number: pr.number,
+        title: &pr.title,
+        body: pr.body.as_deref(),
+        author: &pr.author,
+        head_branch: &pr.head.branch,
+        head_sha: &pr.head.sha,
+        repository: &repository,
+    };
+    // Only the forge's account for the author, never the commit's claim, can make a
+    // commit exempt by author; a commit the forge links to no account is exempt by none.
+    let commits: Vec<gates::pull_request::PrCommit> = gathered
+        .commits
+        .iter()
+        .map(|c| (c, gathered.logins.get(&c.id).and_then(|l| l.as_deref())))
+        .collect();
+    gates::pull_request::commits(&facts, &commits, &policy, &mut report);
     // `[commits] verify_jira`: one batched lookup of every key the commits name; any
     // Jira error is exit 3 (fail closed).
     if let Some(verified) =
-        crate::cli::verify_jira::verify(ctx, &policy, &gathered.commits, Some(&refname))?
+        crate::cli::verify_jira::verify(ctx, &policy, &gathered.commits, Some(&facts.refname()))?
     {
         report.note(verified.note);
         report.findings(verified.findings);
     }
 
-    let title = display_text(pr.title.as_bytes(), 120);
-    let subject = Subject::PullRequest {
-        number: pr.number,
-        title: title.clone(),
-    };
-    if policy.file.pull_requests.merge_method == crate::policy::schema::MergeMethod::Squash {
-        let message = match pr.body.as_deref().map(str::trim) {
-            Some(body) if !body.is_empty() => format!("{}\n\n{body}\n", pr.title),
-            _ => format!("{}\n", pr.title),
-        };
-        let msg_subject = Subject::Message {
-            source: format!("pull request #{} (the squash commit)", pr.number),
-            summary: title.clone(),
-        };
-        gates::check_message(
-            &MessageFacts {
-                subject: &msg_subject,
-                message: message.as_bytes(),
-                parent_count: Some(1),
-                encoding: None,
-                author: None,
-            },
-            &policy,
-            &mut report,
-        );
-    }
-
     let reviews = forge.reviews(&pr)?;
-    let summary = summarize(
-        &reviews,
-        &pr.author,
-        &pr.head.sha,
-        policy.file.pull_requests.dismiss_stale,
-    );
     let changed = match gathered.source {
         CommitSource::Git => changed_in_git(&repo, &gathered)?,
         CommitSource::Forge => forge
@@ -169,72 +144,63 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
             .collect::<Vec<String>>(),
     };
     // A symlink or a removal at the policy path is a change, whatever the diff lists.
-    let policy_changed = changed.contains(&policy_path)
-        || match gathered.source {
-            CommitSource::Git => policy_changed_in_git(&repo, &gathered, &policy_path)?,
-            CommitSource::Forge => false,
-        };
-    let gate_files_changed: Vec<String> = changed
-        .into_iter()
-        .filter(|path| crate::rules::pr_gate_change::is_gate_file(path))
-        .collect();
-    let min = policy.file.pull_requests.min_approvals;
-    report.note(if summary.approved.is_empty() {
-        format!("approvals: none of {min} required")
+    let policy_changed = match gathered.source {
+        CommitSource::Git => policy_changed_in_git(&repo, &gathered, &policy_path)?,
+        CommitSource::Forge => false,
+    };
+    let code_owners = if policy.file.pull_requests.require_code_owners {
+        let owners = code_owners_at_base(&repo, forge, &base_sha, &changed, &policy)?;
+        report.note(match &owners.file {
+            Some(file) => format!(
+                "code owners: {} at the base commit {}",
+                file.path,
+                short_sha(&base_sha)
+            ),
+            None => format!(
+                "code owners: no CODEOWNERS at the base commit {}",
+                short_sha(&base_sha)
+            ),
+        });
+        Some(owners)
     } else {
-        format!(
-            "approvals: {} of {min} required, by {}",
-            summary.approved.len(),
-            logins(summary.approved.iter())
-        )
-    });
-    if !summary.not_counted.is_empty() {
-        report.note(format!(
-            "reviews not counted: {}",
-            summary
-                .not_counted
-                .iter()
-                .map(|(login, why)| format!(
-                    "@{login} cannot push to {} ({why})",
-                    forge.repository()
-                ))
-                .collect::<Vec<_>>()
-                .join("; ")
-        ));
-    }
-    gates::check_pull_request(
-        &PullRequestFacts {
-            subject: &subject,
-            head_sha: &pr.head.sha,
-            head_branch: &pr.head.branch,
-            title: &pr.title,
-            repository: &forge.repository(),
-            reviews: &summary,
+        None
+    };
+    let summary = gates::pull_request::review(
+        &facts,
+        &gates::pull_request::ReviewFacts {
+            reviews: &reviews,
+            changed: &changed,
+            policy_path: &policy_path,
             policy_changed,
-            gate_files_changed: &gate_files_changed,
+            code_owners: code_owners.as_ref(),
         },
         &policy,
         &mut report,
     );
-    let mut subject_findings = Vec::new();
-    gates::subject_exemptions(
-        &SubjectExemptionFacts {
-            subject: &subject,
-            exempted: report.exempted(),
-            approved: &summary.approved,
-        },
-        &policy,
-        &mut subject_findings,
-    );
-    report.findings(subject_findings);
     report.output("pull-request", pr.number.to_string());
     report.output("approvals", summary.approved.len().to_string());
     report.output("head-sha", pr.head.sha.clone());
     ctx.finish(report, Ok(()))
 }
 
-fn logins<'a>(list: impl Iterator<Item = &'a String>) -> String {
-    list.map(|l| format!("@{l}")).collect::<Vec<_>>().join(", ")
+/// The base commit's CODEOWNERS (from git objects, else the forge) and the members of
+/// each team or email owner the changed paths need (`[roles]`, else the forge). What
+/// cannot be read or listed leaves the gate undecided.
+fn code_owners_at_base(
+    repo: &Repo,
+    forge: &dyn Forge,
+    base_sha: &str,
+    changed: &[String],
+    policy: &Policy,
+) -> Result<crate::owners::CodeOwnersFacts, CliError> {
+    let file = base::code_owners(repo, forge, base_sha).map_err(base_error)?;
+    crate::owners::resolve(file, changed, policy, forge.name(), |org, team| {
+        forge.team_members(org, team)
+    })
+    .map_err(|e| {
+        let hint = e.hint();
+        CliError::undecided(e.to_string()).hint(hint)
+    })
 }
 
 fn short_sha(sha: &str) -> &str {
@@ -314,6 +280,11 @@ fn base_error(e: base::Error) -> CliError {
         base::Error::Forge(e) => e.into(),
         base::Error::Path { .. } => CliError::usage(e.to_string()),
         base::Error::Git { .. } => CliError::undecided(e.to_string()),
+        base::Error::NotAFile { .. } | base::Error::CodeOwners(_) => {
+            CliError::undecided(e.to_string()).hint(
+                "fix CODEOWNERS on the base branch (GitHub shows its errors on the file's page), or set [pull_requests] require_code_owners = false",
+            )
+        }
     }
 }
 

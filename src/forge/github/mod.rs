@@ -1,6 +1,6 @@
 //! GitHub as a [`Forge`]: the REST client, the Actions event payload, and the translation
-//! of GitHub's answers (pull requests, reviews with each reviewer's access, check runs
-//! and statuses, contents, releases) into the forge's and the rules' plain facts.
+//! of GitHub's answers (pull requests, reviews with each reviewer's access, team members,
+//! check runs and statuses, contents, releases) into the forge's and the rules' plain facts.
 //!
 //! Nothing here runs unless a command asks for it: hooks never build a [`Client`], so they
 //! never open a socket or load TLS.
@@ -296,6 +296,16 @@ impl Forge for GitHub {
 
     fn file_at(&self, commit: &str, path: &str) -> Result<FileAt, super::Error> {
         Ok(pulls::file_at(&self.client, &self.repo, commit, path)?)
+    }
+
+    fn team_members(&self, org: &str, team: &str) -> Result<Vec<String>, super::Error> {
+        let path = format!(
+            "/orgs/{}/teams/{}/members",
+            encode_segment(org),
+            encode_segment(team)
+        );
+        let members: Vec<User> = self.client.list(&path, None)?.items;
+        Ok(members.into_iter().map(|user| user.login).collect())
     }
 
     fn check_results(&self, commit: &str) -> Result<Vec<CheckResult>, super::Error> {
