@@ -226,3 +226,27 @@ impl From<crate::forge::github::Error> for CliError {
         CliError::new(kind, e).hint(hint)
     }
 }
+
+impl From<crate::deploy::Error> for CliError {
+    /// Bad input (an unknown environment or version, a time in the past) is exit 2; the
+    /// ledger's errors keep their own kind.
+    fn from(e: crate::deploy::Error) -> Self {
+        let e = match e {
+            crate::deploy::Error::Ledger(e) => return e.into(),
+            e => e,
+        };
+        let hint = e.hint();
+        let err = CliError::new(ErrorKind::Usage, e);
+        match hint {
+            Some(h) => err.hint(h),
+            None => err,
+        }
+    }
+}
+
+impl From<crate::schedule::InvalidNow> for CliError {
+    /// A `RELTAG_NOW` that is not a time: the caller's setup.
+    fn from(e: crate::schedule::InvalidNow) -> Self {
+        CliError::new(ErrorKind::Usage, e)
+    }
+}
