@@ -253,3 +253,20 @@ impl From<crate::schedule::InvalidNow> for CliError {
         CliError::new(ErrorKind::Usage, e)
     }
 }
+
+impl From<crate::release::gather::Error> for CliError {
+    /// A policy without the command's argv is the policy's fault (exit 2); a program that
+    /// cannot start, git or the ledger leave the release undecided (exit 3).
+    fn from(e: crate::release::gather::Error) -> Self {
+        use crate::release::gather::Error;
+        match e {
+            Error::Git(e) => e.into(),
+            Error::Ledger(e) => e.into(),
+            e @ Error::NoCommand => CliError::new(ErrorKind::Policy, e).hint(
+                "set argv = [\"program\", \"arg\", …] or remove `command` from [release] criteria",
+            ),
+            e @ Error::Command { .. } => CliError::new(ErrorKind::Undecided, e)
+                .hint("check [release.command] argv: the program must exist (no shell is used)"),
+        }
+    }
+}

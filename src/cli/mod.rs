@@ -8,7 +8,6 @@ mod cut;
 pub mod error;
 mod evidence;
 mod explain;
-mod gather;
 mod hook;
 mod init;
 mod install;
