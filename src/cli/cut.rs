@@ -22,6 +22,8 @@ use crate::rules::{release_branch, release_version};
 /// against the exact commit, then create the annotated tag (message: the release
 /// notes), record the `cut` event in the ledger and push both in one atomic push.
 /// Nothing is written when anything blocks; a failed push takes both back.
+///
+/// The cut event records the system clock, or RELTAG_NOW (an RFC 3339 time) when set.
 #[derive(Debug, Args)]
 pub struct CutArgs {
     /// The version's tag name, e.g. v1.2.3.

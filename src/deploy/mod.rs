@@ -26,6 +26,7 @@
 //! [`promotion`] (or [`rollback`]) and [`changed_since`] against the state each attempt
 //! would record on, so a lost race re-decides everything, not only the environment.
 
+pub mod clock;
 mod plan;
 mod rollback;
 mod schedule;
