@@ -177,7 +177,7 @@ pub fn evaluate(s: &Subject<'_>) -> Result<Vec<CriterionOutcome>, Error> {
     let mut outcomes = Vec::new();
     for criterion in &release.criteria {
         let criterion = *criterion.get_ref();
-        let name = criterion_name(criterion);
+        let name = crate::gates::release::criterion_name(criterion);
         if s.skip.contains(&criterion) {
             outcomes.push(CriterionOutcome {
                 criterion: name,
@@ -333,18 +333,6 @@ fn command(s: &Subject<'_>) -> Result<CriterionOutcome, Error> {
         findings,
         false,
     ))
-}
-
-pub fn criterion_name(c: Criterion) -> &'static str {
-    match c {
-        Criterion::Coverage => "coverage",
-        Criterion::Ci => "ci",
-        Criterion::Bugs => "bugs",
-        Criterion::Perf => "perf",
-        Criterion::Docs => "docs",
-        Criterion::Approvals => "approvals",
-        Criterion::Command => "command",
-    }
 }
 
 /// What keeps the criteria from being evaluated at all (a criterion that cannot decide is
