@@ -8,7 +8,10 @@ use super::{Environment, Request, VersionFacts};
 use crate::gates;
 use crate::policy::Policy;
 use crate::report::{Check, Outcome, Report, Verdict};
-use crate::rules::{promote_approvals, promote_notice, promote_version, span_text, when};
+use crate::rules::{
+    promote_approvals, promote_artifact, promote_deployer, promote_emergency, promote_from,
+    promote_notice, promote_version, span_text, when,
+};
 
 /// Something a promotion still needs besides time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +28,8 @@ pub enum Missing {
     /// The version was rolled back out of the environment: promoting it again needs a
     /// reason.
     Reason,
-    /// What no waiting fixes (no tag, no cut, a moved tag): the rule and its message.
+    /// What no waiting fixes (no tag, no cut, a moved tag, not in the `from`
+    /// environment, not a deployer, another artifact): the rule and its message.
     Blocker { rule: &'static str, message: String },
 }
 
@@ -167,6 +171,15 @@ impl Plan {
     }
 }
 
+/// The promotion rules whose findings are [`Missing::Blocker`]s.
+const BLOCKERS: [&str; 5] = [
+    promote_version::PromoteVersion::ID,
+    promote_from::PromoteFrom::ID,
+    promote_deployer::PromoteDeployer::ID,
+    promote_artifact::PromoteArtifact::ID,
+    promote_emergency::PromoteEmergency::ID,
+];
+
 /// The promotion of `facts.version` into `environment`, as `request` asks it: every step
 /// of the promotion gate at `request.now`, the earliest instant, and what is missing.
 pub fn promotion(
@@ -202,9 +215,11 @@ pub fn promotion(
     if rolled_back && request.reason.is_none() {
         missing.push(Missing::Reason);
     }
+    // What no waiting fixes: the tag and its cut, the `from` environment, who deploys,
+    // the artifact's digest. (Time is in `earliest`; approvals and a reason are above.)
     let blockers = checks
         .iter()
-        .filter(|c| c.rule == promote_version::PromoteVersion::ID)
+        .filter(|c| BLOCKERS.contains(&c.rule))
         .flat_map(|c| &c.findings)
         .map(|f| Missing::Blocker {
             rule: f.rule,

@@ -917,3 +917,35 @@ fn the_help_of_every_command_that_reads_the_clock_names_reltag_now() {
     let top = env.reltag(&dir, &["--help"]);
     assert!(top.stdout.contains("RELTAG_NOW"), "{}", top.stdout);
 }
+
+#[test]
+fn status_says_what_no_waiting_fixes_a_person_who_may_not_deploy() {
+    let env = TestEnv::new();
+    let (_origin, work) = setup(&env, POLICY);
+    cut(&env, &work, "v1.0.0", "2026-11-20T12:00:00Z");
+    as_user(&env, &work, "dev@example.com");
+    let run = at(
+        &env,
+        &work,
+        "2026-11-24T12:00:00Z",
+        &["--format", "json", "status", "--offline"],
+    );
+    assert_eq!(run.code, 0, "{}", run.render());
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let staging = &json["environments"][0];
+    assert_eq!(staging["env"], "staging", "{}", run.stdout);
+    assert_eq!(
+        staging["waiting"][0]["problems"],
+        serde_json::json!(["dev@example.com may not deploy to staging: only ops may"]),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        staging["next"]
+            .as_str()
+            .unwrap()
+            .ends_with("dev@example.com may not deploy to staging: only ops may"),
+        "{}",
+        run.stdout
+    );
+}
