@@ -9,7 +9,7 @@ use clap::Args;
 use super::{CliError, Context, ledger_access};
 use crate::deploy::{self, Request, VersionFacts};
 use crate::input::{self, Limit, Origin};
-use crate::ledger::{Artifact, Decision, Event, EventBody, Ledger, Promote, identity};
+use crate::ledger::{Artifact, Event, EventBody, Ledger, Promote, identity};
 use crate::policy::Policy;
 use crate::report::{Outcome, Report, Style};
 
@@ -179,20 +179,17 @@ fn promote(
     // every lost race; and the environment must still run what the first decision saw.
     let seen = facts.current().cloned();
     let written = ledger_access::write(ctx, ledger, args.offline, |base| {
-        let facts = VersionFacts::read(&*base.state()?, environment, &args.tag, Some(commit))?;
-        let plan = deploy::promotion(policy, environment, &facts, request);
-        let changed = deploy::changed_since(seen.as_ref(), &facts);
-        Ok(if plan.is_allowed() && changed.is_none() {
-            Decision::record(event.clone(), (plan, None))
-        } else {
-            Decision::Skip((plan, changed))
-        })
+        Ok(deploy::decide_again(
+            &*base.state()?,
+            environment,
+            &args.tag,
+            Some(commit),
+            seen.as_ref(),
+            &event,
+            |facts| deploy::promotion(policy, environment, facts, request),
+        )?)
     })?;
-    let (plan, changed) = written.outcome;
-    plan.report_to(report);
-    if let Some(finding) = changed {
-        report.finding(finding);
-    }
+    written.outcome.report_to(report);
     if written.events.is_empty() {
         return Ok(false);
     }

@@ -6,7 +6,7 @@ use clap::Args;
 
 use super::{CliError, Context, ledger_access};
 use crate::deploy::{self, Request, RollbackTarget, VersionFacts};
-use crate::ledger::{Decision, Event, EventBody, Ledger, Rollback, identity};
+use crate::ledger::{Event, EventBody, Ledger, Rollback, identity};
 use crate::policy::Policy;
 use crate::report::{Outcome, Report, Style};
 
@@ -148,20 +148,17 @@ fn rollback(
     // The checks again, against the state the event would be recorded on, after every
     // lost race; and the environment must still run what the first decision saw.
     let written = ledger_access::write(ctx, ledger, args.offline, |base| {
-        let facts = VersionFacts::read(&*base.state()?, environment, to, facts.tag_commit)?;
-        let plan = deploy::rollback(policy, environment, &facts, request);
-        let changed = deploy::changed_since(Some(&target.current), &facts);
-        Ok(if plan.is_allowed() && changed.is_none() {
-            Decision::record(event.clone(), (plan, None))
-        } else {
-            Decision::Skip((plan, changed))
-        })
+        Ok(deploy::decide_again(
+            &*base.state()?,
+            environment,
+            to,
+            facts.tag_commit,
+            Some(&target.current),
+            &event,
+            |facts| deploy::rollback(policy, environment, facts, request),
+        )?)
     })?;
-    let (plan, changed) = written.outcome;
-    plan.report_to(report);
-    if let Some(finding) = changed {
-        report.finding(finding);
-    }
+    written.outcome.report_to(report);
     if written.events.is_empty() {
         return Ok(false);
     }

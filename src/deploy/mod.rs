@@ -199,6 +199,49 @@ pub fn changed_since(seen: Option<&Deployment>, facts: &VersionFacts) -> Option<
     promote_concurrent::check(&facts.version, &facts.env, seen, facts.current())
 }
 
+/// What a write decides against the state `state` it would record `event` on (after
+/// every lost race): the plan `decide` makes from the version's facts read there, and
+/// `promote-concurrent` when the environment no longer runs `seen`, what the first
+/// decision saw. It records only when the plan allows and nothing changed; either way
+/// the plan (and the concurrent finding) is the outcome, to report.
+pub fn decide_again(
+    state: &State,
+    environment: &Environment,
+    version: &str,
+    tag_commit: Option<ObjectId>,
+    seen: Option<&Deployment>,
+    event: &ledger::Event,
+    decide: impl Fn(&VersionFacts) -> Plan,
+) -> Result<ledger::Decision<Redecided>, Error> {
+    let facts = VersionFacts::read(state, environment, version, tag_commit)?;
+    let plan = decide(&facts);
+    let changed = changed_since(seen, &facts);
+    Ok(if plan.is_allowed() && changed.is_none() {
+        ledger::Decision::record(event.clone(), Redecided { plan, changed })
+    } else {
+        ledger::Decision::Skip(Redecided { plan, changed })
+    })
+}
+
+/// The outcome of [`decide_again`].
+#[derive(Debug)]
+pub struct Redecided {
+    /// The plan the write was decided on.
+    pub plan: Plan,
+    /// `promote-concurrent`: the environment changed since the first decision.
+    pub changed: Option<Finding>,
+}
+
+impl Redecided {
+    /// Gives the plan's checks and notes, then the concurrent finding, to the report.
+    pub fn report_to(self, report: &mut crate::report::Report) {
+        self.plan.report_to(report);
+        if let Some(finding) = self.changed {
+            report.finding(finding);
+        }
+    }
+}
+
 /// What keeps a plan from being made: bad input (exit 2), or the ledger (its own kinds).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
