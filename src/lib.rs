@@ -8,6 +8,7 @@
 //! code), and acts only when nothing blocks. Text leaves through one escaper ([`text`]).
 
 pub mod cli;
+pub mod deploy;
 pub mod evidence;
 pub mod forge;
 pub mod gates;

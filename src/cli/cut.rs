@@ -6,25 +6,24 @@ use std::collections::BTreeMap;
 
 use clap::Args;
 use gix::ObjectId;
-use semver::Version;
 
-use super::gather::{self, Subject as CriteriaSubject};
 use super::{CliError, Context, ErrorKind, ledger_access, verify_jira};
-use crate::gates::release::criterion_check;
 use crate::git::{Head, Repo, command::run_git};
 use crate::ledger::{self, Cut, Decision, Event, EventBody, Ledger, identity};
 use crate::policy::Policy;
-use crate::policy::schema::{Criterion, Skippable};
+use crate::release::cut::{self, CutFacts, EmergencyFacts, LedgerFacts};
+use crate::release::gather::{self, Subject as CriteriaSubject};
 use crate::release::notes;
 use crate::report::{Check, Data, Finding, NotesData, Outcome, Style, Subject, Verdict};
 use crate::rules::commit_jira_exists::CommitJiraExists;
-use crate::rules::release_version::ReleaseVersion;
-use crate::rules::{TagFacts, release_branch, release_external::ReleaseEmergency, release_version};
+use crate::rules::{release_branch, release_version};
 
 /// Cut a release: check the version, the release branch and every release criterion
 /// against the exact commit, then create the annotated tag (message: the release
 /// notes), record the `cut` event in the ledger and push both in one atomic push.
 /// Nothing is written when anything blocks; a failed push takes both back.
+///
+/// The cut event records the system clock, or RELTAG_NOW (an RFC 3339 time) when set.
 #[derive(Debug, Args)]
 pub struct CutArgs {
     /// The version's tag name, e.g. v1.2.3.
@@ -153,9 +152,7 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
 
     let mut report = ctx.report("cut", Style::Verdict);
     let tag_subject = Subject::Tag { name: tag.clone() };
-    // Version: format, semver, sequence against local and remote tags; the version and
-    // the release branch below add theirs: one check of the version.
-    let mut version_found = Vec::new();
+    // The version's name against local and remote tags: stop here when it is not one.
     let mut existing: Vec<String> = repo.tags()?.into_iter().map(|(n, _)| n).collect();
     if let Some(remote) = &remote {
         existing.extend(
@@ -168,22 +165,12 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
         );
     }
     report.checked().tags += 1;
-    crate::gates::tag(
-        &TagFacts {
-            name: &tag,
-            existing: &existing,
-        },
-        &policy,
-        &mut version_found,
-    );
-    let version = policy
-        .tag_format
-        .version_text(&tag)
-        .and_then(|v| Version::parse(&v).ok());
-    let Some(version) = version.filter(|_| version_found.is_empty()) else {
-        report
-            .check(Check::new(ReleaseVersion::ID, Some(tag_subject), version_found).measured(tag));
-        return ctx.finish(report, Ok(()));
+    let version = match cut::name_check(&tag, &existing, &policy) {
+        Ok(version) => version,
+        Err(check) => {
+            report.check(*check);
+            return ctx.finish(report, Ok(()));
+        }
     };
 
     let head = repo.head()?;
@@ -218,7 +205,6 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
         remote: remote.as_ref().and_then(|r| r.tags.get(&tag).cloned()),
         cut_by: cut_by(gix, &policy, remote_name.as_deref(), &tag),
     };
-    release_version::check(&version_facts, &mut version_found);
 
     // The version's release branch: `release/v1.2.3` or the release line `release/v1.2`
     // (the policy's templates), whichever exists here or on the remote just fetched.
@@ -247,29 +233,6 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
     let upstream_view = match &upstream {
         Some((name, id)) => Some((name.as_str(), !repo.is_ancestor(*id, commit)?)),
         None => None,
-    };
-    release_branch::check(
-        &release_branch::BranchStateFacts {
-            candidates: &expected_branches,
-            head_branch,
-            dirty,
-            upstream: upstream_view,
-            remote_checked: remote.is_some(),
-        },
-        &mut version_found,
-    );
-
-    // Emergency: approver, Jira prefix, what may be skipped.
-    let skip: Vec<Criterion> = if args.hotfix {
-        policy
-            .file
-            .emergency
-            .may_skip
-            .iter()
-            .filter_map(|s| skippable_criterion(*s))
-            .collect()
-    } else {
-        Vec::new()
     };
 
     let previous = notes::previous_tag(&repo, &policy, Some(&version), commit)?;
@@ -323,55 +286,50 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
             }
         }
     }
-    let mut emergency_found = Vec::new();
-    if args.hotfix {
-        emergency_findings(
-            &repo,
-            &policy,
-            &tag,
-            commit,
-            &release_notes,
-            &mut emergency_found,
-        )?;
-    }
 
-    // Evaluate the criteria.
+    // The criteria, then every check in the order a release manager reads them.
+    let ledger = ledger_access::open(gix, &policy);
+    let skip = cut::skipped_criteria(&policy, args.hotfix);
     let outcomes = gather::evaluate(&CriteriaSubject {
         repo: &repo,
         policy: &policy,
+        ledger: &ledger,
         version: &tag,
         commit,
         tree_counts: !dirty,
         previous_tag: previous.as_ref(),
         skip: &skip,
     })?;
-
-    // Report: one check each, in the order a release manager reads them.
-    report.check(
-        Check::new(ReleaseVersion::ID, Some(tag_subject.clone()), version_found).measured(format!(
-            "{tag} at {} on {}",
-            &commit_hex[..12],
-            head_branch.unwrap_or("(detached HEAD)")
-        )),
+    let emergency_approvals = if args.hotfix {
+        identity::approvals_for(&ledger, &tag, None, commit)?
+    } else {
+        Vec::new()
+    };
+    let checks = cut::checks(
+        CutFacts {
+            tag: &tag,
+            commit,
+            head_branch,
+            version: version_facts,
+            branch: release_branch::BranchStateFacts {
+                candidates: &expected_branches,
+                head_branch,
+                dirty,
+                upstream: upstream_view,
+                remote_checked: remote.is_some(),
+            },
+            emergency: args.hotfix.then(|| EmergencyFacts {
+                reason: args.reason.as_deref().unwrap_or(""),
+                approvals: &emergency_approvals,
+                notes: &release_notes,
+            }),
+            jira_keys: keys_check,
+            criteria: &outcomes,
+        },
+        &policy,
     );
-    if let Some(check) = keys_check {
+    for check in checks {
         report.check(check);
-    }
-    if args.hotfix {
-        report.check(
-            Check::new(
-                ReleaseEmergency::ID,
-                Some(tag_subject.clone()),
-                emergency_found,
-            )
-            .measured(format!(
-                "--hotfix: {}",
-                args.reason.as_deref().unwrap_or("")
-            )),
-        );
-    }
-    for outcome in &outcomes {
-        report.check(criterion_check(outcome, tag_subject.clone()));
     }
     let jira_url = policy.file.jira.url.as_deref();
     let rendered_notes = release_notes.render(jira_url);
@@ -402,7 +360,6 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
     // The tag and the cut event are recorded together through the one write path: the
     // tag's ref exists nowhere until the remote accepted both. A lost race re-checks what
     // the gate read from the ledger against the state the event would be recorded on.
-    let ledger = ledger_access::open(gix, &policy);
     let seen = LedgerFacts::read(&*ledger.state()?, &tag, commit)?;
     let written = ledger_access::write(ctx, &ledger, remote.is_none(), |base| {
         if base.attempt > 1
@@ -497,81 +454,6 @@ fn github_release(
     })
 }
 
-fn skippable_criterion(s: Skippable) -> Option<Criterion> {
-    Some(match s {
-        Skippable::Coverage => Criterion::Coverage,
-        Skippable::Ci => Criterion::Ci,
-        Skippable::Bugs => Criterion::Bugs,
-        Skippable::Perf => Criterion::Perf,
-        Skippable::Docs => Criterion::Docs,
-        Skippable::Command => Criterion::Command,
-        _ => return None,
-    })
-}
-
-fn emergency_findings(
-    repo: &Repo,
-    policy: &Policy,
-    tag: &str,
-    commit: ObjectId,
-    release_notes: &notes::Notes,
-    out: &mut Vec<Finding>,
-) -> Result<(), CliError> {
-    let approvers = crate::policy::names(&policy.file.emergency.approvers);
-    let approvals =
-        identity::approvals_for(&ledger_access::open(repo.gix(), policy), tag, None, commit)?;
-    // The approver must hold the role now, under the policy in force.
-    let current_member = |a: &crate::ledger::ApprovalRecord| {
-        identity::is_member(&a.actor, &policy.role_members(&a.role))
-    };
-    if !approvals
-        .iter()
-        .any(|a| approvers.contains(&a.role) && current_member(a))
-    {
-        out.push(
-            Finding::error(
-                ReleaseEmergency::ID,
-                Subject::Tag {
-                    name: tag.to_string(),
-                },
-                format!(
-                    "an emergency release needs an approval by {} of {tag} at commit {}",
-                    if approvers.is_empty() {
-                        "an [emergency] approver (none configured)".to_string()
-                    } else {
-                        approvers.join(" or ")
-                    },
-                    &commit.to_string()[..12]
-                ),
-            )
-            .with_hint(format!(
-                "an approver runs `reltag approve {tag} --role {}`",
-                approvers.first().map(String::as_str).unwrap_or("ROLE")
-            )),
-        );
-    }
-    if let Some(prefix) = &policy.file.emergency.jira_prefix
-        && !release_notes
-            .by_key
-            .iter()
-            .any(|(k, _)| k.starts_with(&format!("{prefix}-")))
-    {
-        out.push(
-            Finding::error(
-                ReleaseEmergency::ID,
-                Subject::Tag {
-                    name: tag.to_string(),
-                },
-                format!("no commit of this emergency release names a {prefix}- issue"),
-            )
-            .with_hint(format!(
-                "name the emergency ticket ({prefix}-123) in a commit message"
-            )),
-        );
-    }
-    Ok(())
-}
-
 /// The annotated tag object, without a ref: the ref is created by the ledger's write path
 /// once the remote accepted it (or locally, with `--no-push`).
 fn create_tag(
@@ -630,23 +512,6 @@ fn create_tag(
             .write_object(&object)
             .map_err(|e| CliError::undecided(format!("cannot create tag {tag}: {e}")))?
             .detach())
-    }
-}
-
-/// What the cut's ledger facts were when the gate read them: a write that lost a race
-/// records only if they are unchanged in the state it would be recorded on.
-#[derive(Debug, PartialEq, Eq)]
-struct LedgerFacts {
-    approvals: Vec<crate::ledger::ApprovalRecord>,
-    evidence: Vec<crate::ledger::EvidenceRecord>,
-}
-
-impl LedgerFacts {
-    fn read(state: &crate::ledger::State, tag: &str, commit: ObjectId) -> Result<Self, CliError> {
-        Ok(LedgerFacts {
-            approvals: state.approvals_for(tag, None, commit)?,
-            evidence: state.commit_evidence(commit)?,
-        })
     }
 }
 

@@ -229,3 +229,44 @@ impl From<crate::forge::github::Error> for CliError {
         CliError::new(kind, e).hint(hint)
     }
 }
+
+impl From<crate::deploy::Error> for CliError {
+    /// Bad input (an unknown environment or version, a time in the past) is exit 2; the
+    /// ledger's errors keep their own kind.
+    fn from(e: crate::deploy::Error) -> Self {
+        let e = match e {
+            crate::deploy::Error::Ledger(e) => return e.into(),
+            e => e,
+        };
+        let hint = e.hint();
+        let err = CliError::new(ErrorKind::Usage, e);
+        match hint {
+            Some(h) => err.hint(h),
+            None => err,
+        }
+    }
+}
+
+impl From<crate::schedule::InvalidNow> for CliError {
+    /// A `RELTAG_NOW` that is not a time: the caller's setup.
+    fn from(e: crate::schedule::InvalidNow) -> Self {
+        CliError::new(ErrorKind::Usage, e)
+    }
+}
+
+impl From<crate::release::gather::Error> for CliError {
+    /// A policy without the command's argv is the policy's fault (exit 2); a program that
+    /// cannot start, git or the ledger leave the release undecided (exit 3).
+    fn from(e: crate::release::gather::Error) -> Self {
+        use crate::release::gather::Error;
+        match e {
+            Error::Git(e) => e.into(),
+            Error::Ledger(e) => e.into(),
+            e @ Error::NoCommand => CliError::new(ErrorKind::Policy, e).hint(
+                "set argv = [\"program\", \"arg\", …] or remove `command` from [release] criteria",
+            ),
+            e @ Error::Command { .. } => CliError::new(ErrorKind::Undecided, e)
+                .hint("check [release.command] argv: the program must exist (no shell is used)"),
+        }
+    }
+}

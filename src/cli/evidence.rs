@@ -2,7 +2,6 @@ use std::path::Path;
 
 use clap::{Args, Subcommand};
 
-use super::gather;
 use super::{CliError, Context, ledger_access};
 use crate::evidence;
 use crate::gates::release::criterion_check;
@@ -11,6 +10,7 @@ use crate::input::{Limit, Origin};
 use crate::ledger::{self, Decision, Event, EventBody, EvidenceResult, identity};
 use crate::policy::Policy;
 use crate::release::criteria::{self, Source, Verdict};
+use crate::release::gather;
 use crate::report::{Outcome, Style, Subject};
 use crate::tracker::jira::{self, JiraClient};
 

@@ -71,6 +71,11 @@ pub fn write<T>(
     decide: impl FnMut(&Base<'_, '_>) -> Result<Decision<T>, CliError>,
 ) -> Result<Written<T>, CliError> {
     let publish = Publish::choose(ledger.repo(), local_only);
+    // The clock is an input: say so before recording behind the ledger's latest event.
+    let latest = crate::deploy::clock::latest_event_time(ledger)?;
+    if let Some(warning) = crate::deploy::clock::warning(crate::schedule::now()?, latest) {
+        ctx.status(warning);
+    }
     let written = ledger::write(ledger, &publish, &WriteOptions::default(), decide)?;
     for notice in &written.sync.notices {
         ctx.status(notice);

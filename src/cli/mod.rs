@@ -8,7 +8,6 @@ mod cut;
 pub mod error;
 mod evidence;
 mod explain;
-mod gather;
 mod hook;
 mod init;
 mod install;
@@ -39,6 +38,11 @@ use crate::report::{Format, Outcome};
 ///
 /// Exit codes: 0 allowed, 1 blocked by policy, 2 usage or policy-file error,
 /// 3 could not decide (git, I/O, network) — treat 3 as blocked.
+///
+/// The clock: RELTAG_NOW (an RFC 3339 time, e.g. 2026-11-24T18:30:00-05:00) replaces the
+/// system clock wherever reltag reads it — windows, freezes, notice, soak, and the time
+/// events are recorded with. A write whose clock is behind the ledger's latest event is
+/// warned about.
 #[derive(Debug, Parser)]
 #[command(
     name = "reltag",

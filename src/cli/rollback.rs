@@ -1,15 +1,22 @@
+//! `reltag rollback --env ENV --reason TEXT`: the deployment plan's rollback target and
+//! checks, decided on the synced ledger and again inside the ledger's write path, then
+//! recorded and pushed.
+
 use clap::Args;
 
-use super::promote::{Intent, emit, env_context, gather, now, record_deployment};
 use super::{CliError, Context, ledger_access};
-use crate::ledger::{Event, EventBody, Rollback, identity};
-use crate::report::{Outcome, Style};
-use crate::rules::{promote_deployer, promote_freeze, promote_window};
+use crate::deploy::{self, Request, RollbackTarget, VersionFacts};
+use crate::ledger::{Event, EventBody, Ledger, Rollback, identity};
+use crate::policy::Policy;
+use crate::report::{Outcome, Report, Style};
 
 /// Roll an environment back to the version that ran there before (or to --to VERSION,
 /// which must have run there before), with a reason. Allowed outside the windows unless
 /// the environment sets `rollback_anytime = false`; only by a deployer. The version rolled
 /// back from can go back to that environment only with `promote --reason`.
+///
+/// The clock is the system's, or RELTAG_NOW (an RFC 3339 time) when set: windows and
+/// freezes are judged at that instant, and the event records it.
 #[derive(Debug, Args)]
 pub struct RollbackArgs {
     #[arg(long, value_name = "ENV")]
@@ -31,8 +38,8 @@ pub struct RollbackArgs {
 pub fn cmd_rollback(ctx: &Context, args: RollbackArgs) -> Result<Outcome, CliError> {
     let repo = ctx.repo()?;
     let policy = ctx.policy(Some(&repo))?;
-    let env = env_context(&policy, &args.env)?;
-    let now = now()?;
+    let environment = deploy::environment(&policy, &args.env)?;
+    let now = crate::schedule::now()?;
     if args.reason.trim().is_empty() {
         return Err(CliError::usage("--reason is empty").hint("say why you roll back"));
     }
@@ -42,142 +49,122 @@ pub fn cmd_rollback(ctx: &Context, args: RollbackArgs) -> Result<Outcome, CliErr
     }
     let actor = identity::actor_from_process_env(gix)?;
     let ledger = ledger_access::open(gix, &policy);
-    let state = ledger.env_state(&args.env)?;
-    let Some(current) = state.as_ref().and_then(|s| s.current.clone()) else {
-        return Err(CliError::usage(format!(
-            "nothing was ever deployed to {}: nothing to roll back",
-            args.env
-        )));
+    let state = ledger.state()?;
+    let target = deploy::rollback_target(
+        &args.env,
+        state.env(&args.env)?.as_ref(),
+        args.to.as_deref(),
+    )?;
+    let tag_commit = repo.ref_commit(&deploy::tag_ref(&target.version)?)?;
+    let facts = VersionFacts::read(&state, environment, &target.version, tag_commit)?;
+    let request = Request {
+        reason: Some(&args.reason),
+        ..Request::new(&actor, now)
     };
-    let state = state.expect("has a current deployment");
-    let previous = state.previous_versions();
-    let target = match &args.to {
-        Some(to) if *to == current.version => {
-            return Err(CliError::usage(format!(
-                "{to} already runs in {}",
-                args.env
-            )));
-        }
-        Some(to) if previous.contains(&to.as_str()) => to.clone(),
-        Some(to) => {
-            return Err(CliError::usage(format!(
-                "{to} never ran in {} before: a rollback returns to an earlier version",
-                args.env
-            ))
-            .hint(if previous.is_empty() {
-                "no earlier version ran there".to_string()
-            } else {
-                format!(
-                    "versions that ran there before, newest first: {}",
-                    previous.join(", ")
-                )
-            }));
-        }
-        None => match state.rollback_target() {
-            Some(v) => v.to_string(),
-            None if !previous.is_empty() => {
-                return Err(CliError::usage(format!(
-                    "every earlier version of {} was rolled back out of it: name the one to return to",
-                    args.env
-                ))
-                .hint(format!(
-                    "reltag rollback --env {} --to VERSION --reason TEXT; earlier versions: {}",
-                    args.env,
-                    previous.join(", ")
-                )));
-            }
-            None => {
-                return Err(CliError::usage(format!(
-                    "{} has run only {} so far: there is no earlier version to roll back to",
-                    args.env, current.version
-                )));
-            }
-        },
-    };
-    let earlier = state
-        .history
-        .iter()
-        .find(|d| d.version == target)
-        .expect("previous_versions come from history")
-        .clone();
-    let gathered = gather(&repo, &policy, &env, &target)?;
-    let facts = gathered.facts(
-        &target,
-        &env,
-        now,
-        &actor,
-        Intent {
-            reason: Some(&args.reason),
-            ..Intent::default()
+    let mut report = ctx.report("rollback", Style::Verdict);
+    let recorded = rollback(
+        ctx,
+        &mut report,
+        &ledger,
+        &args,
+        &Decided {
+            policy: &policy,
+            environment,
+            target: &target,
+            facts: &facts,
+            request: &request,
         },
     );
-    let mut rules = vec![promote_deployer::PromoteDeployer::ID];
-    if !env.policy.rollback_anytime {
-        rules.push(promote_window::PromoteWindow::ID);
-        rules.push(promote_freeze::PromoteFreeze::ID);
-    }
-    let mut report = ctx.report("rollback", Style::Verdict);
-    for check in crate::gates::promotion_checks(&facts, &policy, &rules) {
-        report.check(check);
-    }
-    if env.policy.rollback_anytime {
-        report.note(format!(
-            "{}: rollbacks are allowed outside the windows (rollback_anytime)",
-            args.env
-        ));
-    }
-    let outputs = |recorded: bool| {
-        vec![
-            ("version", target.clone()),
-            ("env", args.env.clone()),
-            ("from-version", current.version.clone()),
-            ("recorded", recorded.to_string()),
-        ]
-    };
-    if args.dry_run || report.outcome() == Outcome::Blocked {
+    report.output("version", target.version.clone());
+    report.output("env", args.env.clone());
+    report.output("from-version", target.current.version.clone());
+    report.output(
+        "recorded",
+        recorded
+            .as_ref()
+            .is_ok_and(|recorded| *recorded)
+            .to_string(),
+    );
+    ctx.finish(report, recorded.map(|_| ()))
+}
+
+/// What the rollback is decided on.
+#[derive(Clone, Copy)]
+struct Decided<'a> {
+    policy: &'a Policy,
+    environment: &'a deploy::Environment,
+    target: &'a RollbackTarget,
+    facts: &'a VersionFacts,
+    request: &'a Request<'a>,
+}
+
+/// Decides, and records when allowed: whether an event was recorded. The checks
+/// reported are those of the last decision: the one the record was made on.
+fn rollback(
+    ctx: &Context,
+    report: &mut Report,
+    ledger: &Ledger<'_>,
+    args: &RollbackArgs,
+    decided: &Decided<'_>,
+) -> Result<bool, CliError> {
+    let Decided {
+        policy,
+        environment,
+        target,
+        facts,
+        request,
+    } = *decided;
+    let (to, from) = (&target.version, &target.current.version);
+    let plan = deploy::rollback(policy, environment, facts, request);
+    if args.dry_run || !plan.is_allowed() {
+        plan.report_to(report);
         if args.dry_run {
             report.note(format!(
-                "dry run: would roll {} back from {} to {target}; nothing recorded",
-                args.env, current.version
+                "dry run: would roll {} back from {from} to {to}; nothing recorded",
+                args.env
             ));
         }
-        return emit(ctx, report, outputs(false));
+        return Ok(false);
     }
-    let commit = gix::ObjectId::from_hex(earlier.commit.as_bytes()).map_err(|e| {
-        CliError::undecided(format!("ledger deployment commit {}: {e}", earlier.commit))
+    let commit = gix::ObjectId::from_hex(target.earlier.commit.as_bytes()).map_err(|e| {
+        CliError::undecided(format!(
+            "ledger deployment commit {}: {e}",
+            target.earlier.commit
+        ))
     })?;
     let event = Event::new(
         EventBody::Rollback(Rollback {
-            version: target.clone(),
+            version: to.clone(),
             env: args.env.clone(),
-            from_version: Some(current.version.clone()),
-            artifacts: earlier.artifacts.clone(),
+            from_version: Some(from.clone()),
+            artifacts: target.earlier.artifacts.clone(),
             emergency: false,
             reason: args.reason.clone(),
         }),
         commit,
-        actor.clone(),
-        now,
+        request.actor,
+        request.now,
     )?;
-    match record_deployment(
-        ctx,
-        &ledger,
-        &event,
-        &args.env,
-        &target,
-        Some(&current),
-        args.offline,
-    )? {
-        Ok(_) => {
-            report.note(format!(
-                "recorded: {actor} rolled {} back from {} to {target}: {}",
-                args.env, current.version, args.reason
-            ));
-            emit(ctx, report, outputs(true))
-        }
-        Err(finding) => {
-            report.finding(finding);
-            emit(ctx, report, outputs(false))
-        }
+    // The checks again, against the state the event would be recorded on, after every
+    // lost race; and the environment must still run what the first decision saw.
+    let written = ledger_access::write(ctx, ledger, args.offline, |base| {
+        Ok(deploy::decide_again(
+            &*base.state()?,
+            environment,
+            to,
+            facts.tag_commit,
+            Some(&target.current),
+            &event,
+            |facts| deploy::rollback(policy, environment, facts, request),
+        )?)
+    })?;
+    written.outcome.report_to(report);
+    if written.events.is_empty() {
+        return Ok(false);
     }
+    report.note(format!(
+        "recorded: {} rolled {} back from {from} to {to}: {}",
+        request.actor, args.env, args.reason
+    ));
+    Ok(true)
 }

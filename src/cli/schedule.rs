@@ -1,15 +1,20 @@
+//! `reltag schedule VERSION --to ENV --at TIME`: the deployment plan's schedule checks,
+//! then the announcement recorded through the ledger's write path.
+
 use clap::Args;
 use jiff::Timestamp;
 
-use super::promote::{EnvContext, Intent, env_context, gather, now};
 use super::{CliError, Context, ledger_access};
+use crate::deploy::{self, VersionFacts};
 use crate::ledger::{Decision, Event, EventBody, Schedule, identity};
-use crate::report::{Check, Finding, Outcome, Style};
-use crate::rules::{promote_freeze, promote_notice, promote_window, span_text};
+use crate::report::{Outcome, Style};
 
 /// Announce a promotion: record that VERSION will go to ENV at TIME. The environment's
-/// `notice` counts from now; TIME must be inside one of its windows and outside its
-/// freezes. Promote at or after TIME, before that window closes.
+/// `notice` counts from now; TIME must be to come, inside one of the environment's
+/// windows and outside its freezes. Promote at or after TIME, before that window closes.
+///
+/// "Now" is the system clock, or RELTAG_NOW (an RFC 3339 time) when set: the notice
+/// counts from it, and the event records it.
 #[derive(Debug, Args)]
 pub struct ScheduleArgs {
     /// The version's tag name, e.g. v1.2.3.
@@ -42,112 +47,50 @@ fn parse_at(text: &str) -> Result<Timestamp, CliError> {
 pub fn cmd_schedule(ctx: &Context, args: ScheduleArgs) -> Result<Outcome, CliError> {
     let repo = ctx.repo()?;
     let policy = ctx.policy(Some(&repo))?;
-    let env: EnvContext = env_context(&policy, &args.env)?;
+    let environment = deploy::environment(&policy, &args.env)?;
     let at = parse_at(&args.at)?;
-    let now = now()?;
+    let now = crate::schedule::now()?;
+    deploy::check_schedule_time(environment, now, at)?;
     let gix = repo.gix();
     if !args.offline {
         ledger_access::sync(ctx, gix)?;
     }
     let actor = identity::actor_from_process_env(gix)?;
-    let gathered = gather(&repo, &policy, &env, &args.tag)?;
-    let Some(commit) = gathered.tag_commit else {
-        return Err(CliError::usage(format!(
-            "unknown version `{}`: there is no such tag",
-            args.tag
-        ))
-        .hint("cut the release first, or fetch tags with `git fetch --tags`"));
-    };
-    // The calendar is checked at the scheduled time, not now.
-    let facts = gathered.facts(&args.tag, &env, at, &actor, Intent::default());
-    let mut checks = crate::gates::promotion_checks(
-        &facts,
-        &policy,
-        &[
-            promote_window::PromoteWindow::ID,
-            promote_freeze::PromoteFreeze::ID,
-        ],
-    );
-    let mut findings = Vec::new();
-    let ahead = at.duration_since(now);
-    let notice = env
-        .policy
-        .notice
-        .as_ref()
-        .and_then(|n| crate::schedule::parse_duration(n.get_ref()).ok());
-    if at <= now {
-        findings.push(
-            Finding::error(
-                promote_notice::PromoteNotice::ID,
-                facts.subject(),
-                format!("{} is not in the future", facts.when(at)),
-            )
-            .with_hint("schedule a time to come"),
-        );
-    } else if let Some(notice) = notice.filter(|n| ahead < *n) {
-        let earliest = now.saturating_add(notice).unwrap_or(now);
-        let next = env.calendar.next_open(earliest).map_or(String::new(), |z| {
-            format!(
-                ": the earliest time you can schedule is {}",
-                crate::rules::when(&z)
-            )
-        });
-        findings.push(
-            Finding::error(
-                promote_notice::PromoteNotice::ID,
-                facts.subject(),
-                format!(
-                    "{} is only {} ahead; {} needs {} notice",
-                    facts.when(at),
-                    span_text(ahead),
-                    args.env,
-                    span_text(notice)
-                ),
-            )
-            .with_hint(format!("schedule a later time{next}")),
-        );
-    }
-    checks.push(
-        Check::new(
-            promote_notice::PromoteNotice::ID,
-            Some(facts.subject()),
-            findings,
-        )
-        .measured(format!(
-            "{} ahead, notice {}",
-            span_text(ahead.max(jiff::SignedDuration::ZERO)),
-            notice.map_or("none".to_string(), span_text)
-        )),
-    );
+    let ledger = ledger_access::open(gix, &policy);
+    let tag_commit = repo.ref_commit(&deploy::tag_ref(&args.tag)?)?;
+    let facts = VersionFacts::read(&*ledger.state()?, environment, &args.tag, tag_commit)?;
+    let plan = deploy::schedule(&policy, environment, &facts, &actor, now, at)?;
+    let commit = facts.tag_commit.ok_or(deploy::Error::NoTag {
+        version: facts.version.clone(),
+    })?;
+    let when = plan.when(at);
     let mut report = ctx.report("schedule", Style::Verdict);
     report.checked().tags = 1;
-    for check in checks {
-        report.check(check);
-    }
-    if report.outcome() == Outcome::Blocked {
+    let allowed = plan.is_allowed();
+    plan.report_to(&mut report);
+    if !allowed {
         return ctx.finish(report, Ok(()));
     }
-    let event = Event::new(
-        EventBody::Schedule(Schedule {
-            version: args.tag.clone(),
-            env: args.env.clone(),
-            at,
-            emergency: false,
-            reason: args.reason.clone(),
-        }),
-        commit,
-        actor.clone(),
-        now,
-    )?;
-    let ledger = ledger_access::open(gix, &policy);
-    ledger_access::write(ctx, &ledger, args.offline, |_| {
-        Ok(Decision::record(event.clone(), ()))
-    })?;
-    report.note(format!(
-        "recorded: {actor} scheduled {} to {} at {}",
-        args.tag,
-        args.env,
-        facts.when(at)
-    ));
-    ctx.finish(report, Ok(()))
+    // Nothing the schedule's checks read is in the ledger: the write records it as decided.
+    let schedule = Schedule {
+        version: args.tag.clone(),
+        env: args.env.clone(),
+        at,
+        emergency: false,
+        reason: args.reason.clone(),
+    };
+    let recorded = Event::new(EventBody::Schedule(schedule), commit, actor.clone(), now)
+        .map_err(CliError::from)
+        .and_then(|event| {
+            ledger_access::write(ctx, &ledger, args.offline, |_| {
+                Ok(Decision::record(event.clone(), ()))
+            })
+        });
+    if recorded.is_ok() {
+        report.note(format!(
+            "recorded: {actor} scheduled {} to {} at {when}",
+            args.tag, args.env
+        ));
+    }
+    ctx.finish(report, recorded.map(|_| ()))
 }

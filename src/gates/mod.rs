@@ -525,12 +525,61 @@ pub fn check_message(facts: &MessageFacts, policy: &Policy, report: &mut Report)
     }
 }
 
-/// The pull-request gate on one pull request, into the report.
+/// The pull-request gate on one pull request, into the report: `pr-approvals` as its own
+/// [`Check`] (the approvals of the head measured against `min_approvals`, its findings
+/// kept with it), the other rules' findings streamed and tallied as for every gate.
 pub fn check_pull_request(facts: &PullRequestFacts, policy: &Policy, report: &mut Report) {
     let mut out = Vec::new();
     pull_request(facts, policy, &mut out);
-    report.ran(&PULL_REQUEST);
-    report.findings(out);
+    let (approvals, rest): (Vec<Finding>, Vec<Finding>) = out
+        .into_iter()
+        .partition(|f| f.rule == pr_approvals::PrApprovals::ID);
+    report.check(pull_request_approvals(facts, policy, approvals));
+    report.ran(&PULL_REQUEST_TALLY);
+    report.findings(rest);
+}
+
+/// `pr-approvals` as a check: measured, the approvals of the head (`2 (@ann, @bob)`);
+/// threshold, `≥ min_approvals`.
+fn pull_request_approvals(
+    facts: &PullRequestFacts,
+    policy: &Policy,
+    findings: Vec<Finding>,
+) -> Check {
+    let approved = &facts.reviews.approved;
+    let mut check = Check::new(
+        pr_approvals::PrApprovals::ID,
+        Some(facts.subject.clone()),
+        findings,
+    )
+    .measured(if approved.is_empty() {
+        "none".to_string()
+    } else {
+        format!("{} ({})", approved.len(), pr_approvals::logins(approved))
+    });
+    check.threshold = Some(format!("≥ {}", policy.file.pull_requests.min_approvals));
+    check
+}
+
+/// The pull-request gate's rules but `pr-approvals` (its own check), tallied.
+struct PullRequestTally;
+
+static PULL_REQUEST_TALLY: PullRequestTally = PullRequestTally;
+
+impl RuleSet for PullRequestTally {
+    fn name(&self) -> &'static str {
+        PULL_REQUEST.name
+    }
+    fn noun(&self) -> (&'static str, &'static str) {
+        PULL_REQUEST.noun
+    }
+    fn rule_ids(&self) -> Vec<&'static str> {
+        PULL_REQUEST
+            .rule_ids()
+            .into_iter()
+            .filter(|id| *id != pr_approvals::PrApprovals::ID)
+            .collect()
+    }
 }
 
 /// Runs promotion steps in order, one [`Check`] each (on the version's tag), its

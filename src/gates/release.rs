@@ -40,6 +40,14 @@ pub const fn criterion_rule(criterion: Criterion) -> RuleInfo {
     }
 }
 
+/// A criterion's name in `[release] criteria`.
+pub fn criterion_name(criterion: Criterion) -> &'static str {
+    CRITERIA
+        .iter()
+        .find(|(c, _)| *c == criterion)
+        .map_or("unknown", |(_, name)| name)
+}
+
 /// The criterion named `name` in the policy, with that name as a `'static` str.
 pub fn criterion_named(name: &str) -> Option<(Criterion, &'static str)> {
     CRITERIA.iter().copied().find(|(_, n)| *n == name)
@@ -115,6 +123,44 @@ mod tests {
                 rule.id
             );
             assert_eq!(criterion_named(name).map(|(c, _)| c), Some(criterion));
+        }
+    }
+
+    /// Adding a criterion touches the files ARCHITECTURE.md lists under "A release
+    /// criterion", and no others: every source file that names a criterion's variant
+    /// (an exhaustive match, a table) must be listed there.
+    #[test]
+    fn every_file_that_names_a_criterion_is_in_architecture_md() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let architecture = std::fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap();
+        let start = architecture
+            .find("- **A release criterion**")
+            .expect("ARCHITECTURE.md says how to add a release criterion");
+        let section = &architecture[start..];
+        let section = &section[..section[2..].find("\n- **").map_or(section.len(), |i| i + 2)];
+        let mut named = Vec::new();
+        let mut dirs = vec![root.join("src")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs")
+                    && std::fs::read_to_string(&path)
+                        .unwrap()
+                        .contains("Criterion::Coverage")
+                {
+                    let relative = path.strip_prefix(root).unwrap().to_string_lossy();
+                    named.push(relative.replace('\\', "/"));
+                }
+            }
+        }
+        assert!(named.len() >= 2, "the scan found too little: {named:?}");
+        for file in named {
+            assert!(
+                section.contains(&format!("`{file}`")),
+                "{file} names a criterion's variant but ARCHITECTURE.md's \"A release criterion\" does not list it:\n{section}"
+            );
         }
     }
 

@@ -3,6 +3,7 @@
 //! Loading never falls back to the default on a bad file: a broken policy is an error
 //! (exit 2) that names `file:line:column`, the offending text and what was expected.
 
+mod environment;
 mod pattern;
 pub mod schema;
 mod validate;
@@ -14,6 +15,7 @@ use regex::Regex;
 
 use crate::input;
 
+pub use environment::Environment;
 pub use pattern::{AuthorPattern, NamePattern, TagFormat, check_template, render_template};
 pub use schema::PolicyFile;
 
@@ -59,6 +61,8 @@ pub struct Policy {
     pub protected_tags: Vec<NamePattern>,
     /// `[[pull_requests.rules]]`, compiled.
     pub path_rules: Vec<crate::owners::PathRule>,
+    /// `[environments]` with their calendars and durations parsed, in the file's order.
+    pub environments: Vec<Environment>,
     /// What is valid but risky (`check policy` shows them as warnings).
     pub warnings: Vec<Problem>,
 }
@@ -78,11 +82,16 @@ impl Policy {
     /// Parses and validates policy text. `display_path` is how errors name the file.
     pub fn from_toml(text: &str, display_path: &str, source: Source) -> Result<Policy, Invalid> {
         // Every structural problem (unknown key, wrong type), not only the first one.
-        let (file, problems) = validate::deserialize(text).map_err(|problems| Invalid {
+        let read = validate::deserialize(text).map_err(|problems| Invalid {
             path: display_path.to_string(),
             problems,
         })?;
-        validate::validate(file, problems, text, display_path, source)
+        validate::validate(read, text, display_path, source)
+    }
+
+    /// The environment named `name` under `[environments]`.
+    pub fn environment(&self, name: &str) -> Option<&Environment> {
+        self.environments.iter().find(|e| e.name == name)
     }
 
     /// Every role under `[roles]` with its members (emails or `@logins`).

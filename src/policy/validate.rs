@@ -12,7 +12,7 @@ use toml::de::{DeArray, DeTable, DeValue};
 
 use super::pattern::{AuthorPattern, NamePattern, TagFormat, check_template, user_regex};
 use super::schema::{Criterion, PolicyFile};
-use super::{Invalid, Policy, Problem, Source};
+use super::{Environment, Invalid, Policy, Problem, Source};
 
 /// More structural problems than this in one file are not worth listing one by one.
 const MAX_STRUCTURAL_PROBLEMS: usize = 200;
@@ -24,7 +24,7 @@ const MAX_STRUCTURAL_PROBLEMS: usize = 200;
 ///
 /// On success, returns the file (without the entries that had problems) and the problems
 /// found, which make the policy invalid but let validation report the rest too.
-pub(super) fn deserialize(text: &str) -> Result<(PolicyFile, Vec<Problem>), Vec<Problem>> {
+pub(super) fn deserialize(text: &str) -> Result<Read, Vec<Problem>> {
     let problem = |e: &toml::de::Error| {
         Problem::at(
             text,
@@ -41,7 +41,14 @@ pub(super) fn deserialize(text: &str) -> Result<(PolicyFile, Vec<Problem>), Vec<
     let mut problems = Vec::new();
     loop {
         match PolicyFile::deserialize(doc.clone().into_deserializer()) {
-            Ok(file) => return Ok((file, problems)),
+            Ok(file) => {
+                let environment_order = environment_order(&doc);
+                return Ok(Read {
+                    file,
+                    problems,
+                    environment_order,
+                });
+            }
             Err(e) => {
                 problems.push(problem(&e));
                 let removed = e.span().is_some_and(|span| remove_at(doc.get_mut(), &span));
@@ -51,6 +58,28 @@ pub(super) fn deserialize(text: &str) -> Result<(PolicyFile, Vec<Problem>), Vec<
             }
         }
     }
+}
+
+/// What [`deserialize`] read.
+pub(super) struct Read {
+    pub file: PolicyFile,
+    /// Problems that make the policy invalid but let validation report the rest too.
+    pub problems: Vec<Problem>,
+    /// The keys of `[environments]` in the file's order (the schema keeps them sorted): the
+    /// order a team reads its promotion path in.
+    pub environment_order: Vec<String>,
+}
+
+fn environment_order(doc: &Spanned<DeTable<'_>>) -> Vec<String> {
+    let Some(DeValue::Table(table)) = doc.get_ref().get("environments").map(|v| v.get_ref()) else {
+        return Vec::new();
+    };
+    let mut keys: Vec<(usize, String)> = table
+        .keys()
+        .map(|k| (k.span().start, k.get_ref().to_string()))
+        .collect();
+    keys.sort();
+    keys.into_iter().map(|(_, name)| name).collect()
 }
 
 /// serde's "unknown field `tagz`, expected one of `version`, …" with "did you mean `tags`?"
@@ -160,12 +189,16 @@ impl Checker<'_> {
 }
 
 pub(super) fn validate(
-    file: PolicyFile,
-    structural: Vec<Problem>,
+    read: Read,
     text: &str,
     display_path: &str,
     source: Source,
 ) -> Result<Policy, Invalid> {
+    let Read {
+        file,
+        problems: structural,
+        environment_order,
+    } = read;
     let mut c = Checker {
         text,
         problems: structural,
@@ -276,7 +309,7 @@ pub(super) fn validate(
     let path_rules = path_rules(&mut c, &file);
     check_roles(&mut c, &file);
     check_release(&mut c, &file);
-    check_environments(&mut c, &file);
+    let environments = check_environments(&mut c, &file, &environment_order);
 
     if let Some(prefix) = &file.emergency.jira_prefix
         && !is_jira_project_key(prefix)
@@ -309,6 +342,7 @@ pub(super) fn validate(
         exempt_authors,
         protected_tags,
         path_rules,
+        environments,
         warnings,
     })
 }
@@ -577,8 +611,11 @@ fn check_release(c: &mut Checker, file: &PolicyFile) {
     }
 }
 
-fn check_environments(c: &mut Checker, file: &PolicyFile) {
+/// Checks every environment and returns them parsed, in `order` (the file's; any other
+/// after it, sorted).
+fn check_environments(c: &mut Checker, file: &PolicyFile, order: &[String]) -> Vec<Environment> {
     let envs = &file.environments;
+    let mut parsed = Vec::new();
     for (name, env) in envs {
         if let Some(from) = &env.from {
             if !envs.contains_key(from.get_ref()) {
@@ -604,33 +641,54 @@ fn check_environments(c: &mut Checker, file: &PolicyFile) {
                 None
             }
         };
+        let mut windows = Vec::new();
         for window in &env.windows {
-            if let Err(e) = window.get_ref().parse::<crate::schedule::Window>() {
-                c.report(
+            match window.get_ref().parse::<crate::schedule::Window>() {
+                Ok(parsed) => windows.push(parsed),
+                Err(e) => c.report(
                     window,
                     format!("invalid window \"{}\": {e}", window.get_ref()),
-                );
+                ),
             }
         }
-        for (key, duration) in [("notice", &env.notice), ("soak", &env.soak)] {
-            if let Some(d) = duration
-                && let Err(e) = crate::schedule::parse_duration(d.get_ref())
-            {
-                c.report(d, format!("invalid {key} \"{}\": {e}", d.get_ref()));
+        let mut duration = |key: &str, value: &Option<Spanned<String>>| {
+            let d = value.as_ref()?;
+            match crate::schedule::parse_duration(d.get_ref()) {
+                Ok(parsed) => Some(parsed),
+                Err(e) => {
+                    c.report(d, format!("invalid {key} \"{}\": {e}", d.get_ref()));
+                    None
+                }
             }
-        }
+        };
+        let notice = duration("notice", &env.notice);
+        let soak = duration("soak", &env.soak);
+        let mut freezes = Vec::new();
         for freeze in zone
             .iter()
             .flat_map(|zone| env.freezes.iter().map(move |f| (zone, f)))
         {
             let (zone, freeze) = freeze;
             let f = freeze.get_ref();
-            if let Err(e) = crate::schedule::Freeze::parse(&f.start, &f.end, f.reason.clone(), zone)
-            {
-                c.report(freeze, format!("invalid freeze: {e}"));
+            match crate::schedule::Freeze::parse(&f.start, &f.end, f.reason.clone(), zone) {
+                Ok(parsed) => freezes.push(parsed),
+                Err(e) => c.report(freeze, format!("invalid freeze: {e}")),
             }
         }
+        // Only a policy without problems is used: what failed to parse is reported above.
+        if let Some(zone) = zone {
+            parsed.push(Environment {
+                name: name.clone(),
+                settings: env.clone(),
+                calendar: crate::schedule::Calendar::new(zone, windows, freezes),
+                notice,
+                soak,
+            });
+        }
     }
+    let rank = |name: &str| order.iter().position(|n| n == name).unwrap_or(order.len());
+    // A stable sort: what the file's order does not name keeps the map's sorted order.
+    parsed.sort_by_key(|e| rank(&e.name));
     // A `from` chain must end: prod ← staging ← test, never back to prod.
     let mut reported = BTreeSet::new();
     for start in envs.keys() {
@@ -664,6 +722,7 @@ fn check_environments(c: &mut Checker, file: &PolicyFile) {
             current = next;
         }
     }
+    parsed
 }
 
 fn is_jira_project_key(key: &str) -> bool {

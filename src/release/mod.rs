@@ -2,4 +2,6 @@
 //! `ci` and `bugs` integrations) and the release notes ([`notes`]).
 
 pub mod criteria;
+pub mod cut;
+pub mod gather;
 pub mod notes;

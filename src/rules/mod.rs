@@ -354,9 +354,10 @@ pub struct TagPlacementFacts<'a> {
 pub struct PromoteFacts<'a> {
     /// The version's tag name, e.g. `v1.2.3`.
     pub version: &'a str,
+    /// The environment's name.
     pub env: &'a str,
-    pub env_policy: &'a crate::policy::schema::Environment,
-    pub calendar: &'a crate::schedule::Calendar,
+    /// The environment: its keys, its calendar, its notice and soak, parsed once.
+    pub environment: &'a crate::policy::Environment,
     pub now: jiff::Timestamp,
     pub actor: &'a str,
     /// The full id of the commit the tag names; `None` when there is no such tag.
@@ -387,7 +388,7 @@ impl PromoteFacts<'_> {
 
     /// The instant in the environment's zone, for messages.
     pub fn when(&self, at: jiff::Timestamp) -> String {
-        when(&at.to_zoned_datetime(self.calendar.time_zone().clone()))
+        when(&at.to_zoned_datetime(self.environment.calendar.time_zone().clone()))
     }
 }
 

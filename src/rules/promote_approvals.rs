@@ -30,7 +30,9 @@ declare_rule! {
 /// The required roles (in policy order) without a valid approval.
 pub fn missing_roles(facts: &PromoteFacts, policy: &Policy) -> Vec<String> {
     let commit = facts.tag_commit.unwrap_or_default();
-    crate::policy::names(&facts.env_policy.approvals)
+    facts
+        .environment
+        .approvals()
         .into_iter()
         .filter(|role| {
             let members = policy.role_members(role);
@@ -44,7 +46,8 @@ pub fn missing_roles(facts: &PromoteFacts, policy: &Policy) -> Vec<String> {
 
 pub fn check(facts: &PromoteFacts, policy: &Policy, out: &mut Vec<Finding>) -> String {
     let required: Vec<&str> = facts
-        .env_policy
+        .environment
+        .settings
         .approvals
         .iter()
         .map(|r| r.get_ref().as_str())

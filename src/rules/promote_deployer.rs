@@ -26,7 +26,8 @@ declare_rule! {
 
 pub fn check(facts: &PromoteFacts, policy: &Policy, out: &mut Vec<Finding>) -> String {
     let roles: Vec<&str> = facts
-        .env_policy
+        .environment
+        .settings
         .deployers
         .iter()
         .map(|r| r.get_ref().as_str())

@@ -23,7 +23,7 @@ declare_rule! {
 }
 
 pub fn check(facts: &PromoteFacts, _policy: &Policy, out: &mut Vec<Finding>) -> String {
-    let verdict = facts.calendar.check(facts.now);
+    let verdict = facts.environment.calendar.check(facts.now);
     if verdict.freezes.is_empty() {
         return format!("no freeze at {}", facts.when(facts.now));
     }

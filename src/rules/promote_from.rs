@@ -26,7 +26,7 @@ declare_rule! {
 }
 
 pub fn check(facts: &PromoteFacts, _policy: &Policy, out: &mut Vec<Finding>) -> String {
-    let Some(from) = facts.env_policy.from.as_ref().map(|f| f.get_ref().as_str()) else {
+    let Some(from) = facts.environment.from() else {
         return "no `from` environment".into();
     };
     let version = facts.version;

@@ -49,12 +49,7 @@ pub fn gave_notice(schedule: &ScheduleRecord, notice: SignedDuration) -> bool {
 }
 
 pub fn check(facts: &PromoteFacts, _policy: &Policy, out: &mut Vec<Finding>) -> String {
-    let Some(notice) = facts
-        .env_policy
-        .notice
-        .as_ref()
-        .and_then(|n| crate::schedule::parse_duration(n.get_ref()).ok())
-    else {
+    let Some(notice) = facts.environment.notice else {
         return "no notice required".into();
     };
     let (version, env) = (facts.version, facts.env);
@@ -79,7 +74,7 @@ pub fn check(facts: &PromoteFacts, _policy: &Policy, out: &mut Vec<Finding>) -> 
             ));
             continue;
         }
-        match scheduled_window_end(facts.calendar, schedule.at) {
+        match scheduled_window_end(&facts.environment.calendar, schedule.at) {
             Some(end) if facts.now < end => {
                 return format!(
                     "scheduled by {} at {} for {at} ({} notice ≥ {})",
@@ -110,4 +105,43 @@ pub fn check(facts: &PromoteFacts, _policy: &Policy, out: &mut Vec<Finding>) -> 
     });
     out.push(Finding::error(PromoteNotice::ID, facts.subject(), message.clone()).with_hint(hint));
     message
+}
+
+/// At `reltag schedule`: the time `at` is at least `notice` ahead of `facts.now`, the
+/// moment the schedule is recorded (a time in the past is refused before any rule runs).
+pub fn check_ahead(facts: &PromoteFacts, at: Timestamp, out: &mut Vec<Finding>) -> String {
+    let ahead = at.duration_since(facts.now);
+    let notice = facts.environment.notice;
+    if let Some(notice) = notice.filter(|n| ahead < *n) {
+        let earliest = facts.now.saturating_add(notice).unwrap_or(facts.now);
+        let next = facts
+            .environment
+            .calendar
+            .next_open(earliest)
+            .map_or(String::new(), |z| {
+                format!(
+                    ": the earliest time you can schedule is {}",
+                    super::when(&z)
+                )
+            });
+        out.push(
+            Finding::error(
+                PromoteNotice::ID,
+                facts.subject(),
+                format!(
+                    "{} is only {} ahead; {} needs {} notice",
+                    facts.when(at),
+                    span_text(ahead),
+                    facts.env,
+                    span_text(notice)
+                ),
+            )
+            .with_hint(format!("schedule a later time{next}")),
+        );
+    }
+    format!(
+        "{} ahead, notice {}",
+        span_text(ahead.max(SignedDuration::ZERO)),
+        notice.map_or("none".to_string(), span_text)
+    )
 }

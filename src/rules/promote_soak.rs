@@ -25,19 +25,13 @@ declare_rule! {
 }
 
 pub fn check(facts: &PromoteFacts, _policy: &Policy, out: &mut Vec<Finding>) -> String {
-    let Some(soak) = facts
-        .env_policy
-        .soak
-        .as_ref()
-        .and_then(|s| crate::schedule::parse_duration(s.get_ref()).ok())
-    else {
+    let Some(soak) = facts.environment.soak else {
         return "no soak required".into();
     };
     let from = facts
-        .env_policy
-        .from
-        .as_ref()
-        .map_or("the previous environment", |f| f.get_ref().as_str());
+        .environment
+        .from()
+        .unwrap_or("the previous environment");
     let version = facts.version;
     match facts.from_current.filter(|d| d.version == version) {
         Some(current) => {

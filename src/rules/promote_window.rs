@@ -26,7 +26,7 @@ declare_rule! {
 }
 
 pub fn check(facts: &PromoteFacts, _policy: &Policy, out: &mut Vec<Finding>) -> String {
-    let verdict = facts.calendar.check(facts.now);
+    let verdict = facts.environment.calendar.check(facts.now);
     let now = facts.when(facts.now);
     match verdict.window {
         WindowVerdict::NoWindows => format!("{now}: no windows, any time"),
@@ -35,12 +35,14 @@ pub fn check(facts: &PromoteFacts, _policy: &Policy, out: &mut Vec<Finding>) -> 
         }
         WindowVerdict::Outside => {
             let windows: Vec<String> = facts
+                .environment
                 .calendar
                 .windows()
                 .iter()
                 .map(|w| w.to_string())
                 .collect();
             let next = facts
+                .environment
                 .calendar
                 .next_open(facts.now)
                 .map_or("no window opens within a year".to_string(), |at| {
@@ -72,7 +74,6 @@ mod tests {
     use crate::policy::Policy;
     use crate::report::Verdict as CheckVerdict;
     use crate::rules::PromoteFacts;
-    use crate::schedule::{Calendar, Freeze, Window, time_zone};
     use jiff::Timestamp;
 
     fn policy(zone: &str, windows: &str) -> Policy {
@@ -80,22 +81,6 @@ mod tests {
             "version = 1\n[roles]\nops = [\"ops@example.com\"]\n[environments.staging]\n[environments.prod]\nfrom = \"staging\"\ntimezone = \"{zone}\"\nwindows = [{windows}]\nnotice = \"24h\"\nsoak = \"1d\"\nfreezes = [{{ start = \"2026-12-21\", end = \"2027-01-04\", reason = \"year-end\" }}]\n"
         );
         Policy::from_toml(&text, "policy.toml", crate::policy::Source::Default).unwrap()
-    }
-
-    fn calendar(policy: &Policy) -> Calendar {
-        let env = &policy.file.environments["prod"];
-        let tz = time_zone(env.timezone.get_ref()).unwrap();
-        let windows = env
-            .windows
-            .iter()
-            .map(|w| w.get_ref().parse::<Window>().unwrap())
-            .collect();
-        let freezes = env
-            .freezes
-            .iter()
-            .map(|f| Freeze::parse(&f.get_ref().start, &f.get_ref().end, "", &tz).unwrap())
-            .collect();
-        Calendar::new(tz, windows, freezes)
     }
 
     fn ts(text: &str) -> Timestamp {
@@ -111,7 +96,6 @@ mod tests {
         scheduled: &str,
         at: &str,
     ) -> [CheckVerdict; 4] {
-        let cal = calendar(policy);
         let staging = Deployment {
             kind: EventKind::Promote,
             version: "v1.0.0".into(),
@@ -137,8 +121,7 @@ mod tests {
         let facts = PromoteFacts {
             version: "v1.0.0",
             env: "prod",
-            env_policy: &policy.file.environments["prod"],
-            calendar: &cal,
+            environment: policy.environment("prod").unwrap(),
             now: ts(now),
             actor: "ops@example.com",
             tag_commit: None,

@@ -835,3 +835,117 @@ pub(crate) fn write_hook(repo: &Path, name: &str, script: &str) {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
 }
+
+#[test]
+fn a_schedule_for_a_time_in_the_past_is_refused_and_records_nothing() {
+    let env = TestEnv::new();
+    let (origin, work) = setup(&env, POLICY);
+    cut(&env, &work, "v1.0.0", "2026-11-20T12:00:00Z");
+    as_user(&env, &work, "ops@example.com");
+    let before = ledger_messages(&env, &work).len();
+    let run = at(
+        &env,
+        &work,
+        "2026-11-25T12:00:00Z",
+        &[
+            "schedule",
+            "v1.0.0",
+            "--to",
+            "staging",
+            "--at",
+            "2026-11-24T23:30:00Z",
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.render());
+    assert!(
+        run.stderr.contains("Tue 2026-11-24 18:30")
+            && run.stderr.contains("is in the past, 12 h 30 min ago"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("a time to come"), "{}", run.stderr);
+    assert!(!run.stderr.contains("0 min ahead"), "{}", run.stderr);
+    assert_eq!(ledger_messages(&env, &work).len(), before);
+    assert!(ledger_messages(&env, &origin).len() <= before);
+}
+
+#[test]
+fn a_write_with_a_clock_behind_the_ledgers_latest_event_is_warned_about() {
+    let env = TestEnv::new();
+    let (_origin, work) = setup(&env, POLICY);
+    cut(&env, &work, "v1.0.0", "2026-11-23T12:00:00Z");
+    as_user(&env, &work, "ops@example.com");
+    let args = [
+        "schedule",
+        "v1.0.0",
+        "--to",
+        "staging",
+        "--at",
+        "2026-11-25T23:30:00Z",
+    ];
+    let behind = at(&env, &work, "2026-11-20T12:00:00Z", &args);
+    assert_eq!(behind.code, 0, "{}", behind.render());
+    assert!(
+        behind
+            .stderr
+            .contains("warning: the clock (2026-11-20T12:00:00Z) is 3 d behind the ledger's latest event (2026-11-23T12:00:00Z)"),
+        "{}",
+        behind.stderr
+    );
+    let after = at(&env, &work, "2026-11-23T13:00:00Z", &args);
+    assert_eq!(after.code, 0, "{}", after.render());
+    assert!(
+        !after.stderr.contains("warning: the clock"),
+        "{}",
+        after.stderr
+    );
+}
+
+#[test]
+fn the_help_of_every_command_that_reads_the_clock_names_reltag_now() {
+    let env = TestEnv::new();
+    let dir = env.repo("work");
+    for command in ["cut", "schedule", "promote", "rollback", "status"] {
+        let run = env.reltag(&dir, &[command, "--help"]);
+        assert_eq!(run.code, 0, "{}", run.render());
+        assert!(
+            run.stdout.contains("RELTAG_NOW"),
+            "{command}:\n{}",
+            run.stdout
+        );
+    }
+    let top = env.reltag(&dir, &["--help"]);
+    assert!(top.stdout.contains("RELTAG_NOW"), "{}", top.stdout);
+}
+
+#[test]
+fn status_says_what_no_waiting_fixes_a_person_who_may_not_deploy() {
+    let env = TestEnv::new();
+    let (_origin, work) = setup(&env, POLICY);
+    cut(&env, &work, "v1.0.0", "2026-11-20T12:00:00Z");
+    as_user(&env, &work, "dev@example.com");
+    let run = at(
+        &env,
+        &work,
+        "2026-11-24T12:00:00Z",
+        &["--format", "json", "status", "--offline"],
+    );
+    assert_eq!(run.code, 0, "{}", run.render());
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let staging = &json["environments"][0];
+    assert_eq!(staging["env"], "staging", "{}", run.stdout);
+    assert_eq!(
+        staging["waiting"][0]["problems"],
+        serde_json::json!(["dev@example.com may not deploy to staging: only ops may"]),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        staging["next"]
+            .as_str()
+            .unwrap()
+            .ends_with("dev@example.com may not deploy to staging: only ops may"),
+        "{}",
+        run.stdout
+    );
+}

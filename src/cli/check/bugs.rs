@@ -1,8 +1,9 @@
 use clap::Args;
 
 use crate::cli::{CliError, Context};
-use crate::report::{Outcome, Style};
-use crate::rules::release_bugs;
+use crate::gates::release::criterion_check;
+use crate::release::criteria;
+use crate::report::{Outcome, Style, Subject};
 use crate::tracker::jira::{self, JiraClient};
 
 /// Ask Jira the `bugs` release criterion for a version: run `[release.bugs] jql` with
@@ -41,8 +42,10 @@ pub fn cmd_check_bugs(ctx: &Context, args: BugsArgs) -> Result<Outcome, CliError
     let outcome = jira::evaluate_bugs(&policy, &version, &tag, &client)?;
     let mut report = ctx.report("check bugs", Style::Verdict);
     report.note(outcome.note());
-    let mut found = Vec::new();
-    release_bugs::check(&outcome, &mut found);
-    report.findings(found);
+    // The verdict as the criterion `cut` reports: measured `N open`, threshold `≤ max`.
+    report.check(criterion_check(
+        &criteria::bugs_outcome(&outcome),
+        Subject::Tag { name: tag },
+    ));
     ctx.finish(report, Ok(()))
 }

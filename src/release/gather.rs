@@ -1,10 +1,17 @@
-//! Gathering the evidence for the release criteria (shared by `cut` and `evidence`).
+//! The release criteria's facts, gathered and judged: for each criterion `[release]
+//! criteria` names, its evidence (a report in a clean working tree, else what the ledger
+//! recorded for the commit; git for `docs`; the ledger for `approvals`; a process for
+//! `command`; the forge and the tracker through [`EXTERNAL`]) handed to its rule, and one
+//! [`CriterionOutcome`] (measured, threshold, verdict, findings) back. `cut` and
+//! `evidence record` both decide through here, so they record and judge the same words.
+//!
+//! Plain inputs ([`Subject`]: the repository, the policy, the ledger the policy trusts,
+//! the version and its commit), plain outputs; errors are [`Error`]s, never a command's.
 
 use std::path::Path;
 
 use gix::ObjectId;
 
-use super::CliError;
 use crate::evidence::{self, Parsed, ReportError};
 use crate::git::Repo;
 use crate::input::{Limit, Origin};
@@ -33,12 +40,11 @@ pub fn report_source<T>(read: Result<Option<Parsed<T>>, ReportError>) -> Option<
 /// The working tree's report when it counts, else the ledger's evidence for the commit.
 fn source<T>(
     s: &Subject<'_>,
-    ledger: &Ledger<'_>,
     criterion: &str,
     path: &str,
     limit: Limit,
     parse: evidence::Parser<T>,
-) -> Result<Source<T>, CliError> {
+) -> Result<Source<T>, Error> {
     let (tree_counts, commit) = (s.tree_counts, s.commit);
     // The policy names the report: it must be a regular file inside the working tree.
     if tree_counts
@@ -52,7 +58,8 @@ fn source<T>(
     {
         return Ok(source);
     }
-    let recorded = ledger
+    let recorded = s
+        .ledger
         .commit_evidence(commit)?
         .into_iter()
         .rfind(|r| r.criterion == criterion);
@@ -149,6 +156,9 @@ pub fn perf(
 pub struct Subject<'a> {
     pub repo: &'a Repo,
     pub policy: &'a Policy,
+    /// The ledger, judged by the policy (`[ledger] admins`): recorded evidence and
+    /// approvals.
+    pub ledger: &'a Ledger<'a>,
     pub version: &'a str,
     pub commit: ObjectId,
     /// Clean tree and HEAD at `commit`: reports in the working tree count.
@@ -158,16 +168,16 @@ pub struct Subject<'a> {
 }
 
 /// Evaluates every configured criterion, in the policy's order.
-pub fn evaluate(s: &Subject<'_>) -> Result<Vec<CriterionOutcome>, CliError> {
+pub fn evaluate(s: &Subject<'_>) -> Result<Vec<CriterionOutcome>, Error> {
     let gix = s.repo.gix();
-    let ledger = super::ledger_access::open(gix, s.policy);
+    let ledger = s.ledger;
     let commit_hex = s.commit.to_string();
     let release = &s.policy.file.release;
     let limit = Limit::files(release.max_file_size());
     let mut outcomes = Vec::new();
     for criterion in &release.criteria {
         let criterion = *criterion.get_ref();
-        let name = criterion_name(criterion);
+        let name = crate::gates::release::criterion_name(criterion);
         if s.skip.contains(&criterion) {
             outcomes.push(CriterionOutcome {
                 criterion: name,
@@ -184,7 +194,6 @@ pub fn evaluate(s: &Subject<'_>) -> Result<Vec<CriterionOutcome>, CliError> {
             Criterion::Coverage => {
                 let source = source(
                     s,
-                    &ledger,
                     "coverage",
                     &release.coverage.report,
                     limit,
@@ -193,14 +202,7 @@ pub fn evaluate(s: &Subject<'_>) -> Result<Vec<CriterionOutcome>, CliError> {
                 coverage(&source, s.policy, &commit_hex)
             }
             Criterion::Perf => {
-                let source = source(
-                    s,
-                    &ledger,
-                    "perf",
-                    &release.perf.report,
-                    limit,
-                    evidence::jtl::parse,
-                )?;
+                let source = source(s, "perf", &release.perf.report, limit, evidence::jtl::parse)?;
                 perf(&source, s.policy, &commit_hex)
             }
             Criterion::Docs => {
@@ -238,7 +240,7 @@ pub fn evaluate(s: &Subject<'_>) -> Result<Vec<CriterionOutcome>, CliError> {
             }
             Criterion::Approvals => {
                 let approvals =
-                    crate::ledger::identity::approvals_for(&ledger, s.version, None, s.commit)?;
+                    crate::ledger::identity::approvals_for(ledger, s.version, None, s.commit)?;
                 // Approvals for one environment do not count for the cut; they are named
                 // so that the finding can say why.
                 let for_one_env: Vec<_> = ledger
@@ -294,14 +296,10 @@ pub fn evaluate(s: &Subject<'_>) -> Result<Vec<CriterionOutcome>, CliError> {
     Ok(outcomes)
 }
 
-fn command(s: &Subject<'_>) -> Result<CriterionOutcome, CliError> {
+fn command(s: &Subject<'_>) -> Result<CriterionOutcome, Error> {
     let argv = &s.policy.file.release.command.argv;
     let Some((program, args)) = argv.split_first() else {
-        return Err(CliError::new(
-            super::ErrorKind::Policy,
-            "the command criterion is configured without [release.command] argv",
-        )
-        .hint("set argv = [\"program\", \"arg\", …] or remove `command` from [release] criteria"));
+        return Err(Error::NoCommand);
     };
     let dir = s.repo.workdir().unwrap_or_else(|| s.repo.gix().git_dir());
     let output = std::process::Command::new(program)
@@ -309,9 +307,9 @@ fn command(s: &Subject<'_>) -> Result<CriterionOutcome, CliError> {
         .current_dir(dir)
         .stdin(std::process::Stdio::null())
         .output()
-        .map_err(|e| {
-            CliError::undecided(format!("cannot run `{}`: {e}", argv.join(" ")))
-                .hint("check [release.command] argv: the program must exist (no shell is used)")
+        .map_err(|source| Error::Command {
+            argv: argv.join(" "),
+            source,
         })?;
     let stderr = String::from_utf8_lossy(&output.stderr);
     let tail: Vec<&str> = stderr.lines().rev().take(3).collect();
@@ -337,14 +335,21 @@ fn command(s: &Subject<'_>) -> Result<CriterionOutcome, CliError> {
     ))
 }
 
-pub fn criterion_name(c: Criterion) -> &'static str {
-    match c {
-        Criterion::Coverage => "coverage",
-        Criterion::Ci => "ci",
-        Criterion::Bugs => "bugs",
-        Criterion::Perf => "perf",
-        Criterion::Docs => "docs",
-        Criterion::Approvals => "approvals",
-        Criterion::Command => "command",
-    }
+/// What keeps the criteria from being evaluated at all (a criterion that cannot decide is
+/// an undecided [`CriterionOutcome`], not an error).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// `command` is a criterion but `[release.command] argv` is empty: the policy's fault.
+    #[error("the command criterion is configured without [release.command] argv")]
+    NoCommand,
+    /// The `command` criterion's program could not be started.
+    #[error("cannot run `{argv}`: {source}")]
+    Command {
+        argv: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Git(#[from] crate::git::Error),
+    #[error(transparent)]
+    Ledger(#[from] crate::ledger::Error),
 }

@@ -1,0 +1,338 @@
+//! What `reltag cut` decides, over plain facts: the version's name, the version and its
+//! release branch, the emergency procedure and the criteria, each one [`Check`] of the
+//! one result model (measured, threshold, verdict, findings), in the order a release
+//! manager reads them. The command gathers the facts (git, the remote, the ledger, the
+//! criteria through [`super::gather`]), calls [`checks`], reports and acts; nothing here
+//! reads the repository, the network or the clock.
+//!
+//! ```text
+//! let version = cut::name_check(tag, &existing_tags, &policy)?;   // Err(check): stop here
+//! let skip = cut::skipped_criteria(&policy, hotfix);
+//! let checks = cut::checks(&CutFacts { tag, commit, head_branch, version, branch,
+//!                                      emergency, jira_keys, criteria }, &policy);
+//! ```
+
+use gix::ObjectId;
+use semver::Version;
+
+use super::criteria::CriterionOutcome;
+use super::notes::Notes;
+use crate::gates::release::criterion_check;
+use crate::ledger::{ApprovalRecord, EvidenceRecord, State, identity};
+use crate::policy::Policy;
+use crate::policy::schema::{Criterion, Skippable};
+use crate::report::{Check, Finding, Subject};
+use crate::rules::release_external::ReleaseEmergency;
+use crate::rules::release_version::ReleaseVersion;
+use crate::rules::{TagFacts, release_branch, release_version};
+
+/// The version's tag name judged by the tag gate (format, semantic version, sequence
+/// against `existing`, local and remote tags): the version, or the blocking check.
+pub fn name_check(tag: &str, existing: &[String], policy: &Policy) -> Result<Version, Box<Check>> {
+    let mut found = Vec::new();
+    crate::gates::tag(
+        &TagFacts {
+            name: tag,
+            existing,
+        },
+        policy,
+        &mut found,
+    );
+    let version = policy
+        .tag_format
+        .version_text(tag)
+        .and_then(|v| Version::parse(&v).ok());
+    match version.filter(|_| found.is_empty()) {
+        Some(version) => Ok(version),
+        None => Err(Box::new(
+            Check::new(
+                ReleaseVersion::ID,
+                Some(Subject::Tag {
+                    name: tag.to_string(),
+                }),
+                found,
+            )
+            .measured(tag),
+        )),
+    }
+}
+
+/// The criteria an emergency release skips (`[emergency] may_skip`); none otherwise.
+pub fn skipped_criteria(policy: &Policy, emergency: bool) -> Vec<Criterion> {
+    if !emergency {
+        return Vec::new();
+    }
+    policy
+        .file
+        .emergency
+        .may_skip
+        .iter()
+        .filter_map(|s| skippable_criterion(*s))
+        .collect()
+}
+
+fn skippable_criterion(s: Skippable) -> Option<Criterion> {
+    Some(match s {
+        Skippable::Coverage => Criterion::Coverage,
+        Skippable::Ci => Criterion::Ci,
+        Skippable::Bugs => Criterion::Bugs,
+        Skippable::Perf => Criterion::Perf,
+        Skippable::Docs => Criterion::Docs,
+        Skippable::Command => Criterion::Command,
+        _ => return None,
+    })
+}
+
+/// What the emergency procedure is judged on.
+pub struct EmergencyFacts<'a> {
+    /// Why (`--reason`).
+    pub reason: &'a str,
+    /// The approvals of the version at its commit, for every environment.
+    pub approvals: &'a [ApprovalRecord],
+    /// The release notes: the keys the commits name.
+    pub notes: &'a Notes,
+}
+
+/// Everything `cut` decides on.
+pub struct CutFacts<'a> {
+    pub tag: &'a str,
+    /// The commit being released (HEAD).
+    pub commit: ObjectId,
+    /// The branch HEAD is on (`None`: detached).
+    pub head_branch: Option<&'a str>,
+    /// The tag and the ledger: is the version free, or already cut here?
+    pub version: release_version::VersionFacts<'a>,
+    /// The release branch, the working tree and the upstream.
+    pub branch: release_branch::BranchStateFacts<'a>,
+    /// `Some` for an emergency release (`--hotfix`).
+    pub emergency: Option<EmergencyFacts<'a>>,
+    /// `[commits] verify_jira`: the check of the keys the commits since the previous
+    /// release name (made by the command, which asks Jira).
+    pub jira_keys: Option<Check>,
+    /// One outcome per configured criterion, in the policy's order.
+    pub criteria: &'a [CriterionOutcome],
+}
+
+/// The checks of a cut, in the order they are reported: the version (with its release
+/// branch), the Jira keys, the emergency procedure, then each criterion.
+pub fn checks(facts: CutFacts<'_>, policy: &Policy) -> Vec<Check> {
+    let tag_subject = Subject::Tag {
+        name: facts.tag.to_string(),
+    };
+    let mut version_found = Vec::new();
+    release_version::check(&facts.version, &mut version_found);
+    release_branch::check(&facts.branch, &mut version_found);
+    let commit_hex = facts.commit.to_string();
+    let mut checks = vec![
+        Check::new(ReleaseVersion::ID, Some(tag_subject.clone()), version_found).measured(format!(
+            "{} at {} on {}",
+            facts.tag,
+            &commit_hex[..12],
+            facts.head_branch.unwrap_or("(detached HEAD)")
+        )),
+    ];
+    checks.extend(facts.jira_keys);
+    if let Some(emergency) = &facts.emergency {
+        checks.push(
+            Check::new(
+                ReleaseEmergency::ID,
+                Some(tag_subject.clone()),
+                emergency_findings(emergency, policy, facts.tag, facts.commit),
+            )
+            .measured(format!("--hotfix: {}", emergency.reason)),
+        );
+    }
+    checks.extend(
+        facts
+            .criteria
+            .iter()
+            .map(|outcome| criterion_check(outcome, tag_subject.clone())),
+    );
+    checks
+}
+
+/// The emergency procedure: an approval by a current `[emergency] approvers` member, and
+/// a commit naming the `[emergency] jira_prefix` ticket when the policy has one.
+fn emergency_findings(
+    facts: &EmergencyFacts<'_>,
+    policy: &Policy,
+    tag: &str,
+    commit: ObjectId,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let subject = || Subject::Tag {
+        name: tag.to_string(),
+    };
+    let approvers = crate::policy::names(&policy.file.emergency.approvers);
+    // The approver must hold the role now, under the policy in force.
+    let current_member =
+        |a: &ApprovalRecord| identity::is_member(&a.actor, &policy.role_members(&a.role));
+    if !facts
+        .approvals
+        .iter()
+        .any(|a| approvers.contains(&a.role) && current_member(a))
+    {
+        out.push(
+            Finding::error(
+                ReleaseEmergency::ID,
+                subject(),
+                format!(
+                    "an emergency release needs an approval by {} of {tag} at commit {}",
+                    if approvers.is_empty() {
+                        "an [emergency] approver (none configured)".to_string()
+                    } else {
+                        approvers.join(" or ")
+                    },
+                    &commit.to_string()[..12]
+                ),
+            )
+            .with_hint(format!(
+                "an approver runs `reltag approve {tag} --role {}`",
+                approvers.first().map(String::as_str).unwrap_or("ROLE")
+            )),
+        );
+    }
+    if let Some(prefix) = &policy.file.emergency.jira_prefix
+        && !facts
+            .notes
+            .by_key
+            .iter()
+            .any(|(k, _)| k.starts_with(&format!("{prefix}-")))
+    {
+        out.push(
+            Finding::error(
+                ReleaseEmergency::ID,
+                subject(),
+                format!("no commit of this emergency release names a {prefix}- issue"),
+            )
+            .with_hint(format!(
+                "name the emergency ticket ({prefix}-123) in a commit message"
+            )),
+        );
+    }
+    out
+}
+
+/// What the cut's ledger facts were when the gate read them: a write that lost a race
+/// records only if they are unchanged in the state it would be recorded on.
+#[derive(Debug, PartialEq, Eq)]
+pub struct LedgerFacts {
+    approvals: Vec<ApprovalRecord>,
+    evidence: Vec<EvidenceRecord>,
+}
+
+impl LedgerFacts {
+    pub fn read(
+        state: &State,
+        tag: &str,
+        commit: ObjectId,
+    ) -> Result<LedgerFacts, crate::ledger::Error> {
+        Ok(LedgerFacts {
+            approvals: state.approvals_for(tag, None, commit)?,
+            evidence: state.commit_evidence(commit)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{Policy, Source};
+    use crate::report::Verdict;
+
+    fn policy() -> Policy {
+        Policy::from_toml(
+            "[emergency]\napprovers = [\"cto\"]\njira_prefix = \"HOT\"\nmay_skip = [\"perf\"]\n[roles]\ncto = [\"cto@example.com\"]\n",
+            "policy.toml",
+            Source::File("policy.toml".into()),
+        )
+        .expect("valid policy")
+    }
+
+    fn notes() -> Notes {
+        Notes {
+            title: "v1.0.1".into(),
+            previous: None,
+            by_key: Vec::new(),
+            without_key: Vec::new(),
+            contributors: Vec::new(),
+        }
+    }
+
+    fn facts<'a>(
+        emergency: Option<EmergencyFacts<'a>>,
+        criteria: &'a [CriterionOutcome],
+    ) -> CutFacts<'a> {
+        CutFacts {
+            tag: "v1.0.1",
+            commit: ObjectId::null(gix::hash::Kind::Sha1),
+            head_branch: Some("release/v1.0"),
+            version: release_version::VersionFacts {
+                tag: "v1.0.1",
+                commit: "0000000000000000000000000000000000000000",
+                local: None,
+                remote: None,
+                cut_by: None,
+            },
+            branch: release_branch::BranchStateFacts {
+                candidates: &[],
+                head_branch: Some("release/v1.0"),
+                dirty: false,
+                upstream: None,
+                remote_checked: false,
+            },
+            emergency,
+            jira_keys: None,
+            criteria,
+        }
+    }
+
+    #[test]
+    fn a_cut_is_one_check_for_the_version_then_one_per_criterion() {
+        let policy = policy();
+        let criteria = [CriterionOutcome::decide(
+            "coverage",
+            Some("95%".into()),
+            Some("≥ 90%".into()),
+            Vec::new(),
+            false,
+        )];
+        let checks = checks(facts(None, &criteria), &policy);
+        let rules: Vec<_> = checks.iter().map(|c| c.rule).collect();
+        assert_eq!(rules, ["release-version", "release-coverage"]);
+        assert_eq!(checks[1].measured.as_deref(), Some("95%"));
+        assert_eq!(checks[1].threshold.as_deref(), Some("≥ 90%"));
+        assert_eq!(checks[1].verdict, Verdict::Ok);
+    }
+
+    #[test]
+    fn an_emergency_without_an_approver_or_its_ticket_blocks() {
+        let policy = policy();
+        let notes = notes();
+        let emergency = EmergencyFacts {
+            reason: "outage",
+            approvals: &[],
+            notes: &notes,
+        };
+        let checks = checks(facts(Some(emergency), &[]), &policy);
+        let emergency = checks
+            .iter()
+            .find(|c| c.rule == ReleaseEmergency::ID)
+            .expect("an emergency check");
+        assert_eq!(emergency.verdict, Verdict::Blocked);
+        assert_eq!(emergency.measured.as_deref(), Some("--hotfix: outage"));
+        let messages: Vec<_> = emergency.findings.iter().map(|f| &f.message).collect();
+        assert!(
+            messages[0].contains("needs an approval by cto"),
+            "{messages:?}"
+        );
+        assert!(messages[1].contains("names a HOT- issue"), "{messages:?}");
+    }
+
+    #[test]
+    fn only_an_emergency_skips_criteria() {
+        let policy = policy();
+        assert_eq!(skipped_criteria(&policy, true), [Criterion::Perf]);
+        assert!(skipped_criteria(&policy, false).is_empty());
+    }
+}
