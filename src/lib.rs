@@ -7,7 +7,9 @@
 //! [`report::Report`] (which renders them as they come and derives the outcome and exit
 //! code), and acts only when nothing blocks. Text leaves through one escaper ([`text`]).
 
+pub mod calendar;
 pub mod cli;
+pub mod dashboard;
 pub mod evidence;
 pub mod forge;
 pub mod gates;

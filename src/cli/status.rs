@@ -37,20 +37,7 @@ pub fn cmd_status(ctx: &Context, args: StatusArgs) -> Result<Outcome, CliError> 
         ledger_access::sync(ctx, repo.gix())?;
     }
     let now = now()?;
-    let actor = identity::actor_from_process_env(repo.gix()).unwrap_or_default();
-    let cut_versions = cut_versions(&repo, &policy)?;
-    let mut environments = Vec::new();
-    for name in names {
-        let env = env_context(&policy, &name)?;
-        environments.push(env_status(
-            &repo,
-            &policy,
-            &env,
-            now,
-            &actor,
-            &cut_versions,
-        )?);
-    }
+    let environments = environments(&repo, &policy, names, now)?;
     let mut report = ctx.report("status", Style::Data);
     report.set_data(Data::Status(StatusData {
         now: seconds(now),
@@ -59,11 +46,29 @@ pub fn cmd_status(ctx: &Context, args: StatusArgs) -> Result<Outcome, CliError> 
     ctx.finish(report, Ok(()))
 }
 
+/// Every environment in `names`: what runs there, and what each waiting version still
+/// needs as of `now`. The release page (`cli/dashboard.rs`) asks this too.
+pub(super) fn environments(
+    repo: &crate::git::Repo,
+    policy: &Policy,
+    names: Vec<String>,
+    now: Timestamp,
+) -> Result<Vec<EnvStatus>, CliError> {
+    let actor = identity::actor_from_process_env(repo.gix()).unwrap_or_default();
+    let cut_versions = cut_versions(repo, policy)?;
+    let mut environments = Vec::new();
+    for name in names {
+        let env = env_context(policy, &name)?;
+        environments.push(env_status(repo, policy, &env, now, &actor, &cut_versions)?);
+    }
+    Ok(environments)
+}
+
 /// The environments in the order the policy lists them: the order a team reads its
 /// promotion path in. The parsed policy keeps them in a sorted map, so the order is read
 /// from the file's text (the keys of `[environments]` by position); a policy whose text
 /// cannot be read again keeps the sorted order.
-fn environment_order(policy: &Policy, cwd: &std::path::Path) -> Vec<String> {
+pub(super) fn environment_order(policy: &Policy, cwd: &std::path::Path) -> Vec<String> {
     let sorted: Vec<String> = policy.file.environments.keys().cloned().collect();
     let text = match &policy.source {
         Source::Default => std::borrow::Cow::Borrowed(crate::policy::DEFAULT_POLICY_TOML),
@@ -94,7 +99,7 @@ fn environment_order(policy: &Policy, cwd: &std::path::Path) -> Vec<String> {
 }
 
 /// Times to the second, as `log` shows them: the clock's nanoseconds are noise.
-fn seconds(time: Timestamp) -> Timestamp {
+pub(super) fn seconds(time: Timestamp) -> Timestamp {
     time.round(jiff::Unit::Second).unwrap_or(time)
 }
 
