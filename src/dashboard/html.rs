@@ -125,12 +125,13 @@ fn lane_article(out: &mut String, lane: &EnvStatus, site: Option<&Site>, root: &
             };
             let _ = writeln!(
                 out,
-                "<li><p><span class=\"waiting-version\">{}</span>: {earliest}</p>\n<ul class=\"needs\">",
+                "<li><p><span class=\"waiting-version\">{}</span>: {earliest}</p>",
                 version_link(site, root, &waiting.version)
             );
+            let mut needs = String::new();
             if !waiting.missing_approvals.is_empty() {
                 let _ = writeln!(
-                    out,
+                    needs,
                     "<li>approval from {}</li>",
                     waiting
                         .missing_approvals
@@ -141,19 +142,18 @@ fn lane_article(out: &mut String, lane: &EnvStatus, site: Option<&Site>, root: &
                 );
             }
             if waiting.needs_schedule {
-                out.push_str("<li>a schedule: the notice counts from the announcement</li>\n");
+                needs.push_str("<li>a schedule: the notice counts from the announcement</li>\n");
             }
             if waiting.needs_reason {
-                out.push_str("<li>a reason: it was rolled back from here</li>\n");
+                needs.push_str("<li>a reason: it was rolled back from here</li>\n");
             }
             for problem in &waiting.problems {
-                let _ = writeln!(out, "<li>{}</li>", e(problem));
+                let _ = writeln!(needs, "<li>{}</li>", e(problem));
             }
-            let _ = writeln!(
-                out,
-                "</ul>\n<p class=\"summary\">{}</p></li>",
-                e(&waiting.summary)
-            );
+            if !needs.is_empty() {
+                let _ = writeln!(out, "<ul class=\"needs\">\n{needs}</ul>");
+            }
+            let _ = writeln!(out, "<p class=\"summary\">{}</p></li>", e(&waiting.summary));
         }
         out.push_str("</ul>\n");
     }

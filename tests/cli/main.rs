@@ -8,6 +8,7 @@ mod check;
 mod check_policy;
 mod completions;
 mod cut;
+mod dashboard;
 mod formats;
 mod gate;
 mod github;
