@@ -247,6 +247,25 @@ mod tests {
     }
 
     #[test]
+    fn a_reason_cannot_add_a_property_or_an_event() {
+        let mut hostile = entry("2026-11-03T23:00:00Z", "2026-11-04T02:00:00Z");
+        hostile.title = "prod freeze: x\r\nBEGIN:VEVENT\nATTACH:https://evil.example".into();
+        let text = feed(
+            &[hostile],
+            "Releases",
+            "2026-10-30T12:00:00Z".parse().unwrap(),
+        );
+        let lines: Vec<&str> = text.split("\r\n").collect();
+        assert_eq!(lines.iter().filter(|l| **l == "BEGIN:VEVENT").count(), 1);
+        assert!(!lines.iter().any(|l| l.starts_with("ATTACH")), "{text}");
+        assert!(!text.contains("\r\nATTACH"), "{text}");
+        assert!(
+            text.contains("x\\\\u{d}\\nBEGIN:VEVENT\\nATTACH:"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn long_lines_fold_without_splitting_a_character() {
         let mut lines = Lines::default();
         let long = format!("SUMMARY:{}", "é".repeat(60));
