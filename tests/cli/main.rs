@@ -4,6 +4,7 @@ mod common;
 
 mod action;
 mod attacks;
+mod browser;
 mod calendar;
 mod check;
 mod check_policy;
