@@ -18,6 +18,7 @@ pub mod hooks;
 pub mod http;
 pub mod input;
 pub mod ledger;
+pub mod notify;
 pub mod policy;
 pub mod release;
 pub mod report;

@@ -86,7 +86,7 @@ fn release_tags(repo: &Repo, policy: &Policy) -> Result<Vec<Tag>, CliError> {
 }
 
 /// An annotated tag's message; `None` for a lightweight tag.
-fn tag_message(repo: &gix::Repository, name: &str) -> Option<String> {
+pub(super) fn tag_message(repo: &gix::Repository, name: &str) -> Option<String> {
     let reference = repo.find_reference(&format!("refs/tags/{name}")).ok()?;
     let id = reference.target().try_id()?.to_owned();
     let tag = repo.find_object(id).ok()?.try_into_tag().ok()?;

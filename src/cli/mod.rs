@@ -17,6 +17,7 @@ mod install;
 mod ledger_access;
 mod log;
 mod notes;
+mod notify;
 mod promote;
 mod rollback;
 mod schedule;
@@ -98,6 +99,7 @@ pub enum Command {
     Notes(notes::NotesArgs),
     #[command(disable_version_flag = true)]
     Log(log::LogArgs),
+    Notify(notify::NotifyArgs),
     Install(install::InstallArgs),
     Man(completions::ManArgs),
     Promote(promote::PromoteArgs),
@@ -167,6 +169,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome, CliError
         Command::Init(args) => init::cmd_init(&ctx, args),
         Command::Notes(args) => notes::cmd_notes(&ctx, args),
         Command::Log(args) => log::cmd_log(&ctx, args),
+        Command::Notify(args) => notify::cmd_notify(&ctx, args),
         Command::Install(args) => install::cmd_install(&ctx, args),
         Command::Man(args) => completions::cmd_man(&ctx, args),
         Command::Promote(args) => promote::cmd_promote(&ctx, args),

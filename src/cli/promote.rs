@@ -379,6 +379,7 @@ pub fn cmd_promote(ctx: &Context, args: PromoteArgs) -> Result<Outcome, CliError
                 },
                 tip.to_hex_with_len(12)
             ));
+            super::notify::after_record(ctx, gix, &policy, &event, &mut report);
             emit(ctx, report, outputs(true))
         }
         Err(finding) => {

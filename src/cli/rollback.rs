@@ -173,6 +173,7 @@ pub fn cmd_rollback(ctx: &Context, args: RollbackArgs) -> Result<Outcome, CliErr
                 "recorded: {actor} rolled {} back from {} to {target}: {}",
                 args.env, current.version, args.reason
             ));
+            super::notify::after_record(ctx, gix, &policy, &event, &mut report);
             emit(ctx, report, outputs(true))
         }
         Err(finding) => {

@@ -149,5 +149,6 @@ pub fn cmd_schedule(ctx: &Context, args: ScheduleArgs) -> Result<Outcome, CliErr
         args.env,
         facts.when(at)
     ));
+    super::notify::after_record(ctx, gix, &policy, &event, &mut report);
     ctx.finish(report, Ok(()))
 }

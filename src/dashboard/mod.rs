@@ -355,11 +355,8 @@ pub fn gather(state: &State, policy: &Policy, inputs: Inputs<'_>) -> ledger::Res
     })
 }
 
-/// The Jira keys the release notes name, in order, each linked when the site is known.
-fn tickets(notes: Option<&str>, policy: &Policy, jira_url: Option<&str>) -> Vec<Ticket> {
-    let Some(notes) = notes else {
-        return Vec::new();
-    };
+/// The Jira keys release notes name, in order, once each (notifications carry them too).
+pub fn ticket_keys(notes: &str, policy: &Policy) -> Vec<String> {
     let mut keys: Vec<String> = Vec::new();
     for key in crate::rules::jira::find_keys(notes.as_bytes(), &policy.jira_projects) {
         let key = key.key.to_string();
@@ -367,7 +364,16 @@ fn tickets(notes: Option<&str>, policy: &Policy, jira_url: Option<&str>) -> Vec<
             keys.push(key);
         }
     }
-    keys.into_iter()
+    keys
+}
+
+/// The Jira keys the release notes name, in order, each linked when the site is known.
+fn tickets(notes: Option<&str>, policy: &Policy, jira_url: Option<&str>) -> Vec<Ticket> {
+    let Some(notes) = notes else {
+        return Vec::new();
+    };
+    ticket_keys(notes, policy)
+        .into_iter()
         .map(|key| Ticket {
             url: jira_url.map(|u| format!("{u}/browse/{key}")),
             key,

@@ -58,7 +58,7 @@ fn record(env: &TestEnv, dir: &Path, version: &str, body: EventBody, actor: &str
     Ledger::new(&repo).append(&event).unwrap();
 }
 
-fn cut(env: &TestEnv, dir: &Path, version: &str, notes: &str, time: &str) {
+pub(crate) fn cut(env: &TestEnv, dir: &Path, version: &str, notes: &str, time: &str) {
     env.commit(dir, &format!("release {version}"));
     env.git(dir, &["tag", "-a", version, "-m", notes]);
     env.git(dir, &["push", "-q", "origin", "main", version]);

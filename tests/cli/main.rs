@@ -19,6 +19,7 @@ mod jira;
 mod ledger;
 mod misc;
 mod net;
+mod notify;
 mod outputs;
 mod policies;
 mod promote;
