@@ -650,6 +650,28 @@ pub(super) fn version(site: &Site, v: &VersionPage) -> String {
         }
         out.push_str("</tbody>\n</table>\n");
     }
+    // Where it was taken out: the rollbacks away from it (its own record has none).
+    let away: Vec<_> = site
+        .history
+        .rollbacks
+        .iter()
+        .filter(|r| r.from.as_deref() == Some(v.version.as_str()))
+        .collect();
+    if !away.is_empty() {
+        out.push_str("<h3>Rolled back from</h3>\n<ul class=\"rolled-back\">\n");
+        for r in away {
+            let _ = writeln!(
+                out,
+                "<li>{} at {} by {}, to {}: {}</li>",
+                e(&r.env),
+                time(r.time, &r.timezone),
+                e(&r.actor),
+                version_link(Some(site), root, &r.to),
+                e(r.reason.as_deref().unwrap_or(""))
+            );
+        }
+        out.push_str("</ul>\n");
+    }
     out.push_str(
         "</section>\n<section aria-labelledby=\"notes\">\n<h2 id=\"notes\">Release notes</h2>\n",
     );
