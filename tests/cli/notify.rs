@@ -79,6 +79,13 @@ fn promote(env: &TestEnv, work: &std::path::Path, slack: &str, extra: &[(&str, &
     )
 }
 
+/// The local server's address becomes `[API]`, object and event ids `[ID]`.
+fn normalize(run: &Run, api: &MockApi) -> String {
+    let ids = regex::Regex::new(r"\b[0-9a-f]{40}\b|\b[0-9a-f]{32}\b|\b[0-9a-f]{12}\b").unwrap();
+    ids.replace_all(&run.render().replace(&api.uri(), "[API]"), "[ID]")
+        .into_owned()
+}
+
 fn no_secret(run: &Run) {
     let all = run.render();
     assert!(!all.contains("s3cr3t"), "the Slack URL leaked:\n{all}");
@@ -163,6 +170,7 @@ fn a_dead_target_is_a_warning_the_record_stands_and_notify_sends_it_again() {
     );
     assert!(run.stdout.contains("notified ops-hook"), "{}", run.render());
     no_secret(&run);
+    insta::assert_snapshot!("notify_dead_target", normalize(&run, &api));
     let newest = env.git(&work, &["log", "-1", "--format=%B", "refs/reltag/ledger"]);
     assert!(newest.contains("Event: promote"), "{newest}");
     let id = regex::Regex::new(r"reltag notify ([0-9a-f]+)")
@@ -192,6 +200,7 @@ fn a_dead_target_is_a_warning_the_record_stands_and_notify_sends_it_again() {
         dry.render()
     );
     no_secret(&dry);
+    insta::assert_snapshot!("notify_dry_run", normalize(&dry, &api));
     let sent_before = api.requests().len();
     let again = env.reltag_with(
         &work,
@@ -219,6 +228,7 @@ fn a_dead_target_is_a_warning_the_record_stands_and_notify_sends_it_again() {
     // A target without its secret: exit 3 naming it, and still nothing undone.
     let missing = env.reltag_with(&work, &["notify", &id, "--offline"], &[], None);
     assert_eq!(missing.code, 3, "{}", missing.render());
+    insta::assert_snapshot!("notify_missing_secret", normalize(&missing, &api));
     assert!(
         missing
             .stderr
