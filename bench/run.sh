@@ -27,7 +27,7 @@ WORK=${BENCH_WORK:-$BENCH_DIR/work}
 UTIL="$BENCH_DIR/lib/benchutil.py"
 # The benchmarks, in order. A later section (hooks, ledger) adds a bench_<name>
 # function and its name here.
-BENCHMARKS=(commits commits_human walk message hook_commit_msg hook_pre_push pre_push_refs peers ledger memory)
+BENCHMARKS=(commits commits_human walk message hook_commit_msg hook_pre_push pre_push_refs peers ledger dashboard memory)
 # One pattern for every floor: what `grep -E` counts as a Jira-looking key.
 KEY_RE='[A-Z][A-Z0-9]+-[0-9]+'
 # The C locale: byte-wise grep (its fastest mode) and stable output on every machine.
@@ -599,6 +599,19 @@ bench_ledger() {
     row time "ledger of 10,000 events: log -n 20" ledger_log ledger_log_floor "ms<=50"
     row time "ledger of 10,000 events: status (present state)" ledger_status ledger_status_floor "ms<=50"
     row time "ledger of 10,000 events: append one event (approve)" ledger_append ledger_append_floor "ms<=50"
+}
+
+# The release page over the same 10,000-event ledger (issue 19 target: under a second):
+# `dashboard` (every lane, the 14-day calendar, a page per version, the charts, data.json
+# and the feed) against `status`, which reads the same state and computes the lanes.
+bench_dashboard() {
+    local ledger="$WORK/ledger-10000"
+    [[ -d "$ledger" ]] || bench_ledger
+    local site="$WORK/dashboard-site"
+    time_cmds 2 10 \
+        dashboard "'$RELTAG' -C '$ledger' dashboard --offline --out '$site' >/dev/null" \
+        dashboard_floor "'$RELTAG' -C '$ledger' --format json status --offline >/dev/null"
+    row time "ledger of 10,000 events: dashboard (floor: status)" dashboard dashboard_floor "ms<=1000"
 }
 
 # --- main ----------------------------------------------------------------------------

@@ -7,7 +7,9 @@
 //! [`report::Report`] (which renders them as they come and derives the outcome and exit
 //! code), and acts only when nothing blocks. Text leaves through one escaper ([`text`]).
 
+pub mod calendar;
 pub mod cli;
+pub mod dashboard;
 pub mod deploy;
 pub mod evidence;
 pub mod forge;
@@ -17,6 +19,7 @@ pub mod hooks;
 pub mod http;
 pub mod input;
 pub mod ledger;
+pub mod notify;
 pub mod owners;
 pub mod policy;
 pub mod release;

@@ -114,6 +114,51 @@ pub fn display_text(bytes: &[u8], max_chars: usize) -> String {
     out
 }
 
+/// Text for HTML (the release page, `--format html`, Slack's mrkdwn): [`escape`] first,
+/// so that an unsafe character shows as a visible `\u{…}` escape in a page or a chat
+/// too, then `& < > " '` as character references, so that no user or service text can
+/// open a tag, an attribute or a Slack link or mention (`<!channel>`).
+pub fn escape_html(text: &str) -> Cow<'_, str> {
+    let shown = escape(text);
+    if !shown.contains(['&', '<', '>', '"', '\'']) {
+        return shown;
+    }
+    let mut out = String::with_capacity(shown.len() + 16);
+    for c in shown.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Text for Markdown that a chat renders (Microsoft Teams' cards): [`escape`] first, then
+/// a backslash before every character Markdown gives a meaning, so that a reason or a
+/// name cannot become a link, an image, emphasis or a heading.
+pub fn escape_markdown(text: &str) -> Cow<'_, str> {
+    const SPECIAL: &[char] = &[
+        '\\', '`', '*', '_', '{', '}', '[', ']', '(', ')', '<', '>', '#', '+', '-', '.', '!', '|',
+        '~',
+    ];
+    let shown = escape(text);
+    if !shown.contains(SPECIAL) {
+        return shown;
+    }
+    let mut out = String::with_capacity(shown.len() + 8);
+    for c in shown.chars() {
+        if SPECIAL.contains(&c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +188,23 @@ mod tests {
         }
         assert_eq!(escape_block("a\nb\u{1b}c"), "a\nb\\u{1b}c");
         assert!(matches!(escape("ok"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn html_and_markdown_escapes_keep_text_inert() {
+        assert_eq!(
+            escape_html("<script>alert('x')</script> & \"q\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
+        );
+        assert_eq!(
+            escape_html("<!channel>\u{1b}[2J"),
+            "&lt;!channel&gt;\\u{1b}[2J"
+        );
+        assert!(matches!(escape_html("v1.2.3 ok"), Cow::Borrowed(_)));
+        assert_eq!(
+            escape_markdown("[click](https://evil.example) *now*"),
+            "\\[click\\]\\(https://evil\\.example\\) \\*now\\*"
+        );
     }
 
     #[test]

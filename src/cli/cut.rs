@@ -415,6 +415,8 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
     if let Some(note) = github_release(&policy, &tag, tag_id, &rendered_notes, &version) {
         report.note(note);
     }
+    // Announced once published: a local cut is not news yet.
+    super::notify::after_record(ctx, gix, &policy, &event, &mut report);
     ctx.finish(report, Ok(()))
 }
 

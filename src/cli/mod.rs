@@ -1,10 +1,12 @@
 //! The command line: clap definitions, one module per command, and a flat dispatch.
 
 mod approve;
+mod calendar;
 mod check;
 mod completions;
 mod context;
 mod cut;
+mod dashboard;
 pub mod error;
 mod evidence;
 mod explain;
@@ -14,6 +16,7 @@ mod install;
 mod ledger_access;
 mod log;
 mod notes;
+mod notify;
 mod promote;
 mod rollback;
 mod schedule;
@@ -89,9 +92,11 @@ pub enum ColorWhen {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Approve(approve::ApproveArgs),
+    Calendar(calendar::CalendarArgs),
     Check(check::CheckArgs),
     Completions(completions::CompletionsArgs),
     Cut(cut::CutArgs),
+    Dashboard(dashboard::DashboardArgs),
     #[command(subcommand)]
     Evidence(evidence::EvidenceCommand),
     Explain(explain::ExplainArgs),
@@ -99,6 +104,7 @@ pub enum Command {
     Notes(notes::NotesArgs),
     #[command(disable_version_flag = true)]
     Log(log::LogArgs),
+    Notify(notify::NotifyArgs),
     Install(install::InstallArgs),
     Man(completions::ManArgs),
     Promote(promote::PromoteArgs),
@@ -159,14 +165,17 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome, CliError
     let ctx = Context::new(cli.global)?;
     match cli.command {
         Command::Approve(args) => approve::cmd_approve(&ctx, args),
+        Command::Calendar(args) => calendar::cmd_calendar(&ctx, args),
         Command::Check(args) => check::cmd_check(&ctx, args),
         Command::Completions(args) => completions::cmd_completions(&ctx, args),
         Command::Cut(args) => cut::cmd_cut(&ctx, args),
+        Command::Dashboard(args) => dashboard::cmd_dashboard(&ctx, args),
         Command::Evidence(command) => evidence::cmd_evidence(&ctx, command),
         Command::Explain(args) => explain::cmd_explain(&ctx, args),
         Command::Init(args) => init::cmd_init(&ctx, args),
         Command::Notes(args) => notes::cmd_notes(&ctx, args),
         Command::Log(args) => log::cmd_log(&ctx, args),
+        Command::Notify(args) => notify::cmd_notify(&ctx, args),
         Command::Install(args) => install::cmd_install(&ctx, args),
         Command::Man(args) => completions::cmd_man(&ctx, args),
         Command::Promote(args) => promote::cmd_promote(&ctx, args),

@@ -86,11 +86,14 @@ pub fn cmd_schedule(ctx: &Context, args: ScheduleArgs) -> Result<Outcome, CliErr
                 Ok(Decision::record(event.clone(), ()))
             })
         });
-    if recorded.is_ok() {
+    if let Ok(written) = &recorded {
         report.note(format!(
             "recorded: {actor} scheduled {} to {} at {when}",
             args.tag, args.env
         ));
+        if let Some(event) = written.events.first() {
+            super::notify::after_record(ctx, ledger.repo(), &policy, event, &mut report);
+        }
     }
     ctx.finish(report, recorded.map(|_| ()))
 }

@@ -217,9 +217,12 @@ pub fn promotion(
     }
     // What no waiting fixes: the tag and its cut, the `from` environment, who deploys,
     // the artifact's digest. (Time is in `earliest`; approvals and a reason are above.)
+    // Who deploys is a blocker only for someone: a plan for nobody in particular (the
+    // release page) leaves it to whoever will promote.
     let blockers = checks
         .iter()
         .filter(|c| BLOCKERS.contains(&c.rule))
+        .filter(|c| !(c.rule == promote_deployer::PromoteDeployer::ID && request.actor.is_empty()))
         .flat_map(|c| &c.findings)
         .map(|f| Missing::Blocker {
             rule: f.rule,

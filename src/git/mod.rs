@@ -333,3 +333,13 @@ fn commit_info_from(id: ObjectId, decoded: &gix::objs::CommitRef<'_>) -> CommitI
         }),
     }
 }
+
+/// An annotated release tag's message (the notes `cut` wrote), made displayable; `None`
+/// for a lightweight or missing tag.
+pub fn tag_message(repo: &gix::Repository, name: &str) -> Option<String> {
+    let reference = repo.find_reference(&format!("refs/tags/{name}")).ok()?;
+    let id = reference.target().try_id()?.to_owned();
+    let tag = repo.find_object(id).ok()?.try_into_tag().ok()?;
+    let decoded = tag.decode().ok()?;
+    Some(crate::text::display_text(decoded.message, 100_000))
+}

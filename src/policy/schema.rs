@@ -49,6 +49,7 @@ pub struct PolicyFile {
     pub jira: Jira,
     pub github: Github,
     pub ledger: Ledger,
+    pub notify: Notify,
 }
 
 impl Default for PolicyFile {
@@ -66,6 +67,7 @@ impl Default for PolicyFile {
             jira: Jira::default(),
             github: Github::default(),
             ledger: Ledger::default(),
+            notify: Notify::default(),
         }
     }
 }
@@ -573,6 +575,72 @@ impl Default for Jira {
 pub struct Github {
     /// Create a GitHub Release with the notes when `cut` pushes the tag.
     pub release: bool,
+}
+
+/// `[notify]`: who is told when an event is recorded. A notification is sent after the
+/// record and never undoes it; `reltag notify EVENT` sends one again.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields, default)]
+pub struct Notify {
+    /// The published release page (`reltag dashboard`), e.g.
+    /// `https://example.github.io/app/`: messages link the version's page under it.
+    pub page: Option<String>,
+    /// Where messages go.
+    pub targets: Vec<NotifyTarget>,
+}
+
+/// One place messages go.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NotifyTarget {
+    /// The target's name in warnings and in `--dry-run`.
+    pub name: String,
+    pub kind: NotifyKind,
+    /// The URL to POST to, when it is not a secret (a webhook behind a token).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// The environment variable that holds the URL (a Slack webhook's URL is its secret).
+    #[serde(default)]
+    pub url_env: Option<String>,
+    /// The environment variable that holds a bearer token for the `Authorization` header.
+    #[serde(default)]
+    pub token_env: Option<String>,
+    /// The events that go here: `cut`, `schedule` (the announcement the notice counts
+    /// from), `promote`, `rollback`.
+    pub events: Vec<NotifyEvent>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum NotifyKind {
+    /// A Slack incoming webhook: `{"text": …}`.
+    Slack,
+    /// Any HTTP endpoint: the notice as JSON.
+    Webhook,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum NotifyEvent {
+    Cut,
+    Schedule,
+    Promote,
+    Rollback,
+}
+
+impl NotifyEvent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotifyEvent::Cut => "cut",
+            NotifyEvent::Schedule => "schedule",
+            NotifyEvent::Promote => "promote",
+            NotifyEvent::Rollback => "rollback",
+        }
+    }
 }
 
 /// `[ledger]`: the audit trail's own settings.

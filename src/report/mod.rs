@@ -1,5 +1,5 @@
-//! The result model every command reports through, and the three ways of showing it:
-//! `human`, `json`, `github`.
+//! The result model every command reports through, and the ways of showing it: `human`,
+//! `json`, `github`, and `html` (the release page's lanes for `status`).
 //!
 //! A rule never prints: it pushes [`Finding`]s. A gate or a command turns what it looked
 //! at into [`Check`]s (rule, subject, what was measured, the threshold, a [`Verdict`],
@@ -20,6 +20,7 @@
 
 mod data;
 mod github;
+mod html;
 mod human;
 mod json;
 pub mod output;
@@ -445,6 +446,8 @@ pub enum Format {
     Human,
     Json,
     Github,
+    /// An HTML document: `status` prints the release page's lanes.
+    Html,
 }
 
 /// How a command's human (and github) output ends.
@@ -660,6 +663,7 @@ impl Report {
             Format::Human => Box::new(human::Human::new(config.color, show_notes)),
             Format::Json => Box::new(json::Json::new(config.command)),
             Format::Github => Box::new(github::Github::new(show_notes)),
+            Format::Html => Box::new(html::Html::new(config.command)),
         };
         Report {
             config,

@@ -1,0 +1,142 @@
+//! `reltag notify EVENT`: send an event's notification again (or for the first time), and
+//! the one hook the recording commands call after their event is in the ledger.
+
+use clap::Args;
+
+use super::{CliError, Context, ErrorKind, ledger_access};
+use crate::ledger::{Event, LogFilter};
+use crate::notify::{self, Delivery, Notice};
+use crate::policy::Policy;
+use crate::report::{Outcome, Report, Style};
+
+/// Send the notification of a recorded event to the `[notify]` targets that want its
+/// kind: after a send failed, or to try the targets. EVENT is the ledger commit `reltag
+/// log` shows (12 or more hex digits) or the event's id.
+#[derive(Debug, Args)]
+pub struct NotifyArgs {
+    /// The ledger commit (as `reltag log` shows it) or the event id.
+    #[arg(value_name = "EVENT")]
+    pub event: String,
+    /// Print each target's payload instead of sending it.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not fetch the remote's ledger first.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+/// The notice for `event`, its tickets read from the version's annotated tag.
+fn notice(repo: &gix::Repository, policy: &Policy, event: &Event) -> Option<Notice> {
+    let version = event.version()?;
+    let tickets = crate::git::tag_message(repo, version)
+        .map(|notes| crate::dashboard::ticket_keys(&notes, policy))
+        .unwrap_or_default();
+    Notice::new(event, policy, tickets)
+}
+
+/// Tells the targets about an event that is now recorded. Never fails: a target that
+/// cannot be reached is a warning naming it (on stderr and as a note), and the record
+/// stands.
+pub(super) fn after_record(
+    ctx: &Context,
+    repo: &gix::Repository,
+    policy: &Policy,
+    event: &Event,
+    report: &mut Report,
+) {
+    let Some(notice) = notice(repo, policy, event) else {
+        return;
+    };
+    let targets = notify::targets_for(policy, event.kind());
+    if targets.is_empty() {
+        return;
+    }
+    let lookup = |name: &str| std::env::var(name).ok();
+    for (target, delivery) in notify::deliver(&targets, &notice, false, &lookup) {
+        match delivery {
+            Delivery::Sent => report.note(format!("notified {target}")),
+            Delivery::WouldSend(_) => {}
+            Delivery::Failed(why) => {
+                let text = format!(
+                    "warning: could not notify {target}: {why}; the event is recorded, \
+                     send it again with `reltag notify {}`",
+                    event.id
+                );
+                ctx.status(&text);
+                report.note(text);
+            }
+        }
+    }
+}
+
+pub fn cmd_notify(ctx: &Context, args: NotifyArgs) -> Result<Outcome, CliError> {
+    let repo = ctx.repo()?;
+    let policy = ctx.policy(Some(&repo))?;
+    if !args.offline {
+        ledger_access::sync(ctx, repo.gix())?;
+    }
+    let wanted = args.event.to_ascii_lowercase();
+    if wanted.len() < 8 || !wanted.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(CliError::usage(format!(
+            "`{}` is not a ledger commit or an event id",
+            crate::text::escape(&args.event)
+        ))
+        .hint("use the ledger commit `reltag log` shows, or the event's Event-Id"));
+    }
+    let ledger = ledger_access::open(repo.gix(), &policy);
+    let mut found = None;
+    for entry in ledger.log(LogFilter::default())? {
+        let entry = entry?;
+        if entry.sha.to_hex().to_string().starts_with(&wanted) || entry.event.id.as_str() == wanted
+        {
+            found = Some(entry);
+            break;
+        }
+    }
+    let Some(entry) = found else {
+        return Err(CliError::usage(format!("no event {wanted} in the ledger"))
+            .hint("`reltag log` lists the events with their ledger commits"));
+    };
+    if !entry.standing.counts() {
+        return Err(CliError::usage(format!(
+            "event {wanted} does not count ({}): nobody is told about it",
+            entry.event.summary()
+        )));
+    }
+    let Some(notice) = notice(repo.gix(), &policy, &entry.event) else {
+        return Err(CliError::usage(format!(
+            "{} events are not notified (only cut, schedule, promote and rollback)",
+            entry.event.kind().as_str()
+        )));
+    };
+    let targets = notify::targets_for(&policy, entry.event.kind());
+    let mut report = ctx.report("notify", Style::Verdict);
+    if targets.is_empty() {
+        report.note(format!(
+            "no [notify] target wants {} events",
+            entry.event.kind().as_str()
+        ));
+        return ctx.finish(report, Ok(()));
+    }
+    let lookup = |name: &str| std::env::var(name).ok();
+    let mut failed = Vec::new();
+    for (target, delivery) in notify::deliver(&targets, &notice, args.dry_run, &lookup) {
+        match delivery {
+            Delivery::Sent => report.note(format!("notified {target}")),
+            Delivery::WouldSend(body) => {
+                report.note(format!("dry run: would send to {target}: {body}"))
+            }
+            Delivery::Failed(why) => failed.push(format!("{target}: {why}")),
+        }
+    }
+    let result = if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::new(
+            ErrorKind::Undecided,
+            format!("could not notify {}", failed.join("; ")),
+        )
+        .hint("check the target's URL and secret, then run the same command again"))
+    };
+    ctx.finish(report, result)
+}

@@ -1,0 +1,241 @@
+//! Notifications: after an event is recorded, tell the targets of `[notify]` (a Slack
+//! incoming webhook, a generic JSON webhook). A notification is sent after the record and
+//! never changes it: a failed send is a warning naming the target, and `reltag notify
+//! EVENT` sends it again.
+//!
+//! [`Notice::new`] turns a ledger event into what a message says (version, environment,
+//! the time in the environment's zone, who, why, the tickets, a link to the release
+//! page); [`payload`] writes it for a target; [`deliver`] sends it through
+//! [`crate::http`], the one network layer. Secrets (a webhook's URL, a bearer token) are
+//! read from the environment variables the policy names and never printed.
+
+use serde::Serialize;
+
+use crate::ledger::{Event, EventBody, EventKind};
+use crate::policy::Policy;
+use crate::policy::schema::{NotifyKind, NotifyTarget};
+use crate::text::escape_html;
+
+/// What a notification says about one event.
+#[derive(Debug, Clone, Serialize)]
+pub struct Notice {
+    pub event: EventKind,
+    /// The event's id, as `reltag notify` takes it.
+    pub event_id: String,
+    pub version: String,
+    pub env: Option<String>,
+    /// The event's time, UTC.
+    pub time: jiff::Timestamp,
+    /// The event's time in the environment's zone (UTC without one):
+    /// `Tue 2026-11-24 18:30 America/New_York`.
+    pub local_time: String,
+    /// For a schedule: the announced promotion's time in the environment's zone.
+    pub at: Option<String>,
+    pub actor: String,
+    pub emergency: bool,
+    pub reason: Option<String>,
+    pub tickets: Vec<String>,
+    /// The version's page on the published release page, when `[notify] page` is set.
+    pub link: Option<String>,
+}
+
+impl Notice {
+    /// The notice for `event`; `tickets` are the keys its release notes name. `None` for
+    /// events nobody is told about (approvals, evidence, voids).
+    pub fn new(event: &Event, policy: &Policy, tickets: Vec<String>) -> Option<Notice> {
+        let (version, env, at, emergency, reason) = match &event.body {
+            EventBody::Cut(c) => (&c.version, None, None, c.emergency, c.reason.clone()),
+            EventBody::Schedule(s) => (
+                &s.version,
+                Some(&s.env),
+                Some(s.at),
+                s.emergency,
+                s.reason.clone(),
+            ),
+            EventBody::Promote(p) => (
+                &p.version,
+                Some(&p.env),
+                None,
+                p.emergency,
+                p.reason.clone(),
+            ),
+            EventBody::Rollback(r) => (
+                &r.version,
+                Some(&r.env),
+                None,
+                r.emergency,
+                Some(r.reason.clone()),
+            ),
+            EventBody::Approve(_) | EventBody::Evidence(_) | EventBody::Void(_) => return None,
+        };
+        let zone = env
+            .and_then(|e| policy.file.environments.get(e))
+            .and_then(|e| crate::schedule::time_zone(e.timezone.get_ref()).ok())
+            .unwrap_or(jiff::tz::TimeZone::UTC);
+        let local = |t: jiff::Timestamp| crate::rules::when(&t.to_zoned_datetime(zone.clone()));
+        let link = policy.file.notify.page.as_ref().map(|page| {
+            format!(
+                "{}/versions/{}",
+                page.trim_end_matches('/'),
+                crate::dashboard::page_name(version)
+            )
+        });
+        Some(Notice {
+            event: event.kind(),
+            event_id: event.id.as_str().to_string(),
+            version: version.clone(),
+            env: env.cloned(),
+            time: event.time,
+            local_time: local(event.time),
+            at: at.map(local),
+            actor: event.actor.clone(),
+            emergency,
+            reason,
+            tickets,
+            link,
+        })
+    }
+
+    /// One line for people: `v1.2.0 promoted to prod at Wed … by ops@… (PAY-9)`.
+    pub fn sentence(&self) -> String {
+        let env = self.env.as_deref().unwrap_or("");
+        let mut text = match self.event {
+            EventKind::Cut => format!("{} was cut", self.version),
+            EventKind::Schedule => format!(
+                "{} is scheduled to {env} for {}",
+                self.version,
+                self.at.as_deref().unwrap_or("")
+            ),
+            EventKind::Promote => format!("{} was promoted to {env}", self.version),
+            EventKind::Rollback => format!("{env} was rolled back to {}", self.version),
+            _ => format!("{} {}", self.event.as_str(), self.version),
+        };
+        if self.emergency {
+            text.push_str(" (EMERGENCY)");
+        }
+        text.push_str(&format!(" at {} by {}", self.local_time, self.actor));
+        if let Some(reason) = &self.reason {
+            text.push_str(&format!(": {reason}"));
+        }
+        if !self.tickets.is_empty() {
+            text.push_str(&format!(" [{}]", self.tickets.join(", ")));
+        }
+        text
+    }
+}
+
+/// The targets of `[notify]` that want `kind`.
+pub fn targets_for(policy: &Policy, kind: EventKind) -> Vec<&NotifyTarget> {
+    policy
+        .file
+        .notify
+        .targets
+        .iter()
+        .filter(|t| t.events.iter().any(|e| e.as_str() == kind.as_str()))
+        .collect()
+}
+
+/// The request body for `target`. Slack gets its `text` (with `& < >` escaped, so no text
+/// can become a link or a mention such as `<!channel>`) and the link; a webhook gets the
+/// notice as JSON (`schema: 1`), exact text, JSON-escaped.
+pub fn payload(target: &NotifyTarget, notice: &Notice) -> Vec<u8> {
+    let value = match target.kind {
+        NotifyKind::Slack => {
+            let mut text = escape_html(&notice.sentence()).into_owned();
+            if let Some(link) = &notice.link {
+                text.push_str(&format!(" <{}|release page>", escape_html(link)));
+            }
+            serde_json::json!({ "text": text })
+        }
+        NotifyKind::Webhook => {
+            let mut value = serde_json::to_value(notice).unwrap_or_default();
+            if let Some(object) = value.as_object_mut() {
+                object.insert("schema".into(), 1.into());
+                object.insert("text".into(), notice.sentence().into());
+            }
+            value
+        }
+    };
+    serde_json::to_vec(&value).unwrap_or_default()
+}
+
+/// What happened to one target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    Sent,
+    /// `--dry-run`: what would be sent (no secret in it).
+    WouldSend(String),
+    Failed(String),
+}
+
+/// Sends `notice` to each target; `lookup` reads the environment (the secrets).
+pub fn deliver(
+    targets: &[&NotifyTarget],
+    notice: &Notice,
+    dry_run: bool,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Vec<(String, Delivery)> {
+    targets
+        .iter()
+        .map(|target| {
+            let body = payload(target, notice);
+            let delivery = if dry_run {
+                Delivery::WouldSend(String::from_utf8_lossy(&body).into_owned())
+            } else {
+                match send(target, &body, lookup) {
+                    Ok(()) => Delivery::Sent,
+                    Err(why) => Delivery::Failed(why),
+                }
+            };
+            (target.name.clone(), delivery)
+        })
+        .collect()
+}
+
+fn send(
+    target: &NotifyTarget,
+    body: &[u8],
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), String> {
+    let url = match (&target.url, &target.url_env) {
+        (_, Some(var)) => lookup(var)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| format!("${var} is not set (it holds the webhook's URL)"))?,
+        (Some(url), None) => url.clone(),
+        (None, None) => return Err("neither url nor url_env is set".into()),
+    };
+    let mut headers = vec![("content-type", "application/json".to_string())];
+    if let Some(var) = &target.token_env {
+        let token = lookup(var)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| format!("${var} is not set (it holds the bearer token)"))?;
+        headers.push(("authorization", format!("Bearer {token}")));
+    }
+    // The URL is a secret (Slack's carries its key): messages name the target only.
+    let client = crate::http::Client::with_env(
+        &url,
+        "a notification target",
+        crate::http::Settings::from_lookup(lookup),
+        lookup,
+    )
+    .map_err(|e| match e {
+        crate::http::SetupError::Url { reason, .. } => format!("its URL is unusable: {reason}"),
+        other => other.to_string(),
+    })?;
+    let response = client
+        .send(&crate::http::Request {
+            method: crate::http::Method::Post,
+            url: &url,
+            headers: &headers,
+            body: Some(body),
+        })
+        .map_err(|e| e.to_string())?;
+    if response.is_success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "HTTP {}",
+            crate::http::status_text(response.status)
+        ))
+    }
+}
