@@ -7,7 +7,9 @@ so every machine benchmarks the same history.
     python3 bench/gen-history.py COMMITS [TAG_AT] | git fast-import --quiet
 
 History: one linear branch `main` of COMMITS commits, each changing one of a few files,
-and an annotated tag `v1.0.0` on commit TAG_AT (default: the middle one). Messages:
+an annotated tag `v1.0.0` on commit TAG_AT (default: the middle one), and a branch
+`bench-base` of one commit on the root commit that `main` never merged (so
+`bench-base..main` is every commit but the root, with a hidden side). Messages:
   ~85% `KEY-123: subject` (a few with the key only in the body, e.g. `Refs: KEY-1`),
   ~15% without a key (typos, "wip", look-alikes such as UTF-8 and SHA-256),
   ~35% with a multi-line body, and a few exempt commits (`Revert "…"`, `fixup! …`).
@@ -98,6 +100,17 @@ def main():
             out.write(b"from :%d\n" % n)
             out.write(f"tagger Release Bot <release@example.com> {when} +0000\n".encode())
             data(out, b"Release v1.0.0\n")
+    # The hidden side of `bench-base..main`: one commit on the root, dated just after it,
+    # so a walk by date meets it only after all of main.
+    when = EPOCH + 420 + 1
+    out.write(b"commit refs/heads/bench-base\n")
+    out.write(f"author Sam Example <sam@example.com> {when} +0000\n".encode())
+    out.write(f"committer Sam Example <sam@example.com> {when} +0000\n".encode())
+    data(out, b"PAY-1: Start a side line that main never merges\n")
+    out.write(b"from :1\n")
+    out.write(b"M 100644 inline side.txt\n")
+    data(out, b"side\n")
+    out.write(b"\n")
     out.write(b"done\n")
 
 

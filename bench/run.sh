@@ -10,8 +10,11 @@
 #
 # Environment: RELTAG (binary; default target/release/reltag under CARGO_TARGET_DIR or
 # the repo, built if missing), COMMITS (200000), SMALL (10000: the short range),
-# COMMIT_GRAPH (0: none, like a fresh CI clone; 1: write one, like a gc'd repo),
-# BENCH_TIMER (auto | hyperfine | python), BENCH_WORK (cache dir, default bench/work).
+# COMMIT_GRAPH (0: none, like a fresh CI clone; 1: write one, like a gc'd repo; the
+# `walk` benchmark measures both), BENCH_TIMER (auto | hyperfine | python), BENCH_WORK
+# (cache dir, default bench/work), REMOTE_REFS (5000) and PUSH_LINES (1000) for
+# `pre_push_refs`, COMMITTED, COG, GITLINT, COMMITLINT (the peers' commands for `peers`;
+# default: found on the PATH, skipped when missing).
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -24,7 +27,7 @@ WORK=${BENCH_WORK:-$BENCH_DIR/work}
 UTIL="$BENCH_DIR/lib/benchutil.py"
 # The benchmarks, in order. A later section (hooks, ledger) adds a bench_<name>
 # function and its name here.
-BENCHMARKS=(commits commits_human message hook_commit_msg hook_pre_push ledger memory)
+BENCHMARKS=(commits commits_human walk message hook_commit_msg hook_pre_push pre_push_refs peers ledger memory)
 # One pattern for every floor: what `grep -E` counts as a Jira-looking key.
 KEY_RE='[A-Z][A-Z0-9]+-[0-9]+'
 # The C locale: byte-wise grep (its fastest mode) and stable output on every machine.
@@ -100,6 +103,21 @@ setup_repo() {
     git -C "$REPO" config core.commitGraph "$([[ "$COMMIT_GRAPH" == 1 ]] && echo true || echo false)"
 }
 
+# use_commit_graph 0|1: removes or writes the repository's commit-graph file, and lets
+# git and gix use it or not (the `walk` benchmark measures both; the others keep the
+# COMMIT_GRAPH setting).
+use_commit_graph() {
+    local graph="$REPO/.git/objects/info/commit-graph"
+    if [[ "$1" == 1 ]]; then
+        [[ -f "$graph" ]] || git -C "$REPO" -c core.commitGraph=true commit-graph write --reachable
+        git -C "$REPO" config core.commitGraph true
+    else
+        rm -f "$graph"
+        rm -rf "$REPO/.git/objects/info/commit-graphs"
+        git -C "$REPO" config core.commitGraph false
+    fi
+}
+
 # --- measuring -----------------------------------------------------------------------
 
 # time_cmds WARMUP RUNS KEY CMD [KEY CMD ...]: shell command lines, run from $REPO,
@@ -117,6 +135,14 @@ time_cmds() {
     else
         (cd "$REPO" && python3 "$UTIL" time "$RESULTS" "$warmup" "$runs" "$@")
     fi
+}
+
+# time_argv WARMUP RUNS KEY JSON [KEY JSON ...]: commands without a shell (JSON:
+# {"argv": [...], "stdin": FILE}), run from $REPO, interleaved A B C A B C ... by the
+# python timer whatever BENCH_TIMER says: for commands of a few milliseconds, where a
+# shell would be most of the time and a drift in machine load must hit all alike.
+time_argv() {
+    (cd "$REPO" && python3 "$UTIL" timeargv "$RESULTS" "$@")
 }
 
 # row KIND LABEL KEY FLOOR_KEY TARGET: a line of the final table.
@@ -299,6 +325,226 @@ bench_hook_pre_push() {
     REPO=$BENCH_REPO_SAVED
     row time "pre-push hook, new branch of $new commits (floor: git log --not --remotes | grep)" \
         hook_pre_push hook_pre_push_floor "ms<=200"
+}
+
+# The range walk with a hidden side (issue 18.1): `bench-base..HEAD` is every commit but
+# the root, and bench-base is a side line of one commit dated just after the root, so
+# the hidden side is only met at the very end. Timed against git on the same range, and
+# the peak memory of it and of the short range HEAD~SMALL..HEAD (also a hidden side),
+# without and then with a commit-graph file, in the same run. The peak heap is measured
+# twice: for `check commits` as users run it (its findings are held until rendered, see
+# issue 18.2) and for the walk alone (a policy with no message rule, so no findings).
+bench_walk() {
+    local policy="$WORK/no-message-rules.toml"
+    printf '[commits]\nrequire_jira = false\n' >"$policy"
+    local graph label rc n total
+    total=$(git -C "$REPO" rev-list --count bench-base..HEAD)
+    for graph in 0 1; do
+        use_commit_graph "$graph"
+        label=$([[ "$graph" == 1 ]] && echo "commit-graph" || echo "no commit-graph")
+        local key=walk_g$graph
+        rc=$(reltag_decides check commits bench-base..HEAD --format json -q)
+        n=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["checked"]["commits"])' "$WORK/last.out")
+        [[ "$n" == "$total" ]] || die "reltag checked $n commits of bench-base..HEAD, the range has $total"
+        say "check commits bench-base..HEAD ($label): exit $rc, $n commits"
+        time_cmds 1 5 \
+            "$key" "'$RELTAG' check commits bench-base..HEAD --format json -q >/dev/null || true" \
+            "${key}_floor" "git log --format=%B bench-base..HEAD | grep -cE '$KEY_RE' >/dev/null"
+        row time "check commits bench-base..HEAD ($total commits, hidden side; $label)" \
+            "$key" "${key}_floor" "ratio<=1.0"
+        local range
+        for range in "$(range_small)" bench-base..HEAD; do
+            local mkey=${key}_mem_$([[ "$range" == bench-base..HEAD ]] && echo all || echo small)
+            (cd "$REPO" && python3 "$UTIL" mem "$RESULTS" 3 "$mkey" -- \
+                "$RELTAG" check commits "$range" --format json -q)
+            (cd "$REPO" && python3 "$UTIL" mem "$RESULTS" 3 "${mkey}_walk" -- \
+                "$RELTAG" --policy "$policy" check commits "$range" --format json -q)
+            (cd "$REPO" && python3 "$UTIL" mem "$RESULTS" 3 "${mkey}_floor" -- \
+                git log --format=%B "$range")
+        done
+        row anon "  peak heap, bench-base..HEAD ($label; floor: git log)" \
+            "${key}_mem_all" "${key}_mem_all_floor" "mib<=64"
+        row anon "  peak heap growth, bench-base..HEAD vs $(range_small) ($label)" \
+            "${key}_mem_all" "${key}_mem_small" "flat<=1.5"
+        row anon "  the same, the walk alone (no findings held)" \
+            "${key}_mem_all_walk" "${key}_mem_small_walk" "flat<=1.5"
+        row anon "  for comparison, git log's heap growth" \
+            "${key}_mem_all_floor" "${key}_mem_small_floor" info
+        row mem "  peak RSS, bench-base..HEAD (counts the pack pages read; floor: git log)" \
+            "${key}_mem_all" "${key}_mem_all_floor" info
+    done
+    use_commit_graph "$COMMIT_GRAPH"
+}
+
+# pre-push of many new branches against many loose remote-tracking refs (issue 18.4):
+# a clone of the benchmark repository ($WORK/push-refs-COMMITS, objects hard-linked)
+# with REMOTE_REFS loose refs under refs/remotes/origin/ (every 20th commit below
+# HEAD~SMALL; origin/main is HEAD), and PUSH_LINES new branches, each one commit on a
+# different one of those tips. Floor: git answering the same question in one process,
+# `git log --format=%B TIPS --not --remotes=origin | grep -c`. One line and all lines.
+bench_pre_push_refs() {
+    local refs=${REMOTE_REFS:-5000} lines=${PUSH_LINES:-1000}
+    local dir="$WORK/push-refs-$COMMITS-$refs-$lines"
+    if [[ ! -f "$dir/.bench-ready" ]]; then
+        say "building $dir: $refs loose remote-tracking refs, $lines new branches (once)"
+        rm -rf "$dir"
+        git clone -q --no-checkout "$REPO" "$dir"
+        git -C "$dir" config gc.auto 0
+        git -C "$dir" pack-refs --all --prune 2>/dev/null || true
+        git -C "$dir" rev-list "HEAD~$SMALL" | awk -v n="$refs" 'NR % 20 == 1 && c < n { c++; print "create refs/remotes/origin/b" c " " $1 }' \
+            | git -C "$dir" update-ref --stdin
+        # One new commit on each of the first PUSH_LINES tips, dated after all of them.
+        git -C "$dir" for-each-ref --count="$lines" --format='%(objectname)' 'refs/remotes/origin/b*' \
+            | awk '{ printf "commit refs/heads/new/%d\ncommitter Bench <bench@example.com> %d +0000\ndata <<EOF\nPAY-%d: A new branch\nEOF\nfrom %s\n\n", NR, 1700000000 + NR, NR, $1 }' \
+            | git -C "$dir" fast-import --quiet
+        touch "$dir/.bench-ready"
+    fi
+    git -C "$dir" config core.commitGraph "$([[ "$COMMIT_GRAPH" == 1 ]] && echo true || echo false)"
+    local loose
+    loose=$(find "$dir/.git/refs/remotes/origin" -type f | wc -l)
+    (( loose >= refs )) || die "$dir has $loose loose remote-tracking refs, expected $refs"
+    local zero all="$WORK/pre-push-refs.all" one="$WORK/pre-push-refs.one"
+    zero=$(printf '0%.0s' $(seq 40))
+    git -C "$dir" for-each-ref --format="%(refname) %(objectname) %(refname) $zero" 'refs/heads/new/' \
+        | sed 's#^\(refs/heads/new/[0-9]*\) \([0-9a-f]*\) refs/heads/new/#\1 \2 refs/heads/feature/PAY-1-#' >"$all"
+    head -1 "$all" >"$one"
+    local tips_all tips_one
+    tips_all=$(cut -d' ' -f2 "$all" | tr '\n' ' ')
+    tips_one=$(cut -d' ' -f2 "$one")
+    local BENCH_REPO_SAVED=$REPO
+    REPO=$dir
+    local input n
+    for input in "$one" "$all"; do
+        local rc=0
+        (cd "$dir" && "$RELTAG" hook pre-push -v --format json origin x <"$input" \
+            >"$WORK/last.out" 2>"$WORK/last.err") || rc=$?
+        if (( rc > 1 )); then cat "$WORK/last.err" >&2; die "reltag hook pre-push exited $rc"; fi
+        n=$(wc -l <"$input")
+        local checked
+        checked=$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["checked"]; print(c["commits"], c["branches"])' "$WORK/last.out")
+        [[ "$checked" == "$n $n" ]] || die "pre-push of $n new branches checked (commits, branches) $checked"
+    done
+    time_cmds 1 10 \
+        refs_one "'$RELTAG' hook pre-push origin x <'$one' >/dev/null || true" \
+        refs_one_floor "git log --format=%B $tips_one --not --remotes=origin | grep -cE '$KEY_RE' >/dev/null"
+    time_cmds 1 5 \
+        refs_all "'$RELTAG' hook pre-push origin x <'$all' >/dev/null || true" \
+        refs_all_floor "git log --format=%B $tips_all --not --remotes=origin | grep -cE '$KEY_RE' >/dev/null"
+    REPO=$BENCH_REPO_SAVED
+    row time "pre-push, 1 new branch, $refs loose remote-tracking refs (floor: git log --not --remotes)" \
+        refs_one refs_one_floor "ratio<=1.0"
+    row time "pre-push, $n new branches, $refs loose remote-tracking refs (floor: one git log)" \
+        refs_all refs_all_floor "ratio<=1.0"
+    row time "  $n branches against 1 (baseline: 1 line; the remote side is resolved and walked once)" \
+        refs_all refs_one info
+}
+
+# The hook paths against the peers (issue 18.5), in a small repository of its own
+# ($WORK/peers, recreated each run) whose messages every tool accepts: Conventional
+# Commits subjects for cog, commitlint and committed, a Jira key for reltag. Peers that
+# are not installed are skipped with a message. Each command runs without a shell,
+# interleaved with the others (`time_argv`). Targets: reltag's commit-msg hook, and its
+# pre-push of 10 commits, at or below committed's time for the same work.
+bench_peers() {
+    local dir="$WORK/peers" msg="$WORK/peers.msg"
+    rm -rf "$dir"
+    git init -q -b main "$dir"
+    git -C "$dir" config user.name bench
+    git -C "$dir" config user.email bench@example.com
+    git -C "$dir" config gc.auto 0
+    printf 'style = "conventional"\nsubject_capitalized = false\n' >"$dir/committed.toml"
+    printf "module.exports = { extends: ['@commitlint/config-conventional'] };\n" >"$dir/commitlint.config.js"
+    cat >"$msg" <<'MSG'
+feat: keep the cursor on a full last page
+
+The previous behaviour dropped the last page when the total was a
+multiple of the page size. This keeps the cursor until the server
+says it is done.
+
+Refs: PAY-1234
+MSG
+    local i
+    for i in $(seq 1 12); do
+        sed "s/PAY-1234/PAY-$i/" "$msg" | git -C "$dir" commit -q --allow-empty -F -
+    done
+    local peers=() missing=()
+    peer() { # name, command (env override) or default on PATH
+        local name=$1 cmd=$2
+        if [[ -n "$cmd" ]] && command -v "$cmd" >/dev/null 2>&1; then
+            peers+=("$name=$(command -v "$cmd")")
+        else
+            missing+=("$name")
+        fi
+    }
+    peer committed "${COMMITTED:-committed}"
+    peer cog "${COG:-cog}"
+    peer gitlint "${GITLINT:-gitlint}"
+    peer commitlint "${COMMITLINT:-commitlint}"
+    (( ${#missing[@]} == 0 )) || say "peers: not installed, skipped: ${missing[*]} (see bench/README.md)"
+    local tip base zero line="$WORK/peers.push"
+    tip=$(git -C "$dir" rev-parse HEAD)
+    base=$(git -C "$dir" rev-parse HEAD~10)
+    echo "refs/heads/main $tip refs/heads/feature/PAY-1-peers $base" >"$line"
+    local msg_cmds=() range_cmds=() p name path
+    json() { python3 -c 'import json,sys; print(json.dumps({"argv": sys.argv[2:], "stdin": sys.argv[1] or None}))' "$@"; }
+    msg_cmds+=(peer_msg_true "$(json '' true "$msg")")
+    msg_cmds+=(peer_msg_reltag "$(json '' "$RELTAG" hook commit-msg "$msg")")
+    range_cmds+=(peer_range_floor "$(json '' sh -c "git log --format=%B HEAD~10..HEAD | grep -cE '$KEY_RE' >/dev/null")")
+    range_cmds+=(peer_range_reltag "$(json "$line" "$RELTAG" hook pre-push origin x)")
+    range_cmds+=(peer_range_reltag_check "$(json '' "$RELTAG" check commits HEAD~10..HEAD)")
+    for p in "${peers[@]}"; do
+        name=${p%%=*}; path=${p#*=}
+        case "$name" in
+            committed)
+                msg_cmds+=(peer_msg_committed "$(json '' "$path" --commit-file "$msg")")
+                range_cmds+=(peer_range_committed "$(json '' "$path" HEAD~10..HEAD)") ;;
+            cog)
+                msg_cmds+=(peer_msg_cog "$(json '' "$path" verify --file "$msg")")
+                range_cmds+=(peer_range_cog "$(json '' "$path" check HEAD~10..HEAD)") ;;
+            gitlint)
+                msg_cmds+=(peer_msg_gitlint "$(json '' "$path" --msg-filename "$msg")")
+                range_cmds+=(peer_range_gitlint "$(json '' "$path" --commits HEAD~10..HEAD)") ;;
+            commitlint)
+                # The shared config resolves from the repository: point it at the
+                # node_modules commitlint was installed in.
+                ln -sfn "$(cd "$(dirname "$(readlink -f "$path")")/../.." && pwd)" "$dir/node_modules"
+                msg_cmds+=(peer_msg_commitlint "$(json '' "$path" --edit "$msg")")
+                range_cmds+=(peer_range_commitlint "$(json '' "$path" --from HEAD~10 --to HEAD)") ;;
+        esac
+    done
+    # Every command must accept the work as it stands: a refusal would time its report.
+    local BENCH_REPO_SAVED=$REPO
+    REPO=$dir
+    (cd "$dir" && python3 "$UTIL" accepts "${msg_cmds[@]}" "${range_cmds[@]}") \
+        || die "a peer refused the benchmark's messages (see above)"
+    time_argv 3 30 "${msg_cmds[@]}"
+    time_argv 3 30 "${range_cmds[@]}"
+    REPO=$BENCH_REPO_SAVED
+    local have_committed=0
+    [[ " ${peers[*]} " == *" committed="* ]] && have_committed=1
+    if (( have_committed )); then
+        row time "commit-msg on one message: reltag hook commit-msg (baseline: committed --commit-file)" \
+            peer_msg_reltag peer_msg_committed "ratio<=1.0"
+        row time "pre-push of 10 commits: reltag hook pre-push (baseline: committed HEAD~10..HEAD)" \
+            peer_range_reltag peer_range_committed "ratio<=1.0"
+    else
+        row time "commit-msg on one message: reltag hook commit-msg (floor: true)" \
+            peer_msg_reltag peer_msg_true info
+        row time "pre-push of 10 commits: reltag hook pre-push (floor: git log | grep)" \
+            peer_range_reltag peer_range_floor info
+    fi
+    row time "  commit-msg: the floor, true" peer_msg_true - info
+    for p in "${peers[@]}"; do
+        name=${p%%=*}
+        row time "  commit-msg: $name (against reltag's hook)" "peer_msg_$name" peer_msg_reltag info
+    done
+    row time "  10 commits: the floor, git log --format=%B | grep -c" peer_range_floor - info
+    row time "  10 commits: reltag check commits HEAD~10..HEAD (against the floor)" \
+        peer_range_reltag_check peer_range_floor info
+    for p in "${peers[@]}"; do
+        name=${p%%=*}
+        row time "  10 commits: $name (against reltag's pre-push)" "peer_range_$name" peer_range_reltag info
+    done
 }
 
 # Peak memory of `check commits` over SMALL and over all commits, and of the floor's

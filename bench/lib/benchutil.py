@@ -8,6 +8,11 @@ Only the standard library, so the benchmark needs nothing but python3 and git.
       times interleaved (A B A B ... so a change in machine load hits both alike), and
       appends one JSON line per KEY to RESULTS: median/mean/stddev/min wall seconds and
       the mean CPU seconds (user + system of the children).
+  benchutil.py timeargv RESULTS WARMUP RUNS KEY JSON [KEY JSON ...]
+      Like `time`, for commands without a shell: each JSON is {"argv": [...], "stdin":
+      FILE or null}. For commands of a few milliseconds (the hooks and their peers).
+  benchutil.py accepts KEY JSON [KEY JSON ...]
+      Runs each command once and fails, showing its output, unless every one exits 0.
   benchutil.py hyperfine RESULTS JSON KEY [KEY ...]
       Converts hyperfine's --export-json into the same lines.
   benchutil.py mem RESULTS RUNS KEY -- ARGV...
@@ -71,6 +76,56 @@ def cmd_time(results, warmup, runs, pairs):
             cpus[key].append(cpu)
     for key in keys:
         append(results, summary(key, walls[key], statistics.fmean(cpus[key]), "python"))
+
+
+def run_argv(spec, capture=False):
+    stdin = open(spec["stdin"], "rb") if spec.get("stdin") else subprocess.DEVNULL
+    try:
+        out = subprocess.PIPE if capture else subprocess.DEVNULL
+        return subprocess.run(spec["argv"], stdin=stdin, stdout=out, stderr=out, check=False)
+    finally:
+        if stdin is not subprocess.DEVNULL:
+            stdin.close()
+
+
+def cmd_timeargv(results, warmup, runs, pairs):
+    keys, specs = pairs[0::2], [json.loads(p) for p in pairs[1::2]]
+
+    def once(spec):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        run_argv(spec)
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        return wall, cpu
+
+    for _ in range(warmup):
+        for spec in specs:
+            once(spec)
+    walls = {k: [] for k in keys}
+    cpus = {k: [] for k in keys}
+    for _ in range(runs):
+        for key, spec in zip(keys, specs):
+            wall, cpu = once(spec)
+            walls[key].append(wall)
+            cpus[key].append(cpu)
+    for key in keys:
+        append(results, summary(key, walls[key], statistics.fmean(cpus[key]), "python"))
+
+
+def cmd_accepts(pairs):
+    failed = False
+    for key, spec in zip(pairs[0::2], pairs[1::2]):
+        spec = json.loads(spec)
+        proc = run_argv(spec, capture=True)
+        if proc.returncode != 0:
+            failed = True
+            sys.stderr.write(f"{key}: {spec['argv']} exited {proc.returncode}\n")
+            sys.stderr.write(proc.stdout.decode(errors="replace"))
+            sys.stderr.write(proc.stderr.decode(errors="replace"))
+    if failed:
+        raise SystemExit(1)
 
 
 def cmd_hyperfine(results, path, keys):
@@ -190,6 +245,10 @@ def cmd_table(results, rows_path):
             verdict = "-" if va is None or vb is None else (
                 "ok" if (va - vb) * 1000 <= limit else "MISS")
             target_txt = f"floor + {limit:g} ms"
+        elif target.startswith("mib<="):
+            limit = float(target.split("<=")[1])
+            verdict = "-" if va is None else ("ok" if va / 1024 <= limit else "MISS")
+            target_txt = f"<= {limit:g} MiB"
         elif target.startswith("flat<="):
             limit = float(target.split("<=")[1])
             verdict = "-" if r is None else ("ok" if r <= limit else "MISS")
@@ -209,6 +268,10 @@ def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "time":
         cmd_time(args[0], int(args[1]), int(args[2]), args[3:])
+    elif cmd == "timeargv":
+        cmd_timeargv(args[0], int(args[1]), int(args[2]), args[3:])
+    elif cmd == "accepts":
+        cmd_accepts(args)
     elif cmd == "hyperfine":
         cmd_hyperfine(args[0], args[1], args[2:])
     elif cmd == "mem":

@@ -142,6 +142,9 @@ impl From<git::Error> for CliError {
             git::Error::ShallowBoundary { .. } => CliError::new(ErrorKind::Undecided, e).hint(
                 "fetch the missing history: `git fetch --unshallow` (or `git fetch --deepen=<n>`), then run again",
             ),
+            git::Error::CommitGraph { .. } => CliError::new(ErrorKind::Undecided, e).hint(
+                "rewrite it with `git commit-graph write --reachable` (or delete .git/objects/info/commit-graph), then run again",
+            ),
             git::Error::RevisionNotFound { rev, .. } => {
                 let rev = rev.clone();
                 CliError::new(ErrorKind::Undecided, e).hint(format!(

@@ -105,9 +105,38 @@ pub enum Command {
     Void(void::VoidArgs),
 }
 
+/// The git hooks alone, for the installed hook scripts (`reltag hook <kind> ...`), which
+/// git runs on every commit and push: clap builds every command's arguments before it
+/// parses, and the whole tree costs more than the commit-msg check itself.
+#[derive(Debug, Parser)]
+#[command(name = "reltag")]
+struct HookCli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: HookOnly,
+}
+
+#[derive(Debug, Subcommand)]
+enum HookOnly {
+    Hook(hook::HookArgs),
+}
+
 /// Parses the arguments and runs the command. Returns the gate's outcome, or the error
 /// that stopped it; the caller maps either to an exit code.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome, CliError> {
+    let args: Vec<OsString> = args.into_iter().collect();
+    // A hook invocation parses with the hooks' own small tree. Anything it does not
+    // accept as it stands (help, a mistake) goes to the whole tree, so that what people
+    // see is the same either way.
+    if args.get(1).is_some_and(|a| a == "hook")
+        && let Ok(HookCli {
+            global,
+            command: HookOnly::Hook(args),
+        }) = HookCli::try_parse_from(&args)
+    {
+        return hook::cmd_hook(&Context::new(global)?, args);
+    }
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {

@@ -18,7 +18,7 @@
 use gix::ObjectId;
 
 use crate::git::{CommitInfo, Repo};
-use crate::hooks::pre_push::{RefUpdate, SelectError, UpdateKind, commits_to_check};
+use crate::hooks::pre_push::{PushSelection, RefUpdate, SelectError, UpdateKind};
 use crate::policy::Policy;
 use crate::report::Report;
 use crate::rules::{RefChange, RefPushFacts, ReleaseBranchState, TagPlacementFacts};
@@ -26,8 +26,16 @@ use crate::rules::{RefChange, RefPushFacts, ReleaseBranchState, TagPlacementFact
 /// What the push gate asks about the repository, when it needs it.
 pub trait PushFacts {
     type Error;
-    /// The commits `update` adds to the remote, newest first, each read once.
-    fn new_commits(&mut self, update: &RefUpdate) -> Result<Vec<CommitInfo>, Self::Error>;
+    /// Hands `each` the commits `update` adds to the remote, newest first, each read once
+    /// and handed on as the walk decides it (never all held at once).
+    fn new_commits(
+        &mut self,
+        update: &RefUpdate,
+        each: &mut dyn FnMut(CommitInfo),
+    ) -> Result<(), Self::Error>;
+    /// Every tag name in the repository, for the tag gate's sequence rule (read once, when
+    /// a pushed tag first needs it).
+    fn tags(&mut self) -> Result<Vec<String>, Self::Error>;
     /// The commit a pushed object names, with its subject line; `None` for a tag of a
     /// tree or blob.
     fn tagged_commit(&mut self, id: ObjectId) -> Result<Option<(ObjectId, String)>, Self::Error>;
@@ -51,8 +59,6 @@ pub trait PushFacts {
 /// What is pushed, and what the gate compares it with.
 pub struct Push<'a> {
     pub updates: &'a [RefUpdate],
-    /// Every tag name in the repository, for the tag gate's sequence rule.
-    pub tags: &'a [String],
     /// Add a note for refs that are neither branches nor tags.
     pub verbose: bool,
 }
@@ -64,11 +70,16 @@ pub fn run<F: PushFacts>(
     facts: &mut F,
     report: &mut Report,
 ) -> Result<(), F::Error> {
+    let mut tags: Option<Vec<String>> = None;
     for update in push.updates {
         if let Some(branch) = update.remote_ref.strip_prefix("refs/heads/") {
             branch_update(update, branch, policy, facts, report)?;
         } else if let Some(tag) = update.remote_ref.strip_prefix("refs/tags/") {
-            tag_update(update, tag, push.tags, push.verbose, policy, facts, report)?;
+            if tags.is_none() {
+                tags = Some(facts.tags()?);
+            }
+            let tags = tags.as_deref().unwrap_or_default();
+            tag_update(update, tag, tags, push.verbose, policy, facts, report)?;
         } else if push.verbose {
             report.note(format!(
                 "{} is neither a branch nor a tag: not checked",
@@ -120,9 +131,9 @@ fn branch_update<F: PushFacts>(
         return Ok(());
     }
     super::check_branch(branch, policy, report);
-    for commit in facts.new_commits(update)? {
+    facts.new_commits(update, &mut |commit| {
         super::check_commit(&commit, policy, Some(&update.remote_ref), report);
-    }
+    })?;
     Ok(())
 }
 
@@ -226,17 +237,39 @@ pub enum GitFactsError {
 
 /// The push gate's facts, from the repository and the remote's tracking refs.
 pub struct GitFacts<'r> {
-    pub repo: &'r Repo,
+    repo: &'r Repo,
     /// The remote pushed to (its `refs/remotes/<remote>/*`).
-    pub remote: &'r str,
+    remote: &'r str,
+    /// The commit selection, whose remote-tracking side is resolved and walked once per
+    /// run however many refs the push updates.
+    selection: PushSelection<'r>,
+}
+
+impl<'r> GitFacts<'r> {
+    pub fn new(repo: &'r Repo, remote: &'r str) -> Result<GitFacts<'r>, GitFactsError> {
+        Ok(GitFacts {
+            repo,
+            remote,
+            selection: PushSelection::new(repo.gix(), remote)?,
+        })
+    }
 }
 
 impl PushFacts for GitFacts<'_> {
     type Error = GitFactsError;
 
-    fn new_commits(&mut self, update: &RefUpdate) -> Result<Vec<CommitInfo>, GitFactsError> {
+    fn new_commits(
+        &mut self,
+        update: &RefUpdate,
+        each: &mut dyn FnMut(CommitInfo),
+    ) -> Result<(), GitFactsError> {
         // The selection reads each commit once, message included.
-        Ok(commits_to_check(self.repo.gix(), update, self.remote)?)
+        self.selection.commits(update, each)?;
+        Ok(())
+    }
+
+    fn tags(&mut self) -> Result<Vec<String>, GitFactsError> {
+        Ok(self.repo.tags()?.into_iter().map(|(n, _)| n).collect())
     }
 
     fn tagged_commit(&mut self, id: ObjectId) -> Result<Option<(ObjectId, String)>, GitFactsError> {

@@ -3,7 +3,7 @@
 //! that the user's credentials and signing configuration apply (see `command`).
 
 pub mod command;
-pub(crate) mod walk;
+pub mod walk;
 
 use std::path::{Path, PathBuf};
 
@@ -30,6 +30,10 @@ pub enum Error {
         "the history is shallow: commit {commit} is at the shallow boundary and its parents are missing, so reltag cannot tell which commits the range contains"
     )]
     ShallowBoundary { commit: String },
+    #[error(
+        "the commit-graph file gives commit {commit} a generation number that is not above its parents', so reltag cannot trust the order it walks in"
+    )]
+    CommitGraph { commit: String },
     #[error("cannot read {what}")]
     Read {
         what: String,
@@ -113,8 +117,10 @@ impl Repo {
             }
         })?;
         // Resolving `HEAD~10000` reads the same commits the range walk reads next: a cache
-        // (a bound, not an allocation) lets the walk take them from memory.
-        repo.object_cache_size_if_unset(32 * 1024 * 1024);
+        // (a bound, not an allocation) lets the walk take them from memory. Small, so that
+        // a walk of the whole history does not fill it for nothing: the walk itself reads
+        // each commit once.
+        repo.object_cache_size_if_unset(4 * 1024 * 1024);
         Ok(Repo { repo })
     }
 
@@ -191,58 +197,26 @@ impl Repo {
     }
 
     /// Walks the commits reachable from `include` and not from `exclude`, newest first,
-    /// calling `visit` for each. In a shallow repository a walk that reaches the shallow
-    /// boundary fails: the range may hold commits that are missing.
+    /// calling `visit` for each as soon as it is decided (see [`walk`]). In a shallow
+    /// repository a walk that reaches the shallow boundary fails: the range may hold
+    /// commits that are missing.
     pub fn walk(
         &self,
         include: &[ObjectId],
         exclude: &[ObjectId],
-        mut visit: impl FnMut(CommitInfo),
+        visit: impl FnMut(CommitInfo),
     ) -> Result<WalkStats> {
-        if !exclude.is_empty() {
-            let commits = walk::range(&self.repo, include, exclude)?;
-            let stats = WalkStats {
-                commits: commits.len(),
-            };
-            commits.into_iter().for_each(visit);
-            return Ok(stats);
-        }
-        // Nothing hidden: stream the walk, so memory stays flat however long the history.
-        let shallow = self
-            .repo
-            .shallow_commits()
-            .map_err(|e| Error::read("the shallow file", e))?;
-        let walk = self
-            .repo
-            .rev_walk(include.iter().copied())
-            .with_hidden(exclude.iter().copied())
-            .all()
-            .map_err(|e| Error::read("the commit graph", e))?;
-        let mut stats = WalkStats::default();
-        for info in walk {
-            let info = info.map_err(|e| Error::read("the commit graph", e))?;
-            if let Some(boundary) = &shallow
-                && boundary.binary_search(&info.id).is_ok()
-            {
-                return Err(Error::ShallowBoundary {
-                    commit: info.id.to_string(),
-                });
-            }
-            let commit = info
-                .object()
-                .map_err(|e| Error::read(format!("commit {}", info.id), e))?;
-            visit(commit_info(&commit)?);
-            stats.commits += 1;
-        }
-        Ok(stats)
+        let mut walker = walk::Walker::new(&self.repo)?;
+        let exclude = walker.tips(exclude)?;
+        let commits = walker.range(include, &exclude, visit)?;
+        Ok(WalkStats { commits })
     }
 
     /// The ids in `include ^exclude`, newest first, exact whatever the commit dates.
     pub fn range(&self, include: &[ObjectId], exclude: &[ObjectId]) -> Result<Vec<ObjectId>> {
-        Ok(walk::range(&self.repo, include, exclude)?
-            .into_iter()
-            .map(|c| c.id)
-            .collect())
+        let mut walker = walk::Walker::new(&self.repo)?;
+        let exclude = walker.tips(exclude)?;
+        walker.ids(include, &exclude)
     }
 
     /// Every tag: its short name and the commit it points at (annotated tags peeled).

@@ -1,21 +1,43 @@
-//! The commits of a range `include ^exclude`, exact whatever the commit dates say.
+//! The commits of a walk `include ^exclude`, exact whatever the commit dates say, each
+//! read from the object database once and handed on as soon as it is decided.
 //!
 //! gix's `with_hidden` walk streams commits in date order and can emit a commit before
 //! the hidden side reaches it when dates are equal or skewed (scripts and rebases make
 //! many commits in one second), so `main..feature` could report commits that are on
-//! `main`. This is git's own `limit_list`: walk both sides newest first, let the hidden
-//! side mark what it reaches (also commits already walked), and only stop once no
-//! queued commit could still reach an included one — the queue holds nothing but
-//! hidden commits, all older than every included commit, plus a few more steps of slop
-//! for clocks that run backwards. The result is decided at the end, never streamed.
+//! `main`. This walk is exact, in one of two orders:
+//!
+//! - **By generation**, when the repository has a commit-graph file (`git gc`, `git
+//!   maintenance` and `fetch.writeCommitGraph` write one). A commit's generation number
+//!   is greater than each of its parents', so taking the highest generation first
+//!   reaches a commit only after every commit that could hide it. Each commit is decided
+//!   when it leaves the queue: an included one is read and handed on at once, a hidden
+//!   one is never read (the file gives its parents), and the walk stops as soon as no
+//!   included commit is queued. Memory holds the queue only, however long the range.
+//!   Commits made since the file was written get their numbers from their parents.
+//! - **By date**, without a commit-graph: git's own `limit_list`. Walk both sides newest
+//!   first, let the hidden side mark what it reaches (also commits already walked), and
+//!   only stop once no queued commit could still reach an included one — the queue
+//!   holds nothing but hidden commits, all older than every included commit, plus a few
+//!   more steps of slop for clocks that run backwards. Nothing is decided before the
+//!   end, so the walk keeps each commit's id, flags and parent links, and the messages
+//!   of included commits, packed, up to [`MESSAGE_BUDGET`] bytes (beyond it they are read
+//!   again at the end). With nothing hidden, each commit is handed on when it is walked.
+//!
+//! A walker that makes many walks against the same hidden tips (a push of many new
+//! branches, each compared with every remote-tracking ref) can keep what each walk
+//! learnt of the hidden side for the next ([`Walker::keep_hidden_side`]): the hidden
+//! side is then walked once, as deep as the deepest range needs, not once per range.
 
-use std::cmp::Ordering;
+use std::borrow::Cow;
+use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
-
-// Object ids are already uniformly distributed: gix's table skips hashing them again.
-use gix::hashtable::HashMap;
+use std::collections::{HashMap as StdHashMap, HashSet as StdHashSet};
 
 use gix::ObjectId;
+use gix::commitgraph::{Graph, Position};
+use gix::hashtable::HashMap;
+use gix::hashtable::hash_table::HashTable;
+use gix::prelude::FindExt;
 
 use super::{CommitInfo, Error};
 
@@ -23,200 +45,1101 @@ use super::{CommitInfo, Error};
 /// older than their children's (clock skew); git uses the same number.
 const SLOP: usize = 5;
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum State {
-    Queued,
-    Walked,
+/// The generation numbers git writes top out here (a history deeper than a billion
+/// commits); past it a commit may share its parent's number and the order proves
+/// nothing.
+const GENERATION_CAP: u64 = 0x3FFF_FFFF;
+
+/// How many bytes of messages a walk by date keeps while it decides (the messages of
+/// 200,000 typical commits take about 20 MB); past it, messages are read a second time.
+pub const MESSAGE_BUDGET: usize = 48 << 20;
+
+/// Walks commit ranges in one repository. Opening it reads the commit-graph file (if
+/// any) and the shallow file once, for every walk it then makes.
+pub struct Walker<'repo> {
+    repo: &'repo gix::Repository,
+    graph: Option<Graph>,
+    shallow: Option<gix::shallow::Commits>,
+    /// Generation numbers of commits the commit-graph does not hold (made since it was
+    /// written), worked out from their parents once and kept for later walks.
+    loose: Loose,
+    /// Whether walks leave what they learnt of their hidden side in `hidden_side`.
+    keep_hidden_side: bool,
+    hidden_side: Option<HiddenSide>,
+    /// Numbers each `Tips`, so a kept hidden side is only used for the same tips.
+    tips_made: u64,
+    buf: Vec<u8>,
 }
 
-struct Node {
-    hidden: bool,
-    state: State,
-    time: i64,
-    parents: Vec<ObjectId>,
-    /// What the message rules need, kept from the one read of an included commit.
-    info: Option<CommitInfo>,
+/// Commits to start walks from, read once: a pre-push hook compares every new branch
+/// with the same remote-tracking tips. Only for walks of the [`Walker`] that read them.
+#[derive(Debug, Clone, Default)]
+pub struct Tips {
+    serial: u64,
+    /// Newest first: by generation with a commit-graph, else by date.
+    tips: Vec<Tip>,
+    /// With a commit-graph, where the walk finds each: a tip reached from an included
+    /// commit before its turn in the queue is hidden all the same.
+    keys: StdHashSet<Key>,
 }
 
-#[derive(PartialEq, Eq)]
-struct Queued {
-    time: i64,
-    /// Hidden commits first among equal dates: they settle ties before they matter.
-    hidden: bool,
-    /// Insertion order, so the walk is deterministic.
-    seq: std::cmp::Reverse<u64>,
-    id: ObjectId,
-}
-
-impl Ord for Queued {
-    fn cmp(&self, other: &Self) -> Ordering {
-        (self.time, self.hidden, self.seq).cmp(&(other.time, other.hidden, other.seq))
+impl Tips {
+    pub fn is_empty(&self) -> bool {
+        self.tips.is_empty()
     }
 }
 
-impl PartialOrd for Queued {
+#[derive(Debug, Clone)]
+struct Tip {
+    id: ObjectId,
+    /// With a commit-graph.
+    key: Option<Key>,
+    /// 0 without a commit-graph.
+    generation: u64,
+    time: i64,
+    parents: Vec<ObjectId>,
+}
+
+/// What a walk hands on: the id of a commit in the range, and its message when the
+/// walk was asked for messages.
+type Emit<'a> = dyn FnMut(ObjectId, Option<CommitInfo>) -> Result<(), Error> + 'a;
+
+/// The hidden side one walk left for the next with the same hidden tips.
+struct HiddenSide {
+    serial: u64,
+    state: SideState,
+}
+
+enum SideState {
+    Generation(GenState),
+    Date(DateState),
+}
+
+impl<'repo> Walker<'repo> {
+    pub fn new(repo: &'repo gix::Repository) -> Result<Self, Error> {
+        let shallow = repo
+            .shallow_commits()
+            .map_err(|e| Error::read("the shallow file", e))?;
+        // git does not use the commit-graph in a shallow clone either: it describes
+        // parents that are not there.
+        let graph = match shallow {
+            Some(_) => None,
+            None => repo
+                .commit_graph_if_enabled()
+                .map_err(|e| Error::read("the commit-graph file", e))?,
+        };
+        Ok(Walker {
+            repo,
+            graph,
+            shallow,
+            loose: Loose::default(),
+            keep_hidden_side: false,
+            hidden_side: None,
+            tips_made: 0,
+            buf: Vec::new(),
+        })
+    }
+
+    /// Keeps what each walk learns of its hidden side (which commits the hidden tips
+    /// reach, where their walk stopped) for the next walk with the same [`Tips`], which
+    /// goes on from there instead of walking it again. Memory grows with the hidden
+    /// commits walked, as deep as the deepest range so far.
+    pub fn keep_hidden_side(&mut self) {
+        self.keep_hidden_side = true;
+    }
+
+    /// Whether walks can go by generation (a usable commit-graph file) rather than by
+    /// date.
+    pub fn by_generation(&self) -> bool {
+        self.graph.is_some()
+    }
+
+    /// Reads the commits `ids` once, to hide in several walks.
+    pub fn tips(&mut self, ids: &[ObjectId]) -> Result<Tips, Error> {
+        let mut tips = Vec::with_capacity(ids.len());
+        for &id in ids {
+            tips.push(self.tip(id)?);
+        }
+        tips.sort_by(|a, b| {
+            (b.generation, b.time)
+                .cmp(&(a.generation, a.time))
+                .then(a.id.cmp(&b.id))
+        });
+        tips.dedup_by(|a, b| a.id == b.id);
+        self.tips_made += 1;
+        Ok(Tips {
+            serial: self.tips_made,
+            keys: tips.iter().filter_map(|t| t.key).collect(),
+            tips,
+        })
+    }
+
+    /// The commits in `include ^exclude`, newest first, each handed to `visit` with its
+    /// message as soon as it is decided; returns how many. In a shallow repository an
+    /// included commit at the shallow boundary is an error: its missing parents may be in
+    /// the range.
+    pub fn range(
+        &mut self,
+        include: &[ObjectId],
+        exclude: &Tips,
+        mut visit: impl FnMut(CommitInfo),
+    ) -> Result<usize, Error> {
+        let mut count = 0;
+        self.walk(include, exclude, true, &mut |_, info| {
+            debug_assert!(info.is_some(), "a walk for messages reads each one");
+            if let Some(info) = info {
+                visit(info);
+                count += 1;
+            }
+            Ok(())
+        })?;
+        Ok(count)
+    }
+
+    /// The ids in `include ^exclude`, newest first, without reading any message.
+    pub fn ids(&mut self, include: &[ObjectId], exclude: &Tips) -> Result<Vec<ObjectId>, Error> {
+        let mut ids = Vec::new();
+        self.walk(include, exclude, false, &mut |id, _| {
+            ids.push(id);
+            Ok(())
+        })?;
+        Ok(ids)
+    }
+
+    fn walk(
+        &mut self,
+        include: &[ObjectId],
+        exclude: &Tips,
+        messages: bool,
+        emit: &mut Emit<'_>,
+    ) -> Result<(), Error> {
+        let kept = self
+            .hidden_side
+            .take()
+            .filter(|side| side.serial == exclude.serial);
+        // The included tips are read when the walk queues them; by generation, it needs
+        // where they are and their numbers first.
+        let mut include_keys = Vec::new();
+        if self.graph.is_some() {
+            for &id in include {
+                include_keys.push(self.key(id)?);
+            }
+        }
+        // A file written by a git older than generation numbers (2.18) holds zeros.
+        let numbered = include_keys
+            .iter()
+            .all(|&(_, generation, _)| generation > 0)
+            && exclude.tips.iter().all(|t| t.generation > 0);
+        if self.graph.is_some() && numbered {
+            let mut state = match kept {
+                Some(HiddenSide {
+                    state: SideState::Generation(state),
+                    ..
+                }) => state,
+                _ => GenState::default(),
+            };
+            ByGeneration::new(self, &mut state, messages).run(&include_keys, exclude, emit)?;
+            if self.keep_hidden_side {
+                self.hidden_side = Some(HiddenSide {
+                    serial: exclude.serial,
+                    state: SideState::Generation(state),
+                });
+            }
+            return Ok(());
+        }
+        // Walked by date, the hidden tips go newest first by date alone: without a
+        // commit-graph they are in that order already.
+        let exclude = match self.graph {
+            Some(_) => {
+                let mut tips = exclude.clone();
+                tips.tips
+                    .sort_by(|a, b| b.time.cmp(&a.time).then(a.id.cmp(&b.id)));
+                Cow::Owned(tips)
+            }
+            None => Cow::Borrowed(exclude),
+        };
+        let mut state = match kept {
+            Some(HiddenSide {
+                state: SideState::Date(state),
+                ..
+            }) => state,
+            _ => DateState::default(),
+        };
+        ByDate::new(self, &mut state, messages, exclude.is_empty()).run(include, &exclude, emit)?;
+        if self.keep_hidden_side {
+            self.hidden_side = Some(HiddenSide {
+                serial: exclude.serial,
+                state: SideState::Date(state),
+            });
+        }
+        Ok(())
+    }
+
+    fn tip(&mut self, id: ObjectId) -> Result<Tip, Error> {
+        if self.graph.is_none() {
+            let mut parents = Vec::new();
+            let time = read_header(self.repo, &mut self.buf, id, |p| parents.push(p))?;
+            return Ok(Tip {
+                id,
+                key: None,
+                generation: 0,
+                time,
+                parents,
+            });
+        }
+        let (key, generation, time) = self.key(id)?;
+        let graph = self.graph.as_ref().expect("checked above");
+        let parents = match key {
+            Key::Graph(pos) => {
+                let mut parents = Vec::new();
+                for parent in graph.commit_at(pos).iter_parents() {
+                    let parent = parent.map_err(|e| Error::read("the commit-graph file", e))?;
+                    parents.push(graph.id_at(parent).to_owned());
+                }
+                parents
+            }
+            Key::Loose(index) => self.loose.commits[index as usize]
+                .parents
+                .iter()
+                .map(|&parent| match parent {
+                    Key::Graph(pos) => graph.id_at(pos).to_owned(),
+                    Key::Loose(i) => self.loose.commits[i as usize].id,
+                })
+                .collect(),
+        };
+        Ok(Tip {
+            id,
+            key: Some(key),
+            generation,
+            time,
+            parents,
+        })
+    }
+
+    fn is_shallow(&self, id: &ObjectId) -> bool {
+        self.shallow
+            .as_ref()
+            .is_some_and(|s| s.binary_search(id).is_ok())
+    }
+
+    /// With a commit-graph: where the walk finds `id`, its generation and its time. A
+    /// commit the file does not hold gets 1 + its parents' highest generation.
+    fn key(&mut self, id: ObjectId) -> Result<(Key, u64, i64), Error> {
+        let graph = self
+            .graph
+            .as_ref()
+            .expect("only walks by generation use keys");
+        if let Some(pos) = graph.lookup(id) {
+            let commit = graph.commit_at(pos);
+            return Ok((
+                Key::Graph(pos),
+                u64::from(commit.generation()),
+                commit.committer_timestamp() as i64,
+            ));
+        }
+        let index = self.loose_index(id)?;
+        let commit = &self.loose.commits[index as usize];
+        Ok((Key::Loose(index), commit.generation, commit.time))
+    }
+
+    /// Numbers `id` and every commit below it that the commit-graph lacks, depth first
+    /// without recursion (a stale file may leave thousands of them).
+    fn loose_index(&mut self, id: ObjectId) -> Result<u32, Error> {
+        struct Pending {
+            id: ObjectId,
+            time: i64,
+            parents: Vec<ObjectId>,
+        }
+        let read = |walker: &mut Self, id: ObjectId| -> Result<Pending, Error> {
+            let mut parents = Vec::new();
+            let time = read_header(walker.repo, &mut walker.buf, id, |p| parents.push(p))?;
+            Ok(Pending { id, time, parents })
+        };
+        if let Some(&index) = self.loose.index.get(&id) {
+            return Ok(index);
+        }
+        let mut stack = vec![read(self, id)?];
+        while let Some(top) = stack.last() {
+            let graph = self
+                .graph
+                .as_ref()
+                .expect("only walks by generation use keys");
+            let mut keys = Vec::with_capacity(top.parents.len());
+            let mut generation = 1;
+            let mut unnumbered = None;
+            for parent in &top.parents {
+                if let Some(pos) = graph.lookup(parent) {
+                    generation = generation.max(u64::from(graph.commit_at(pos).generation()) + 1);
+                    keys.push(Key::Graph(pos));
+                } else if let Some(&index) = self.loose.index.get(parent) {
+                    generation = generation.max(self.loose.commits[index as usize].generation + 1);
+                    keys.push(Key::Loose(index));
+                } else {
+                    unnumbered = Some(*parent);
+                    break;
+                }
+            }
+            if let Some(parent) = unnumbered {
+                let pending = read(self, parent)?;
+                stack.push(pending);
+                continue;
+            }
+            let done = stack.pop().expect("the loop looked at it");
+            let index = self.loose.commits.len() as u32;
+            self.loose.commits.push(LooseCommit {
+                id: done.id,
+                generation,
+                time: done.time,
+                parents: keys,
+            });
+            self.loose.index.insert(done.id, index);
+        }
+        Ok(self.loose.index[&id])
+    }
+}
+
+/// Reads a commit's header: calls `parent` for each parent, returns the committer time
+/// (0 when it cannot be parsed, as git does).
+fn read_header(
+    repo: &gix::Repository,
+    buf: &mut Vec<u8>,
+    id: ObjectId,
+    mut parent: impl FnMut(ObjectId),
+) -> Result<i64, Error> {
+    use gix::objs::commit::ref_iter::Token;
+    let read = |e| Error::read(format!("commit {id}"), e);
+    let iter = repo.objects.find_commit_iter(&id, buf).map_err(read)?;
+    for token in iter {
+        match token.map_err(read)? {
+            Token::Parent { id } => parent(id),
+            Token::Committer { signature } => return Ok(signature.seconds()),
+            _ => {}
+        }
+    }
+    Err(Error::read(
+        format!("commit {id}"),
+        std::io::Error::new(std::io::ErrorKind::InvalidData, "it has no committer"),
+    ))
+}
+
+/// Reads a whole commit: what the message rules need, its committer time, and each
+/// parent through `parent`.
+fn read_commit(
+    repo: &gix::Repository,
+    buf: &mut Vec<u8>,
+    id: ObjectId,
+    mut parent: impl FnMut(ObjectId),
+) -> Result<(CommitInfo, i64), Error> {
+    let commit = repo
+        .objects
+        .find_commit(&id, buf)
+        .map_err(|e| Error::read(format!("commit {id}"), e))?;
+    commit.parents().for_each(&mut parent);
+    let time = gix::actor::SignatureRef::from_bytes(commit.committer)
+        .map_or(0, |signature| signature.seconds());
+    Ok((super::commit_info_from(id, &commit), time))
+}
+
+// --- by generation --------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Key {
+    Graph(Position),
+    Loose(u32),
+}
+
+#[derive(Default)]
+struct Loose {
+    commits: Vec<LooseCommit>,
+    index: HashMap<ObjectId, u32>,
+}
+
+struct LooseCommit {
+    id: ObjectId,
+    generation: u64,
+    time: i64,
+    parents: Vec<Key>,
+}
+
+#[derive(PartialEq, Eq)]
+struct GenQueued {
+    generation: u64,
+    time: i64,
+    /// Insertion order, so the walk is deterministic.
+    seq: Reverse<u64>,
+    key: Key,
+}
+
+impl Ord for GenQueued {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.generation, self.time, self.seq).cmp(&(other.generation, other.time, other.seq))
+    }
+}
+
+impl PartialOrd for GenQueued {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
 
-/// The commits in `include ^exclude`, newest first, each read from the object database
-/// exactly once. In a shallow repository an included commit at the shallow boundary is
-/// an error: its missing parents may be in the range.
-pub fn range(
-    repo: &gix::Repository,
-    include: &[ObjectId],
-    exclude: &[ObjectId],
-) -> Result<Vec<CommitInfo>, Error> {
-    let shallow = repo
-        .shallow_commits()
-        .map_err(|e| Error::read("the shallow file", e))?;
-    let is_shallow = |id: &ObjectId| {
-        shallow
-            .as_ref()
-            .is_some_and(|s| s.binary_search(id).is_ok())
-    };
-
-    let mut nodes: HashMap<ObjectId, Node> = HashMap::default();
-    let mut queue = BinaryHeap::new();
-    let mut seq = 0u64;
-    let mut queued_included = 0usize;
-    // Reads a commit once: its date and parents for the walk, and for an included commit
-    // its message too, so the rules never read it again.
-    let mut enqueue = |nodes: &mut HashMap<ObjectId, Node>,
-                       queue: &mut BinaryHeap<Queued>,
-                       id: ObjectId,
-                       hidden: bool|
-     -> Result<(), Error> {
-        let commit = repo
-            .find_commit(id)
-            .map_err(|e| Error::read(format!("commit {id}"), e))?;
-        let decoded = commit
-            .decode()
-            .map_err(|e| Error::read(format!("commit {id}"), e))?;
-        let time = gix::actor::SignatureRef::from_bytes(decoded.committer)
-            .ok()
-            .and_then(|sig| sig.time().ok())
-            .map_or(0, |t| t.seconds);
-        let parents: Vec<ObjectId> = decoded.parents().collect();
-        let info = (!hidden).then(|| super::commit_info_from(id, &decoded));
-        seq += 1;
-        queue.push(Queued {
-            time,
-            hidden,
-            seq: std::cmp::Reverse(seq),
-            id,
-        });
-        nodes.insert(
-            id,
-            Node {
-                hidden,
-                state: State::Queued,
-                time,
-                parents,
-                info,
-            },
-        );
-        Ok(())
-    };
-
-    for (tips, hidden) in [(exclude, true), (include, false)] {
-        for &id in tips {
-            match nodes.get_mut(&id) {
-                Some(node) => node.hidden |= hidden,
-                None => {
-                    enqueue(&mut nodes, &mut queue, id, hidden)?;
-                    if !hidden {
-                        queued_included += 1;
-                    }
-                }
-            }
-        }
-    }
-
-    let mut walked_included: Vec<ObjectId> = Vec::new();
-    let mut oldest_included = i64::MAX;
-    let mut slop = SLOP;
-    while let Some(entry) = queue.pop() {
-        let id = entry.id;
-        let node = nodes.get_mut(&id).expect("queued commits have a node");
-        let hidden = node.hidden;
-        // A commit marked hidden while queued was already uncounted by `mark_hidden`.
-        if !entry.hidden && !hidden {
-            queued_included -= 1;
-        }
-        node.state = State::Walked;
-        let boundary = is_shallow(&id);
-        if boundary && !hidden {
-            return Err(Error::ShallowBoundary {
-                commit: id.to_string(),
-            });
-        }
-        let parents = if boundary {
-            node.parents.clear();
-            Vec::new()
-        } else {
-            node.parents.clone()
-        };
-        if !hidden {
-            walked_included.push(id);
-            oldest_included = oldest_included.min(node.time);
-        }
-        for parent in parents {
-            match nodes.get(&parent) {
-                None => {
-                    enqueue(&mut nodes, &mut queue, parent, hidden)?;
-                    if !hidden {
-                        queued_included += 1;
-                    }
-                }
-                Some(existing) if hidden && !existing.hidden => {
-                    mark_hidden(&mut nodes, parent, &mut queued_included);
-                }
-                Some(_) => {}
-            }
-        }
-        // Stop once only hidden commits are queued and none of them is as new as the
-        // oldest included commit: with dates that never increase from child to parent,
-        // nothing they reach can be in the range. Then walk SLOP more for skewed clocks.
-        let settled =
-            queued_included == 0 && queue.peek().is_none_or(|top| top.time < oldest_included);
-        if settled {
-            if slop == 0 {
-                break;
-            }
-            slop -= 1;
-        } else {
-            slop = SLOP;
-        }
-    }
-    Ok(walked_included
-        .into_iter()
-        .filter_map(|id| {
-            let node = nodes.get_mut(&id).expect("walked commits have a node");
-            if node.hidden { None } else { node.info.take() }
-        })
-        .collect())
+/// What a walk by generation keeps between walks with the same hidden tips.
+#[derive(Default)]
+struct GenState {
+    queue: BinaryHeap<GenQueued>,
+    /// Each queued commit once, with whether it is hidden. A commit leaves the queue for
+    /// good within a walk: its parents all have lower numbers, so nothing taken later
+    /// reaches it. Between walks, only hidden commits stay queued.
+    queued: StdHashMap<Key, bool>,
+    /// Hidden commits taken from the queue by earlier walks (kept only when the walker
+    /// keeps its hidden side): a later walk may reach them again from above.
+    walked_hidden: StdHashSet<Key>,
+    /// How many hidden tips have joined the queue.
+    next_tip: usize,
+    seq: u64,
 }
 
-/// Marks a commit hidden, and everything already walked below it.
-fn mark_hidden(nodes: &mut HashMap<ObjectId, Node>, start: ObjectId, queued_included: &mut usize) {
-    let mut stack = vec![start];
-    while let Some(id) = stack.pop() {
-        let Some(node) = nodes.get_mut(&id) else {
-            continue;
-        };
-        if node.hidden {
-            continue;
+struct ByGeneration<'w, 'repo, 's> {
+    walker: &'w mut Walker<'repo>,
+    state: &'s mut GenState,
+    messages: bool,
+    queued_included: usize,
+    parents: Vec<(Key, u64, i64)>,
+}
+
+impl<'w, 'repo, 's> ByGeneration<'w, 'repo, 's> {
+    fn new(walker: &'w mut Walker<'repo>, state: &'s mut GenState, messages: bool) -> Self {
+        ByGeneration {
+            walker,
+            state,
+            messages,
+            queued_included: 0,
+            parents: Vec::new(),
         }
-        node.hidden = true;
-        node.info = None;
-        if node.state == State::Queued {
-            // Still in the queue as included; it now counts as hidden. Its parents are
-            // not in the walk yet: they will be queued as hidden when it is walked.
-            *queued_included = queued_included.saturating_sub(1);
+    }
+
+    fn run(
+        &mut self,
+        include: &[(Key, u64, i64)],
+        exclude: &Tips,
+        emit: &mut Emit<'_>,
+    ) -> Result<(), Error> {
+        for &(key, generation, time) in include {
+            self.reach(key, generation, time, exclude.keys.contains(&key));
+        }
+        while self.queued_included > 0 {
+            // Hidden tips join the queue only when the walk gets down to them, so many
+            // remote-tracking refs cost nothing until they matter. A tip goes before a
+            // queued commit of the same rank: if that commit is the tip itself, it is
+            // hidden before it is decided.
+            if let Some(tip) = exclude.tips.get(self.state.next_tip).filter(|tip| {
+                self.state
+                    .queue
+                    .peek()
+                    .is_none_or(|top| (tip.generation, tip.time) >= (top.generation, top.time))
+            }) {
+                self.state.next_tip += 1;
+                let (key, generation, time) = self.walker.key(tip.id)?;
+                self.reach(key, generation, time, true);
+                continue;
+            }
+            let entry = self
+                .state
+                .queue
+                .pop()
+                .expect("an included commit is queued");
+            let hidden = self
+                .state
+                .queued
+                .remove(&entry.key)
+                .expect("queued commits are in the map");
+            if hidden {
+                if self.walker.keep_hidden_side {
+                    self.state.walked_hidden.insert(entry.key);
+                }
+            } else {
+                self.queued_included -= 1;
+            }
+            let id = self.queue_parents(entry.key, entry.generation, hidden, &exclude.keys)?;
+            if !hidden {
+                let info = if self.messages {
+                    let walker = &mut *self.walker;
+                    Some(read_commit(walker.repo, &mut walker.buf, id, |_| {})?.0)
+                } else {
+                    None
+                };
+                emit(id, info)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Queues a commit reached by the hidden side or not, or hides it if it is queued.
+    fn reach(&mut self, key: Key, generation: u64, time: i64, hidden: bool) {
+        let state = &mut *self.state;
+        match state.queued.get_mut(&key) {
+            Some(queued_hidden) => {
+                if hidden && !*queued_hidden {
+                    *queued_hidden = true;
+                    self.queued_included -= 1;
+                }
+            }
+            // Hidden, and everything below it queued or walked as hidden.
+            None if state.walked_hidden.contains(&key) => {}
+            None => {
+                state.queued.insert(key, hidden);
+                state.seq += 1;
+                state.queue.push(GenQueued {
+                    generation,
+                    time,
+                    seq: Reverse(state.seq),
+                    key,
+                });
+                if !hidden {
+                    self.queued_included += 1;
+                }
+            }
+        }
+    }
+
+    /// Queues the parents of a commit taken from the queue; returns its id.
+    fn queue_parents(
+        &mut self,
+        key: Key,
+        generation: u64,
+        hidden: bool,
+        hidden_tips: &StdHashSet<Key>,
+    ) -> Result<ObjectId, Error> {
+        let mut parents = std::mem::take(&mut self.parents);
+        parents.clear();
+        let walker = &*self.walker;
+        let graph = walker.graph.as_ref().expect("a walk by generation");
+        let rank = |key: Key| match key {
+            Key::Graph(pos) => {
+                let commit = graph.commit_at(pos);
+                (
+                    u64::from(commit.generation()),
+                    commit.committer_timestamp() as i64,
+                )
+            }
+            Key::Loose(index) => {
+                let commit = &walker.loose.commits[index as usize];
+                (commit.generation, commit.time)
+            }
+        };
+        let id = match key {
+            Key::Graph(pos) => {
+                for parent in graph.commit_at(pos).iter_parents() {
+                    let parent = parent.map_err(|e| Error::read("the commit-graph file", e))?;
+                    let (generation, time) = rank(Key::Graph(parent));
+                    parents.push((Key::Graph(parent), generation, time));
+                }
+                graph.id_at(pos).to_owned()
+            }
+            Key::Loose(index) => {
+                let commit = &walker.loose.commits[index as usize];
+                for &parent in &commit.parents {
+                    let (generation, time) = rank(parent);
+                    parents.push((parent, generation, time));
+                }
+                commit.id
+            }
+        };
+        for &(parent, parent_generation, time) in &parents {
+            // The order proves nothing if a parent does not rank below its child.
+            if parent_generation >= generation || generation >= GENERATION_CAP {
+                return Err(Error::CommitGraph {
+                    commit: id.to_string(),
+                });
+            }
+            let hidden = hidden || hidden_tips.contains(&parent);
+            self.reach(parent, parent_generation, time, hidden);
+        }
+        self.parents = parents;
+        Ok(id)
+    }
+}
+
+// --- by date --------------------------------------------------------------------------
+
+const NONE: u32 = u32::MAX;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// A parent of a queued commit, not read yet.
+    Seen,
+    Queued,
+    Walked,
+}
+
+/// What the walk by date keeps of a commit until it decides.
+struct Node {
+    id: ObjectId,
+    hidden: bool,
+    state: State,
+    first_parent: u32,
+    /// Where the other parents of a merge are in `Nodes::more_parents` (a count, then
+    /// the indices), or `NONE`.
+    more_parents: u32,
+    /// The message of an included commit, in `Messages::kept`, or `NONE`.
+    message: u32,
+}
+
+#[derive(PartialEq, Eq)]
+struct DateQueued {
+    time: i64,
+    /// Hidden commits first among equal dates: they settle ties before they matter.
+    hidden: bool,
+    /// Insertion order, so the walk is deterministic.
+    seq: Reverse<u64>,
+    node: u32,
+}
+
+impl Ord for DateQueued {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.time, self.hidden, self.seq).cmp(&(other.time, other.hidden, other.seq))
+    }
+}
+
+impl PartialOrd for DateQueued {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Every commit the walk by date has met, found by id.
+#[derive(Default)]
+struct Nodes {
+    nodes: Vec<Node>,
+    /// Indices into `nodes`: the ids are not stored twice.
+    index: HashTable<u32>,
+    /// For merges: a count, then the indices of the second and later parents.
+    more_parents: Vec<u32>,
+}
+
+fn id_hash(id: &ObjectId) -> u64 {
+    // Object ids are already uniformly distributed.
+    let mut prefix = [0u8; 8];
+    prefix.copy_from_slice(&id.as_slice()[..8]);
+    u64::from_ne_bytes(prefix)
+}
+
+impl Nodes {
+    /// The node of `id`, made (not yet read) if the walk has not met it.
+    fn get_or_insert(&mut self, id: ObjectId) -> u32 {
+        let hash = id_hash(&id);
+        let nodes = &self.nodes;
+        if let Some(&found) = self.index.find(hash, |&n| nodes[n as usize].id == id) {
+            return found;
+        }
+        let node = self.nodes.len() as u32;
+        self.nodes.push(Node {
+            id,
+            hidden: false,
+            state: State::Seen,
+            first_parent: NONE,
+            more_parents: NONE,
+            message: NONE,
+        });
+        let nodes = &self.nodes;
+        self.index
+            .insert_unique(hash, node, |&n| id_hash(&nodes[n as usize].id));
+        node
+    }
+
+    /// The `i`th parent of `node`, if it has that many.
+    fn parent(&self, node: u32, i: usize) -> Option<u32> {
+        let n = &self.nodes[node as usize];
+        if i == 0 {
+            return (n.first_parent != NONE).then_some(n.first_parent);
+        }
+        if n.more_parents == NONE {
+            return None;
+        }
+        let at = n.more_parents as usize;
+        let count = self.more_parents[at] as usize;
+        (i <= count).then(|| self.more_parents[at + i])
+    }
+}
+
+/// The messages of included commits while the walk by date decides, packed in chunks
+/// (no allocation per commit, no slack from doubling).
+#[derive(Default)]
+struct Messages {
+    chunks: Vec<Vec<u8>>,
+    kept: Vec<Kept>,
+    /// The rare `encoding` headers, by index into `kept`.
+    encodings: StdHashMap<u32, String>,
+    bytes: usize,
+}
+
+struct Kept {
+    chunk: u32,
+    start: u32,
+    len: u32,
+    parent_count: u32,
+    /// The author's `name\0email`, packed right after the message; `NONE` when unknown.
+    author_len: u32,
+}
+
+const CHUNK: usize = 256 << 10;
+
+impl Messages {
+    /// Keeps a message if the budget allows; returns where, or `NONE`.
+    fn keep(&mut self, info: &CommitInfo) -> u32 {
+        let author: Option<Vec<u8>> = info.author.as_ref().map(|a| {
+            let mut packed = Vec::with_capacity(a.name.len() + 1 + a.email.len());
+            packed.extend_from_slice(a.name.as_bytes());
+            packed.push(0);
+            packed.extend_from_slice(a.email.as_bytes());
+            packed
+        });
+        let author_bytes = author.as_ref().map_or(0, Vec::len);
+        let len = info.message.len() + author_bytes;
+        if self.bytes + len > MESSAGE_BUDGET || self.kept.len() >= NONE as usize {
+            return NONE;
+        }
+        let fits = self
+            .chunks
+            .last()
+            .is_some_and(|c| c.capacity() - c.len() >= len);
+        if !fits {
+            self.chunks.push(Vec::with_capacity(CHUNK.max(len)));
+        }
+        let chunk = self.chunks.last_mut().expect("just made sure");
+        let start = chunk.len();
+        chunk.extend_from_slice(&info.message);
+        if let Some(author) = &author {
+            chunk.extend_from_slice(author);
+        }
+        self.bytes += len;
+        let index = self.kept.len() as u32;
+        self.kept.push(Kept {
+            chunk: (self.chunks.len() - 1) as u32,
+            start: start as u32,
+            len: info.message.len() as u32,
+            parent_count: info.parent_count as u32,
+            author_len: if author.is_some() {
+                author_bytes as u32
+            } else {
+                NONE
+            },
+        });
+        if let Some(encoding) = &info.encoding {
+            self.encodings.insert(index, encoding.clone());
+        }
+        index
+    }
+
+    fn get(&self, id: ObjectId, index: u32) -> CommitInfo {
+        let kept = &self.kept[index as usize];
+        let chunk = &self.chunks[kept.chunk as usize];
+        let start = kept.start as usize;
+        let end = start + kept.len as usize;
+        let author = (kept.author_len != NONE).then(|| {
+            let packed = &chunk[end..end + kept.author_len as usize];
+            let split = packed.iter().position(|&b| b == 0).unwrap_or(packed.len());
+            super::Author {
+                name: String::from_utf8_lossy(&packed[..split]).into_owned(),
+                email: String::from_utf8_lossy(packed.get(split + 1..).unwrap_or_default())
+                    .into_owned(),
+            }
+        });
+        CommitInfo {
+            id,
+            parent_count: kept.parent_count as usize,
+            message: chunk[start..end].to_vec(),
+            encoding: self.encodings.get(&index).cloned(),
+            author,
+        }
+    }
+}
+
+/// What a walk by date keeps between walks with the same hidden tips: every node (the
+/// hidden ones keep their marks) and the hidden commits still queued.
+#[derive(Default)]
+struct DateState {
+    nodes: Nodes,
+    queue: BinaryHeap<DateQueued>,
+    /// The `Tips` whose commits are marked hidden already (their serial, 0 for none).
+    marked_tips: u64,
+    /// How many hidden tips have joined the queue.
+    next_tip: usize,
+    seq: u64,
+}
+
+impl DateState {
+    /// Forgets what one walk learnt of its included side: the next walk has other
+    /// included commits, and must read these again if it meets them.
+    fn forget_included(&mut self, included: &[u32]) {
+        for &node in included {
+            let n = &mut self.nodes.nodes[node as usize];
+            if !n.hidden {
+                n.state = State::Seen;
+                n.first_parent = NONE;
+                n.more_parents = NONE;
+                n.message = NONE;
+            }
+        }
+        let nodes = &self.nodes.nodes;
+        self.queue.retain(|entry| nodes[entry.node as usize].hidden);
+    }
+}
+
+struct ByDate<'w, 'repo, 's> {
+    walker: &'w mut Walker<'repo>,
+    state: &'s mut DateState,
+    messages: bool,
+    /// Nothing is hidden: every commit is decided when it is walked.
+    streaming: bool,
+    queued_included: usize,
+    /// Every commit this walk queued as included.
+    included: Vec<u32>,
+    /// The second and later parents of the merge being read.
+    scratch: Vec<u32>,
+    /// Streaming: included commits read and queued, until they are walked.
+    pending: StdHashMap<u32, CommitInfo>,
+    /// Otherwise: their messages until the end.
+    kept: Messages,
+}
+
+impl<'w, 'repo, 's> ByDate<'w, 'repo, 's> {
+    fn new(
+        walker: &'w mut Walker<'repo>,
+        state: &'s mut DateState,
+        messages: bool,
+        streaming: bool,
+    ) -> Self {
+        ByDate {
+            walker,
+            state,
+            messages,
+            streaming,
+            queued_included: 0,
+            included: Vec::new(),
+            scratch: Vec::new(),
+            pending: StdHashMap::new(),
+            kept: Messages::default(),
+        }
+    }
+
+    fn run(
+        &mut self,
+        include: &[ObjectId],
+        exclude: &Tips,
+        emit: &mut Emit<'_>,
+    ) -> Result<(), Error> {
+        // Every hidden tip is hidden from the start, as git marks them: one reached from an
+        // included commit before its turn in the queue is hidden all the same.
+        if self.state.marked_tips != exclude.serial {
+            for tip in &exclude.tips {
+                let node = self.state.nodes.get_or_insert(tip.id);
+                self.mark_hidden(node);
+            }
+            self.state.marked_tips = exclude.serial;
+        }
+        for &id in include {
+            let node = self.state.nodes.get_or_insert(id);
+            if self.state.nodes.nodes[node as usize].state == State::Seen {
+                self.enqueue(node, false, None)?;
+            }
+        }
+        let mut walked_included: Vec<u32> = Vec::new();
+        let mut oldest_included = i64::MAX;
+        let mut slop = SLOP;
+        loop {
+            // Hidden tips join the queue when the walk gets down to their date (first
+            // among equal dates), so many remote-tracking refs cost nothing until then.
+            if let Some(tip) = exclude.tips.get(self.state.next_tip).filter(|tip| {
+                self.state
+                    .queue
+                    .peek()
+                    .is_none_or(|top| tip.time >= top.time)
+            }) {
+                self.state.next_tip += 1;
+                let node = self.state.nodes.get_or_insert(tip.id);
+                match self.state.nodes.nodes[node as usize].state {
+                    State::Seen => self.enqueue(node, true, Some(tip))?,
+                    _ => self.mark_hidden(node),
+                }
+                continue;
+            }
+            let Some(entry) = self.state.queue.pop() else {
+                break;
+            };
+            let node = entry.node;
+            let n = &mut self.state.nodes.nodes[node as usize];
+            let hidden = n.hidden;
+            n.state = State::Walked;
+            let id = n.id;
+            // A commit hidden while queued was already uncounted by `mark_hidden`.
+            if !entry.hidden && !hidden {
+                self.queued_included -= 1;
+            }
+            if self.walker.is_shallow(&id) {
+                if !hidden {
+                    return Err(Error::ShallowBoundary {
+                        commit: id.to_string(),
+                    });
+                }
+                let n = &mut self.state.nodes.nodes[node as usize];
+                n.first_parent = NONE;
+                n.more_parents = NONE;
+            }
+            if !hidden {
+                oldest_included = oldest_included.min(entry.time);
+                if self.streaming {
+                    emit(id, self.pending.remove(&node))?;
+                } else {
+                    walked_included.push(node);
+                }
+            }
+            let mut i = 0;
+            while let Some(parent) = self.state.nodes.parent(node, i) {
+                i += 1;
+                let p = &self.state.nodes.nodes[parent as usize];
+                if p.state == State::Seen {
+                    let hide = hidden || p.hidden;
+                    self.enqueue(parent, hide, None)?;
+                } else if hidden && !p.hidden {
+                    self.mark_hidden(parent);
+                }
+            }
+            // Stop once only hidden commits are queued and none of them is as new as the
+            // oldest included commit: with dates that never increase from child to
+            // parent, nothing they reach can be in the range. Then walk SLOP more for
+            // skewed clocks.
+            let newest_queued = match (
+                self.state.queue.peek(),
+                exclude.tips.get(self.state.next_tip),
+            ) {
+                (Some(top), Some(tip)) => Some(top.time.max(tip.time)),
+                (Some(top), None) => Some(top.time),
+                (None, Some(tip)) => Some(tip.time),
+                (None, None) => None,
+            };
+            let settled =
+                self.queued_included == 0 && newest_queued.is_none_or(|t| t < oldest_included);
+            if settled {
+                if slop == 0 {
+                    break;
+                }
+                slop -= 1;
+            } else {
+                slop = SLOP;
+            }
+        }
+        for node in walked_included {
+            let n = &self.state.nodes.nodes[node as usize];
+            if n.hidden {
+                continue;
+            }
+            let info = match (self.messages, n.message) {
+                (false, _) => None,
+                (true, NONE) => {
+                    let walker = &mut *self.walker;
+                    Some(read_commit(walker.repo, &mut walker.buf, n.id, |_| {})?.0)
+                }
+                (true, kept) => Some(self.kept.get(n.id, kept)),
+            };
+            emit(n.id, info)?;
+        }
+        if self.walker.keep_hidden_side {
+            self.state.forget_included(&self.included);
+        }
+        Ok(())
+    }
+
+    /// Reads a commit (an included one whole, once) and queues it.
+    fn enqueue(&mut self, node: u32, hidden: bool, tip: Option<&Tip>) -> Result<(), Error> {
+        let nodes = &mut self.state.nodes;
+        let id = nodes.nodes[node as usize].id;
+        let hidden = hidden || nodes.nodes[node as usize].hidden;
+        let scratch = &mut self.scratch;
+        scratch.clear();
+        let mut first = NONE;
+        let mut link = |parent: ObjectId| {
+            let parent = nodes.get_or_insert(parent);
+            if first == NONE {
+                first = parent;
+            } else {
+                scratch.push(parent);
+            }
+        };
+        let walker = &mut *self.walker;
+        let mut message = NONE;
+        let time = match tip {
+            Some(tip) if hidden || !self.messages => {
+                tip.parents.iter().for_each(|&p| link(p));
+                tip.time
+            }
+            _ if hidden || !self.messages => read_header(walker.repo, &mut walker.buf, id, link)?,
+            _ => {
+                let (info, time) = read_commit(walker.repo, &mut walker.buf, id, link)?;
+                if self.streaming {
+                    self.pending.insert(node, info);
+                } else {
+                    message = self.kept.keep(&info);
+                }
+                time
+            }
+        };
+        let nodes = &mut self.state.nodes;
+        let more = if self.scratch.is_empty() {
+            NONE
         } else {
-            stack.extend(node.parents.iter().copied());
+            let at = nodes.more_parents.len() as u32;
+            nodes.more_parents.push(self.scratch.len() as u32);
+            nodes.more_parents.extend_from_slice(&self.scratch);
+            at
+        };
+        let n = &mut nodes.nodes[node as usize];
+        n.first_parent = first;
+        n.more_parents = more;
+        n.hidden = hidden;
+        n.state = State::Queued;
+        n.message = message;
+        self.state.seq += 1;
+        self.state.queue.push(DateQueued {
+            time,
+            hidden,
+            seq: Reverse(self.state.seq),
+            node,
+        });
+        if !hidden {
+            self.queued_included += 1;
+            if self.walker.keep_hidden_side {
+                self.included.push(node);
+            }
+        }
+        Ok(())
+    }
+
+    /// Marks a commit hidden, and everything already walked below it.
+    fn mark_hidden(&mut self, start: u32) {
+        let mut stack = vec![start];
+        while let Some(node) = stack.pop() {
+            let n = &mut self.state.nodes.nodes[node as usize];
+            if n.hidden {
+                continue;
+            }
+            n.hidden = true;
+            match n.state {
+                // Not read yet: it will be queued as hidden.
+                State::Seen => {}
+                // Still in the queue as included; it now counts as hidden. Its parents
+                // will be queued as hidden when it is walked.
+                State::Queued => {
+                    self.queued_included = self.queued_included.saturating_sub(1);
+                    self.pending.remove(&node);
+                }
+                State::Walked => {
+                    let mut i = 0;
+                    while let Some(parent) = self.state.nodes.parent(node, i) {
+                        stack.push(parent);
+                        i += 1;
+                    }
+                }
+            }
         }
     }
 }

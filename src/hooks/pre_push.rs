@@ -8,6 +8,7 @@ use bstr::ByteSlice;
 use gix::ObjectId;
 
 use crate::git::CommitInfo;
+use crate::git::walk::{Tips, Walker};
 
 /// The most stdin we accept: a push of many refs is a few hundred bytes per ref, so this only
 /// stops a runaway producer from making the hook allocate without bound.
@@ -281,12 +282,8 @@ pub enum SelectError {
         #[source]
         source: Box<crate::git::Error>,
     },
-    #[error("could not walk the history of {remote_ref}")]
-    Walk {
-        remote_ref: String,
-        #[source]
-        source: gix::Error,
-    },
+    #[error("could not read the repository")]
+    Repository(#[source] Box<crate::git::Error>),
 }
 
 impl SelectError {
@@ -299,99 +296,143 @@ impl SelectError {
     }
 }
 
-/// The commits `update` would add to the remote, newest first.
-///
-/// - Delete: none.
-/// - Update: `remote_oid..local_oid`. When `remote_oid` is not in this clone (someone pushed
-///   since the last fetch, and this is a forced push), it is treated like a new branch.
-/// - Create: the commits reachable from `local_oid` and from none of `refs/remotes/<remote>/*`,
-///   the same selection as `git rev-list <local> --not --remotes=<remote>`; never the whole
-///   history. When the remote has no remote-tracking refs (a URL remote, or never fetched), this
-///   is [`SelectError::NoRemoteRefs`]: the caller decides (an empty remote legitimately
-///   receives everything).
-///
-/// A tag is peeled to its commit; a tag of a tree or blob publishes no commits.
-///
-/// The walk is `crate::git::walk::range`, exact with equal or skewed commit dates.
-/// In a shallow clone, reaching the shallow boundary is [`SelectError::Shallow`] rather than a
-/// silently short list.
+/// Selects the commits each ref update of one push would add to the remote. The
+/// remote-tracking refs a new branch is compared with are listed, peeled and read once,
+/// the first time one is needed, however many refs the push updates.
+pub struct PushSelection<'repo> {
+    repo: &'repo gix::Repository,
+    remote: String,
+    walker: Walker<'repo>,
+    remote_tips: Option<Tips>,
+}
+
+impl<'repo> PushSelection<'repo> {
+    pub fn new(repo: &'repo gix::Repository, remote: &str) -> Result<Self, SelectError> {
+        let mut walker =
+            Walker::new(repo).map_err(|source| SelectError::Repository(Box::new(source)))?;
+        // Every new branch is compared with the same remote-tracking tips: walk their
+        // side once, as deep as the deepest branch needs, not once per branch.
+        walker.keep_hidden_side();
+        Ok(PushSelection {
+            repo,
+            remote: remote.to_owned(),
+            walker,
+            remote_tips: None,
+        })
+    }
+
+    /// Hands `visit` each commit `update` would add to the remote, newest first, with
+    /// its message; returns how many.
+    ///
+    /// - Delete: none.
+    /// - Update: `remote_oid..local_oid`. When `remote_oid` is not in this clone (someone
+    ///   pushed since the last fetch, and this is a forced push), it is treated like a new
+    ///   branch.
+    /// - Create: the commits reachable from `local_oid` and from none of
+    ///   `refs/remotes/<remote>/*`, the same selection as `git rev-list <local>
+    ///   --not --remotes=<remote>`; never the whole history. When the remote has no
+    ///   remote-tracking refs (a URL remote, or never fetched), this is
+    ///   [`SelectError::NoRemoteRefs`]: the caller decides (an empty remote legitimately
+    ///   receives everything).
+    ///
+    /// A tag is peeled to its commit; a tag of a tree or blob publishes no commits.
+    ///
+    /// The walk is [`crate::git::walk`], exact with equal or skewed commit dates. In a
+    /// shallow clone, reaching the shallow boundary is [`SelectError::Shallow`] rather
+    /// than a silently short list.
+    pub fn commits(
+        &mut self,
+        update: &RefUpdate,
+        visit: impl FnMut(CommitInfo),
+    ) -> Result<usize, SelectError> {
+        let repo = self.repo;
+        let Some(local) = update.local_oid else {
+            return Ok(0);
+        };
+        let expected = repo.object_hash();
+        for id in [Some(local), update.remote_oid].into_iter().flatten() {
+            if id.kind() != expected {
+                return Err(SelectError::HashKind {
+                    id,
+                    actual: id.kind(),
+                    expected,
+                });
+            }
+        }
+        let tip = match repo
+            .find_object(local)
+            .map_err(|source| SelectError::MissingObject {
+                id: local,
+                remote_ref: update.remote_ref.clone(),
+                source,
+            })?
+            .peel_to_commit()
+        {
+            Ok(commit) => commit.id,
+            // A tag of a tree or blob: nothing to walk.
+            Err(_) => return Ok(0),
+        };
+        let remote_known = update
+            .remote_oid
+            .and_then(|id| repo.find_object(id).ok()?.peel_to_commit().ok())
+            .map(|c| c.id);
+        let range_error = |source: crate::git::Error| match source {
+            crate::git::Error::ShallowBoundary { commit } => SelectError::Shallow {
+                remote_ref: update.remote_ref.clone(),
+                boundary: ObjectId::from_hex(commit.as_bytes()).unwrap_or(tip),
+                hint: format!(
+                    "run `git fetch --unshallow {remote}`, or `git fetch --deepen=<n> {remote}` \
+                     until the history reaches the remote's commits",
+                    remote = self.remote
+                ),
+            },
+            source => SelectError::Range {
+                remote_ref: update.remote_ref.clone(),
+                source: Box::new(source),
+            },
+        };
+        let base;
+        let hidden = match remote_known {
+            Some(id) => {
+                base = self.walker.tips(&[id]).map_err(range_error)?;
+                &base
+            }
+            None => {
+                if self.remote_tips.is_none() {
+                    let ids = remote_tracking_tips(repo, &self.remote)?;
+                    self.remote_tips = Some(self.walker.tips(&ids).map_err(range_error)?);
+                }
+                let tips = self.remote_tips.as_ref().expect("just resolved");
+                if tips.is_empty() {
+                    return Err(SelectError::NoRemoteRefs {
+                        remote_ref: update.remote_ref.clone(),
+                        remote: self.remote.clone(),
+                        hint: format!(
+                            "run `git fetch {}` so reltag can tell which commits are new",
+                            self.remote
+                        ),
+                    });
+                }
+                tips
+            }
+        };
+        self.walker
+            .range(&[tip], hidden, visit)
+            .map_err(range_error)
+    }
+}
+
+/// The commits `update` would add to the remote, newest first: one
+/// [`PushSelection::commits`] collected. A hook checking several refs keeps one
+/// `PushSelection` instead, so the remote-tracking refs are resolved once.
 pub fn commits_to_check(
     repo: &gix::Repository,
     update: &RefUpdate,
     remote_name: &str,
 ) -> Result<Vec<CommitInfo>, SelectError> {
-    let Some(local) = update.local_oid else {
-        return Ok(Vec::new());
-    };
-    let expected = repo.object_hash();
-    for id in [Some(local), update.remote_oid].into_iter().flatten() {
-        if id.kind() != expected {
-            return Err(SelectError::HashKind {
-                id,
-                actual: id.kind(),
-                expected,
-            });
-        }
-    }
-    let missing = |id: ObjectId| {
-        let remote_ref = update.remote_ref.clone();
-        move |source| SelectError::MissingObject {
-            id,
-            remote_ref,
-            source,
-        }
-    };
-    let tip = match repo
-        .find_object(local)
-        .map_err(missing(local))?
-        .peel_to_commit()
-    {
-        Ok(commit) => commit.id,
-        // A tag of a tree or blob: nothing to walk.
-        Err(_) => return Ok(Vec::new()),
-    };
-    let remote_known = update
-        .remote_oid
-        .and_then(|id| repo.find_object(id).ok()?.peel_to_commit().ok())
-        .map(|c| c.id);
-    let hidden: Vec<ObjectId> = match remote_known {
-        Some(base) => vec![base],
-        None => {
-            let tips = remote_tracking_tips(repo, remote_name)?;
-            if tips.is_empty() {
-                return Err(SelectError::NoRemoteRefs {
-                    remote_ref: update.remote_ref.clone(),
-                    remote: remote_name.to_owned(),
-                    hint: format!(
-                        "run `git fetch {remote_name}` so reltag can tell which commits are new"
-                    ),
-                });
-            }
-            tips
-        }
-    };
-
-    let shallow_error = |boundary: ObjectId| SelectError::Shallow {
-        remote_ref: update.remote_ref.clone(),
-        boundary,
-        hint: format!(
-            "run `git fetch --unshallow {remote_name}`, or `git fetch --deepen=<n> {remote_name}` \
-             until the history reaches the remote's commits"
-        ),
-    };
-    // The exact range walk: gix's streaming hidden walk can report commits that are
-    // already on the remote when commit dates are equal or skewed.
-    match crate::git::walk::range(repo, &[tip], &hidden) {
-        Ok(commits) => Ok(commits),
-        Err(crate::git::Error::ShallowBoundary { commit }) => {
-            let boundary = ObjectId::from_hex(commit.as_bytes()).unwrap_or(tip);
-            Err(shallow_error(boundary))
-        }
-        Err(source) => Err(SelectError::Range {
-            remote_ref: update.remote_ref.clone(),
-            source: Box::new(source),
-        }),
-    }
+    let mut commits = Vec::new();
+    PushSelection::new(repo, remote_name)?.commits(update, |c| commits.push(c))?;
+    Ok(commits)
 }
 
 fn remote_tracking_tips(

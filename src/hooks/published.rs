@@ -85,10 +85,13 @@ pub fn protected_branch_holding(
     // Whether they hold it at all: one limited walk, which stops as soon as the tip is
     // reached from their side (and, when they do not, walks only the new commits).
     let tips: Vec<ObjectId> = candidates.iter().map(|c| c.3).collect();
-    let new = crate::git::walk::range(repo, &[tip], &tips).map_err(|e| PublishedError::Walk {
+    let walk_error = |e: crate::git::Error| PublishedError::Walk {
         remote: remote.to_owned(),
         source: Box::new(e),
-    })?;
+    };
+    let mut walker = crate::git::walk::Walker::new(repo).map_err(walk_error)?;
+    let hidden = walker.tips(&tips).map_err(walk_error)?;
+    let new = walker.ids(&[tip], &hidden).map_err(walk_error)?;
     if !new.is_empty() {
         return Ok(None);
     }

@@ -1,5 +1,8 @@
 //! Branch patterns and tag formats: literal text with `{placeholders}` and `*` globs,
-//! compiled to anchored regular expressions once, when the policy loads.
+//! turned into anchored regular expressions when the policy loads and compiled the first
+//! time one is matched (see [`PatternRegex`]).
+
+use std::sync::OnceLock;
 
 use regex::{Regex, RegexBuilder};
 
@@ -122,17 +125,57 @@ impl AuthorPattern {
     }
 }
 
-/// A compiled branch pattern, keeping its source text for messages.
+/// The regex of a branch pattern or tag format, compiled the first time it is matched:
+/// compiling them all costs more than the rest of a commit-msg hook, which matches none.
+///
+/// Built from escaped text and fixed pieces, it is always valid; the one way it can fail
+/// is the size limit, which takes far more than [`COMPILE_AT_LOAD_ABOVE`] bytes of regex
+/// (tested below). A longer one is compiled when the policy loads, so that an oversized
+/// pattern is still refused there, with its line and column.
+#[derive(Debug, Clone)]
+struct PatternRegex {
+    text: String,
+    compiled: OnceLock<Regex>,
+}
+
+/// Regex text up to this length is compiled when first matched (see [`PatternRegex`]).
+const COMPILE_AT_LOAD_ABOVE: usize = 1024;
+
+impl PatternRegex {
+    fn new(text: String) -> Result<PatternRegex, String> {
+        let compiled = OnceLock::new();
+        if text.len() > COMPILE_AT_LOAD_ABOVE {
+            let _ = compiled.set(user_regex(&text).map_err(|e| e.message)?);
+        }
+        Ok(PatternRegex { text, compiled })
+    }
+
+    fn get(&self) -> &Regex {
+        self.compiled.get_or_init(|| {
+            user_regex(&self.text).expect(
+                "a short pattern regex compiles (pattern::tests::short_pattern_regexes_compile)",
+            )
+        })
+    }
+}
+
+/// A branch pattern, keeping its source text for messages.
 #[derive(Debug, Clone)]
 pub struct NamePattern {
     pub source: String,
-    regex: Regex,
+    /// The literal text before the first placeholder or `*`: a name that does not start
+    /// with it cannot match, and is refused without compiling the regex.
+    prefix: String,
+    /// No placeholder and no `*`: the name must be the pattern itself.
+    literal: bool,
+    regex: PatternRegex,
 }
 
 impl NamePattern {
     /// `jira_key` is the regex a `{jira}` placeholder stands for (it depends on the
     /// policy's project allow-list).
     pub fn compile(source: &str, jira_key: &str) -> Result<NamePattern, String> {
+        let literal_end = source.find(['{', '*']);
         let mut re = String::from("^");
         let mut rest = source;
         while let Some(c) = rest.chars().next() {
@@ -164,15 +207,19 @@ impl NamePattern {
             }
         }
         re.push('$');
-        let regex = user_regex(&re).map_err(|e| e.message)?;
         Ok(NamePattern {
             source: source.to_string(),
-            regex,
+            prefix: source[..literal_end.unwrap_or(source.len())].to_string(),
+            literal: literal_end.is_none(),
+            regex: PatternRegex::new(re)?,
         })
     }
 
     pub fn matches(&self, name: &str) -> bool {
-        self.regex.is_match(name)
+        if self.literal {
+            return name == self.source;
+        }
+        name.starts_with(&self.prefix) && self.regex.get().is_match(name)
     }
 }
 
@@ -181,7 +228,7 @@ impl NamePattern {
 pub struct TagFormat {
     pub source: String,
     /// Matches tags that are meant as release tags, with the version loosely captured.
-    loose: Regex,
+    loose: PatternRegex,
     kind: VersionParts,
 }
 
@@ -245,14 +292,14 @@ impl TagFormat {
         re.push('$');
         Ok(TagFormat {
             source: source.to_string(),
-            loose: user_regex(&re).map_err(|e| e.message)?,
+            loose: PatternRegex::new(re)?,
             kind,
         })
     }
 
     /// The version text of a tag that has the format's shape, not yet judged as semver.
     pub fn version_text(&self, tag: &str) -> Option<String> {
-        let caps = self.loose.captures(tag)?;
+        let caps = self.loose.get().captures(tag)?;
         Some(match self.kind {
             VersionParts::Semver => caps["semver"].to_string(),
             VersionParts::Numbers => {
@@ -332,12 +379,53 @@ mod tests {
             ("feature/{jira}-**", "feature/PAY-12-a/b", true),
             ("feature/{jira}-*", "feature/pay-12-login", false),
             ("release/*", "release/v1.2.3", true),
+            ("release/*", "releases/v1", false),
+            ("release/*", "feature/release/x", false),
             ("a.b", "axb", false),
+            ("a.b", "a.b", true),
+            ("main", "main\n", false),
+            ("caf\u{e9}/*", "caf\u{e9}/x", true),
+            ("**/{jira}", "team/x/PAY-1", true),
+            ("{jira}/*", "PAY-1/x", true),
         ];
         for (pattern, name, expected) in cases {
             let p = NamePattern::compile(pattern, KEY).unwrap();
             assert_eq!(p.matches(name), expected, "{pattern} vs {name}");
+            // The shortcuts (a literal pattern, the literal prefix) agree with the regex.
+            assert_eq!(
+                p.regex.get().is_match(name),
+                expected,
+                "{pattern} vs {name}"
+            );
         }
+    }
+
+    #[test]
+    fn short_pattern_regexes_compile() {
+        // The longest regexes a pattern can make without being compiled at load, from the
+        // largest pieces: `{semver}`, `*` (a Unicode class), `{jira}` over many projects.
+        let projects: Vec<String> = (0..200).map(|i| format!("P{i}")).collect();
+        let jira = crate::policy::Policy::jira_key_regex(&projects);
+        for piece in ["{semver}", "*", "**", "{jira}", "{major}", "\u{e9}"] {
+            let mut source = String::new();
+            let mut longest = None;
+            loop {
+                source.push_str(piece);
+                match NamePattern::compile(&source, &jira) {
+                    Ok(p) if p.regex.text.len() <= COMPILE_AT_LOAD_ABOVE => longest = Some(p),
+                    _ => break,
+                }
+            }
+            if let Some(p) = longest {
+                user_regex(&p.regex.text).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn oversized_patterns_are_refused_when_the_policy_loads() {
+        let err = NamePattern::compile(&"{semver}*".repeat(400), KEY).unwrap_err();
+        assert!(err.contains("compiles to more than"), "{err}");
     }
 
     #[test]

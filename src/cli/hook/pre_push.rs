@@ -38,16 +38,11 @@ pub fn cmd_hook_pre_push(ctx: &Context, args: PrePushArgs) -> Result<Outcome, Cl
         return ctx.finish(report, Ok(()));
     }
     let result = (|| {
-        let tags: Vec<String> = repo.tags()?.into_iter().map(|(n, _)| n).collect();
         let push = push::Push {
             updates: &updates,
-            tags: &tags,
             verbose: ctx.verbose,
         };
-        let mut facts = push::GitFacts {
-            repo: &repo,
-            remote: &remote,
-        };
+        let mut facts = push::GitFacts::new(&repo, &remote).map_err(facts_error)?;
         push::run(&push, &policy, &mut facts, &mut report).map_err(facts_error)
     })();
     ctx.finish(report, result)
