@@ -12,7 +12,7 @@ use super::gather::{self, Subject as CriteriaSubject};
 use super::{CliError, Context, ErrorKind, ledger_access, verify_jira};
 use crate::gates::release::criterion_check;
 use crate::git::{Head, Repo, command::run_git};
-use crate::ledger::{self, Cut, Decision, Event, EventBody, Ledger, identity};
+use crate::ledger::{self, Cut, Decision, Event, EventBody, identity};
 use crate::policy::Policy;
 use crate::policy::schema::{Criterion, Skippable};
 use crate::release::notes;
@@ -98,12 +98,11 @@ fn cut_by(
     remote: Option<&str>,
     tag: &str,
 ) -> Option<String> {
-    let trust = ledger_access::trust(policy);
-    let mut ledgers = vec![Ledger::new(repo).with_trust(trust.clone())];
+    let mut ledgers = vec![ledger_access::open(repo, policy)];
     if let Some(remote) = remote {
         ledgers.insert(
             0,
-            Ledger::at_ref(repo, ledger::sync::tracking_ref(remote)).with_trust(trust),
+            ledger_access::open_at(repo, policy, ledger::sync::tracking_ref(remote)),
         );
     }
     ledgers.iter().find_map(|l| {

@@ -20,6 +20,7 @@ mod rollback;
 mod schedule;
 mod status;
 mod uninstall;
+mod verify;
 mod verify_jira;
 mod void;
 
@@ -102,6 +103,7 @@ pub enum Command {
     Status(status::StatusArgs),
     Uninstall(uninstall::UninstallArgs),
     Hook(hook::HookArgs),
+    Verify(verify::VerifyArgs),
     Void(void::VoidArgs),
 }
 
@@ -169,6 +171,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome, CliError
         Command::Status(args) => status::cmd_status(&ctx, args),
         Command::Uninstall(args) => uninstall::cmd_uninstall(&ctx, args),
         Command::Hook(args) => hook::cmd_hook(&ctx, args),
+        Command::Verify(args) => verify::cmd_verify(&ctx, args),
         Command::Void(args) => void::cmd_void(&ctx, args),
     }
 }

@@ -587,9 +587,6 @@ pub struct Ledger {
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct Separation {
-    /// May someone approve a version that contains commits they wrote? (`sod-own-commits`)
-    #[cfg_attr(test, schemars(with = "bool"))]
-    pub approve_own_commits: Spanned<bool>,
     /// May one person count for two of the roles a version needs? (`sod-two-roles`)
     #[cfg_attr(test, schemars(with = "bool"))]
     pub one_person_two_roles: Spanned<bool>,
@@ -610,7 +607,6 @@ pub struct Separation {
 impl Default for Separation {
     fn default() -> Self {
         Separation {
-            approve_own_commits: unspanned(true),
             one_person_two_roles: unspanned(true),
             deploy_own_approval: unspanned(true),
             cut_and_approve: unspanned(true),

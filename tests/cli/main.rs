@@ -20,6 +20,8 @@ mod outputs;
 mod policies;
 mod promote;
 mod reports;
+mod trust;
+mod trust_separation;
 mod verify;
 
 /// Every test file in this directory is a module above (jj's check against forgotten files).
