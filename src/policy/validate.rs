@@ -475,7 +475,11 @@ fn check_ledger(c: &mut Checker, file: &PolicyFile) {
     }
     for fingerprints in ledger.openpgp.values() {
         for fingerprint in fingerprints {
-            let hex: String = fingerprint.get_ref().chars().filter(|c| *c != ' ').collect();
+            let hex: String = fingerprint
+                .get_ref()
+                .chars()
+                .filter(|c| *c != ' ')
+                .collect();
             if !(hex.len() == 40 || hex.len() == 64) || !hex.chars().all(|c| c.is_ascii_hexdigit())
             {
                 c.report(
@@ -498,7 +502,10 @@ fn repository_path(path: &str) -> Result<(), &'static str> {
     if path.starts_with('/') || path.contains('\\') || path.contains(':') {
         return Err("expected a path relative to the repository's root, with `/`");
     }
-    if path.split('/').any(|part| part.is_empty() || part == "." || part == "..") {
+    if path
+        .split('/')
+        .any(|part| part.is_empty() || part == "." || part == "..")
+    {
         return Err("expected a plain path inside the repository (no `.`, `..` or `//`)");
     }
     Ok(())
