@@ -752,6 +752,37 @@ mod tests {
     }
 
     #[test]
+    fn ledger_keys_and_separation_names_are_reported_at_their_place() {
+        let text = "[ledger]\nrequire_signed = true\nrevoked_signers = \"../keys\"\n[ledger.openpgp]\n\"qa@example.com\" = [\"ABCD\"]\n[separation.people]\n\"ann@example.com\" = [\"@ann\", \"nobody\"]\n\"bob@example.com\" = [\"@ann\"]\n";
+        let found = problems(text);
+        assert_eq!(found.len(), 4, "{found:#?}");
+        assert!(
+            found[0].starts_with("3:19 invalid path `../keys`: expected a plain path"),
+            "{found:#?}"
+        );
+        assert!(
+            found[1].starts_with("5:21 invalid OpenPGP fingerprint `ABCD`"),
+            "{found:#?}"
+        );
+        assert!(
+            found[2].starts_with("7:30 invalid name `nobody` of ann@example.com"),
+            "{found:#?}"
+        );
+        assert!(
+            found[3]
+                .starts_with("8:22 `@ann` is named for both ann@example.com and bob@example.com"),
+            "{found:#?}"
+        );
+        // Signatures required with nothing to verify them with.
+        let found = problems("[ledger]\nrequire_signed = true\n");
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].starts_with("2:18 require_signed needs keys to verify with"),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
     fn syntax_errors_are_reported_without_reading_further() {
         let found = problems("[branches\nallowed = [\"main\"]\n");
         assert_eq!(found.len(), 1, "{found:#?}");
