@@ -1,6 +1,7 @@
 //! The command line: clap definitions, one module per command, and a flat dispatch.
 
 mod approve;
+mod attest;
 mod check;
 mod completions;
 mod context;
@@ -85,6 +86,7 @@ pub enum ColorWhen {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Approve(approve::ApproveArgs),
+    Attest(attest::AttestArgs),
     Check(check::CheckArgs),
     Completions(completions::CompletionsArgs),
     Cut(cut::CutArgs),
@@ -155,6 +157,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome, CliError
     let ctx = Context::new(cli.global)?;
     match cli.command {
         Command::Approve(args) => approve::cmd_approve(&ctx, args),
+        Command::Attest(args) => attest::cmd_attest(&ctx, args),
         Command::Check(args) => check::cmd_check(&ctx, args),
         Command::Completions(args) => completions::cmd_completions(&ctx, args),
         Command::Cut(args) => cut::cmd_cut(&ctx, args),

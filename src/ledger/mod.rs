@@ -15,6 +15,7 @@
 //! - [`Signer`]: signs every event commit through git (`[ledger] require_signed`).
 //! - [`identity`]: who is acting, role membership, approvals.
 
+pub mod attest;
 mod cache;
 mod chain;
 mod error;

@@ -159,3 +159,73 @@ fn separation_rules_allow_everything_by_default_and_say_nothing() {
     assert_eq!(run.code, 0, "{}", run.render());
     assert!(!run.stdout.contains("sod-"), "{}", run.stdout);
 }
+
+#[test]
+fn attest_writes_an_in_toto_statement_of_what_counts_for_the_release() {
+    use reltag::ledger::{Artifact, Promote};
+    use sha2::{Digest as _, Sha256};
+
+    let env = TestEnv::new();
+    let work = released(&env, POLICY, "rm@example.com");
+    approve(&env, &work, "bob@example.com", "qa");
+    approve(&env, &work, "po@example.com", "product");
+    let digest = "ab".repeat(32);
+    record(
+        &env,
+        &work,
+        EventBody::Promote(Promote {
+            version: "v1.0.0".into(),
+            env: "prod".into(),
+            artifacts: vec![Artifact {
+                name: "app.tar.gz".into(),
+                sha256: digest.clone(),
+            }],
+            emergency: false,
+            reason: None,
+        }),
+        "ops@example.com",
+    );
+    let run = env.reltag(&work, &["attest", "v1.0.0", "--offline"]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    let ids = regex::Regex::new(r"\b[0-9a-f]{40}\b|\b[0-9a-f]{64}\b").unwrap();
+    insta::assert_snapshot!("attest", ids.replace_all(&run.render(), "[ID]"));
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["_type"], "https://in-toto.io/Statement/v1");
+    assert!(
+        doc["predicateType"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://")
+    );
+    let commit = env.git(&work, &["rev-parse", "v1.0.0^{commit}"]);
+    let subjects = doc["subject"].as_array().unwrap();
+    assert_eq!(subjects.len(), 2, "{}", run.stdout);
+    assert_eq!(subjects[0]["digest"]["gitCommit"], commit.as_str());
+    assert_eq!(subjects[1]["name"], "app.tar.gz");
+    assert_eq!(subjects[1]["digest"]["sha256"], digest.as_str());
+    let predicate = &doc["predicate"];
+    let policy_digest: String = Sha256::digest(POLICY.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(
+        predicate["policy"]["digest"]["sha256"],
+        policy_digest.as_str()
+    );
+    assert_eq!(predicate["cut"]["actor"], "rm@example.com");
+    let approvals = predicate["approvals"].as_array().unwrap();
+    assert_eq!(approvals.len(), 2);
+    assert_eq!(approvals[0]["role"], "qa");
+    assert_eq!(approvals[0]["actor"], "bob@example.com");
+    assert_eq!(predicate["promotions"][0]["env"], "prod");
+
+    // A version without a cut that counts has nothing to attest.
+    env.git(&work, &["tag", "v2.0.0"]);
+    let none = env.reltag(&work, &["attest", "v2.0.0", "--offline"]);
+    assert_eq!(none.code, 2, "{}", none.render());
+    assert!(
+        none.stderr.contains("v2.0.0 has no cut that counts"),
+        "{}",
+        none.stderr
+    );
+}
