@@ -9,7 +9,7 @@ use gix::ObjectId;
 
 use super::{CliError, Context, ErrorKind, ledger_access, verify_jira};
 use crate::git::{Head, Repo, command::run_git};
-use crate::ledger::{self, Cut, Decision, Event, EventBody, Ledger, identity};
+use crate::ledger::{self, Cut, Decision, Event, EventBody, identity};
 use crate::policy::Policy;
 use crate::release::cut::{self, CutFacts, EmergencyFacts, LedgerFacts};
 use crate::release::gather::{self, Subject as CriteriaSubject};
@@ -97,12 +97,11 @@ fn cut_by(
     remote: Option<&str>,
     tag: &str,
 ) -> Option<String> {
-    let trust = ledger_access::trust(policy);
-    let mut ledgers = vec![Ledger::new(repo).with_trust(trust.clone())];
+    let mut ledgers = vec![ledger_access::open(repo, policy)];
     if let Some(remote) = remote {
         ledgers.insert(
             0,
-            Ledger::at_ref(repo, ledger::sync::tracking_ref(remote)).with_trust(trust),
+            ledger_access::open_at(repo, policy, ledger::sync::tracking_ref(remote)),
         );
     }
     ledgers.iter().find_map(|l| {

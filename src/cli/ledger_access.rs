@@ -1,8 +1,15 @@
 //! What the ledger commands share: errors, the ledger judged by the policy, syncing before
 //! reads, and the one write path.
 
+use std::collections::BTreeMap;
+
+use gix::ObjectId;
+
 use super::{CliError, Context, ErrorKind};
-use crate::ledger::{self, Admins, Base, Decision, Ledger, Publish, WriteOptions, Written};
+use crate::ledger::signed::{Duties, Keys, Signed};
+use crate::ledger::{
+    self, Admins, Base, Decision, Event, Ledger, Publish, Signer, Trust, WriteOptions, Written,
+};
 use crate::policy::Policy;
 
 impl From<ledger::Error> for CliError {
@@ -35,7 +42,157 @@ pub fn trust(policy: &Policy) -> Admins {
 
 /// The repository's ledger, judged as the policy says.
 pub fn open<'repo>(repo: &'repo gix::Repository, policy: &Policy) -> Ledger<'repo> {
-    Ledger::new(repo).with_trust(trust(policy))
+    judged(Ledger::new(repo), repo, policy)
+}
+
+/// The ledger at `ref_name` (a remote-tracking copy, say), judged as the policy says.
+pub fn open_at<'repo>(
+    repo: &'repo gix::Repository,
+    policy: &Policy,
+    ref_name: impl Into<String>,
+) -> Ledger<'repo> {
+    judged(Ledger::at_ref(repo, ref_name), repo, policy)
+}
+
+/// With `[ledger] require_signed`, every event is judged by [`Signed`] and every event
+/// written is signed through git. When the keys cannot be read, nothing counts and nothing
+/// is written (each refusal says why): the policy asked for signatures, and there is no
+/// way to check one.
+fn judged<'repo>(
+    ledger: Ledger<'repo>,
+    repo: &'repo gix::Repository,
+    policy: &Policy,
+) -> Ledger<'repo> {
+    if !*policy.file.ledger.require_signed.get_ref() {
+        return ledger.with_trust(trust(policy));
+    }
+    let ledger = ledger.with_signer(Signer::new(repo));
+    match read_keys(repo, policy) {
+        Ok(keys) => ledger.with_trust(Signed::new(repo, trust(policy), keys, duties(policy))),
+        Err((reason, _)) => ledger.with_trust(Unverifiable { reason }),
+    }
+}
+
+/// The trust of `[ledger] require_signed`: the policy's keys, read from the commit the
+/// policy is read from (HEAD), its roles and deployers.
+pub fn signed_trust(repo: &gix::Repository, policy: &Policy) -> Result<Signed, CliError> {
+    let keys = read_keys(repo, policy)
+        .map_err(|(problem, hint)| CliError::new(ErrorKind::Policy, problem).hint(hint))?;
+    Ok(Signed::new(repo, trust(policy), keys, duties(policy)))
+}
+
+/// Why keys cannot be read, and the fix.
+type Problem = (String, String);
+
+/// A file `[ledger]` names: its path and bytes.
+type KeyFile = Option<(String, Vec<u8>)>;
+
+/// The keys `[ledger]` names, or the problem and its fix. The files are read from HEAD's
+/// commit as git objects (a literal path, no symlink followed, nothing uncommitted): a key
+/// counts only once it is committed, where the policy's reviewers saw it.
+fn read_keys(repo: &gix::Repository, policy: &Policy) -> Result<Keys, Problem> {
+    let ledger = &policy.file.ledger;
+    let commit_first = || "commit policy.toml and the allowed signers file".to_string();
+    let head = repo.head_commit().map_err(|e| {
+        (
+            format!("cannot read the keys [ledger] names: HEAD has no commit ({e})"),
+            commit_first(),
+        )
+    })?;
+    let short = head.id.to_hex_with_len(12).to_string();
+    let tree = head.tree().map_err(|e| {
+        (
+            format!("cannot read HEAD's tree ({short}): {e}"),
+            commit_first(),
+        )
+    })?;
+    let read = |path: &str| -> Result<Vec<u8>, Problem> {
+        let unreadable = |e: String| {
+            (
+                format!("cannot read {path} at HEAD ({short}): {e}"),
+                commit_first(),
+            )
+        };
+        let entry = tree
+            .lookup_entry_by_path(path)
+            .map_err(|e| unreadable(e.to_string()))?
+            .ok_or_else(|| {
+                (
+                    format!("{path}, named by [ledger] in the policy, is not in HEAD ({short})"),
+                    format!("commit {path}: a key counts only once committed"),
+                )
+            })?;
+        if !entry.mode().is_blob() {
+            return Err(unreadable("not a regular file".into()));
+        }
+        let object = entry.object().map_err(|e| unreadable(e.to_string()))?;
+        Ok(object.data.clone())
+    };
+    let file = |path: &Option<toml::Spanned<String>>| -> Result<KeyFile, Problem> {
+        match path {
+            Some(path) => Ok(Some((path.get_ref().clone(), read(path.get_ref())?))),
+            None => Ok(None),
+        }
+    };
+    let signers = file(&ledger.allowed_signers)?;
+    let revoked = file(&ledger.revoked_signers)?;
+    let openpgp_keys = file(&ledger.openpgp_keys)?.map(|(_, bytes)| bytes);
+    let openpgp: BTreeMap<String, Vec<String>> = ledger
+        .openpgp
+        .iter()
+        .map(|(member, fingerprints)| (member.clone(), crate::policy::names(fingerprints)))
+        .collect();
+    Keys::new(
+        signers.as_ref().map(|(p, b)| (p.as_str(), b.as_slice())),
+        revoked.as_ref().map(|(p, b)| (p.as_str(), b.as_slice())),
+        openpgp,
+        openpgp_keys,
+    )
+    .map_err(|e| {
+        (
+            format!("invalid keys file at HEAD ({short}): {e}"),
+            "each line of an allowed signers file: `email namespaces=\"git\" ssh-ed25519 AAAA…`, as `ssh-keygen -Y verify` reads it".to_string(),
+        )
+    })
+}
+
+/// Who may do what: role members, and each environment's deployers.
+fn duties(policy: &Policy) -> Duties {
+    Duties {
+        roles: policy.roles(),
+        deployers: policy
+            .file
+            .environments
+            .iter()
+            .map(|(env, config)| {
+                let members = config
+                    .deployers
+                    .iter()
+                    .flat_map(|role| policy.role_members(role.get_ref()))
+                    .collect();
+                (env.clone(), members)
+            })
+            .collect(),
+    }
+}
+
+/// The trust when `require_signed` holds but the keys cannot be read: no event counts.
+struct Unverifiable {
+    reason: String,
+}
+
+impl Trust for Unverifiable {
+    fn key(&self) -> String {
+        format!("unverifiable;{}", self.reason)
+    }
+
+    fn judge(&self, _sha: ObjectId, _event: &Event) -> Result<(), String> {
+        Err(format!("unverified: {}", self.reason))
+    }
+
+    fn check_written(&self, sha: ObjectId, event: &Event) -> Result<(), String> {
+        self.judge(sha, event)
+    }
 }
 
 /// Fetches the remote's ledger and integrates it, before a command reads it. Says what

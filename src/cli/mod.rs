@@ -1,6 +1,7 @@
 //! The command line: clap definitions, one module per command, and a flat dispatch.
 
 mod approve;
+mod attest;
 mod calendar;
 mod check;
 mod completions;
@@ -23,6 +24,7 @@ mod schedule;
 mod status;
 mod test;
 mod uninstall;
+mod verify;
 mod verify_jira;
 mod void;
 
@@ -93,6 +95,7 @@ pub enum ColorWhen {
 pub enum Command {
     Approve(approve::ApproveArgs),
     Calendar(calendar::CalendarArgs),
+    Attest(attest::AttestArgs),
     Check(check::CheckArgs),
     Completions(completions::CompletionsArgs),
     Cut(cut::CutArgs),
@@ -114,6 +117,7 @@ pub enum Command {
     Test(test::TestArgs),
     Uninstall(uninstall::UninstallArgs),
     Hook(hook::HookArgs),
+    Verify(verify::VerifyArgs),
     Void(void::VoidArgs),
 }
 
@@ -166,6 +170,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome, CliError
     match cli.command {
         Command::Approve(args) => approve::cmd_approve(&ctx, args),
         Command::Calendar(args) => calendar::cmd_calendar(&ctx, args),
+        Command::Attest(args) => attest::cmd_attest(&ctx, args),
         Command::Check(args) => check::cmd_check(&ctx, args),
         Command::Completions(args) => completions::cmd_completions(&ctx, args),
         Command::Cut(args) => cut::cmd_cut(&ctx, args),
@@ -185,6 +190,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome, CliError
         Command::Test(args) => test::cmd_test(&ctx, args),
         Command::Uninstall(args) => uninstall::cmd_uninstall(&ctx, args),
         Command::Hook(args) => hook::cmd_hook(&ctx, args),
+        Command::Verify(args) => verify::cmd_verify(&ctx, args),
         Command::Void(args) => void::cmd_void(&ctx, args),
     }
 }

@@ -257,6 +257,18 @@ pub static PROMOTION: Gate<PromotionCheck> = Gate {
             promote_deployer::check,
         ),
         step(
+            crate::rules::sod_two_roles::SodTwoRoles::INFO,
+            crate::rules::sod_two_roles::check,
+        ),
+        step(
+            crate::rules::sod_deploy_own_approval::SodDeployOwnApproval::INFO,
+            crate::rules::sod_deploy_own_approval::check,
+        ),
+        step(
+            crate::rules::sod_cut_approve::SodCutApprove::INFO,
+            crate::rules::sod_cut_approve::check,
+        ),
+        step(
             promote_artifact::PromoteArtifact::INFO,
             promote_artifact::check,
         ),
@@ -311,6 +323,14 @@ pub static POLICY_TESTS: Declared = Declared {
     rules: &[crate::rules::policy_test::PolicyTest::INFO],
 };
 
+/// `verify`: every event of the ledger's chain counts (signed by its actor's key, in
+/// the role; `[ledger] require_signed`).
+pub static LEDGER: Declared = Declared {
+    name: "ledger",
+    run_by: "verify, over every event of the chain (cli/verify.rs)",
+    rules: &[crate::rules::ledger_signed::LedgerSigned::INFO],
+};
+
 /// One gate as the registry lists it: its name and rule ids, in order.
 pub struct Listed {
     pub name: &'static str,
@@ -345,6 +365,7 @@ pub fn all() -> Vec<Listed> {
         declared(&SUBJECT_EXEMPTIONS),
         declared(&release::RELEASE),
         declared(&release::JIRA_KEYS),
+        declared(&LEDGER),
         declared(&POLICY),
         declared(&POLICY_TESTS),
     ]
@@ -612,9 +633,30 @@ fn run_promotion(
         .collect()
 }
 
-/// The promotion gate, every step: what `promote` asks.
+/// The promotion gate, every step: what `promote` asks. A separation-of-duties step runs
+/// only when the policy forbids what it checks (`[separation]`; all allowed by default).
 pub fn promote(facts: &PromoteFacts, policy: &Policy) -> Vec<Check> {
-    run_promotion(facts, policy, PROMOTION.steps.iter())
+    run_promotion(
+        facts,
+        policy,
+        PROMOTION
+            .steps
+            .iter()
+            .filter(|step| separation_forbids(step.rule.id, policy).unwrap_or(true)),
+    )
+}
+
+/// For a separation-of-duties rule, whether the policy forbids what it checks; `None`
+/// for any other rule.
+fn separation_forbids(rule: &str, policy: &Policy) -> Option<bool> {
+    let separation = &policy.file.separation;
+    let allowed = match rule {
+        "sod-two-roles" => &separation.one_person_two_roles,
+        "sod-deploy-own-approval" => &separation.deploy_own_approval,
+        "sod-cut-approve" => &separation.cut_and_approve,
+        _ => return None,
+    };
+    Some(!*allowed.get_ref())
 }
 
 /// Some steps of the promotion gate, in the order given and never skipped: what

@@ -164,6 +164,14 @@ pub enum Error {
     /// An event is missing something its kind requires, or has a bad value.
     #[error("invalid {kind} event: {problem}")]
     InvalidEvent { kind: &'static str, problem: String },
+
+    /// The policy requires signed events and git could not sign this one.
+    #[error("cannot sign the ledger event ([ledger] require_signed): {detail}")]
+    CannotSign { format: String, detail: String },
+
+    /// The event was signed, but the policy's keys would not count it.
+    #[error("the signed event would not count: {reason}")]
+    WouldNotCount { reason: String },
 }
 
 impl Error {
@@ -195,7 +203,9 @@ impl Error {
             | Error::NotAdmin { .. }
             | Error::UnknownRole { .. }
             | Error::InvalidName { .. }
-            | Error::InvalidEvent { .. } => false,
+            | Error::InvalidEvent { .. }
+            | Error::CannotSign { .. }
+            | Error::WouldNotCount { .. } => false,
         }
     }
 
@@ -243,6 +253,15 @@ impl Error {
                 "restore the tag {version} at that object, or drop every unpublished event with `git update-ref {ledger} refs/reltag-remote/<remote>/ledger`",
                 ledger = super::LEDGER_REF
             ),
+            Error::CannotSign { format, .. } if format == "ssh" => {
+                "set up SSH signing for git: `git config user.signingkey ~/.ssh/id_ed25519.pub` (with ssh-keygen from OpenSSH 8.2 or later on PATH, and the key in your agent or beside it); check with `git commit-tree -S`".to_string()
+            }
+            Error::CannotSign { .. } => {
+                "set up commit signing for git: SSH (`git config gpg.format ssh` and `git config user.signingkey ~/.ssh/id_ed25519.pub`) or OpenPGP (`git config user.signingkey <fingerprint>`, with gpg on PATH)".to_string()
+            }
+            Error::WouldNotCount { .. } => {
+                "sign with a key the allowed signers file binds to you (`git config user.signingkey`), or have your key added to it through a reviewed policy change".to_string()
+            }
             Error::Cache { dir, .. } => format!(
                 "delete {} and run the command again: the state is derived again from the events",
                 dir.display()

@@ -10,16 +10,24 @@
 //!   [`Standing`]).
 //! - [`write`]: the one way to record events (stage → push → adopt), for every command.
 //! - [`sync`]: fetch with tamper refusal, and integrating the remote's events.
-//! - [`Trust`]: which events count ([`Admins`]: voids by ledger admins only).
+//! - [`Trust`]: which events count ([`Admins`]: voids by ledger admins only;
+//!   [`signed::Signed`]: signed by a key bound to the actor, who holds the role).
+//! - [`Signer`]: signs every event commit through git (`[ledger] require_signed`).
 //! - [`identity`]: who is acting, role membership, approvals.
 
+pub mod attest;
 mod cache;
 mod chain;
 mod error;
 mod event;
 mod fold;
 pub mod identity;
+mod openpgp;
 pub mod repair;
+pub mod signed;
+pub mod signers;
+mod signing;
+pub mod sshsig;
 mod state;
 mod store;
 pub mod sync;
@@ -33,6 +41,7 @@ pub use event::{
     FORMAT_VERSION, Promote, Rollback, Schedule, Void, validate_name,
 };
 pub use fold::{Damage, LedgerSummary, State, VoidRecord};
+pub use signing::Signer;
 pub use state::{
     ApprovalRecord, CommitState, CutRecord, Deployment, DeploymentRecord, ENV_HISTORY_LIMIT,
     EnvState, EvidenceRecord, ScheduleRecord, VersionState,

@@ -14,6 +14,7 @@ use super::chain::{missing, read_link};
 use super::error::{Error, Result};
 use super::event::{Event, EventBody, EventKind};
 use super::fold::{self, Memo, State};
+use super::signing::Signer;
 use super::state::{EnvState, EvidenceRecord, VersionState};
 use super::trust::{Admins, Standing, Trust, standing};
 use super::write::{Decision, Publish, WriteOptions, write};
@@ -91,6 +92,8 @@ pub struct Ledger<'repo> {
     repo: &'repo gix::Repository,
     ref_name: String,
     trust: Rc<dyn Trust>,
+    /// Signs every event commit this ledger builds (`[ledger] require_signed`).
+    signer: Option<Rc<Signer>>,
     cache: OnceCell<Option<Rc<Cache>>>,
     memo: Memo,
 }
@@ -108,6 +111,7 @@ impl<'repo> Ledger<'repo> {
             repo,
             ref_name: ref_name.into(),
             trust: Rc::new(Admins::none()),
+            signer: None,
             cache: OnceCell::new(),
             memo: Memo::default(),
         }
@@ -120,6 +124,19 @@ impl<'repo> Ledger<'repo> {
             memo: Memo::default(),
             ..self
         }
+    }
+
+    /// The same ledger, signing every event commit it builds (a first write, a replay on a
+    /// new tip after a lost race, publishing events recorded earlier) with `signer`.
+    pub fn with_signer(self, signer: Signer) -> Ledger<'repo> {
+        Ledger {
+            signer: Some(Rc::new(signer)),
+            ..self
+        }
+    }
+
+    pub fn signer(&self) -> Option<&Signer> {
+        self.signer.as_deref()
     }
 
     pub fn repo(&self) -> &'repo gix::Repository {
@@ -281,10 +298,18 @@ impl<'repo> Ledger<'repo> {
             message: event.to_message().into(),
             extra_headers: Vec::new(),
         };
-        Ok(repo
-            .write_object(&commit)
-            .map_err(Error::git("write a ledger commit"))?
-            .detach())
+        let Some(signer) = &self.signer else {
+            return Ok(repo
+                .write_object(&commit)
+                .map_err(Error::git("write a ledger commit"))?
+                .detach());
+        };
+        let id = signer.sign(repo, &commit)?;
+        // Never publish an event that could not count: the key must be bound to the actor.
+        self.trust
+            .check_written(id, event)
+            .map_err(|reason| Error::WouldNotCount { reason })?;
+        Ok(id)
     }
 
     /// Compare-and-swap the ledger ref from `expected` to `new`.

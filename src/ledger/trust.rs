@@ -7,9 +7,9 @@
 //! event does not count.
 //!
 //! [`Admins`] is the trust the format itself needs: a void counts only when its actor is a
-//! ledger admin (`[ledger] admins` in the policy). Signature verification (a later format
-//! feature) is another `Trust`: it refuses an event whose commit is not signed by a key
-//! bound to its actor.
+//! ledger admin (`[ledger] admins` in the policy). [`super::signed::Signed`] is the trust of
+//! `[ledger] require_signed`: it also refuses an event whose commit is not signed by a key
+//! bound to its actor, or whose actor does not hold the role the event needs.
 
 use gix::ObjectId;
 
@@ -49,6 +49,12 @@ pub trait Trust {
     fn key(&self) -> String;
     /// `Err(reason)` when the event must not count. `sha` is the ledger commit.
     fn judge(&self, sha: ObjectId, event: &Event) -> Result<(), String>;
+    /// Whether a commit this clone just wrote for `event` is signed as these rules need:
+    /// the write path refuses to publish one that could never count. Rules that do not
+    /// look at signatures accept every commit.
+    fn check_written(&self, _sha: ObjectId, _event: &Event) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// The format's rules: every well-formed event counts, and a `void` only when its actor is

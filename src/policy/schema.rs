@@ -50,6 +50,7 @@ pub struct PolicyFile {
     pub github: Github,
     pub ledger: Ledger,
     pub notify: Notify,
+    pub separation: Separation,
 }
 
 impl Default for PolicyFile {
@@ -68,6 +69,7 @@ impl Default for PolicyFile {
             github: Github::default(),
             ledger: Ledger::default(),
             notify: Notify::default(),
+            separation: Separation::default(),
         }
     }
 }
@@ -644,7 +646,7 @@ impl NotifyEvent {
 }
 
 /// `[ledger]`: the audit trail's own settings.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct Ledger {
@@ -653,6 +655,75 @@ pub struct Ledger {
     /// nothing.
     #[cfg_attr(test, schemars(with = "Vec<String>"))]
     pub admins: Vec<Spanned<String>>,
+    /// Every ledger event must be signed by a key bound to its actor (`allowed_signers`,
+    /// or `[ledger.openpgp]`): reltag signs what it records (git's signing configuration)
+    /// and refuses to record what it cannot sign; an unsigned or wrongly signed event
+    /// counts for nothing, and `reltag log` shows it as unverified.
+    #[cfg_attr(test, schemars(with = "bool"))]
+    pub require_signed: Spanned<bool>,
+    /// The allowed signers file (ssh-keygen's format, the one git reads for
+    /// `gpg.ssh.allowedSignersFile`), a path in the repository, e.g.
+    /// `.reltag/allowed_signers`. Read with the policy; a change to it is a policy change.
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
+    pub allowed_signers: Option<Spanned<String>>,
+    /// SSH public keys that no longer count, whatever the allowed signers file says
+    /// (one per line, as git's `gpg.ssh.revocationFile`), a path in the repository.
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
+    pub revoked_signers: Option<Spanned<String>>,
+    /// OpenPGP keys by member: `"qa@example.com" = ["<40 hex digits fingerprint>"]`.
+    #[cfg_attr(test, schemars(with = "BTreeMap<String, Vec<String>>"))]
+    pub openpgp: BTreeMap<String, Vec<Spanned<String>>>,
+    /// Armored OpenPGP public keys for `[ledger.openpgp]`, a path in the repository
+    /// (without it, the verifier's own keyring supplies them).
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
+    pub openpgp_keys: Option<Spanned<String>>,
+}
+
+/// `[separation]`: separation of duties. Each key set to `false` forbids one way of one
+/// person doing two jobs; all are allowed by default.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields, default)]
+pub struct Separation {
+    /// May one person count for two of the roles a version needs? (`sod-two-roles`)
+    #[cfg_attr(test, schemars(with = "bool"))]
+    pub one_person_two_roles: Spanned<bool>,
+    /// May someone deploy a version to an environment that needs approvals when they are
+    /// its only approver there? (`sod-deploy-own-approval`)
+    #[cfg_attr(test, schemars(with = "bool"))]
+    pub deploy_own_approval: Spanned<bool>,
+    /// May the person who cut a version approve it? (`sod-cut-approve`)
+    #[cfg_attr(test, schemars(with = "bool"))]
+    pub cut_and_approve: Spanned<bool>,
+    /// One person's other names: `"alice@example.com" = ["@alice", "a.smith@example.org"]`,
+    /// so a GitHub login (pull-request reviews, events recorded in GitHub Actions) and an
+    /// email (commits, events recorded locally) count as the same person.
+    #[cfg_attr(test, schemars(with = "BTreeMap<String, Vec<String>>"))]
+    pub people: BTreeMap<String, Vec<Spanned<String>>>,
+}
+
+impl Default for Separation {
+    fn default() -> Self {
+        Separation {
+            one_person_two_roles: unspanned(true),
+            deploy_own_approval: unspanned(true),
+            cut_and_approve: unspanned(true),
+            people: BTreeMap::new(),
+        }
+    }
+}
+
+impl Default for Ledger {
+    fn default() -> Self {
+        Ledger {
+            admins: Vec::new(),
+            require_signed: unspanned(false),
+            allowed_signers: None,
+            revoked_signers: None,
+            openpgp: BTreeMap::new(),
+            openpgp_keys: None,
+        }
+    }
 }
 
 /// Where editors find the JSON Schema of this version's policy file: `policy.schema.json`

@@ -2,7 +2,7 @@
 //! the promotion chain has no cycle, times and durations parse. All problems are
 //! collected, so one run of `reltag check policy` shows every mistake in the file.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 use serde::Deserialize;
@@ -310,6 +310,8 @@ pub(super) fn validate(
     check_roles(&mut c, &file);
     check_release(&mut c, &file);
     let environments = check_environments(&mut c, &file, &environment_order);
+    check_ledger(&mut c, &file);
+    check_separation(&mut c, &file);
 
     if let Some(prefix) = &file.emergency.jira_prefix
         && !is_jira_project_key(prefix)
@@ -552,6 +554,97 @@ fn check_roles(c: &mut Checker, file: &PolicyFile) {
     }
 }
 
+/// `[ledger]`'s signing keys: files inside the repository, fingerprints that are
+/// fingerprints, and something to verify with when signatures are required.
+fn check_ledger(c: &mut Checker, file: &PolicyFile) {
+    let ledger = &file.ledger;
+    for path in [
+        &ledger.allowed_signers,
+        &ledger.revoked_signers,
+        &ledger.openpgp_keys,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if let Err(reason) = repository_path(path.get_ref()) {
+            c.report(path, format!("invalid path `{}`: {reason}", path.get_ref()));
+        }
+    }
+    if *ledger.require_signed.get_ref()
+        && ledger.allowed_signers.is_none()
+        && ledger.openpgp.is_empty()
+    {
+        c.report(
+            &ledger.require_signed,
+            "require_signed needs keys to verify with: expected `allowed_signers = \".reltag/allowed_signers\"` or members under [ledger.openpgp]".to_string(),
+        );
+    }
+    for fingerprints in ledger.openpgp.values() {
+        for fingerprint in fingerprints {
+            let hex: String = fingerprint
+                .get_ref()
+                .chars()
+                .filter(|c| *c != ' ')
+                .collect();
+            if !(hex.len() == 40 || hex.len() == 64) || !hex.chars().all(|c| c.is_ascii_hexdigit())
+            {
+                c.report(
+                    fingerprint,
+                    format!(
+                        "invalid OpenPGP fingerprint `{}`: expected 40 (or 64) hex digits, as `gpg --fingerprint` prints them",
+                        fingerprint.get_ref()
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// A path the policy names inside the repository: relative, `/`-separated, no `..`.
+fn repository_path(path: &str) -> Result<(), &'static str> {
+    if path.is_empty() {
+        return Err("empty");
+    }
+    if path.starts_with('/') || path.contains('\\') || path.contains(':') {
+        return Err("expected a path relative to the repository's root, with `/`");
+    }
+    if path
+        .split('/')
+        .any(|part| part.is_empty() || part == "." || part == "..")
+    {
+        return Err("expected a plain path inside the repository (no `.`, `..` or `//`)");
+    }
+    Ok(())
+}
+
+/// `[separation.people]`: each name an email or a login, and nobody's name twice.
+fn check_separation(c: &mut Checker, file: &PolicyFile) {
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for (person, names) in &file.separation.people {
+        seen.insert(person.to_ascii_lowercase(), person.clone());
+        for name in names {
+            let n = name.get_ref();
+            let ok = match n.strip_prefix('@') {
+                Some(login) => is_github_login(login),
+                None => n.contains('@') && !n.ends_with('@'),
+            };
+            if !ok {
+                c.report(
+                    name,
+                    format!("invalid name `{n}` of {person}: expected an email or a GitHub login (@octocat)"),
+                );
+            } else if let Some(other) = seen.insert(n.to_ascii_lowercase(), person.clone())
+                && other != *person
+            {
+                c.report(
+                    name,
+                    format!("`{n}` is named for both {other} and {person}: one name, one person"),
+                );
+            }
+        }
+    }
+}
+
 fn check_release(c: &mut Checker, file: &PolicyFile) {
     let release = &file.release;
     let mut seen = BTreeSet::new();
@@ -785,6 +878,37 @@ mod tests {
         assert!(found[4].starts_with("10:12 invalid window"), "{found:#?}");
         assert!(
             found[5].starts_with("11:12 missing field `end`"),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn ledger_keys_and_separation_names_are_reported_at_their_place() {
+        let text = "[ledger]\nrequire_signed = true\nrevoked_signers = \"../keys\"\n[ledger.openpgp]\n\"qa@example.com\" = [\"ABCD\"]\n[separation.people]\n\"ann@example.com\" = [\"@ann\", \"nobody\"]\n\"bob@example.com\" = [\"@ann\"]\n";
+        let found = problems(text);
+        assert_eq!(found.len(), 4, "{found:#?}");
+        assert!(
+            found[0].starts_with("3:19 invalid path `../keys`: expected a plain path"),
+            "{found:#?}"
+        );
+        assert!(
+            found[1].starts_with("5:21 invalid OpenPGP fingerprint `ABCD`"),
+            "{found:#?}"
+        );
+        assert!(
+            found[2].starts_with("7:30 invalid name `nobody` of ann@example.com"),
+            "{found:#?}"
+        );
+        assert!(
+            found[3]
+                .starts_with("8:22 `@ann` is named for both ann@example.com and bob@example.com"),
+            "{found:#?}"
+        );
+        // Signatures required with nothing to verify them with.
+        let found = problems("[ledger]\nrequire_signed = true\n");
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].starts_with("2:18 require_signed needs keys to verify with"),
             "{found:#?}"
         );
     }

@@ -9,6 +9,7 @@ pub mod commit_jira;
 pub mod commit_jira_exists;
 pub mod commit_subject;
 pub mod jira;
+pub mod ledger_signed;
 pub mod policy_test;
 pub mod pr_approvals;
 pub mod pr_changes_requested;
@@ -41,6 +42,10 @@ pub mod release_external;
 pub mod release_perf;
 pub mod release_version;
 pub mod reviews;
+pub mod separation;
+pub mod sod_cut_approve;
+pub mod sod_deploy_own_approval;
+pub mod sod_two_roles;
 pub mod tag_format;
 pub mod tag_moved;
 pub mod tag_on_release_branch;
@@ -208,6 +213,10 @@ pub const ALL: &[RuleInfo] = &[
     promote_rolled_back::PromoteRolledBack::INFO,
     promote_emergency::PromoteEmergency::INFO,
     promote_concurrent::PromoteConcurrent::INFO,
+    sod_two_roles::SodTwoRoles::INFO,
+    sod_deploy_own_approval::SodDeployOwnApproval::INFO,
+    sod_cut_approve::SodCutApprove::INFO,
+    ledger_signed::LedgerSigned::INFO,
     PolicyRule::INFO,
     policy_test::PolicyTest::INFO,
 ];

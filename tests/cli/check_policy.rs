@@ -221,7 +221,7 @@ policy.toml:6:21
       |                     ^
 
 policy.toml:7:2
-  error[policy] unknown field `tagz`, expected one of `version`, `branches`, `commits`, `pull_requests`, `tags`, `release`, `roles`, `environments`, `emergency`, `jira`, `github`, `ledger`, `notify`: did you mean `tags`?
+  error[policy] unknown field `tagz`, expected one of `version`, `branches`, `commits`, `pull_requests`, `tags`, `release`, `roles`, `environments`, `emergency`, `jira`, `github`, `ledger`, `notify`, `separation`: did you mean `tags`?
       |
     7 | [tagz]
       |  ^^^^

@@ -344,6 +344,32 @@ fn a_pull_request_editing_the_policy_is_judged_by_the_base_policy() {
 }
 
 #[test]
+fn a_pull_request_adding_a_key_to_the_allowed_signers_file_is_a_policy_change() {
+    let policy = format!("{POLICY}[ledger]\nallowed_signers = \".reltag/allowed_signers\"\n");
+    let mut pr = Pr::new(&policy, &["PAY-2: Add login"]);
+    std::fs::create_dir_all(pr.repo.join(".reltag")).unwrap();
+    std::fs::write(
+        pr.repo.join(".reltag/allowed_signers"),
+        "mallory@example.com namespaces=\"git\" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOb+\n",
+    )
+    .unwrap();
+    pr.env.git(&pr.repo, &["add", ".reltag/allowed_signers"]);
+    pr.env
+        .git(&pr.repo, &["commit", "-q", "-m", "PAY-2: my key"]);
+    pr.head = pr.env.git(&pr.repo, &["rev-parse", "HEAD"]);
+    pr.write_event("PAY-2 Add login", None, 2);
+    let api = Api::start();
+    reviews(&api, vec![review(1, "ann", "APPROVED", &pr.head)]);
+    let run = pr.run(&api, &[]);
+    assert_eq!(run.code, 1, "{}", run.render());
+    assert!(
+        run.stdout.contains("error[pr-policy-change]"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn bad_commits_and_a_squash_title_are_findings() {
     let policy = POLICY.replace(
         "[pull_requests]\n",

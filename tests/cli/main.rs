@@ -26,6 +26,8 @@ mod policies;
 mod promote;
 mod reports;
 mod scenarios;
+mod trust;
+mod trust_separation;
 mod verify;
 
 /// Every test file in this directory is a module above (jj's check against forgotten files).

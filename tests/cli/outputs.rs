@@ -534,6 +534,7 @@ fn status_log_schedule_promote_rollback() {
         &["log", "--event", "nope"],
         &wed,
     );
+    pin("verify", &env, &work, &["verify", "--offline"], &wed);
     pin(
         "status_after_rollback",
         &env,

@@ -143,11 +143,30 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
             .flat_map(|f| std::iter::once(f.path).chain(f.previous_path))
             .collect::<Vec<String>>(),
     };
-    // A symlink or a removal at the policy path is a change, whatever the diff lists.
-    let policy_changed = match gathered.source {
-        CommitSource::Git => policy_changed_in_git(&repo, &gathered, &policy_path)?,
-        CommitSource::Forge => false,
-    };
+    // A symlink or a removal at the policy path is a change, whatever the diff lists. The
+    // key files the base policy names ([ledger] allowed_signers, …) are policy too: a key
+    // added there could sign ledger events.
+    let mut policy_files = vec![policy_path.clone()];
+    let ledger_keys = &policy.file.ledger;
+    policy_files.extend(
+        [
+            &ledger_keys.allowed_signers,
+            &ledger_keys.revoked_signers,
+            &ledger_keys.openpgp_keys,
+        ]
+        .into_iter()
+        .flatten()
+        .map(|path| path.get_ref().clone()),
+    );
+    let mut policy_changed = false;
+    for path in &policy_files {
+        policy_changed = policy_changed
+            || changed.contains(path)
+            || match gathered.source {
+                CommitSource::Git => policy_changed_in_git(&repo, &gathered, path)?,
+                CommitSource::Forge => false,
+            };
+    }
     let code_owners = if policy.file.pull_requests.require_code_owners {
         let owners = code_owners_at_base(&repo, forge, &base_sha, &changed, &policy)?;
         report.note(match &owners.file {

@@ -1,0 +1,378 @@
+//! Signed ledger events (`[ledger] require_signed`): real SSH keys made by `ssh-keygen`,
+//! two clones of one bare remote, and approvals forged with git plumbing in another
+//! member's name, which must count nowhere and be named.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::common::TestEnv;
+
+/// A key pair made by `ssh-keygen` in the test's directory: (private key path, public
+/// key line).
+fn keygen(env: &TestEnv, name: &str) -> (PathBuf, String) {
+    let dir = env.path("keys");
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = dir.join(name);
+    let out = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    // `ssh-ed25519 AAAA…`, without the comment.
+    let public = public
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    (key, public)
+}
+
+struct Team {
+    env: TestEnv,
+    origin: PathBuf,
+    /// qa@example.com's clone, signing with qa's current key.
+    qa: PathBuf,
+    /// dev@example.com's clone, signing with dev's key.
+    dev: PathBuf,
+    keys: Keys,
+    release_tip: String,
+}
+
+struct Keys {
+    qa: PathBuf,
+    qa_expired: PathBuf,
+    qa_revoked: PathBuf,
+    dev: PathBuf,
+    stranger: PathBuf,
+}
+
+const POLICY: &str = r#"[roles]
+qa = ["qa@example.com"]
+dev = ["dev@example.com"]
+
+[ledger]
+require_signed = true
+allowed_signers = ".reltag/allowed_signers"
+revoked_signers = ".reltag/revoked_signers"
+"#;
+
+fn team() -> Team {
+    let env = TestEnv::new();
+    let (qa, qa_pub) = keygen(&env, "qa");
+    let (qa_expired, qa_expired_pub) = keygen(&env, "qa-expired");
+    let (qa_revoked, qa_revoked_pub) = keygen(&env, "qa-revoked");
+    let (dev, dev_pub) = keygen(&env, "dev");
+    let (stranger, _) = keygen(&env, "stranger");
+    let origin = env.bare("origin.git");
+    let seed = env.repo("seed");
+    std::fs::write(seed.join("policy.toml"), POLICY).unwrap();
+    std::fs::create_dir_all(seed.join(".reltag")).unwrap();
+    std::fs::write(
+        seed.join(".reltag/allowed_signers"),
+        format!(
+            "qa@example.com namespaces=\"git\" {qa_pub}\n\
+             qa@example.com namespaces=\"git\",valid-before=\"20261101Z\" {qa_expired_pub}\n\
+             qa@example.com namespaces=\"git\" {qa_revoked_pub}\n\
+             dev@example.com namespaces=\"git\" {dev_pub}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        seed.join(".reltag/revoked_signers"),
+        format!("{qa_revoked_pub}\n"),
+    )
+    .unwrap();
+    env.git(&seed, &["add", "-A"]);
+    env.commit(&seed, "PAY-1: policy and allowed signers");
+    env.git(&seed, &["branch", "release/v1.0.0"]);
+    let url = origin.to_str().unwrap();
+    env.git(&seed, &["push", "-q", url, "main", "release/v1.0.0"]);
+    let clone = |name: &str, email: &str, key: &Path| {
+        env.git(env.tmp.path(), &["clone", "-q", url, name]);
+        let dir = env.path(name);
+        env.git(&dir, &["config", "user.email", email]);
+        env.git(&dir, &["config", "gpg.format", "ssh"]);
+        env.git(&dir, &["config", "user.signingkey", key.to_str().unwrap()]);
+        dir
+    };
+    let qa_clone = clone("qa", "qa@example.com", &qa);
+    let dev_clone = clone("dev", "dev@example.com", &dev);
+    let release_tip = env.git(&qa_clone, &["rev-parse", "origin/release/v1.0.0"]);
+    Team {
+        env,
+        origin,
+        qa: qa_clone,
+        dev: dev_clone,
+        keys: Keys {
+            qa,
+            qa_expired,
+            qa_revoked,
+            dev,
+            stranger,
+        },
+        release_tip,
+    }
+}
+
+impl Team {
+    /// An approval of v1.0.0 as qa in qa@example.com's name, written with git plumbing in
+    /// dev's clone on top of the remote's ledger and pushed: signed with `key`, or not at
+    /// all. Returns the ledger commit.
+    fn forge_approval(&self, n: u32, key: Option<&Path>) -> String {
+        let env = &self.env;
+        let dir = &self.dev;
+        env.git(
+            dir,
+            &["fetch", "-q", "origin", "+refs/reltag/*:refs/forged/*"],
+        );
+        let parent = env
+            .git_output(dir, &["rev-parse", "--verify", "-q", "refs/forged/ledger"])
+            .stdout;
+        let parent = String::from_utf8(parent).unwrap().trim().to_string();
+        let message = format!(
+            "approve v1.0.0 as qa by qa@example.com\n\n\
+             Event: approve\nVersion: v1.0.0\nCommit: {}\nRole: qa\n\
+             Actor: qa@example.com\nTime: 2026-11-24T12:00:00Z\n\
+             Event-Id: {n:032x}\nLedger-Format: 1\n",
+            self.release_tip
+        );
+        let file = env.path(&format!("forged-{n}.txt"));
+        std::fs::write(&file, message).unwrap();
+        let tree = env.git_stdin(dir, &["mktree"], b"");
+        let mut args: Vec<String> = Vec::new();
+        if let Some(key) = key {
+            args.extend([
+                "-c".into(),
+                "gpg.format=ssh".into(),
+                "-c".into(),
+                format!("user.signingkey={}", key.display()),
+            ]);
+        }
+        args.extend(["commit-tree".into(), tree]);
+        if key.is_some() {
+            args.push("-S".into());
+        }
+        if !parent.is_empty() {
+            args.extend(["-p".into(), parent]);
+        }
+        args.extend(["-F".into(), file.display().to_string()]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let identity = [
+            ("GIT_AUTHOR_NAME", "qa@example.com"),
+            ("GIT_AUTHOR_EMAIL", "qa@example.com"),
+            ("GIT_COMMITTER_NAME", "qa@example.com"),
+            ("GIT_COMMITTER_EMAIL", "qa@example.com"),
+        ];
+        let out = env.git_env(dir, &args, &identity);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let sha = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        env.git(
+            dir,
+            &["push", "-q", "origin", &format!("{sha}:refs/reltag/ledger")],
+        );
+        sha
+    }
+
+    fn log(&self, dir: &Path) -> Vec<Value> {
+        let run = self.env.reltag(dir, &["--format", "json", "log"]);
+        assert_eq!(run.code, 0, "{}", run.render());
+        let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+        doc["events"].as_array().unwrap().clone()
+    }
+
+    fn remote_ledger(&self) -> Option<String> {
+        let out = self.env.git_output(
+            &self.origin,
+            &["rev-parse", "--verify", "-q", "refs/reltag/ledger"],
+        );
+        let tip = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        (!tip.is_empty()).then_some(tip)
+    }
+}
+
+#[test]
+fn approvals_forged_in_another_members_name_count_nowhere_and_are_named() {
+    let team = team();
+    let env = &team.env;
+    let k = &team.keys;
+    let forged = [
+        (
+            team.forge_approval(1, None),
+            "unverified: not signed".to_string(),
+        ),
+        (
+            team.forge_approval(2, Some(&k.stranger)),
+            "a key .reltag/allowed_signers does not list".to_string(),
+        ),
+        (
+            team.forge_approval(3, Some(&k.qa_expired)),
+            "binds to qa@example.com only until 2026-11-01".to_string(),
+        ),
+        (
+            team.forge_approval(4, Some(&k.qa_revoked)),
+            "a revoked key".to_string(),
+        ),
+        (
+            team.forge_approval(5, Some(&k.dev)),
+            "binds to dev@example.com, not to qa@example.com".to_string(),
+        ),
+    ];
+
+    // `log` in qa's clone shows every forged approval, none counted, each with why.
+    let events = team.log(&team.qa);
+    assert_eq!(events.len(), 5, "{events:?}");
+    for ((sha, why), event) in forged.iter().rev().zip(&events) {
+        assert_eq!(event["ledger_commit"], sha.as_str());
+        assert_eq!(event["counts"], false, "{event}");
+        let reason = event["not_counted"].as_str().unwrap();
+        assert!(reason.starts_with("unverified: "), "{reason}");
+        assert!(reason.contains(why.as_str()), "{reason} lacks {why}");
+    }
+
+    // `verify` names each one (exit 1).
+    let verify = env.reltag(&team.qa, &["verify"]);
+    let ids = regex::Regex::new(r"SHA256:[A-Za-z0-9+/]{43}|\b[0-9a-f]{12}\b").unwrap();
+    insta::assert_snapshot!("verify_forged", ids.replace_all(&verify.render(), "[ID]"));
+    assert_eq!(verify.code, 1, "{}", verify.render());
+    for (sha, why) in &forged {
+        assert!(verify.stdout.contains(&sha[..12]), "{}", verify.stdout);
+        assert!(verify.stdout.contains(why.as_str()), "{}", verify.stdout);
+    }
+    assert!(
+        verify
+            .stdout
+            .contains("5 events, 0 verified, 5 not counted"),
+        "{}",
+        verify.stdout
+    );
+
+    // Nothing counted as qa's approval: qa's own approval is recorded, not "already".
+    let approve = env.reltag(&team.qa, &["approve", "v1.0.0", "--role", "qa"]);
+    assert_eq!(approve.code, 0, "{}", approve.render());
+    assert!(
+        approve.stderr.contains(&format!(
+            "recorded: qa@example.com approved v1.0.0 as qa at commit {}",
+            &team.release_tip[..12]
+        )),
+        "{}",
+        approve.stderr
+    );
+    let genuine = team.remote_ledger().unwrap();
+
+    // The other clone sees it signed and counted; the forged ones still do not count.
+    let events = team.log(&team.dev);
+    assert_eq!(events.len(), 6, "{events:?}");
+    assert_eq!(events[0]["ledger_commit"], genuine.as_str());
+    assert_eq!(events[0]["counts"], true, "{}", events[0]);
+    assert!(events[1..].iter().all(|e| e["counts"] == false));
+
+    // The whole chain still has five bad events; after the last forged one, none.
+    let verify = env.reltag(&team.dev, &["verify"]);
+    assert_eq!(verify.code, 1, "{}", verify.render());
+    assert!(
+        verify
+            .stdout
+            .contains("6 events, 1 verified, 5 not counted"),
+        "{}",
+        verify.stdout
+    );
+    let since = env.reltag(&team.dev, &["verify", "--from", &forged[4].0]);
+    assert_eq!(since.code, 0, "{}", since.render());
+    assert!(
+        since.stdout.contains("1 event, 1 verified, 0 not counted"),
+        "{}",
+        since.stdout
+    );
+
+    // An auditor with plain git agrees: the genuine event verifies, the unsigned does not.
+    let signers = team.qa.join(".reltag/allowed_signers");
+    let allowed = format!("gpg.ssh.allowedSignersFile={}", signers.display());
+    let plain = env.git_output(&team.dev, &["-c", &allowed, "verify-commit", &genuine]);
+    assert!(
+        plain.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&plain.stderr)
+            .contains("Good \"git\" signature for qa@example.com")
+    );
+    let plain = env.git_output(&team.dev, &["-c", &allowed, "verify-commit", &forged[0].0]);
+    assert!(!plain.status.success());
+}
+
+#[test]
+fn an_event_reltag_cannot_sign_so_that_it_counts_is_refused_and_nothing_is_published() {
+    let team = team();
+    let env = &team.env;
+
+    // dev claims qa's address: reltag signs with dev's key, which is not qa's.
+    env.git(&team.dev, &["config", "user.email", "qa@example.com"]);
+    let refused = env.reltag(&team.dev, &["approve", "v1.0.0", "--role", "qa"]);
+    assert_eq!(refused.code, 2, "{}", refused.render());
+    assert!(
+        refused.stderr.contains("the signed event would not count")
+            && refused.stderr.contains("binds to dev@example.com"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(team.remote_ledger(), None);
+
+    // No signing key at all: refused, with the fix.
+    env.git(&team.dev, &["config", "user.email", "dev@example.com"]);
+    env.git(&team.dev, &["config", "--unset", "user.signingkey"]);
+    let unsigned = env.reltag(&team.dev, &["approve", "v1.0.0", "--role", "dev"]);
+    assert_eq!(unsigned.code, 2, "{}", unsigned.render());
+    assert!(
+        unsigned.stderr.contains("cannot sign the ledger event")
+            && unsigned.stderr.contains("git config user.signingkey"),
+        "{}",
+        unsigned.stderr
+    );
+    assert_eq!(team.remote_ledger(), None);
+
+    // With the key back, the event is signed, published and counted.
+    env.git(
+        &team.dev,
+        &["config", "user.signingkey", team.keys.dev.to_str().unwrap()],
+    );
+    let ok = env.reltag(&team.dev, &["approve", "v1.0.0", "--role", "dev"]);
+    assert_eq!(ok.code, 0, "{}", ok.render());
+    let events = team.log(&team.qa);
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["counts"], true, "{}", events[0]);
+    let verify = env.reltag(&team.qa, &["verify"]);
+    assert_eq!(verify.code, 0, "{}", verify.render());
+}
+
+#[test]
+fn a_missing_allowed_signers_file_is_a_policy_error_for_verify_and_counts_nothing_in_log() {
+    let team = team();
+    let env = &team.env;
+    let _ = team.forge_approval(1, Some(&team.keys.qa));
+    env.git(&team.qa, &["pull", "-q"]);
+    env.git(&team.qa, &["rm", "-q", ".reltag/allowed_signers"]);
+    env.commit(&team.qa, "PAY-2: drop the signers");
+    let verify = env.reltag(&team.qa, &["verify"]);
+    assert_eq!(verify.code, 2, "{}", verify.render());
+    assert!(
+        verify
+            .stderr
+            .contains(".reltag/allowed_signers, named by [ledger] in the policy, is not in HEAD"),
+        "{}",
+        verify.stderr
+    );
+    let events = team.log(&team.qa);
+    assert_eq!(events[0]["counts"], false, "{}", events[0]);
+}

@@ -1,0 +1,231 @@
+//! Separation of duties (`[separation]`) at `promote`, on a real repository: one person
+//! filling two roles, deploying what only they approved, approving what they cut.
+
+use std::path::{Path, PathBuf};
+
+use reltag::ledger::{Approve, Cut, Event, EventBody, Ledger};
+
+use crate::common::{Run, TestEnv};
+
+const POLICY: &str = r#"[commits]
+require_jira = false
+[roles]
+qa = ["ann@example.com", "bob@example.com"]
+product = ["@ann", "po@example.com"]
+ops = ["ann@example.com", "ops@example.com"]
+[environments.prod]
+approvals = ["qa", "product"]
+deployers = ["ops"]
+"#;
+
+const FORBID: &str = r#"[separation]
+one_person_two_roles = false
+deploy_own_approval = false
+cut_and_approve = false
+[separation.people]
+"ann@example.com" = ["@ann"]
+"#;
+
+/// A repository with `policy` committed, v1.0.0 tagged and cut by `cutter`.
+fn released(env: &TestEnv, policy: &str, cutter: &str) -> PathBuf {
+    let origin = env.bare("origin.git");
+    let work = env.repo("work");
+    std::fs::write(work.join("policy.toml"), policy).unwrap();
+    env.git(&work, &["add", "policy.toml"]);
+    env.commit(&work, "policy");
+    env.git(
+        &work,
+        &["remote", "add", "origin", origin.to_str().unwrap()],
+    );
+    env.git(&work, &["tag", "-a", "v1.0.0", "-m", "release v1.0.0"]);
+    env.git(&work, &["push", "-q", "origin", "main", "v1.0.0"]);
+    let tag_object = env.git(&work, &["rev-parse", "v1.0.0"]);
+    record(
+        env,
+        &work,
+        EventBody::Cut(Cut {
+            version: "v1.0.0".into(),
+            tag_object: Some(gix::ObjectId::from_hex(tag_object.as_bytes()).unwrap()),
+            emergency: false,
+            reason: None,
+            artifacts: vec![],
+        }),
+        cutter,
+    );
+    work
+}
+
+fn record(env: &TestEnv, dir: &Path, body: EventBody, actor: &str) {
+    let repo = gix::open(dir).unwrap();
+    let commit = env.git(dir, &["rev-parse", "v1.0.0^{commit}"]);
+    let event = Event::new(
+        body,
+        gix::ObjectId::from_hex(commit.as_bytes()).unwrap(),
+        actor,
+        "2026-11-24T11:00:00Z".parse().unwrap(),
+    )
+    .unwrap();
+    Ledger::new(&repo).append(&event).unwrap();
+}
+
+fn approve(env: &TestEnv, dir: &Path, actor: &str, role: &str) {
+    record(
+        env,
+        dir,
+        EventBody::Approve(Approve {
+            version: "v1.0.0".into(),
+            role: role.into(),
+            env: None,
+            comment: None,
+        }),
+        actor,
+    );
+}
+
+fn promote_as(env: &TestEnv, dir: &Path, actor: &str) -> Run {
+    env.git(dir, &["config", "user.email", actor]);
+    env.reltag(
+        dir,
+        &[
+            "promote",
+            "v1.0.0",
+            "--to",
+            "prod",
+            "--dry-run",
+            "--offline",
+        ],
+    )
+}
+
+#[test]
+fn one_person_in_two_roles_deploying_what_they_cut_and_alone_approved_is_refused_when_forbidden() {
+    let env = TestEnv::new();
+    let policy = format!("{POLICY}{FORBID}");
+    let work = released(&env, &policy, "ann@example.com");
+    approve(&env, &work, "ann@example.com", "qa");
+    // The same person under her GitHub login.
+    approve(&env, &work, "@ann", "product");
+
+    let run = promote_as(&env, &work, "ann@example.com");
+    assert_eq!(run.code, 1, "{}", run.render());
+    for (rule, message) in [
+        (
+            "sod-two-roles",
+            "ann@example.com approved v1.0.0 as both qa and product: prod needs a different person for each role",
+        ),
+        (
+            "sod-deploy-own-approval",
+            "ann@example.com is the only approver of v1.0.0 for prod, and may not also deploy it",
+        ),
+        (
+            "sod-cut-approve",
+            "ann@example.com cut v1.0.0 and approved it as qa",
+        ),
+    ] {
+        assert!(
+            run.stdout.contains(&format!("error[{rule}] {message}")),
+            "{rule}: {}",
+            run.render()
+        );
+    }
+    // Someone else deploying, with a second person in product: only the cut remains.
+    approve(&env, &work, "po@example.com", "product");
+    let run = promote_as(&env, &work, "ops@example.com");
+    assert_eq!(run.code, 1, "{}", run.render());
+    assert!(
+        !run.stdout.contains("error[sod-two-roles]"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("error[sod-deploy-own-approval]"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("error[sod-cut-approve]"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn separation_rules_allow_everything_by_default_and_say_nothing() {
+    let env = TestEnv::new();
+    let work = released(&env, POLICY, "ann@example.com");
+    approve(&env, &work, "ann@example.com", "qa");
+    approve(&env, &work, "@ann", "product");
+    let run = promote_as(&env, &work, "ann@example.com");
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(!run.stdout.contains("sod-"), "{}", run.stdout);
+}
+
+#[test]
+fn attest_writes_an_in_toto_statement_of_what_counts_for_the_release() {
+    use reltag::ledger::{Artifact, Promote};
+    use sha2::{Digest as _, Sha256};
+
+    let env = TestEnv::new();
+    let work = released(&env, POLICY, "rm@example.com");
+    approve(&env, &work, "bob@example.com", "qa");
+    approve(&env, &work, "po@example.com", "product");
+    let digest = "ab".repeat(32);
+    record(
+        &env,
+        &work,
+        EventBody::Promote(Promote {
+            version: "v1.0.0".into(),
+            env: "prod".into(),
+            artifacts: vec![Artifact {
+                name: "app.tar.gz".into(),
+                sha256: digest.clone(),
+            }],
+            emergency: false,
+            reason: None,
+        }),
+        "ops@example.com",
+    );
+    let run = env.reltag(&work, &["attest", "v1.0.0", "--offline"]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    let ids = regex::Regex::new(r"\b[0-9a-f]{40}\b|\b[0-9a-f]{64}\b").unwrap();
+    insta::assert_snapshot!("attest", ids.replace_all(&run.render(), "[ID]"));
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["_type"], "https://in-toto.io/Statement/v1");
+    assert!(
+        doc["predicateType"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://")
+    );
+    let commit = env.git(&work, &["rev-parse", "v1.0.0^{commit}"]);
+    let subjects = doc["subject"].as_array().unwrap();
+    assert_eq!(subjects.len(), 2, "{}", run.stdout);
+    assert_eq!(subjects[0]["digest"]["gitCommit"], commit.as_str());
+    assert_eq!(subjects[1]["name"], "app.tar.gz");
+    assert_eq!(subjects[1]["digest"]["sha256"], digest.as_str());
+    let predicate = &doc["predicate"];
+    let policy_digest: String = Sha256::digest(POLICY.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(
+        predicate["policy"]["digest"]["sha256"],
+        policy_digest.as_str()
+    );
+    assert_eq!(predicate["cut"]["actor"], "rm@example.com");
+    let approvals = predicate["approvals"].as_array().unwrap();
+    assert_eq!(approvals.len(), 2);
+    assert_eq!(approvals[0]["role"], "qa");
+    assert_eq!(approvals[0]["actor"], "bob@example.com");
+    assert_eq!(predicate["promotions"][0]["env"], "prod");
+
+    // A version without a cut that counts has nothing to attest.
+    env.git(&work, &["tag", "v2.0.0"]);
+    let none = env.reltag(&work, &["attest", "v2.0.0", "--offline"]);
+    assert_eq!(none.code, 2, "{}", none.render());
+    assert!(
+        none.stderr.contains("v2.0.0 has no cut that counts"),
+        "{}",
+        none.stderr
+    );
+}
