@@ -124,6 +124,46 @@ impl Notice {
     }
 }
 
+/// The notice for `event`, its tickets read from the version's annotated tag (the keys
+/// its release notes name). `None` for events nobody is told about.
+pub fn notice_of(repo: &gix::Repository, policy: &Policy, event: &Event) -> Option<Notice> {
+    let version = event.version()?;
+    let tickets = crate::git::tag_message(repo, version)
+        .map(|notes| crate::dashboard::ticket_keys(&notes, policy))
+        .unwrap_or_default();
+    Notice::new(event, policy, tickets)
+}
+
+/// What telling the targets about one event did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Announcement {
+    /// The event's id, for the `reltag notify` that sends it again.
+    pub event_id: String,
+    /// Each target that wants the event, by name, with what happened to it.
+    pub deliveries: Vec<(String, Delivery)>,
+}
+
+/// Tells the `[notify]` targets that want it about `event`, which is recorded: the
+/// notice, the targets and the sending, decided here; the caller only renders the
+/// result. Nothing to tell (an event nobody hears of, no target wants it) is an empty
+/// announcement. `lookup` reads the environment (the secrets).
+pub fn announce(
+    repo: &gix::Repository,
+    policy: &Policy,
+    event: &Event,
+    dry_run: bool,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Announcement {
+    let deliveries = match notice_of(repo, policy, event) {
+        Some(notice) => deliver(&targets_for(policy, event.kind()), &notice, dry_run, lookup),
+        None => Vec::new(),
+    };
+    Announcement {
+        event_id: event.id.as_str().to_string(),
+        deliveries,
+    }
+}
+
 /// The targets of `[notify]` that want `kind`.
 pub fn targets_for(policy: &Policy, kind: EventKind) -> Vec<&NotifyTarget> {
     policy
@@ -237,5 +277,81 @@ fn send(
             "HTTP {}",
             crate::http::status_text(response.status)
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::{Approve, Promote};
+    use crate::policy::Source;
+
+    const POLICY: &str = r#"
+[notify]
+[[notify.targets]]
+name = "chat"
+kind = "slack"
+url = "http://127.0.0.1:9/hook"
+events = ["promote"]
+
+[[notify.targets]]
+name = "audit"
+kind = "webhook"
+url = "http://127.0.0.1:9/audit"
+events = ["cut", "rollback"]
+"#;
+
+    fn event(body: EventBody) -> Event {
+        Event::new(
+            body,
+            gix::ObjectId::empty_tree(gix::hash::Kind::Sha1),
+            "ops@example.com",
+            jiff::Timestamp::UNIX_EPOCH,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn announce_goes_to_the_targets_that_want_the_event_and_says_what_happened_to_each() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = gix::init(dir.path()).unwrap();
+        let policy = Policy::from_toml(POLICY, "policy.toml", Source::Default).unwrap();
+        let promote = event(EventBody::Promote(Promote {
+            version: "v1.2.0".into(),
+            env: "prod".into(),
+            artifacts: Vec::new(),
+            emergency: false,
+            reason: None,
+        }));
+        let announcement = announce(&repo, &policy, &promote, true, &|_| None);
+        assert_eq!(announcement.event_id, promote.id.as_str());
+        let targets: Vec<_> = announcement
+            .deliveries
+            .iter()
+            .map(|(t, _)| t.as_str())
+            .collect();
+        assert_eq!(targets, ["chat"]);
+        let Delivery::WouldSend(body) = &announcement.deliveries[0].1 else {
+            panic!("a dry run sends nothing: {announcement:?}");
+        };
+        assert!(body.contains("v1.2.0 was promoted to prod"), "{body}");
+    }
+
+    #[test]
+    fn announce_tells_nobody_about_an_approval() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = gix::init(dir.path()).unwrap();
+        let policy = Policy::from_toml(POLICY, "policy.toml", Source::Default).unwrap();
+        let approve = event(EventBody::Approve(Approve {
+            version: "v1.2.0".into(),
+            role: "qa".into(),
+            env: None,
+            comment: None,
+        }));
+        assert!(
+            announce(&repo, &policy, &approve, true, &|_| None)
+                .deliveries
+                .is_empty()
+        );
     }
 }
