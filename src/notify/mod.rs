@@ -1,5 +1,5 @@
-//! Notifications: after an event is recorded, tell the targets of `[notify]` (a Slack
-//! incoming webhook, a generic JSON webhook). A notification is sent after the record and
+//! Notifications: after an event is recorded, tell the targets of `[notify]` (a Slack or
+//! Microsoft Teams incoming webhook, a generic JSON webhook). A notification is sent after the record and
 //! never changes it: a failed send is a warning naming the target, and `reltag notify
 //! EVENT` sends it again.
 //!
@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::ledger::{Event, EventBody, EventKind};
 use crate::policy::Policy;
 use crate::policy::schema::{NotifyKind, NotifyTarget};
-use crate::text::escape_html;
+use crate::text::{escape_html, escape_markdown};
 
 /// What a notification says about one event.
 #[derive(Debug, Clone, Serialize)]
@@ -176,8 +176,9 @@ pub fn targets_for(policy: &Policy, kind: EventKind) -> Vec<&NotifyTarget> {
 }
 
 /// The request body for `target`. Slack gets its `text` (with `& < >` escaped, so no text
-/// can become a link or a mention such as `<!channel>`) and the link; a webhook gets the
-/// notice as JSON (`schema: 1`), exact text, JSON-escaped.
+/// can become a link or a mention such as `<!channel>`) and the link; Teams an Adaptive
+/// Card (Markdown-escaped); a webhook gets the notice as JSON (`schema: 1`), exact text,
+/// JSON-escaped.
 pub fn payload(target: &NotifyTarget, notice: &Notice) -> Vec<u8> {
     let value = match target.kind {
         NotifyKind::Slack => {
@@ -187,6 +188,7 @@ pub fn payload(target: &NotifyTarget, notice: &Notice) -> Vec<u8> {
             }
             serde_json::json!({ "text": text })
         }
+        NotifyKind::Teams => teams_card(notice),
         NotifyKind::Webhook => {
             let mut value = serde_json::to_value(notice).unwrap_or_default();
             if let Some(object) = value.as_object_mut() {
@@ -197,6 +199,62 @@ pub fn payload(target: &NotifyTarget, notice: &Notice) -> Vec<u8> {
         }
     };
     serde_json::to_vec(&value).unwrap_or_default()
+}
+
+/// A Teams message holding one Adaptive Card: the sentence as its title, the facts, and
+/// a button to the release page. Every text Teams renders as Markdown goes through
+/// [`escape_markdown`], so no reason or ticket can become a link, an image or emphasis.
+fn teams_card(notice: &Notice) -> serde_json::Value {
+    let text = |s: &str| escape_markdown(s).into_owned();
+    let mut facts = vec![
+        ("Version", notice.version.clone()),
+        ("Event", notice.event.as_str().to_string()),
+    ];
+    if let Some(env) = &notice.env {
+        facts.push(("Environment", env.clone()));
+    }
+    if let Some(at) = &notice.at {
+        facts.push(("Scheduled for", at.clone()));
+    }
+    facts.push(("Recorded", notice.local_time.clone()));
+    facts.push(("By", notice.actor.clone()));
+    if let Some(reason) = &notice.reason {
+        facts.push(("Reason", reason.clone()));
+    }
+    if !notice.tickets.is_empty() {
+        facts.push(("Tickets", notice.tickets.join(", ")));
+    }
+    let facts: Vec<_> = facts
+        .into_iter()
+        .map(|(title, value)| serde_json::json!({ "title": title, "value": text(&value) }))
+        .collect();
+    let mut card = serde_json::json!({
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": [
+            {
+                "type": "TextBlock",
+                "text": text(&notice.sentence()),
+                "weight": "Bolder",
+                "wrap": true,
+                "color": if notice.emergency { "Attention" } else { "Default" },
+            },
+            { "type": "FactSet", "facts": facts },
+        ],
+    });
+    if let Some(link) = &notice.link {
+        card["actions"] = serde_json::json!([
+            { "type": "Action.OpenUrl", "title": "Release page", "url": link }
+        ]);
+    }
+    serde_json::json!({
+        "type": "message",
+        "attachments": [{
+            "contentType": "application/vnd.microsoft.card.adaptive",
+            "content": card,
+        }],
+    })
 }
 
 /// What happened to one target.

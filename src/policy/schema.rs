@@ -622,6 +622,9 @@ pub enum NotifyKind {
     Slack,
     /// Any HTTP endpoint: the notice as JSON.
     Webhook,
+    /// A Microsoft Teams incoming webhook (a Workflows "post to a channel when a webhook
+    /// request is received" URL): an Adaptive Card.
+    Teams,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
