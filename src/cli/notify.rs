@@ -63,7 +63,7 @@ pub fn cmd_notify(ctx: &Context, args: NotifyArgs) -> Result<Outcome, CliError> 
             entry.event.kind().as_str()
         )));
     };
-    let targets = notify::targets_for(&policy, entry.event.kind());
+    let targets = notify::targets_for(&policy, &notice);
     let mut report = ctx.report("notify", Style::Verdict);
     if targets.is_empty() {
         report.note(format!(

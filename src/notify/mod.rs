@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::ledger::{Event, EventBody, EventKind};
 use crate::policy::Policy;
-use crate::policy::schema::{NotifyKind, NotifyTarget};
+use crate::policy::schema::{NotifyEvent, NotifyKind, NotifyTarget};
 use crate::text::{escape_html, escape_markdown};
 
 /// What a notification says about one event.
@@ -155,7 +155,7 @@ pub fn announce(
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Announcement {
     let deliveries = match notice_of(repo, policy, event) {
-        Some(notice) => deliver(&targets_for(policy, event.kind()), &notice, dry_run, lookup),
+        Some(notice) => deliver(&targets_for(policy, &notice), &notice, dry_run, lookup),
         None => Vec::new(),
     };
     Announcement {
@@ -164,14 +164,21 @@ pub fn announce(
     }
 }
 
-/// The targets of `[notify]` that want `kind`.
-pub fn targets_for(policy: &Policy, kind: EventKind) -> Vec<&NotifyTarget> {
+/// The targets of `[notify]` that want `notice`: those that want its kind, and for an
+/// emergency those that want `emergency` too. Each target once: a target that wants
+/// both `promote` and `emergency` gets one message, marked as an emergency.
+pub fn targets_for<'p>(policy: &'p Policy, notice: &Notice) -> Vec<&'p NotifyTarget> {
     policy
         .file
         .notify
         .targets
         .iter()
-        .filter(|t| t.events.iter().any(|e| e.as_str() == kind.as_str()))
+        .filter(|t| {
+            t.events.iter().any(|e| {
+                e.as_str() == notice.event.as_str()
+                    || (notice.emergency && *e == NotifyEvent::Emergency)
+            })
+        })
         .collect()
 }
 
@@ -393,6 +400,44 @@ events = ["cut", "rollback"]
             panic!("a dry run sends nothing: {announcement:?}");
         };
         assert!(body.contains("v1.2.0 was promoted to prod"), "{body}");
+    }
+
+    #[test]
+    fn an_emergency_reaches_the_targets_that_want_emergencies_each_once() {
+        let text = format!(
+            "{POLICY}\n[[notify.targets]]\nname = \"on-call\"\nkind = \"webhook\"\n\
+             url = \"http://127.0.0.1:9/oncall\"\nevents = [\"promote\", \"emergency\"]\n"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let repo = gix::init(dir.path()).unwrap();
+        let policy = Policy::from_toml(&text, "policy.toml", Source::Default).unwrap();
+        let promote = |emergency| {
+            event(EventBody::Promote(Promote {
+                version: "v1.2.0".into(),
+                env: "prod".into(),
+                artifacts: Vec::new(),
+                emergency,
+                reason: emergency.then(|| "INC-7".to_string()),
+            }))
+        };
+        let targets = |event: &Event| {
+            let announcement = announce(&repo, &policy, event, true, &|_| None);
+            announcement
+                .deliveries
+                .into_iter()
+                .map(|(target, _)| target)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(targets(&promote(false)), ["chat", "on-call"]);
+        assert_eq!(targets(&promote(true)), ["chat", "on-call"]);
+        let cut = event(EventBody::Cut(crate::ledger::Cut {
+            version: "v1.2.0".into(),
+            tag_object: None,
+            emergency: true,
+            reason: Some("INC-7".into()),
+            artifacts: Vec::new(),
+        }));
+        assert_eq!(targets(&cut), ["audit", "on-call"]);
     }
 
     #[test]
