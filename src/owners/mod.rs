@@ -134,7 +134,14 @@ pub fn resolve<E: std::error::Error + 'static>(
     let mut members = BTreeMap::new();
     for owner in needed {
         let name = owner.to_string();
-        let resolved = if let Some(role) = policy.file.roles.get(&name) {
+        // GitHub matches team and email owners ignoring case: `@Octo/DBA` is `@octo/dba`.
+        let role = policy
+            .file
+            .roles
+            .iter()
+            .find(|(role, _)| role.eq_ignore_ascii_case(&name))
+            .map(|(_, members)| members);
+        let resolved = if let Some(role) = role {
             Members {
                 logins: role
                     .iter()
@@ -252,6 +259,31 @@ mod tests {
             refused.to_string(),
             "cannot list the members of @octo/web (a code owner in CODEOWNERS): 403 Forbidden"
         );
+    }
+
+    #[test]
+    fn a_role_names_a_team_or_email_owner_whatever_the_case() {
+        let file = CodeOwners::parse("CODEOWNERS", b"/db/ @Octo/DBA DBA@Example.com\n").unwrap();
+        let policy = Policy::from_toml(
+            "[roles]\n\"@octo/dba\" = [\"@dana\"]\n\"dba@example.com\" = [\"@dave\"]\n",
+            "policy.toml",
+            Source::Default,
+        )
+        .unwrap();
+        let facts = resolve::<Forbidden>(
+            Some(file),
+            &changed(&["db/schema.sql"]),
+            &policy,
+            "GitHub",
+            |_, _| Err(Forbidden),
+        )
+        .unwrap();
+        let team = Owner::Team {
+            org: "Octo".into(),
+            team: "DBA".into(),
+        };
+        assert!(facts.approves_as("dana", &team));
+        assert!(facts.approves_as("dave", &Owner::Email("DBA@Example.com".into())));
     }
 
     #[test]
