@@ -415,7 +415,7 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
         report.note(note);
     }
     // Announced once published: a local cut is not news yet.
-    super::notify::after_record(ctx, gix, &policy, &event, &mut report);
+    super::notices::after_record(ctx, gix, &policy, &event, &mut report);
     ctx.finish(report, Ok(()))
 }
 

@@ -17,6 +17,7 @@ mod install;
 mod ledger_access;
 mod log;
 mod notes;
+mod notices;
 mod notify;
 mod promote;
 mod rollback;

@@ -1,13 +1,11 @@
-//! `reltag notify EVENT`: send an event's notification again (or for the first time), and
-//! the one hook the recording commands call after their event is in the ledger.
+//! `reltag notify EVENT`: send an event's notification again (or for the first time).
 
 use clap::Args;
 
 use super::{CliError, Context, ErrorKind, ledger_access};
-use crate::ledger::{Event, LogFilter};
-use crate::notify::{self, Delivery, Notice};
-use crate::policy::Policy;
-use crate::report::{Outcome, Report, Style};
+use crate::ledger::LogFilter;
+use crate::notify::{self, Delivery};
+use crate::report::{Outcome, Style};
 
 /// Send the notification of a recorded event to the `[notify]` targets that want its
 /// kind: after a send failed, or to try the targets. EVENT is the ledger commit `reltag
@@ -23,50 +21,6 @@ pub struct NotifyArgs {
     /// Do not fetch the remote's ledger first.
     #[arg(long)]
     pub offline: bool,
-}
-
-/// The notice for `event`, its tickets read from the version's annotated tag.
-fn notice(repo: &gix::Repository, policy: &Policy, event: &Event) -> Option<Notice> {
-    let version = event.version()?;
-    let tickets = crate::git::tag_message(repo, version)
-        .map(|notes| crate::dashboard::ticket_keys(&notes, policy))
-        .unwrap_or_default();
-    Notice::new(event, policy, tickets)
-}
-
-/// Tells the targets about an event that is now recorded. Never fails: a target that
-/// cannot be reached is a warning naming it (on stderr and as a note), and the record
-/// stands.
-pub(super) fn after_record(
-    ctx: &Context,
-    repo: &gix::Repository,
-    policy: &Policy,
-    event: &Event,
-    report: &mut Report,
-) {
-    let Some(notice) = notice(repo, policy, event) else {
-        return;
-    };
-    let targets = notify::targets_for(policy, event.kind());
-    if targets.is_empty() {
-        return;
-    }
-    let lookup = |name: &str| std::env::var(name).ok();
-    for (target, delivery) in notify::deliver(&targets, &notice, false, &lookup) {
-        match delivery {
-            Delivery::Sent => report.note(format!("notified {target}")),
-            Delivery::WouldSend(_) => {}
-            Delivery::Failed(why) => {
-                let text = format!(
-                    "warning: could not notify {target}: {why}; the event is recorded, \
-                     send it again with `reltag notify {}`",
-                    event.id
-                );
-                ctx.status(&text);
-                report.note(text);
-            }
-        }
-    }
 }
 
 pub fn cmd_notify(ctx: &Context, args: NotifyArgs) -> Result<Outcome, CliError> {
@@ -103,13 +57,13 @@ pub fn cmd_notify(ctx: &Context, args: NotifyArgs) -> Result<Outcome, CliError> 
             entry.event.summary()
         )));
     }
-    let Some(notice) = notice(repo.gix(), &policy, &entry.event) else {
+    let Some(notice) = notify::notice_of(repo.gix(), &policy, &entry.event) else {
         return Err(CliError::usage(format!(
             "{} events are not notified (only cut, schedule, promote and rollback)",
             entry.event.kind().as_str()
         )));
     };
-    let targets = notify::targets_for(&policy, entry.event.kind());
+    let targets = notify::targets_for(&policy, &notice);
     let mut report = ctx.report("notify", Style::Verdict);
     if targets.is_empty() {
         report.note(format!(

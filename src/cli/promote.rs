@@ -211,7 +211,7 @@ fn promote(
         },
         tip.to_hex_with_len(12)
     ));
-    super::notify::after_record(ctx, ledger.repo(), policy, &event, report);
+    super::notices::after_record(ctx, ledger.repo(), policy, &event, report);
     Ok(true)
 }
 

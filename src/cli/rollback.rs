@@ -166,6 +166,6 @@ fn rollback(
         "recorded: {} rolled {} back from {from} to {to}: {}",
         request.actor, args.env, args.reason
     ));
-    super::notify::after_record(ctx, ledger.repo(), policy, &event, report);
+    super::notices::after_record(ctx, ledger.repo(), policy, &event, report);
     Ok(true)
 }

@@ -92,7 +92,7 @@ pub fn cmd_schedule(ctx: &Context, args: ScheduleArgs) -> Result<Outcome, CliErr
             args.tag, args.env
         ));
         if let Some(event) = written.events.first() {
-            super::notify::after_record(ctx, ledger.repo(), &policy, event, &mut report);
+            super::notices::after_record(ctx, ledger.repo(), &policy, event, &mut report);
         }
     }
     ctx.finish(report, recorded.map(|_| ()))

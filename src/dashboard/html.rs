@@ -114,9 +114,8 @@ fn lane_article(out: &mut String, lane: &EnvStatus, site: Option<&Site>, root: &
             None => "none".to_string(),
         }
     );
-    if lane.waiting.is_empty() {
-        out.push_str("<p class=\"waiting-none\">Nothing waiting.</p>\n");
-    } else {
+    // With nothing waiting, the lane's next step says so (and what to do).
+    if !lane.waiting.is_empty() {
         out.push_str("<h4>Waiting</h4>\n<ul class=\"waiting\">\n");
         for waiting in &lane.waiting {
             let earliest = match waiting.earliest {
@@ -153,7 +152,11 @@ fn lane_article(out: &mut String, lane: &EnvStatus, site: Option<&Site>, root: &
             if !needs.is_empty() {
                 let _ = writeln!(out, "<ul class=\"needs\">\n{needs}</ul>");
             }
-            let _ = writeln!(out, "<p class=\"summary\">{}</p></li>", e(&waiting.summary));
+            // The lane's next step already says it for the first in line: once is enough.
+            if !lane.next.contains(&waiting.summary) {
+                let _ = writeln!(out, "<p class=\"summary\">{}</p>", e(&waiting.summary));
+            }
+            out.push_str("</li>\n");
         }
         out.push_str("</ul>\n");
     }

@@ -1,5 +1,5 @@
-//! Notifications: after an event is recorded, tell the targets of `[notify]` (a Slack
-//! incoming webhook, a generic JSON webhook). A notification is sent after the record and
+//! Notifications: after an event is recorded, tell the targets of `[notify]` (a Slack or
+//! Microsoft Teams incoming webhook, a generic JSON webhook). A notification is sent after the record and
 //! never changes it: a failed send is a warning naming the target, and `reltag notify
 //! EVENT` sends it again.
 //!
@@ -13,8 +13,8 @@ use serde::Serialize;
 
 use crate::ledger::{Event, EventBody, EventKind};
 use crate::policy::Policy;
-use crate::policy::schema::{NotifyKind, NotifyTarget};
-use crate::text::escape_html;
+use crate::policy::schema::{NotifyEvent, NotifyKind, NotifyTarget};
+use crate::text::{escape_html, escape_markdown};
 
 /// What a notification says about one event.
 #[derive(Debug, Clone, Serialize)]
@@ -124,20 +124,68 @@ impl Notice {
     }
 }
 
-/// The targets of `[notify]` that want `kind`.
-pub fn targets_for(policy: &Policy, kind: EventKind) -> Vec<&NotifyTarget> {
+/// The notice for `event`, its tickets read from the version's annotated tag (the keys
+/// its release notes name). `None` for events nobody is told about.
+pub fn notice_of(repo: &gix::Repository, policy: &Policy, event: &Event) -> Option<Notice> {
+    let version = event.version()?;
+    let tickets = crate::git::tag_message(repo, version)
+        .map(|notes| crate::dashboard::ticket_keys(&notes, policy))
+        .unwrap_or_default();
+    Notice::new(event, policy, tickets)
+}
+
+/// What telling the targets about one event did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Announcement {
+    /// The event's id, for the `reltag notify` that sends it again.
+    pub event_id: String,
+    /// Each target that wants the event, by name, with what happened to it.
+    pub deliveries: Vec<(String, Delivery)>,
+}
+
+/// Tells the `[notify]` targets that want it about `event`, which is recorded: the
+/// notice, the targets and the sending, decided here; the caller only renders the
+/// result. Nothing to tell (an event nobody hears of, no target wants it) is an empty
+/// announcement. `lookup` reads the environment (the secrets).
+pub fn announce(
+    repo: &gix::Repository,
+    policy: &Policy,
+    event: &Event,
+    dry_run: bool,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Announcement {
+    let deliveries = match notice_of(repo, policy, event) {
+        Some(notice) => deliver(&targets_for(policy, &notice), &notice, dry_run, lookup),
+        None => Vec::new(),
+    };
+    Announcement {
+        event_id: event.id.as_str().to_string(),
+        deliveries,
+    }
+}
+
+/// The targets of `[notify]` that want `notice`: those that want its kind, and for an
+/// emergency those that want `emergency` too. Each target once: a target that wants
+/// both `promote` and `emergency` gets one message, marked as an emergency.
+pub fn targets_for<'p>(policy: &'p Policy, notice: &Notice) -> Vec<&'p NotifyTarget> {
     policy
         .file
         .notify
         .targets
         .iter()
-        .filter(|t| t.events.iter().any(|e| e.as_str() == kind.as_str()))
+        .filter(|t| {
+            t.events.iter().any(|e| {
+                e.as_str() == notice.event.as_str()
+                    || (notice.emergency && *e == NotifyEvent::Emergency)
+            })
+        })
         .collect()
 }
 
 /// The request body for `target`. Slack gets its `text` (with `& < >` escaped, so no text
-/// can become a link or a mention such as `<!channel>`) and the link; a webhook gets the
-/// notice as JSON (`schema: 1`), exact text, JSON-escaped.
+/// can become a link or a mention such as `<!channel>`) and the link; Teams an Adaptive
+/// Card (Markdown-escaped); a webhook gets the notice as JSON (`schema: 1`), exact text,
+/// JSON-escaped.
 pub fn payload(target: &NotifyTarget, notice: &Notice) -> Vec<u8> {
     let value = match target.kind {
         NotifyKind::Slack => {
@@ -147,6 +195,7 @@ pub fn payload(target: &NotifyTarget, notice: &Notice) -> Vec<u8> {
             }
             serde_json::json!({ "text": text })
         }
+        NotifyKind::Teams => teams_card(notice),
         NotifyKind::Webhook => {
             let mut value = serde_json::to_value(notice).unwrap_or_default();
             if let Some(object) = value.as_object_mut() {
@@ -157,6 +206,62 @@ pub fn payload(target: &NotifyTarget, notice: &Notice) -> Vec<u8> {
         }
     };
     serde_json::to_vec(&value).unwrap_or_default()
+}
+
+/// A Teams message holding one Adaptive Card: the sentence as its title, the facts, and
+/// a button to the release page. Every text Teams renders as Markdown goes through
+/// [`escape_markdown`], so no reason or ticket can become a link, an image or emphasis.
+fn teams_card(notice: &Notice) -> serde_json::Value {
+    let text = |s: &str| escape_markdown(s).into_owned();
+    let mut facts = vec![
+        ("Version", notice.version.clone()),
+        ("Event", notice.event.as_str().to_string()),
+    ];
+    if let Some(env) = &notice.env {
+        facts.push(("Environment", env.clone()));
+    }
+    if let Some(at) = &notice.at {
+        facts.push(("Scheduled for", at.clone()));
+    }
+    facts.push(("Recorded", notice.local_time.clone()));
+    facts.push(("By", notice.actor.clone()));
+    if let Some(reason) = &notice.reason {
+        facts.push(("Reason", reason.clone()));
+    }
+    if !notice.tickets.is_empty() {
+        facts.push(("Tickets", notice.tickets.join(", ")));
+    }
+    let facts: Vec<_> = facts
+        .into_iter()
+        .map(|(title, value)| serde_json::json!({ "title": title, "value": text(&value) }))
+        .collect();
+    let mut card = serde_json::json!({
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": [
+            {
+                "type": "TextBlock",
+                "text": text(&notice.sentence()),
+                "weight": "Bolder",
+                "wrap": true,
+                "color": if notice.emergency { "Attention" } else { "Default" },
+            },
+            { "type": "FactSet", "facts": facts },
+        ],
+    });
+    if let Some(link) = &notice.link {
+        card["actions"] = serde_json::json!([
+            { "type": "Action.OpenUrl", "title": "Release page", "url": link }
+        ]);
+    }
+    serde_json::json!({
+        "type": "message",
+        "attachments": [{
+            "contentType": "application/vnd.microsoft.card.adaptive",
+            "content": card,
+        }],
+    })
 }
 
 /// What happened to one target.
@@ -237,5 +342,119 @@ fn send(
             "HTTP {}",
             crate::http::status_text(response.status)
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::{Approve, Promote};
+    use crate::policy::Source;
+
+    const POLICY: &str = r#"
+[notify]
+[[notify.targets]]
+name = "chat"
+kind = "slack"
+url = "http://127.0.0.1:9/hook"
+events = ["promote"]
+
+[[notify.targets]]
+name = "audit"
+kind = "webhook"
+url = "http://127.0.0.1:9/audit"
+events = ["cut", "rollback"]
+"#;
+
+    fn event(body: EventBody) -> Event {
+        Event::new(
+            body,
+            gix::ObjectId::empty_tree(gix::hash::Kind::Sha1),
+            "ops@example.com",
+            jiff::Timestamp::UNIX_EPOCH,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn announce_goes_to_the_targets_that_want_the_event_and_says_what_happened_to_each() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = gix::init(dir.path()).unwrap();
+        let policy = Policy::from_toml(POLICY, "policy.toml", Source::Default).unwrap();
+        let promote = event(EventBody::Promote(Promote {
+            version: "v1.2.0".into(),
+            env: "prod".into(),
+            artifacts: Vec::new(),
+            emergency: false,
+            reason: None,
+        }));
+        let announcement = announce(&repo, &policy, &promote, true, &|_| None);
+        assert_eq!(announcement.event_id, promote.id.as_str());
+        let targets: Vec<_> = announcement
+            .deliveries
+            .iter()
+            .map(|(t, _)| t.as_str())
+            .collect();
+        assert_eq!(targets, ["chat"]);
+        let Delivery::WouldSend(body) = &announcement.deliveries[0].1 else {
+            panic!("a dry run sends nothing: {announcement:?}");
+        };
+        assert!(body.contains("v1.2.0 was promoted to prod"), "{body}");
+    }
+
+    #[test]
+    fn an_emergency_reaches_the_targets_that_want_emergencies_each_once() {
+        let text = format!(
+            "{POLICY}\n[[notify.targets]]\nname = \"on-call\"\nkind = \"webhook\"\n\
+             url = \"http://127.0.0.1:9/oncall\"\nevents = [\"promote\", \"emergency\"]\n"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let repo = gix::init(dir.path()).unwrap();
+        let policy = Policy::from_toml(&text, "policy.toml", Source::Default).unwrap();
+        let promote = |emergency| {
+            event(EventBody::Promote(Promote {
+                version: "v1.2.0".into(),
+                env: "prod".into(),
+                artifacts: Vec::new(),
+                emergency,
+                reason: emergency.then(|| "INC-7".to_string()),
+            }))
+        };
+        let targets = |event: &Event| {
+            let announcement = announce(&repo, &policy, event, true, &|_| None);
+            announcement
+                .deliveries
+                .into_iter()
+                .map(|(target, _)| target)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(targets(&promote(false)), ["chat", "on-call"]);
+        assert_eq!(targets(&promote(true)), ["chat", "on-call"]);
+        let cut = event(EventBody::Cut(crate::ledger::Cut {
+            version: "v1.2.0".into(),
+            tag_object: None,
+            emergency: true,
+            reason: Some("INC-7".into()),
+            artifacts: Vec::new(),
+        }));
+        assert_eq!(targets(&cut), ["audit", "on-call"]);
+    }
+
+    #[test]
+    fn announce_tells_nobody_about_an_approval() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = gix::init(dir.path()).unwrap();
+        let policy = Policy::from_toml(POLICY, "policy.toml", Source::Default).unwrap();
+        let approve = event(EventBody::Approve(Approve {
+            version: "v1.2.0".into(),
+            role: "qa".into(),
+            env: None,
+            comment: None,
+        }));
+        assert!(
+            announce(&repo, &policy, &approve, true, &|_| None)
+                .deliveries
+                .is_empty()
+        );
     }
 }

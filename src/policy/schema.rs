@@ -610,7 +610,7 @@ pub struct NotifyTarget {
     #[serde(default)]
     pub token_env: Option<String>,
     /// The events that go here: `cut`, `schedule` (the announcement the notice counts
-    /// from), `promote`, `rollback`.
+    /// from), `promote`, `rollback`, and `emergency` (any of those made as an emergency).
     pub events: Vec<NotifyEvent>,
 }
 
@@ -622,6 +622,9 @@ pub enum NotifyKind {
     Slack,
     /// Any HTTP endpoint: the notice as JSON.
     Webhook,
+    /// A Microsoft Teams incoming webhook (a Workflows "post to a channel when a webhook
+    /// request is received" URL): an Adaptive Card.
+    Teams,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -632,6 +635,9 @@ pub enum NotifyEvent {
     Schedule,
     Promote,
     Rollback,
+    /// An emergency cut, schedule, promote or rollback, whatever its kind: for the
+    /// on-call channel that wants only those.
+    Emergency,
 }
 
 impl NotifyEvent {
@@ -641,6 +647,7 @@ impl NotifyEvent {
             NotifyEvent::Schedule => "schedule",
             NotifyEvent::Promote => "promote",
             NotifyEvent::Rollback => "rollback",
+            NotifyEvent::Emergency => "emergency",
         }
     }
 }

@@ -62,6 +62,13 @@ fn the_page_renders_in_a_headless_browser() {
         "{html}"
     );
     assert!(!html.contains("<script"), "{html}");
+    // What a lane waits for is said once, in its next step, not again under the version.
+    assert_eq!(
+        html.matches("v1.2.0 can be promoted from Wed 2026-12-16 18:30 America/New_York")
+            .count(),
+        1,
+        "{html}"
+    );
     for line in log.lines() {
         assert!(
             !line.contains(":CONSOLE(") && !line.contains("Uncaught"),

@@ -284,3 +284,247 @@ fn a_hostile_ticket_or_reason_cannot_mention_the_channel_in_slack() {
     );
     assert!(text.contains("&lt;!channel&gt;"), "{text}");
 }
+
+/// The policy of [`setup`] with a Teams target that wants promotions first.
+fn teams_policy() -> String {
+    policy("http://127.0.0.1:9/hook").replace(
+        "[[notify.targets]]\nname = \"team-chat\"",
+        "[[notify.targets]]\nname = \"ops-teams\"\nkind = \"teams\"\n\
+         url_env = \"TEAMS_WEBHOOK_URL\"\nevents = [\"promote\"]\n\
+         [[notify.targets]]\nname = \"team-chat\"",
+    )
+}
+
+#[test]
+fn a_promotion_is_announced_to_teams_as_an_adaptive_card() {
+    let api = MockApi::start();
+    api.mount(
+        Mock::given(method("POST"))
+            .and(path("/workflows/teams-s3cr3t"))
+            .and(header("content-type", "application/json"))
+            .respond_with(ResponseTemplate::new(202))
+            .expect(1),
+    );
+    let env = TestEnv::new();
+    let work = setup(&env, "http://127.0.0.1:9/hook");
+    std::fs::write(work.join("policy.toml"), teams_policy()).unwrap();
+    let teams = format!("{}/workflows/teams-s3cr3t", api.uri());
+    let run = promote(&env, &work, "", &[("TEAMS_WEBHOOK_URL", &teams)]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(
+        run.stdout.contains("notified ops-teams"),
+        "{}",
+        run.render()
+    );
+    no_secret(&run);
+    api.verify();
+
+    let request = api
+        .requests()
+        .into_iter()
+        .find(|r| r.url.path() == "/workflows/teams-s3cr3t")
+        .unwrap();
+    let message: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+    assert_eq!(message["type"], "message");
+    let attachment = &message["attachments"][0];
+    assert_eq!(
+        attachment["contentType"],
+        "application/vnd.microsoft.card.adaptive"
+    );
+    let card = &attachment["content"];
+    assert_eq!(card["type"], "AdaptiveCard");
+    assert_eq!(
+        card["body"][0]["text"],
+        "v1\\.0\\.0 was promoted to staging at Tue 2026\\-11\\-24 07:00 America/New\\_York by \
+         dev@example\\.com \\[PAY\\-3\\]"
+    );
+    let facts = card["body"][1]["facts"].as_array().unwrap();
+    let fact = |title: &str| {
+        facts
+            .iter()
+            .find(|f| f["title"] == title)
+            .map(|f| f["value"].as_str().unwrap().to_string())
+    };
+    assert_eq!(fact("Environment").as_deref(), Some("staging"));
+    assert_eq!(fact("Tickets").as_deref(), Some("PAY\\-3"));
+    assert_eq!(
+        card["actions"][0]["url"],
+        "https://example.github.io/app/versions/v1.0.0.html"
+    );
+}
+
+#[test]
+fn a_hostile_reason_cannot_become_a_link_or_emphasis_in_teams() {
+    let policy_text = teams_policy();
+    let parsed: reltag::policy::schema::PolicyFile = toml::from_str(&policy_text).unwrap();
+    let target = &parsed.notify.targets[0];
+    assert_eq!(target.name, "ops-teams");
+    let notice = reltag::notify::Notice {
+        event: reltag::ledger::EventKind::Rollback,
+        event_id: "0123456789abcdef".into(),
+        version: "v1.0.0".into(),
+        env: Some("staging".into()),
+        time: "2026-11-24T12:00:00Z".parse().unwrap(),
+        local_time: "Tue 2026-11-24 07:00 America/New_York".into(),
+        at: None,
+        actor: "dev@example.com".into(),
+        emergency: true,
+        reason: Some(
+            "[click](https://evil.example) **now** ![x](https://evil.example/x.png)".into(),
+        ),
+        tickets: vec![],
+        link: None,
+    };
+    let body: serde_json::Value =
+        serde_json::from_slice(&reltag::notify::payload(target, &notice)).unwrap();
+    let card = &body["attachments"][0]["content"];
+    let title = card["body"][0]["text"].as_str().unwrap();
+    let reason = card["body"][1]["facts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["title"] == "Reason")
+        .unwrap()["value"]
+        .as_str()
+        .unwrap();
+    for text in [title, reason] {
+        assert!(
+            !text.contains("](") && !text.contains("**") && !text.contains("!["),
+            "{text}"
+        );
+        assert!(
+            text.contains("\\[click\\]\\(https://evil\\.example\\)"),
+            "{text}"
+        );
+    }
+    assert!(title.contains("\\(EMERGENCY\\)"), "{title}");
+    assert_eq!(card["body"][0]["color"], "Attention");
+}
+
+/// The policy of [`setup`] with an emergency procedure and an on-call webhook at `oncall`
+/// that wants only emergencies.
+fn emergency_policy(oncall: &str) -> String {
+    format!(
+        "{}[[notify.targets]]\nname = \"on-call\"\nkind = \"webhook\"\nurl = \"{oncall}\"\n\
+         events = [\"emergency\"]\n[emergency]\napprovers = [\"ops\"]\n",
+        policy("http://127.0.0.1:9/hook")
+    )
+}
+
+#[test]
+fn an_emergency_promotion_also_reaches_the_targets_that_want_emergencies_and_only_it_does() {
+    let api = MockApi::start();
+    api.mount(
+        Mock::given(method("POST"))
+            .and(path("/oncall"))
+            .respond_with(ResponseTemplate::new(204))
+            .expect(1),
+    );
+    api.mount(
+        Mock::given(method("POST"))
+            .and(path(SECRET_PATH))
+            .respond_with(ResponseTemplate::new(200))
+            .expect(2),
+    );
+    let oncall = format!("{}/oncall", api.uri());
+    let slack = format!("{}{SECRET_PATH}", api.uri());
+    let env = TestEnv::new();
+    let work = setup(&env, "http://127.0.0.1:9/hook");
+    std::fs::write(work.join("policy.toml"), emergency_policy(&oncall)).unwrap();
+
+    // A normal promotion: the chat hears of it, the on-call target does not.
+    let run = promote(&env, &work, &slack, &[]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(
+        run.stdout.contains("notified team-chat"),
+        "{}",
+        run.render()
+    );
+    assert!(!run.stdout.contains("on-call"), "{}", run.render());
+
+    // v1.1.0 promoted as an emergency: the chat (as a promote, marked) and the on-call
+    // target (as an emergency), each once.
+    crate::dashboard::cut(
+        &env,
+        &work,
+        "v1.1.0",
+        "v1.1.0\n\nPAY-4 fix",
+        "2026-11-21T12:00:00Z",
+    );
+    let approve = env.reltag_with(&work, &["approve", "v1.1.0", "--role", "ops"], &[], None);
+    assert_eq!(approve.code, 0, "{}", approve.render());
+    let run = env.reltag_with(
+        &work,
+        &[
+            "promote",
+            "v1.1.0",
+            "--to",
+            "staging",
+            "--emergency",
+            "--reason",
+            "INC-7 payments down",
+            "--offline",
+        ],
+        &[("SLACK_WEBHOOK_URL", &slack), ("RELTAG_HTTP_RETRIES", "1")],
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(
+        run.stdout.contains("notified team-chat"),
+        "{}",
+        run.render()
+    );
+    assert!(run.stdout.contains("notified on-call"), "{}", run.render());
+    api.verify();
+    let requests = api.requests();
+    let hook = requests.iter().find(|r| r.url.path() == "/oncall").unwrap();
+    let hook: serde_json::Value = serde_json::from_slice(&hook.body).unwrap();
+    assert_eq!(hook["event"], "promote");
+    assert_eq!(hook["emergency"], true);
+    assert_eq!(hook["version"], "v1.1.0");
+    assert_eq!(hook["reason"], "INC-7 payments down");
+    let last_slack = requests
+        .iter()
+        .rev()
+        .find(|r| r.url.path() == SECRET_PATH)
+        .unwrap();
+    let last_slack: serde_json::Value = serde_json::from_slice(&last_slack.body).unwrap();
+    assert!(
+        last_slack["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("v1.1.0 was promoted to staging (EMERGENCY)"),
+        "{last_slack}"
+    );
+}
+
+#[test]
+fn an_unknown_notify_event_is_a_policy_error_at_its_place() {
+    let env = TestEnv::new();
+    let work = setup(&env, "http://127.0.0.1:9/hook");
+    let text = policy("http://127.0.0.1:9/hook").replace(
+        "events = [\"promote\"]\n",
+        "events = [\"promote\", \"deployed\"]\n",
+    );
+    std::fs::write(work.join("policy.toml"), &text).unwrap();
+    let run = env.reltag_with(&work, &["check", "policy"], &[], None);
+    assert_eq!(run.code, 2, "{}", run.render());
+    let line = text
+        .lines()
+        .position(|l| l.contains("\"deployed\""))
+        .unwrap()
+        + 1;
+    let rendered = run.render();
+    assert!(
+        rendered.contains(&format!("policy.toml:{line}:22")),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains(
+            "unknown variant `deployed`, expected one of `cut`, `schedule`, `promote`, \
+             `rollback`, `emergency`"
+        ),
+        "{rendered}"
+    );
+    insta::assert_snapshot!("notify_unknown_event", rendered);
+}
