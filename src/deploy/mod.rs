@@ -58,6 +58,9 @@ pub struct Request<'a> {
     /// The emergency procedure: `[emergency] may_skip` steps are skipped.
     pub emergency: bool,
     pub reason: Option<&'a str>,
+    /// Approvals of the version the ledger holds but does not count (`[ledger]
+    /// require_signed`), gathered from its log by the command, for the findings to name.
+    pub refused: &'a [ledger::RefusedApproval],
 }
 
 impl<'a> Request<'a> {
@@ -69,6 +72,7 @@ impl<'a> Request<'a> {
             artifacts: &[],
             emergency: false,
             reason: None,
+            refused: &[],
         }
     }
 }
@@ -172,6 +176,7 @@ impl VersionFacts {
             artifacts: request.artifacts,
             emergency: request.emergency,
             reason: request.reason,
+            refused: request.refused,
         }
     }
 }

@@ -380,6 +380,9 @@ pub struct PromoteFacts<'a> {
     pub schedules: &'a [crate::ledger::ScheduleRecord],
     /// Approvals of this version bound to the tag's commit, for this environment or all.
     pub approvals: &'a [crate::ledger::ApprovalRecord],
+    /// Approvals of this version at the tag's commit that the ledger holds but does not
+    /// count (unsigned, or signed by a key not bound to their actor): named, never counted.
+    pub refused: &'a [crate::ledger::RefusedApproval],
     /// Artifact digests recorded for the version so far (at its cut or first environment).
     pub recorded_artifacts: &'a [crate::ledger::Artifact],
     /// Artifacts given now, with their digests.

@@ -130,6 +130,7 @@ mod tests {
             target: None,
             schedules: std::slice::from_ref(&schedule),
             approvals: &[],
+            refused: &[],
             recorded_artifacts: &[],
             artifacts: &[],
             emergency: false,
