@@ -92,9 +92,17 @@ pub fn cmd_promote(ctx: &Context, args: PromoteArgs) -> Result<Outcome, CliError
         }
         _ => Vec::new(),
     };
+    // `sod-own-commits`: who wrote the release's commits, read only when it runs.
+    let release_authors = match tag_commit {
+        Some(commit) if !*policy.file.separation.approve_own_commits.get_ref() => {
+            crate::release::notes::release_authors(&repo, &policy, &args.tag, commit)?
+        }
+        _ => Vec::new(),
+    };
     let request = Request {
         artifacts: &artifacts,
         refused: &refused,
+        release_authors: &release_authors,
         emergency: args.emergency,
         reason: args.reason.as_deref(),
         ..Request::new(&actor, now)

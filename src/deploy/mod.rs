@@ -61,6 +61,9 @@ pub struct Request<'a> {
     /// Approvals of the version the ledger holds but does not count (`[ledger]
     /// require_signed`), gathered from its log by the command, for the findings to name.
     pub refused: &'a [ledger::RefusedApproval],
+    /// The author emails of the release's commits, gathered by the command when
+    /// `[separation] approve_own_commits = false` (`sod-own-commits`).
+    pub release_authors: &'a [String],
 }
 
 impl<'a> Request<'a> {
@@ -73,6 +76,7 @@ impl<'a> Request<'a> {
             emergency: false,
             reason: None,
             refused: &[],
+            release_authors: &[],
         }
     }
 }
@@ -177,6 +181,7 @@ impl VersionFacts {
             emergency: request.emergency,
             reason: request.reason,
             refused: request.refused,
+            release_authors: request.release_authors,
         }
     }
 }

@@ -131,6 +131,7 @@ mod tests {
             schedules: std::slice::from_ref(&schedule),
             approvals: &[],
             refused: &[],
+            release_authors: &[],
             recorded_artifacts: &[],
             artifacts: &[],
             emergency: false,
