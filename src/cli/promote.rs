@@ -85,8 +85,24 @@ pub fn cmd_promote(ctx: &Context, args: PromoteArgs) -> Result<Outcome, CliError
     if !facts.is_known() {
         return Err(deploy::Error::UnknownVersion { version: args.tag }.into());
     }
+    // Approvals the ledger refuses to count are named in promote-approvals' finding.
+    let refused = match tag_commit {
+        Some(commit) if *policy.file.ledger.require_signed.get_ref() => {
+            identity::refused_approvals(&ledger, &args.tag, Some(&args.env), commit)?
+        }
+        _ => Vec::new(),
+    };
+    // `sod-own-commits`: who wrote the release's commits, read only when it runs.
+    let release_authors = match tag_commit {
+        Some(commit) if !*policy.file.separation.approve_own_commits.get_ref() => {
+            crate::release::notes::release_authors(&repo, &policy, &args.tag, commit)?
+        }
+        _ => Vec::new(),
+    };
     let request = Request {
         artifacts: &artifacts,
+        refused: &refused,
+        release_authors: &release_authors,
         emergency: args.emergency,
         reason: args.reason.as_deref(),
         ..Request::new(&actor, now)

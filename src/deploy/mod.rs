@@ -58,6 +58,12 @@ pub struct Request<'a> {
     /// The emergency procedure: `[emergency] may_skip` steps are skipped.
     pub emergency: bool,
     pub reason: Option<&'a str>,
+    /// Approvals of the version the ledger holds but does not count (`[ledger]
+    /// require_signed`), gathered from its log by the command, for the findings to name.
+    pub refused: &'a [ledger::RefusedApproval],
+    /// The author emails of the release's commits, gathered by the command when
+    /// `[separation] approve_own_commits = false` (`sod-own-commits`).
+    pub release_authors: &'a [String],
 }
 
 impl<'a> Request<'a> {
@@ -69,6 +75,8 @@ impl<'a> Request<'a> {
             artifacts: &[],
             emergency: false,
             reason: None,
+            refused: &[],
+            release_authors: &[],
         }
     }
 }
@@ -172,6 +180,8 @@ impl VersionFacts {
             artifacts: request.artifacts,
             emergency: request.emergency,
             reason: request.reason,
+            refused: request.refused,
+            release_authors: request.release_authors,
         }
     }
 }

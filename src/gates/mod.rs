@@ -269,6 +269,10 @@ pub static PROMOTION: Gate<PromotionCheck> = Gate {
             crate::rules::sod_cut_approve::check,
         ),
         step(
+            crate::rules::sod_own_commits::SodOwnCommits::INFO,
+            crate::rules::sod_own_commits::check,
+        ),
+        step(
             promote_artifact::PromoteArtifact::INFO,
             promote_artifact::check,
         ),
@@ -654,6 +658,7 @@ fn separation_forbids(rule: &str, policy: &Policy) -> Option<bool> {
         "sod-two-roles" => &separation.one_person_two_roles,
         "sod-deploy-own-approval" => &separation.deploy_own_approval,
         "sod-cut-approve" => &separation.cut_and_approve,
+        "sod-own-commits" => &separation.approve_own_commits,
         _ => return None,
     };
     Some(!*allowed.get_ref())

@@ -10,9 +10,11 @@ use gix::ObjectId;
 use jiff::Timestamp;
 
 use super::error::{Error, Result};
+use super::event::EventKind;
 use super::event::{Approve, Event, EventBody, validate_name};
 use super::state::ApprovalRecord;
-use super::store::Ledger;
+use super::store::{Ledger, LogFilter};
+use super::trust::Standing;
 use super::write::{Base, Decision, Publish, WriteOptions, write};
 
 /// The identity events are recorded under: `@$GITHUB_ACTOR` when `GITHUB_ACTIONS=true`,
@@ -169,4 +171,74 @@ pub fn approvals_for(
     commit: ObjectId,
 ) -> Result<Vec<ApprovalRecord>> {
     ledger.state()?.approvals_for(version, env, commit)
+}
+
+/// An approval the ledger holds but does not count: its event is refused by the trust in
+/// force (`[ledger] require_signed`: unsigned, or signed by a key not bound to its actor).
+/// The rules name it where it would have counted, so a forged or mis-signed sign-off is
+/// seen, never silently missing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedApproval {
+    pub approval: ApprovalRecord,
+    /// The ledger commit that records it.
+    pub ledger_commit: ObjectId,
+    /// Why it does not count, as `reltag log` says it.
+    pub reason: String,
+}
+
+impl RefusedApproval {
+    /// `qa@example.com's approval of v1.0.0 as qa (ledger 3f2a…) does not count: unverified: not signed`.
+    pub fn describe(&self, version: &str) -> String {
+        format!(
+            "{}'s approval of {version} as {} (ledger {}) does not count: {}",
+            self.approval.actor,
+            self.approval.role,
+            self.ledger_commit.to_hex_with_len(12),
+            self.reason
+        )
+    }
+}
+
+/// The approvals of `version` bound to exactly `commit` (for `env` or all environments,
+/// as [`approvals_for`]) that the trust in force refuses, newest first, read from the
+/// log. Voided approvals are not listed: a void is a deliberate withdrawal.
+pub fn refused_approvals(
+    ledger: &Ledger<'_>,
+    version: &str,
+    env: Option<&str>,
+    commit: ObjectId,
+) -> Result<Vec<RefusedApproval>> {
+    let filter = LogFilter {
+        version: Some(version.to_owned()),
+        kind: Some(EventKind::Approve),
+        ..LogFilter::default()
+    };
+    let mut refused = Vec::new();
+    for entry in ledger.log(filter)? {
+        let entry = entry?;
+        let Standing::Refused { reason } = entry.standing else {
+            continue;
+        };
+        let EventBody::Approve(approve) = &entry.event.body else {
+            continue;
+        };
+        let env_matches = approve.env.is_none() || approve.env.as_deref() == env;
+        if entry.event.commit != commit || !env_matches {
+            continue;
+        }
+        refused.push(RefusedApproval {
+            approval: ApprovalRecord {
+                role: approve.role.clone(),
+                env: approve.env.clone(),
+                actor: entry.event.actor.clone(),
+                commit: commit.to_string(),
+                time: entry.event.time,
+                comment: approve.comment.clone(),
+                event_id: entry.event.id.clone(),
+            },
+            ledger_commit: entry.sha,
+            reason,
+        });
+    }
+    Ok(refused)
 }

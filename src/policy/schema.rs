@@ -702,6 +702,10 @@ pub struct Separation {
     /// May the person who cut a version approve it? (`sod-cut-approve`)
     #[cfg_attr(test, schemars(with = "bool"))]
     pub cut_and_approve: Spanned<bool>,
+    /// May someone approve a release that contains commits they authored?
+    /// (`sod-own-commits`)
+    #[cfg_attr(test, schemars(with = "bool"))]
+    pub approve_own_commits: Spanned<bool>,
     /// One person's other names: `"alice@example.com" = ["@alice", "a.smith@example.org"]`,
     /// so a GitHub login (pull-request reviews, events recorded in GitHub Actions) and an
     /// email (commits, events recorded locally) count as the same person.
@@ -715,6 +719,7 @@ impl Default for Separation {
             one_person_two_roles: unspanned(true),
             deploy_own_approval: unspanned(true),
             cut_and_approve: unspanned(true),
+            approve_own_commits: unspanned(true),
             people: BTreeMap::new(),
         }
     }

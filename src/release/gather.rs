@@ -250,6 +250,13 @@ pub fn evaluate(s: &Subject<'_>) -> Result<Vec<CriterionOutcome>, Error> {
                     .into_iter()
                     .filter(|a| a.env.is_some() && a.commit == commit_hex)
                     .collect();
+                // Approvals the ledger refuses to count (`[ledger] require_signed`) are
+                // named in the finding, not read as never given.
+                let refused = if *s.policy.file.ledger.require_signed.get_ref() {
+                    crate::ledger::identity::refused_approvals(ledger, s.version, None, s.commit)?
+                } else {
+                    Vec::new()
+                };
                 let mut findings = Vec::new();
                 release_approvals::check(
                     &release_approvals::ApprovalsFacts {
@@ -257,6 +264,7 @@ pub fn evaluate(s: &Subject<'_>) -> Result<Vec<CriterionOutcome>, Error> {
                         commit: &commit_hex,
                         approvals: &approvals,
                         for_one_env: &for_one_env,
+                        refused: &refused,
                     },
                     s.policy,
                     &mut findings,

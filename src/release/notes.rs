@@ -70,6 +70,38 @@ pub fn previous_tag(
     Ok(best.map(|(_, name, id)| (name, id)))
 }
 
+/// The author emails of release `tag` at `commit` (`sod-own-commits`): of the commits
+/// since the previous release tag ([`previous_tag`]), or of the tag's whole history when
+/// there is none; lower-case, sorted, once each. Merges are skipped, as in the notes:
+/// they repeat what they merge.
+pub fn release_authors(
+    repo: &Repo,
+    policy: &Policy,
+    tag: &str,
+    commit: ObjectId,
+) -> Result<Vec<String>, crate::git::Error> {
+    let version = policy
+        .tag_format
+        .version_text(tag)
+        .and_then(|t| Version::parse(&t).ok());
+    // Without a version there is no "previous": the whole history is the release's.
+    let previous = match &version {
+        Some(version) => previous_tag(repo, policy, Some(version), commit)?,
+        None => None,
+    };
+    let exclude: Vec<ObjectId> = previous.iter().map(|(_, id)| *id).collect();
+    let mut authors = std::collections::BTreeSet::new();
+    repo.walk(&[commit], &exclude, |info| {
+        if info.parent_count <= 1
+            && let Some(author) = info.author
+            && !author.email.trim().is_empty()
+        {
+            authors.insert(author.email.trim().to_ascii_lowercase());
+        }
+    })?;
+    Ok(authors.into_iter().collect())
+}
+
 /// Gathers the notes for the commits in `from..to` (all of `to`'s history without `from`).
 pub fn gather(
     repo: &Repo,

@@ -45,6 +45,7 @@ pub mod reviews;
 pub mod separation;
 pub mod sod_cut_approve;
 pub mod sod_deploy_own_approval;
+pub mod sod_own_commits;
 pub mod sod_two_roles;
 pub mod tag_format;
 pub mod tag_moved;
@@ -216,6 +217,7 @@ pub const ALL: &[RuleInfo] = &[
     sod_two_roles::SodTwoRoles::INFO,
     sod_deploy_own_approval::SodDeployOwnApproval::INFO,
     sod_cut_approve::SodCutApprove::INFO,
+    sod_own_commits::SodOwnCommits::INFO,
     ledger_signed::LedgerSigned::INFO,
     PolicyRule::INFO,
     policy_test::PolicyTest::INFO,
@@ -380,6 +382,12 @@ pub struct PromoteFacts<'a> {
     pub schedules: &'a [crate::ledger::ScheduleRecord],
     /// Approvals of this version bound to the tag's commit, for this environment or all.
     pub approvals: &'a [crate::ledger::ApprovalRecord],
+    /// Approvals of this version at the tag's commit that the ledger holds but does not
+    /// count (unsigned, or signed by a key not bound to their actor): named, never counted.
+    pub refused: &'a [crate::ledger::RefusedApproval],
+    /// The author emails of the release's commits (since the previous release tag, or
+    /// the tag's whole history), gathered only when `sod-own-commits` runs.
+    pub release_authors: &'a [String],
     /// Artifact digests recorded for the version so far (at its cut or first environment).
     pub recorded_artifacts: &'a [crate::ledger::Artifact],
     /// Artifacts given now, with their digests.

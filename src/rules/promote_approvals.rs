@@ -8,7 +8,9 @@ declare_rule! {
     /// Every role in the environment's `approvals` approved the version at the tag's commit.
     ///
     /// An approval counts for this environment or for every environment, and only while its
-    /// author is still a member of the role.
+    /// author is still a member of the role. With `[ledger] require_signed`, an approval
+    /// the ledger refuses (unsigned, or signed by a key not bound to its author) does not
+    /// count and is named in the finding, with why.
     ///
     /// ## Why
     /// Sign-offs are for a specific build: an approval of another commit, or by someone
@@ -74,12 +76,20 @@ pub fn check(facts: &PromoteFacts, policy: &Policy, out: &mut Vec<Finding>) -> S
         return format!("approved at {short} by {}", by.join(", "));
     }
     let (version, env) = (facts.version, facts.env);
+    // An approval the ledger refuses is named where it would have counted: a forged or
+    // mis-signed sign-off must be seen, not read as one nobody gave.
+    let refused: String = facts
+        .refused
+        .iter()
+        .filter(|r| missing.contains(&r.approval.role) && r.approval.commit == commit)
+        .map(|r| format!("; {}", r.describe(version)))
+        .collect();
     out.push(
         Finding::error(
             PromoteApprovals::ID,
             facts.subject(),
             format!(
-                "{version} needs approval from {} for {env} at commit {short}",
+                "{version} needs approval from {} for {env} at commit {short}{refused}",
                 missing.join(", ")
             ),
         )

@@ -130,6 +130,8 @@ mod tests {
             target: None,
             schedules: std::slice::from_ref(&schedule),
             approvals: &[],
+            refused: &[],
+            release_authors: &[],
             recorded_artifacts: &[],
             artifacts: &[],
             emergency: false,

@@ -1,5 +1,5 @@
 use super::declare_rule;
-use crate::ledger::ApprovalRecord;
+use crate::ledger::{ApprovalRecord, RefusedApproval};
 use crate::policy::Policy;
 use crate::report::{Finding, Subject};
 
@@ -10,7 +10,9 @@ declare_rule! {
     ///
     /// Approvals are given with `reltag approve VERSION --role ROLE`. One given for an
     /// earlier commit of the release branch does not count, nor one given for a single
-    /// environment (`--env prod`), which counts only for promotions there.
+    /// environment (`--env prod`), which counts only for promotions there. With `[ledger]
+    /// require_signed`, an approval the ledger refuses (unsigned, or signed by a key not
+    /// bound to its author) does not count and is named in the finding, with why.
     ///
     /// ## Why
     /// A sign-off is for what was reviewed; a commit added after it was not.
@@ -33,6 +35,9 @@ pub struct ApprovalsFacts<'a> {
     pub approvals: &'a [ApprovalRecord],
     /// Approvals at the commit for one environment only, which the cut does not count.
     pub for_one_env: &'a [ApprovalRecord],
+    /// Approvals at the commit the ledger holds but does not count (unsigned, or signed
+    /// by a key not bound to their actor): named in the finding, never counted.
+    pub refused: &'a [RefusedApproval],
 }
 
 pub fn roles(policy: &Policy) -> Vec<String> {
@@ -55,8 +60,14 @@ pub fn check(facts: &ApprovalsFacts, policy: &Policy, out: &mut Vec<Finding>) {
         let version = facts.version;
         let short = &facts.commit[..facts.commit.len().min(12)];
         let scoped: Vec<&ApprovalRecord> = facts.for_one_env.iter().filter(counts).collect();
+        let refused: String = facts
+            .refused
+            .iter()
+            .filter(|r| r.approval.role == role && r.approval.commit == facts.commit)
+            .map(|r| format!("; {}", r.describe(version)))
+            .collect();
         let message = if scoped.is_empty() {
-            format!("{role} has not approved {version} at commit {short}")
+            format!("{role} has not approved {version} at commit {short}{refused}")
         } else {
             let mut envs: Vec<&str> = scoped.iter().filter_map(|a| a.env.as_deref()).collect();
             envs.sort();
@@ -121,6 +132,7 @@ mod tests {
                     commit: &commit,
                     approvals,
                     for_one_env,
+                    refused: &[],
                 },
                 &policy,
                 &mut out,

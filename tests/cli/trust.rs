@@ -61,6 +61,14 @@ dev = ["dev@example.com"]
 require_signed = true
 allowed_signers = ".reltag/allowed_signers"
 revoked_signers = ".reltag/revoked_signers"
+
+[release]
+criteria = ["approvals"]
+[release.approvals]
+roles = ["qa"]
+
+[environments.prod]
+approvals = ["qa"]
 "#;
 
 fn team() -> Team {
@@ -310,6 +318,51 @@ fn approvals_forged_in_another_members_name_count_nowhere_and_are_named() {
     );
     let plain = env.git_output(&team.dev, &["-c", &allowed, "verify-commit", &forged[0].0]);
     assert!(!plain.status.success());
+}
+
+#[test]
+fn a_forged_approval_is_named_where_it_would_have_counted_by_promote_and_cut() {
+    let team = team();
+    let env = &team.env;
+    let forged = team.forge_approval(1, None);
+    let unsigned = format!(
+        "qa@example.com's approval of v1.0.0 as qa (ledger {}) does not count: unverified: not signed",
+        &forged[..12]
+    );
+
+    // Before the cut: `cut` names it in release-approvals' finding.
+    env.git(&team.qa, &["checkout", "-q", "release/v1.0.0"]);
+    let cut = env.reltag(&team.qa, &["cut", "v1.0.0", "--dry-run"]);
+    assert_eq!(cut.code, 1, "{}", cut.render());
+    assert!(
+        cut.stdout.contains(&format!(
+            "error[release-approvals] qa has not approved v1.0.0 at commit {}; {unsigned}",
+            &team.release_tip[..12]
+        )),
+        "{}",
+        cut.render()
+    );
+
+    // With the tag: `promote` names it in promote-approvals' finding.
+    env.git(&team.qa, &["tag", "v1.0.0", &team.release_tip]);
+    let promote = env.reltag(
+        &team.qa,
+        &["promote", "v1.0.0", "--to", "prod", "--dry-run"],
+    );
+    assert_eq!(promote.code, 1, "{}", promote.render());
+    assert!(
+        promote.stdout.contains(&format!(
+            "error[promote-approvals] v1.0.0 needs approval from qa for prod at commit {}; {unsigned}",
+            &team.release_tip[..12]
+        )),
+        "{}",
+        promote.render()
+    );
+    let ids = regex::Regex::new(r"\b[0-9a-f]{12}\b").unwrap();
+    insta::assert_snapshot!(
+        "promote_names_forged_approval",
+        ids.replace_all(&promote.render(), "[ID]")
+    );
 }
 
 #[test]

@@ -229,3 +229,81 @@ fn attest_writes_an_in_toto_statement_of_what_counts_for_the_release() {
         none.stderr
     );
 }
+
+#[test]
+fn approving_a_release_holding_your_own_commits_is_refused_when_forbidden() {
+    let env = TestEnv::new();
+    let policy = r#"[commits]
+require_jira = false
+[roles]
+qa = ["ann@example.com", "@bob"]
+product = ["po@example.com"]
+ops = ["ops@example.com"]
+[environments.prod]
+approvals = ["qa", "product"]
+deployers = ["ops"]
+[separation]
+approve_own_commits = false
+[separation.people]
+"bob@example.com" = ["@bob"]
+"#;
+    let work = env.repo("work");
+    std::fs::write(work.join("policy.toml"), policy).unwrap();
+    env.git(&work, &["add", "policy.toml"]);
+    env.commit(&work, "policy");
+    // ann's commit shipped in v0.9.0; bob's is new in v1.0.0.
+    let by = |author: &str, message: &str| {
+        env.git(
+            &work,
+            &[
+                "commit",
+                "-q",
+                "--allow-empty",
+                "--author",
+                author,
+                "-m",
+                message,
+            ],
+        );
+    };
+    by("Ann <ann@example.com>", "feat: the previous release");
+    env.git(&work, &["tag", "-a", "v0.9.0", "-m", "release v0.9.0"]);
+    by("Bob <Bob@Example.com>", "fix: the new release");
+    env.git(&work, &["tag", "-a", "v1.0.0", "-m", "release v1.0.0"]);
+    let tag_object = env.git(&work, &["rev-parse", "v1.0.0"]);
+    record(
+        &env,
+        &work,
+        EventBody::Cut(Cut {
+            version: "v1.0.0".into(),
+            tag_object: Some(gix::ObjectId::from_hex(tag_object.as_bytes()).unwrap()),
+            emergency: false,
+            reason: None,
+            artifacts: vec![],
+        }),
+        "ops@example.com",
+    );
+    approve(&env, &work, "ann@example.com", "qa");
+    // bob approves under his GitHub login, which [separation.people] maps to his email.
+    approve(&env, &work, "@bob", "qa");
+    approve(&env, &work, "po@example.com", "product");
+
+    let run = promote_as(&env, &work, "ops@example.com");
+    let ids = regex::Regex::new(r"\b[0-9a-f]{12}\b").unwrap();
+    insta::assert_snapshot!("sod_own_commits", ids.replace_all(&run.render(), "[ID]"));
+    assert_eq!(run.code, 1, "{}", run.render());
+    assert!(
+        run.stdout.contains(
+            "error[sod-own-commits] @bob approved v1.0.0 as qa, and v1.0.0 contains their own commits"
+        ),
+        "{}",
+        run.render()
+    );
+    // ann's commit is in the previous release only.
+    assert!(
+        !run.stdout.contains("ann@example.com approved"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.stdout.matches("error[").count(), 1, "{}", run.stdout);
+}
