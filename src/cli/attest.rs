@@ -49,8 +49,7 @@ pub fn cmd_attest(ctx: &Context, args: AttestArgs) -> Result<Outcome, CliError> 
     let policy_sha256 = policy_digest(gix, commit);
 
     // With keys, each counted event's signer is named; they were verified to count it.
-    let keyed =
-        policy.file.ledger.allowed_signers.is_some() || !policy.file.ledger.openpgp.is_empty();
+    let keyed = policy.file.ledger.names_keys();
     let signed: Option<Signed> = if keyed {
         Some(ledger_access::signed_trust(gix, &policy)?)
     } else {

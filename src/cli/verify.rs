@@ -31,8 +31,7 @@ pub fn cmd_verify(ctx: &Context, args: VerifyArgs) -> Result<Outcome, CliError> 
         Some(rev) => Some(repo.resolve_commit(rev)?),
         None => None,
     };
-    let ledger_policy = &policy.file.ledger;
-    let keyed = ledger_policy.allowed_signers.is_some() || !ledger_policy.openpgp.is_empty();
+    let keyed = policy.file.ledger.names_keys();
     // Keys that cannot be read are an error here, not a reason to call every event bad.
     let ledger = if keyed {
         Ledger::new(gix).with_trust(ledger_access::signed_trust(gix, &policy)?)

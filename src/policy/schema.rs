@@ -686,6 +686,27 @@ pub struct Ledger {
     pub openpgp_keys: Option<Spanned<String>>,
 }
 
+impl Ledger {
+    /// Whether the policy names keys to verify events with (a signers file or OpenPGP
+    /// members): events are then judged by their signatures.
+    pub fn names_keys(&self) -> bool {
+        self.allowed_signers.is_some() || !self.openpgp.is_empty()
+    }
+
+    /// The key files the policy names: policy too, since a key added there could sign
+    /// ledger events.
+    pub fn key_files(&self) -> impl Iterator<Item = &str> {
+        [
+            &self.allowed_signers,
+            &self.revoked_signers,
+            &self.openpgp_keys,
+        ]
+        .into_iter()
+        .flatten()
+        .map(|path| path.get_ref().as_str())
+    }
+}
+
 /// `[separation]`: separation of duties. Each key set to `false` forbids one way of one
 /// person doing two jobs; all are allowed by default.
 #[derive(Debug, Clone, Deserialize)]

@@ -570,10 +570,7 @@ fn check_ledger(c: &mut Checker, file: &PolicyFile) {
             c.report(path, format!("invalid path `{}`: {reason}", path.get_ref()));
         }
     }
-    if *ledger.require_signed.get_ref()
-        && ledger.allowed_signers.is_none()
-        && ledger.openpgp.is_empty()
-    {
+    if *ledger.require_signed.get_ref() && !ledger.names_keys() {
         c.report(
             &ledger.require_signed,
             "require_signed needs keys to verify with: expected `allowed_signers = \".reltag/allowed_signers\"` or members under [ledger.openpgp]".to_string(),

@@ -146,22 +146,11 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
     // A symlink or a removal at the policy path is a change, whatever the diff lists. The
     // key files the base policy names ([ledger] allowed_signers, …) are policy too: a key
     // added there could sign ledger events.
-    let mut policy_files = vec![policy_path.clone()];
-    let ledger_keys = &policy.file.ledger;
-    policy_files.extend(
-        [
-            &ledger_keys.allowed_signers,
-            &ledger_keys.revoked_signers,
-            &ledger_keys.openpgp_keys,
-        ]
-        .into_iter()
-        .flatten()
-        .map(|path| path.get_ref().clone()),
-    );
+    let policy_files = std::iter::once(policy_path.as_str()).chain(policy.file.ledger.key_files());
     let mut policy_changed = false;
-    for path in &policy_files {
+    for path in policy_files {
         policy_changed = policy_changed
-            || changed.contains(path)
+            || changed.iter().any(|c| c == path)
             || match gathered.source {
                 CommitSource::Git => policy_changed_in_git(&repo, &gathered, path)?,
                 CommitSource::Forge => false,
