@@ -1,10 +1,12 @@
 //! Policy tests (`reltag test`): scenario files that describe situations — a branch
 //! name, a commit message, a tag, a push, a pull request with its reviews, changed files
-//! and code owners — and the verdict the policy must reach, with the rules that block.
+//! and code owners, a promotion with the ledger's events and a clock — and the verdict the
+//! policy must reach, with the rules that block.
 //!
-//! Each scenario runs through the same gates as the hooks, `check` and `check pr`
-//! (`gates::push::run` over a described [`PushFacts`], `gates::pull_request` over
-//! described reviews), offline: nothing here reads a repository or asks a service. What a
+//! Each scenario runs through the same gates as the hooks, `check`, `check pr` and
+//! `promote` (`gates::push::run` over a described [`PushFacts`], `gates::pull_request`
+//! over described reviews, `deploy::promotion` over a described ledger: [`ledger`]),
+//! offline: nothing here reads a repository or asks a service. What a
 //! scenario gets is what the command's JSON report would say, read back from one.
 //!
 //! ```toml
@@ -14,6 +16,8 @@
 //! expect = "blocked"
 //! rules = ["commit-jira"]
 //! ```
+
+pub mod ledger;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -26,6 +30,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::gates;
+use crate::ledger::Event;
 use crate::gates::push::{Push, PushFacts};
 use crate::git::{Author, CommitInfo};
 use crate::hooks::pre_push::{RefUpdate, UpdateKind};
@@ -54,6 +59,10 @@ pub struct Scenario {
     /// 1-based line of its `[[scenario]]` table.
     pub line: usize,
     pub spec: ScenarioSpec,
+    /// The clock (`now`), for a promotion.
+    pub now: Option<jiff::Timestamp>,
+    /// The described ledger's events, oldest first.
+    pub ledger: Vec<Event>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -64,7 +73,7 @@ struct FileSpec {
 }
 
 /// `[[scenario]]`: one situation (exactly one of `branch`, `commit`, `tag`, `push`,
-/// `pull_request`) and what the policy must decide.
+/// `pull_request`, `promote`) and what the policy must decide.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioSpec {
@@ -83,6 +92,15 @@ pub struct ScenarioSpec {
     pub push: Option<PushSpec>,
     /// A pull request, as `check pr` judges it.
     pub pull_request: Option<PullRequestSpec>,
+    /// A promotion, as `reltag promote` decides it at `now` on the `ledger`.
+    pub promote: Option<ledger::PromoteSpec>,
+    /// The clock, RFC 3339 (`2026-03-03T23:30:00Z`): a promotion's instant, and every
+    /// ledger event's time unless it gives its own `at`.
+    pub now: Option<Spanned<String>>,
+    /// What the ledger recorded before, oldest first: approvals, evidence, cuts,
+    /// schedules, promotions, rollbacks.
+    #[serde(default)]
+    pub ledger: Vec<Spanned<ledger::EventSpec>>,
     /// The verdict the policy must reach.
     pub expect: Expected,
     /// Exactly the rules whose errors block (each once, in any order), when given.
@@ -311,6 +329,7 @@ pub fn parse(path: &str, text: &str) -> Result<ScenarioFile, ParseError> {
             spec.tag.is_some(),
             spec.push.is_some(),
             spec.pull_request.is_some(),
+            spec.promote.is_some(),
         ]
         .iter()
         .filter(|s| **s)
@@ -319,7 +338,7 @@ pub fn parse(path: &str, text: &str) -> Result<ScenarioFile, ParseError> {
             return Err(at(
                 start,
                 format!(
-                    "scenario \"{}\" describes {situations} situations: expected exactly one of branch, commit, tag, push, pull_request",
+                    "scenario \"{}\" describes {situations} situations: expected exactly one of branch, commit, tag, push, pull_request, promote",
                     spec.name
                 ),
             ));
@@ -355,6 +374,42 @@ pub fn parse(path: &str, text: &str) -> Result<ScenarioFile, ParseError> {
                 ));
             }
         }
+        let now = match &spec.now {
+            Some(now) => Some(
+                ledger::timestamp("now", now.get_ref())
+                    .map_err(|e| at(now.span().start, e))?,
+            ),
+            None => None,
+        };
+        if spec.promote.is_none() && (now.is_some() || !spec.ledger.is_empty()) {
+            return Err(at(
+                start,
+                format!(
+                    "scenario \"{}\": `now` and `ledger` describe a promotion: add `promote`",
+                    spec.name
+                ),
+            ));
+        }
+        let mut events = Vec::new();
+        if spec.promote.is_some() {
+            let Some(now) = now else {
+                return Err(at(
+                    start,
+                    format!(
+                        "scenario \"{}\": a promotion needs the clock: `now = \"2026-03-03T23:30:00Z\"`",
+                        spec.name
+                    ),
+                ));
+            };
+            for event in &spec.ledger {
+                events.push(
+                    event
+                        .get_ref()
+                        .event(now)
+                        .map_err(|e| at(event.span().start, e))?,
+                );
+            }
+        }
         // The line of `[[scenario]]`: the span starts at the table's first key.
         let header = text[..(start + "[[scenario]]".len()).min(text.len())]
             .rfind("[[scenario]]")
@@ -362,6 +417,8 @@ pub fn parse(path: &str, text: &str) -> Result<ScenarioFile, ParseError> {
         scenarios.push(Scenario {
             line: at(header, String::new()).line,
             spec,
+            now,
+            ledger: events,
         });
     }
     Ok(ScenarioFile {
@@ -459,13 +516,13 @@ pub fn mismatch(spec: &ScenarioSpec, ran: &Ran) -> Option<String> {
 }
 
 /// Runs one scenario against `policy`, through the gates the real command uses.
-pub fn run(spec: &ScenarioSpec, policy: &Policy) -> Ran {
+pub fn run(scenario: &Scenario, policy: &Policy) -> Ran {
     let captured = Rc::new(RefCell::new(Vec::new()));
     let mut report = Report::to_writer(
         Config::new("test", Format::Json),
         Box::new(Capture(captured.clone())),
     );
-    let undecided = situate(spec, policy, &mut report).err();
+    let undecided = situate(scenario, policy, &mut report).err();
     let outcome = match (&undecided, report.finish()) {
         (None, Ok(outcome)) => outcome,
         _ => Outcome::Undecided,
@@ -506,6 +563,10 @@ impl io::Write for Capture {
 
 /// A made-up object id: scenarios have no repository.
 fn object_id(n: usize) -> ObjectId {
+    object_id_of(n as u64)
+}
+
+fn object_id_of(n: u64) -> ObjectId {
     ObjectId::from_hex(format!("{n:040x}").as_bytes()).expect("40 hex digits")
 }
 
@@ -538,8 +599,11 @@ fn commit_info(table: &CommitTable, n: usize) -> CommitInfo {
 
 /// Puts the situation through its gates, into the report; `Err` says why it cannot be
 /// decided.
-fn situate(spec: &ScenarioSpec, policy: &Policy, report: &mut Report) -> Result<(), String> {
-    if let Some(branch) = &spec.branch {
+fn situate(scenario: &Scenario, policy: &Policy, report: &mut Report) -> Result<(), String> {
+    let spec = &scenario.spec;
+    if let (Some(promote), Some(now)) = (&spec.promote, scenario.now) {
+        ledger::promotion(promote, &scenario.ledger, now, policy, report)?;
+    } else if let Some(branch) = &spec.branch {
         gates::check_branch(branch, policy, report);
     } else if let Some(commit) = &spec.commit {
         gates::check_commit(&commit_info(&commit.table(), 1), policy, None, report);
@@ -742,9 +806,9 @@ mod tests {
 
     fn outcome(scenario: &str, policy: &Policy) -> (String, Option<String>) {
         let file = parse("t.toml", scenario).unwrap();
-        let spec = &file.scenarios[0].spec;
-        let ran = run(spec, policy);
-        (ran.describe(), mismatch(spec, &ran))
+        let scenario = &file.scenarios[0];
+        let ran = run(scenario, policy);
+        (ran.describe(), mismatch(&scenario.spec, &ran))
     }
 
     #[test]
