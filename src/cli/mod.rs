@@ -48,7 +48,8 @@ use crate::report::{Format, Outcome};
 /// The clock: RELTAG_NOW (an RFC 3339 time, e.g. 2026-11-24T18:30:00-05:00) replaces the
 /// system clock wherever reltag reads it — windows, freezes, notice, soak, and the time
 /// events are recorded with. A write whose clock is behind the ledger's latest event is
-/// warned about.
+/// warned about, and so is one whose RELTAG_NOW is more than 5 minutes from the system
+/// clock, unless RELTAG_NOW_ACKNOWLEDGED is set (tests, replays).
 #[derive(Debug, Parser)]
 #[command(
     name = "reltag",

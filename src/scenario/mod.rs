@@ -30,10 +30,10 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::gates;
-use crate::ledger::Event;
 use crate::gates::push::{Push, PushFacts};
 use crate::git::{Author, CommitInfo};
 use crate::hooks::pre_push::{RefUpdate, UpdateKind};
+use crate::ledger::Event;
 use crate::owners::{CodeOwners, resolve};
 use crate::policy::{POLICY_FILE_NAME, Policy};
 use crate::report::{Config, Format, Outcome, Report};
@@ -375,10 +375,9 @@ pub fn parse(path: &str, text: &str) -> Result<ScenarioFile, ParseError> {
             }
         }
         let now = match &spec.now {
-            Some(now) => Some(
-                ledger::timestamp("now", now.get_ref())
-                    .map_err(|e| at(now.span().start, e))?,
-            ),
+            Some(now) => {
+                Some(ledger::timestamp("now", now.get_ref()).map_err(|e| at(now.span().start, e))?)
+            }
             None => None,
         };
         if spec.promote.is_none() && (now.is_some() || !spec.ledger.is_empty()) {
