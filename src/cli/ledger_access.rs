@@ -241,6 +241,9 @@ pub fn write<T>(
         ctx.status(warning);
     }
     let written = ledger::write(ledger, &publish, &WriteOptions::default(), decide)?;
+    for event in &written.events {
+        ctx.recorded(event.summary());
+    }
     for notice in &written.sync.notices {
         ctx.status(notice);
     }
