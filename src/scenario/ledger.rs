@@ -103,6 +103,33 @@ pub struct PromoteSpec {
     pub tagged: bool,
 }
 
+/// `schedule = { version = "v1.2.3", to = "prod", for = "2026-03-04T23:30:00Z", by =
+/// "ops@example.com" }`: what `reltag schedule` is asked, at the scenario's `now`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleSpec {
+    pub version: String,
+    pub to: String,
+    /// The announced time, RFC 3339.
+    #[serde(rename = "for")]
+    pub for_time: String,
+    /// Who schedules.
+    pub by: String,
+}
+
+/// `rollback = { env = "prod", by = "ops@example.com", reason = "5xx spike" }`: what
+/// `reltag rollback` is asked, at the scenario's `now`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RollbackSpec {
+    pub env: String,
+    /// The version to return to [default: the one that ran before the current one].
+    pub to: Option<String>,
+    /// Who rolls back.
+    pub by: String,
+    pub reason: String,
+}
+
 /// The commit a version's tag names in a scenario: made up from its name, so that the
 /// same version always names the same commit.
 pub fn version_commit(version: &str) -> ObjectId {
@@ -222,6 +249,67 @@ impl EventSpec {
         };
         Event::new(body, commit, self.by.clone(), time).map_err(|e| e.to_string())
     }
+}
+
+/// Decides the schedule `spec` asks for at `now` on the described ledger, as `reltag
+/// schedule` decides it before recording.
+pub fn schedule(
+    spec: &ScheduleSpec,
+    events: &[Event],
+    now: Timestamp,
+    policy: &Policy,
+    report: &mut Report,
+) -> Result<(), String> {
+    let environment = deploy::environment(policy, &spec.to).map_err(|e| e.to_string())?;
+    let state = State::of_events(events).map_err(|e| e.to_string())?;
+    let at = timestamp("for", &spec.for_time)?;
+    let facts = VersionFacts::read(
+        &state,
+        environment,
+        &spec.version,
+        Some(version_commit(&spec.version)),
+    )
+    .map_err(|e| e.to_string())?;
+    deploy::schedule(policy, environment, &facts, &spec.by, now, at)
+        .map_err(|e| e.to_string())?
+        .report_to(report);
+    Ok(())
+}
+
+/// Decides the rollback `spec` asks for at `now` on the described ledger, as `reltag
+/// rollback --dry-run` decides it: the version it returns to, then its checks.
+pub fn rollback(
+    spec: &RollbackSpec,
+    events: &[Event],
+    now: Timestamp,
+    policy: &Policy,
+    report: &mut Report,
+) -> Result<(), String> {
+    if spec.reason.trim().is_empty() {
+        return Err("the rollback's reason is empty".to_string());
+    }
+    let environment = deploy::environment(policy, &spec.env).map_err(|e| e.to_string())?;
+    let state = State::of_events(events).map_err(|e| e.to_string())?;
+    let current = state.env(&spec.env).map_err(|e| e.to_string())?;
+    let target = deploy::rollback_target(&spec.env, current.as_ref(), spec.to.as_deref())
+        .map_err(|e| e.to_string())?;
+    let facts = VersionFacts::read(
+        &state,
+        environment,
+        &target.version,
+        Some(version_commit(&target.version)),
+    )
+    .map_err(|e| e.to_string())?;
+    let request = Request {
+        reason: Some(&spec.reason),
+        ..Request::new(&spec.by, now)
+    };
+    report.note(format!(
+        "would roll {} back from {} to {}",
+        spec.env, target.current.version, target.version
+    ));
+    deploy::rollback(policy, environment, &facts, &request).report_to(report);
+    Ok(())
 }
 
 /// Decides the promotion `spec` asks for at `now` on the described ledger, into the

@@ -73,7 +73,7 @@ struct FileSpec {
 }
 
 /// `[[scenario]]`: one situation (exactly one of `branch`, `commit`, `tag`, `push`,
-/// `pull_request`, `promote`) and what the policy must decide.
+/// `pull_request`, `promote`, `schedule`, `rollback`) and what the policy must decide.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioSpec {
@@ -94,6 +94,10 @@ pub struct ScenarioSpec {
     pub pull_request: Option<PullRequestSpec>,
     /// A promotion, as `reltag promote` decides it at `now` on the `ledger`.
     pub promote: Option<ledger::PromoteSpec>,
+    /// A schedule, as `reltag schedule` decides it at `now` on the `ledger`.
+    pub schedule: Option<ledger::ScheduleSpec>,
+    /// A rollback, as `reltag rollback` decides it at `now` on the `ledger`.
+    pub rollback: Option<ledger::RollbackSpec>,
     /// The clock, RFC 3339 (`2026-03-03T23:30:00Z`): a promotion's instant, and every
     /// ledger event's time unless it gives its own `at`.
     pub now: Option<Spanned<String>>,
@@ -330,6 +334,8 @@ pub fn parse(path: &str, text: &str) -> Result<ScenarioFile, ParseError> {
             spec.push.is_some(),
             spec.pull_request.is_some(),
             spec.promote.is_some(),
+            spec.schedule.is_some(),
+            spec.rollback.is_some(),
         ]
         .iter()
         .filter(|s| **s)
@@ -338,7 +344,7 @@ pub fn parse(path: &str, text: &str) -> Result<ScenarioFile, ParseError> {
             return Err(at(
                 start,
                 format!(
-                    "scenario \"{}\" describes {situations} situations: expected exactly one of branch, commit, tag, push, pull_request, promote",
+                    "scenario \"{}\" describes {situations} situations: expected exactly one of branch, commit, tag, push, pull_request, promote, schedule, rollback",
                     spec.name
                 ),
             ));
@@ -380,22 +386,28 @@ pub fn parse(path: &str, text: &str) -> Result<ScenarioFile, ParseError> {
             }
             None => None,
         };
-        if spec.promote.is_none() && (now.is_some() || !spec.ledger.is_empty()) {
+        let deployment =
+            spec.promote.is_some() || spec.schedule.is_some() || spec.rollback.is_some();
+        if !deployment && (now.is_some() || !spec.ledger.is_empty()) {
             return Err(at(
                 start,
                 format!(
-                    "scenario \"{}\": `now` and `ledger` describe a promotion: add `promote`",
+                    "scenario \"{}\": `now` and `ledger` describe a deployment: add `promote`, `schedule` or `rollback`",
                     spec.name
                 ),
             ));
         }
+        if let Some(schedule) = &spec.schedule {
+            ledger::timestamp("for", &schedule.for_time)
+                .map_err(|e| at(start, format!("scenario \"{}\": {e}", spec.name)))?;
+        }
         let mut events = Vec::new();
-        if spec.promote.is_some() {
+        if deployment {
             let Some(now) = now else {
                 return Err(at(
                     start,
                     format!(
-                        "scenario \"{}\": a promotion needs the clock: `now = \"2026-03-03T23:30:00Z\"`",
+                        "scenario \"{}\": a deployment needs the clock: `now = \"2026-03-03T23:30:00Z\"`",
                         spec.name
                     ),
                 ));
@@ -600,8 +612,13 @@ fn commit_info(table: &CommitTable, n: usize) -> CommitInfo {
 /// decided.
 fn situate(scenario: &Scenario, policy: &Policy, report: &mut Report) -> Result<(), String> {
     let spec = &scenario.spec;
-    if let (Some(promote), Some(now)) = (&spec.promote, scenario.now) {
-        ledger::promotion(promote, &scenario.ledger, now, policy, report)?;
+    let (events, now) = (&scenario.ledger, scenario.now);
+    if let (Some(promote), Some(now)) = (&spec.promote, now) {
+        ledger::promotion(promote, events, now, policy, report)?;
+    } else if let (Some(schedule), Some(now)) = (&spec.schedule, now) {
+        ledger::schedule(schedule, events, now, policy, report)?;
+    } else if let (Some(rollback), Some(now)) = (&spec.rollback, now) {
+        ledger::rollback(rollback, events, now, policy, report)?;
     } else if let Some(branch) = &spec.branch {
         gates::check_branch(branch, policy, report);
     } else if let Some(commit) = &spec.commit {
@@ -925,7 +942,7 @@ teams = {{ {teams} }}
         );
         assert_eq!(
             err("[[scenario]]\nname = \"x\"\nexpect = \"allowed\"\n"),
-            "t.toml:1:1: scenario \"x\" describes 0 situations: expected exactly one of branch, commit, tag, push, pull_request, promote"
+            "t.toml:1:1: scenario \"x\" describes 0 situations: expected exactly one of branch, commit, tag, push, pull_request, promote, schedule, rollback"
         );
         assert_eq!(
             err(

@@ -343,11 +343,11 @@ fn a_described_ledger_that_cannot_be_recorded_is_an_error_at_its_place() {
         ),
         (
             "promote = { version = \"v1.0.0\", to = \"prod\", by = \"ops@example.com\" }\n",
-            "t.toml:1:1: scenario \"x\": a promotion needs the clock",
+            "t.toml:1:1: scenario \"x\": a deployment needs the clock",
         ),
         (
             "branch = \"main\"\nledger = [{ cut = \"v1.0.0\", by = \"x@example.com\" }]\n",
-            "t.toml:1:1: scenario \"x\": `now` and `ledger` describe a promotion: add `promote`",
+            "t.toml:1:1: scenario \"x\": `now` and `ledger` describe a deployment: add `promote`, `schedule` or `rollback`",
         ),
     ];
     for (body, want) in cases {
