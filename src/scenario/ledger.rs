@@ -251,6 +251,29 @@ impl EventSpec {
     }
 }
 
+/// The environment `name` and the described ledger's state.
+fn on_ledger<'p>(
+    policy: &'p Policy,
+    name: &str,
+    events: &[Event],
+) -> Result<(&'p deploy::Environment, State), String> {
+    let environment = deploy::environment(policy, name).map_err(|e| e.to_string())?;
+    let state = State::of_events(events).map_err(|e| e.to_string())?;
+    Ok((environment, state))
+}
+
+/// What the described ledger says about `version` in `environment`, its tag naming the
+/// version's made-up commit (none when `tagged` is false).
+fn version_facts(
+    state: &State,
+    environment: &deploy::Environment,
+    version: &str,
+    tagged: bool,
+) -> Result<VersionFacts, String> {
+    let tag_commit = tagged.then(|| version_commit(version));
+    VersionFacts::read(state, environment, version, tag_commit).map_err(|e| e.to_string())
+}
+
 /// Decides the schedule `spec` asks for at `now` on the described ledger, as `reltag
 /// schedule` decides it before recording.
 pub fn schedule(
@@ -260,16 +283,9 @@ pub fn schedule(
     policy: &Policy,
     report: &mut Report,
 ) -> Result<(), String> {
-    let environment = deploy::environment(policy, &spec.to).map_err(|e| e.to_string())?;
-    let state = State::of_events(events).map_err(|e| e.to_string())?;
+    let (environment, state) = on_ledger(policy, &spec.to, events)?;
     let at = timestamp("for", &spec.for_time)?;
-    let facts = VersionFacts::read(
-        &state,
-        environment,
-        &spec.version,
-        Some(version_commit(&spec.version)),
-    )
-    .map_err(|e| e.to_string())?;
+    let facts = version_facts(&state, environment, &spec.version, true)?;
     deploy::schedule(policy, environment, &facts, &spec.by, now, at)
         .map_err(|e| e.to_string())?
         .report_to(report);
@@ -288,18 +304,11 @@ pub fn rollback(
     if spec.reason.trim().is_empty() {
         return Err("the rollback's reason is empty".to_string());
     }
-    let environment = deploy::environment(policy, &spec.env).map_err(|e| e.to_string())?;
-    let state = State::of_events(events).map_err(|e| e.to_string())?;
+    let (environment, state) = on_ledger(policy, &spec.env, events)?;
     let current = state.env(&spec.env).map_err(|e| e.to_string())?;
     let target = deploy::rollback_target(&spec.env, current.as_ref(), spec.to.as_deref())
         .map_err(|e| e.to_string())?;
-    let facts = VersionFacts::read(
-        &state,
-        environment,
-        &target.version,
-        Some(version_commit(&target.version)),
-    )
-    .map_err(|e| e.to_string())?;
+    let facts = version_facts(&state, environment, &target.version, true)?;
     let request = Request {
         reason: Some(&spec.reason),
         ..Request::new(&spec.by, now)
@@ -321,11 +330,8 @@ pub fn promotion(
     policy: &Policy,
     report: &mut Report,
 ) -> Result<(), String> {
-    let environment = deploy::environment(policy, &spec.to).map_err(|e| e.to_string())?;
-    let state = State::of_events(events).map_err(|e| e.to_string())?;
-    let tag_commit = spec.tagged.then(|| version_commit(&spec.version));
-    let facts = VersionFacts::read(&state, environment, &spec.version, tag_commit)
-        .map_err(|e| e.to_string())?;
+    let (environment, state) = on_ledger(policy, &spec.to, events)?;
+    let facts = version_facts(&state, environment, &spec.version, spec.tagged)?;
     if !facts.is_known() {
         return Err(deploy::Error::UnknownVersion {
             version: spec.version.clone(),
