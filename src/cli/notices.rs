@@ -23,10 +23,7 @@ pub(super) fn after_record(
     let announcement = notify::announce(repo, policy, event, false, &lookup);
     for (target, delivery) in &announcement.deliveries {
         match delivery {
-            Delivery::Sent => {
-                report.note(format!("notified {target}"));
-                report.done(format!("notified {target}"));
-            }
+            Delivery::Sent => report.note(format!("notified {target}")),
             Delivery::WouldSend(_) => {}
             Delivery::Failed(why) => {
                 let text = format!(

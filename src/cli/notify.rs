@@ -76,18 +76,12 @@ pub fn cmd_notify(ctx: &Context, args: NotifyArgs) -> Result<Outcome, CliError> 
     let mut failed = Vec::new();
     for (target, delivery) in notify::deliver(&targets, &notice, args.dry_run, &lookup) {
         match delivery {
-            Delivery::Sent => {
-                report.note(format!("notified {target}"));
-                report.done(format!("notified {target}"));
-            }
+            Delivery::Sent => report.note(format!("notified {target}")),
             Delivery::WouldSend(body) => {
                 report.note(format!("dry run: would send to {target}: {body}"))
             }
             Delivery::Failed(why) => failed.push(format!("{target}: {why}")),
         }
-    }
-    if args.dry_run {
-        report.done("dry run: sent nothing");
     }
     let result = if failed.is_empty() {
         Ok(())
