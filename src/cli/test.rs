@@ -73,7 +73,7 @@ pub fn cmd_test(ctx: &Context, args: TestArgs) -> Result<Outcome, CliError> {
         report.checked().files += 1;
         for scenario in &file.scenarios {
             let spec = &scenario.spec;
-            let ran = scenario::run(scenario, &policy);
+            let ran = scenario::run(spec, &policy);
             let subject = Subject::File {
                 path: file.path.clone(),
                 line: Some(scenario.line),

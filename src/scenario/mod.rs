@@ -59,10 +59,6 @@ pub struct Scenario {
     /// 1-based line of its `[[scenario]]` table.
     pub line: usize,
     pub spec: ScenarioSpec,
-    /// The clock (`now`), for a promotion.
-    pub now: Option<jiff::Timestamp>,
-    /// The described ledger's events, oldest first.
-    pub ledger: Vec<Event>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -105,6 +101,12 @@ pub struct ScenarioSpec {
     /// schedules, promotions, rollbacks.
     #[serde(default)]
     pub ledger: Vec<Spanned<ledger::EventSpec>>,
+    /// `now`, as `parse` read it.
+    #[serde(skip)]
+    pub clock: Option<jiff::Timestamp>,
+    /// The `ledger`'s events, as `parse` read them, oldest first.
+    #[serde(skip)]
+    pub events: Vec<Event>,
     /// The verdict the policy must reach.
     pub expect: Expected,
     /// Exactly the rules whose errors block (each once, in any order), when given.
@@ -326,7 +328,7 @@ pub fn parse(path: &str, text: &str) -> Result<ScenarioFile, ParseError> {
     let mut scenarios = Vec::new();
     for spanned in file.scenario {
         let start = spanned.span().start;
-        let spec = spanned.into_inner();
+        let mut spec = spanned.into_inner();
         let situations = [
             spec.branch.is_some(),
             spec.commit.is_some(),
@@ -425,11 +427,11 @@ pub fn parse(path: &str, text: &str) -> Result<ScenarioFile, ParseError> {
         let header = text[..(start + "[[scenario]]".len()).min(text.len())]
             .rfind("[[scenario]]")
             .unwrap_or(start);
+        spec.clock = now;
+        spec.events = events;
         scenarios.push(Scenario {
             line: at(header, String::new()).line,
             spec,
-            now,
-            ledger: events,
         });
     }
     Ok(ScenarioFile {
@@ -527,13 +529,13 @@ pub fn mismatch(spec: &ScenarioSpec, ran: &Ran) -> Option<String> {
 }
 
 /// Runs one scenario against `policy`, through the gates the real command uses.
-pub fn run(scenario: &Scenario, policy: &Policy) -> Ran {
+pub fn run(spec: &ScenarioSpec, policy: &Policy) -> Ran {
     let captured = Rc::new(RefCell::new(Vec::new()));
     let mut report = Report::to_writer(
         Config::new("test", Format::Json),
         Box::new(Capture(captured.clone())),
     );
-    let undecided = situate(scenario, policy, &mut report).err();
+    let undecided = situate(spec, policy, &mut report).err();
     let outcome = match (&undecided, report.finish()) {
         (None, Ok(outcome)) => outcome,
         _ => Outcome::Undecided,
@@ -610,9 +612,8 @@ fn commit_info(table: &CommitTable, n: usize) -> CommitInfo {
 
 /// Puts the situation through its gates, into the report; `Err` says why it cannot be
 /// decided.
-fn situate(scenario: &Scenario, policy: &Policy, report: &mut Report) -> Result<(), String> {
-    let spec = &scenario.spec;
-    let (events, now) = (&scenario.ledger, scenario.now);
+fn situate(spec: &ScenarioSpec, policy: &Policy, report: &mut Report) -> Result<(), String> {
+    let (events, now) = (&spec.events, spec.clock);
     if let (Some(promote), Some(now)) = (&spec.promote, now) {
         ledger::promotion(promote, events, now, policy, report)?;
     } else if let (Some(schedule), Some(now)) = (&spec.schedule, now) {
@@ -822,9 +823,9 @@ mod tests {
 
     fn outcome(scenario: &str, policy: &Policy) -> (String, Option<String>) {
         let file = parse("t.toml", scenario).unwrap();
-        let scenario = &file.scenarios[0];
-        let ran = run(scenario, policy);
-        (ran.describe(), mismatch(&scenario.spec, &ran))
+        let spec = &file.scenarios[0].spec;
+        let ran = run(spec, policy);
+        (ran.describe(), mismatch(spec, &ran))
     }
 
     #[test]
