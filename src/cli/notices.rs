@@ -1,13 +1,35 @@
-//! How the recording commands show what their event's notification did. Not a command:
-//! the deciding (which notice, which targets, the sending) is `crate::notify::announce`;
-//! this only renders its result the same way for `cut`, `schedule`, `promote` and
-//! `rollback`.
+//! How the commands show what a notification did. Not a command: the deciding (which
+//! notice, which targets, the sending) is `crate::notify::announce`; this only renders
+//! its result the same way for `cut`, `schedule`, `promote`, `rollback` and `notify`.
 
 use super::Context;
 use crate::ledger::Event;
-use crate::notify::{self, Delivery};
+use crate::notify::{self, Announcement, Delivery, Stage};
 use crate::policy::Policy;
 use crate::report::Report;
+
+/// The environment, where the secrets are.
+fn lookup(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// Notes what reached each target (or, in a dry run, what would be sent), in the
+/// policy's order; `failed` gets each target that could not be reached, `target: why`.
+pub(super) fn show(
+    announcement: &Announcement,
+    report: &mut Report,
+    mut failed: impl FnMut(&mut Report, String),
+) {
+    for (target, delivery) in &announcement.deliveries {
+        match delivery {
+            Delivery::Sent => report.note(format!("notified {target}")),
+            Delivery::WouldSend(body) => {
+                report.note(format!("dry run: would send to {target}: {body}"))
+            }
+            Delivery::Failed(why) => failed(report, format!("{target}: {why}")),
+        }
+    }
+}
 
 /// Tells the targets about an event that is now recorded, and shows what happened.
 /// Never fails: a target that cannot be reached is a warning naming it (on stderr and as
@@ -19,21 +41,32 @@ pub(super) fn after_record(
     event: &Event,
     report: &mut Report,
 ) {
-    let lookup = |name: &str| std::env::var(name).ok();
-    let announcement = notify::announce(repo, policy, event, false, &lookup);
-    for (target, delivery) in &announcement.deliveries {
-        match delivery {
-            Delivery::Sent => report.note(format!("notified {target}")),
-            Delivery::WouldSend(_) => {}
-            Delivery::Failed(why) => {
-                let text = format!(
-                    "warning: could not notify {target}: {why}; the event is recorded, \
-                     send it again with `reltag notify {}`",
-                    announcement.event_id
-                );
-                ctx.status(&text);
-                report.note(text);
-            }
-        }
-    }
+    let announcement = notify::announce(repo, policy, event, Stage::Done, false, &lookup);
+    show(&announcement, report, |report, failure| {
+        let text = format!(
+            "warning: could not notify {failure}; the event is recorded, send it again with \
+             `reltag notify {}`",
+            announcement.event_id
+        );
+        ctx.status(&text);
+        report.note(text);
+    });
+}
+
+/// Tells the `promote-started` targets that a promotion the gate allowed is starting,
+/// before its record is written. Never fails, and never stops the promotion: a target
+/// that cannot be reached is a warning naming it.
+pub(super) fn before_write(
+    ctx: &Context,
+    repo: &gix::Repository,
+    policy: &Policy,
+    event: &Event,
+    report: &mut Report,
+) {
+    let announcement = notify::announce(repo, policy, event, Stage::Started, false, &lookup);
+    show(&announcement, report, |report, failure| {
+        let text = format!("warning: could not notify {failure} that the promotion started");
+        ctx.status(&text);
+        report.note(text);
+    });
 }

@@ -194,6 +194,7 @@ fn promote(
     // The whole gate again, against the state the event would be recorded on, after
     // every lost race; and the environment must still run what the first decision saw.
     let seen = facts.current().cloned();
+    super::notices::before_write(ctx, ledger.repo(), policy, &event, report);
     let written = ledger_access::write(ctx, ledger, args.offline, |base| {
         Ok(deploy::decide_again(
             &*base.state()?,
