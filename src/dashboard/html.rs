@@ -10,7 +10,7 @@ use super::{Site, VersionPage, svg};
 use crate::calendar::{Entry, EntryKind};
 use crate::ledger::{EventKind, EvidenceResult};
 use crate::report::{EnvStatus, StatusData};
-use crate::text::escape_html as e;
+use crate::text::{escape_html as e, escape_html_prose as prose};
 
 /// The stylesheet: light and dark, contrast of at least 4.5:1 for text.
 pub(super) const STYLE: &str = include_str!("style.css");
@@ -147,20 +147,20 @@ fn lane_article(out: &mut String, lane: &EnvStatus, site: Option<&Site>, root: &
                 needs.push_str("<li>a reason: it was rolled back from here</li>\n");
             }
             for problem in &waiting.problems {
-                let _ = writeln!(needs, "<li>{}</li>", e(problem));
+                let _ = writeln!(needs, "<li>{}</li>", prose(problem));
             }
             if !needs.is_empty() {
                 let _ = writeln!(out, "<ul class=\"needs\">\n{needs}</ul>");
             }
             // The lane's next step already says it for the first in line: once is enough.
             if !lane.next.contains(&waiting.summary) {
-                let _ = writeln!(out, "<p class=\"summary\">{}</p>", e(&waiting.summary));
+                let _ = writeln!(out, "<p class=\"summary\">{}</p>", prose(&waiting.summary));
             }
             out.push_str("</li>\n");
         }
         out.push_str("</ul>\n");
     }
-    let _ = writeln!(out, "<p class=\"next\">{}</p>", e(&lane.next));
+    let _ = writeln!(out, "<p class=\"next\">{}</p>", prose(&lane.next));
     if let Some(policy) = site.and_then(|s| s.environments.iter().find(|p| p.env == lane.env)) {
         let mut rules = Vec::new();
         if let Some(from) = &policy.from {
