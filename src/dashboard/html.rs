@@ -190,11 +190,15 @@ pub fn lanes_document(status: &StatusData) -> String {
     let mut body = String::new();
     let _ = writeln!(
         body,
-        "<main id=\"main\">\n<h1>Environments</h1>\n<p>As of {}</p>",
+        "<main id=\"main\">\n<h1>Release status</h1>\n<p>As of {}</p>\n\
+         <section id=\"lanes\" aria-labelledby=\"lanes-title\">\n\
+         <h2 id=\"lanes-title\">Environments</h2>",
         time(status.now, "UTC")
     );
+    // The lanes' headings are h3, under the page's h2, as on the release page: a level
+    // is never skipped.
     lanes(&mut body, status, None, "");
-    body.push_str("</main>\n");
+    body.push_str("</section>\n</main>\n");
     document("Environments", "", &body).replace(
         "<link rel=\"stylesheet\" href=\"style.css\">",
         &format!("<style>\n{STYLE}</style>"),
