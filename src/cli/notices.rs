@@ -70,3 +70,21 @@ pub(super) fn before_write(
         report.note(text);
     });
 }
+
+/// Tells the `promote-started` targets that the promotion they were told of was not
+/// recorded (the gate refused it against the ledger it would be written on, or the write
+/// failed): nothing counts that the ledger does not hold.
+pub(super) fn not_recorded(
+    ctx: &Context,
+    repo: &gix::Repository,
+    policy: &Policy,
+    event: &Event,
+    report: &mut Report,
+) {
+    let announcement = notify::announce(repo, policy, event, Stage::Stopped, false, &lookup);
+    show(&announcement, report, |report, failure| {
+        let text = format!("warning: could not notify {failure} that the promotion stopped");
+        ctx.status(&text);
+        report.note(text);
+    });
+}

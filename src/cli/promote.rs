@@ -205,9 +205,14 @@ fn promote(
             &event,
             |facts| deploy::promotion(policy, environment, facts, request),
         )?)
+    });
+    // Told it started, the targets are told when it did not happen after all.
+    let written = written.inspect_err(|_| {
+        super::notices::not_recorded(ctx, ledger.repo(), policy, &event, report)
     })?;
     written.outcome.report_to(report);
     if written.events.is_empty() {
+        super::notices::not_recorded(ctx, ledger.repo(), policy, &event, report);
         return Ok(false);
     }
     let tip = written.tip.ok_or_else(|| {

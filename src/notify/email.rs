@@ -68,6 +68,9 @@ pub fn subject(notice: &Notice) -> String {
         (crate::ledger::EventKind::Promote, Stage::Done) => {
             format!("{} was promoted to {env}", notice.version)
         }
+        (crate::ledger::EventKind::Promote, Stage::Stopped) => {
+            format!("{} was NOT promoted to {env} after all", notice.version)
+        }
         (crate::ledger::EventKind::Rollback, _) => {
             format!("{env} was rolled back to {}", notice.version)
         }

@@ -29,6 +29,9 @@ pub enum Stage {
     Started,
     /// The event is recorded.
     Done,
+    /// A started promotion that was not recorded after all: told to the targets that
+    /// heard it start.
+    Stopped,
 }
 
 impl Stage {
@@ -36,6 +39,7 @@ impl Stage {
         match self {
             Stage::Started => "started",
             Stage::Done => "done",
+            Stage::Stopped => "stopped",
         }
     }
 }
@@ -146,7 +150,7 @@ impl Notice {
             facts.push(("Scheduled for", at.clone()));
         }
         match self.stage {
-            Stage::Started => facts.push(("Started", self.local_time.clone())),
+            Stage::Started | Stage::Stopped => facts.push(("Started", self.local_time.clone())),
             Stage::Done => facts.push(("Recorded", self.local_time.clone())),
         }
         facts.push(("By", self.actor.clone()));
@@ -171,6 +175,9 @@ impl Notice {
             ),
             EventKind::Promote if self.stage == Stage::Started => {
                 format!("{} is being promoted to {env}", self.version)
+            }
+            EventKind::Promote if self.stage == Stage::Stopped => {
+                format!("{} was NOT promoted to {env} after all", self.version)
             }
             EventKind::Promote => format!("{} was promoted to {env}", self.version),
             EventKind::Rollback => format!("{env} was rolled back to {}", self.version),
@@ -242,7 +249,7 @@ pub fn announce(
 /// `emergency` gets one message, marked as an emergency.
 pub fn targets_for<'p>(policy: &'p Policy, notice: &Notice) -> Vec<&'p NotifyTarget> {
     let wants = |event: NotifyEvent| match notice.stage {
-        Stage::Started => event == NotifyEvent::PromoteStarted,
+        Stage::Started | Stage::Stopped => event == NotifyEvent::PromoteStarted,
         Stage::Done => {
             event.as_str() == notice.event.as_str()
                 || (notice.emergency && event == NotifyEvent::Emergency)

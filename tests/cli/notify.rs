@@ -1008,3 +1008,94 @@ fn a_promotion_is_announced_as_it_starts_before_its_record_and_again_when_done()
     assert_ne!(blocked.code, 0, "{}", blocked.render());
     assert_eq!(api.requests().len(), before);
 }
+
+/// Appends a promotion of `version` to staging to the clone's ledger when the first
+/// `started` notice arrives, as another release manager would in that moment.
+struct PromoteWhenStarted {
+    work: PathBuf,
+    version: &'static str,
+    commit: String,
+    fired: std::sync::atomic::AtomicBool,
+}
+
+impl wiremock::Respond for PromoteWhenStarted {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap_or_default();
+        if body["stage"] == "started" && !self.fired.swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            use reltag::ledger::{Event, EventBody, Ledger, Promote};
+            let repo = gix::open(&self.work).unwrap();
+            let commit = gix::ObjectId::from_hex(self.commit.as_bytes()).unwrap();
+            let event = Event::new(
+                EventBody::Promote(Promote {
+                    version: self.version.into(),
+                    env: "staging".into(),
+                    artifacts: Vec::new(),
+                    emergency: false,
+                    reason: None,
+                }),
+                commit,
+                "ops@example.com",
+                "2026-11-24T11:00:00Z".parse().unwrap(),
+            )
+            .unwrap();
+            Ledger::new(&repo).append(&event).unwrap();
+        }
+        ResponseTemplate::new(204)
+    }
+}
+
+#[test]
+fn a_started_promotion_that_loses_the_race_is_announced_as_stopped() {
+    let api = MockApi::start();
+    let env = TestEnv::new();
+    let work = setup(&env, &format!("{}/hook", api.uri()));
+    crate::dashboard::cut(
+        &env,
+        &work,
+        "v1.1.0",
+        "v1.1.0\n\nPAY-4",
+        "2026-11-21T12:00:00Z",
+    );
+    let commit = env.git(&work, &["rev-parse", "v1.1.0^{commit}"]);
+    api.mount(
+        Mock::given(method("POST"))
+            .and(path("/hook"))
+            .respond_with(PromoteWhenStarted {
+                work: work.clone(),
+                version: "v1.1.0",
+                commit: commit.trim().to_string(),
+                fired: false.into(),
+            })
+            .expect(2),
+    );
+    let text = policy(&format!("{}/hook", api.uri())).replace(
+        "token_env = \"HOOK_TOKEN\"\nevents = [\"promote\"]",
+        "token_env = \"HOOK_TOKEN\"\nevents = [\"promote-started\", \"promote\"]",
+    );
+    std::fs::write(work.join("policy.toml"), &text).unwrap();
+    // v1.0.0 is allowed; while the start is told, v1.1.0 is promoted to staging: the
+    // write decides again on that ledger, and refuses.
+    let run = promote(&env, &work, "http://127.0.0.1:9/slack", &[]);
+    assert_eq!(run.code, 1, "{}", run.render());
+    assert!(!run.stdout.contains("recorded: "), "{}", run.render());
+    api.verify();
+    let bodies: Vec<serde_json::Value> = api
+        .requests()
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect();
+    assert_eq!(bodies[0]["stage"], "started");
+    assert_eq!(bodies[1]["stage"], "stopped");
+    assert_eq!(bodies[1]["version"], "v1.0.0");
+    assert!(
+        bodies[1]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("v1.0.0 was NOT promoted to staging after all"),
+        "{}",
+        bodies[1]
+    );
+    let newest = env.git(&work, &["log", "-1", "--format=%B", "refs/reltag/ledger"]);
+    assert!(newest.contains("Version: v1.1.0"), "{newest}");
+}
