@@ -31,9 +31,39 @@ pub(super) fn show(
     }
 }
 
-/// Tells the targets about an event that is now recorded, and shows what happened.
-/// Never fails: a target that cannot be reached is a warning naming it (on stderr and as
-/// a note), and the record stands.
+/// Tells the targets that want `event` at `stage`, and shows what happened. Never
+/// fails, and never changes or stops what the command does: a target that cannot be
+/// reached is a warning naming it (on stderr and as a note).
+fn tell(
+    ctx: &Context,
+    repo: &gix::Repository,
+    policy: &Policy,
+    event: &Event,
+    stage: Stage,
+    report: &mut Report,
+) {
+    let announcement = notify::announce(repo, policy, event, stage, false, &lookup);
+    show(&announcement, report, |report, failure| {
+        let text = match stage {
+            Stage::Done => format!(
+                "warning: could not notify {failure}; the event is recorded, send it again \
+                 with `reltag notify {}`",
+                announcement.event_id
+            ),
+            Stage::Started => {
+                format!("warning: could not notify {failure} that the promotion started")
+            }
+            Stage::Stopped => {
+                format!("warning: could not notify {failure} that the promotion stopped")
+            }
+        };
+        ctx.status(&text);
+        report.note(text);
+    });
+}
+
+/// Tells the targets about an event that is now recorded; the record stands whatever
+/// the sending does.
 pub(super) fn after_record(
     ctx: &Context,
     repo: &gix::Repository,
@@ -41,21 +71,11 @@ pub(super) fn after_record(
     event: &Event,
     report: &mut Report,
 ) {
-    let announcement = notify::announce(repo, policy, event, Stage::Done, false, &lookup);
-    show(&announcement, report, |report, failure| {
-        let text = format!(
-            "warning: could not notify {failure}; the event is recorded, send it again with \
-             `reltag notify {}`",
-            announcement.event_id
-        );
-        ctx.status(&text);
-        report.note(text);
-    });
+    tell(ctx, repo, policy, event, Stage::Done, report);
 }
 
 /// Tells the `promote-started` targets that a promotion the gate allowed is starting,
-/// before its record is written. Never fails, and never stops the promotion: a target
-/// that cannot be reached is a warning naming it.
+/// before its record is written.
 pub(super) fn before_write(
     ctx: &Context,
     repo: &gix::Repository,
@@ -63,12 +83,7 @@ pub(super) fn before_write(
     event: &Event,
     report: &mut Report,
 ) {
-    let announcement = notify::announce(repo, policy, event, Stage::Started, false, &lookup);
-    show(&announcement, report, |report, failure| {
-        let text = format!("warning: could not notify {failure} that the promotion started");
-        ctx.status(&text);
-        report.note(text);
-    });
+    tell(ctx, repo, policy, event, Stage::Started, report);
 }
 
 /// Tells the `promote-started` targets that the promotion they were told of was not
@@ -81,10 +96,5 @@ pub(super) fn not_recorded(
     event: &Event,
     report: &mut Report,
 ) {
-    let announcement = notify::announce(repo, policy, event, Stage::Stopped, false, &lookup);
-    show(&announcement, report, |report, failure| {
-        let text = format!("warning: could not notify {failure} that the promotion stopped");
-        ctx.status(&text);
-        report.note(text);
-    });
+    tell(ctx, repo, policy, event, Stage::Stopped, report);
 }

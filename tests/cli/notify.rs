@@ -718,14 +718,16 @@ fn email_policy(port: u16) -> String {
     )
 }
 
-fn email_vars(ca: &std::path::Path) -> Vec<(&'static str, String)> {
-    vec![
-        ("SSL_CERT_FILE", ca.to_str().unwrap().to_string()),
-        ("SMTP_USER", "reltag-bot".to_string()),
-        ("SMTP_PASSWORD", SMTP_PASSWORD.to_string()),
-        ("HOOK_TOKEN", TOKEN.to_string()),
-        ("RELTAG_HTTP_RETRIES", "1".to_string()),
-    ]
+/// Runs reltag with the test CA trusted and the SMTP login (and the webhook's token) set.
+fn with_email(env: &TestEnv, work: &std::path::Path, ca: &std::path::Path, args: &[&str]) -> Run {
+    let vars = [
+        ("SSL_CERT_FILE", ca.to_str().unwrap()),
+        ("SMTP_USER", "reltag-bot"),
+        ("SMTP_PASSWORD", SMTP_PASSWORD),
+        ("HOOK_TOKEN", TOKEN),
+        ("RELTAG_HTTP_RETRIES", "1"),
+    ];
+    env.reltag_with(work, args, &vars, None)
 }
 
 fn no_password(run: &Run) {
@@ -748,13 +750,12 @@ fn a_promotion_is_emailed_over_starttls_after_logging_in() {
     let smtp = SmtpServer::start(&env, 0, true);
     let work = setup(&env, "http://127.0.0.1:9/hook");
     std::fs::write(work.join("policy.toml"), email_policy(smtp.port)).unwrap();
-    let vars = email_vars(&smtp.ca_file);
-    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let run = env.reltag_with(
+    let ca = smtp.ca_file.clone();
+    let run = with_email(
+        &env,
         &work,
+        &ca,
         &["promote", "v1.0.0", "--to", "staging", "--offline"],
-        &vars,
-        None,
     );
     assert_eq!(run.code, 0, "{}", run.render());
     assert!(
@@ -805,8 +806,7 @@ fn a_server_that_does_not_offer_starttls_gets_no_mail_and_no_password() {
     let env = TestEnv::new();
     let smtp = SmtpServer::start(&env, 0, false);
     let work = setup(&env, "http://127.0.0.1:9/hook");
-    let vars = email_vars(&smtp.ca_file);
-    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let ca = smtp.ca_file.clone();
     // With a login, and without one (nothing to refuse but the clear text itself).
     let with_login = email_policy(smtp.port);
     let without_login = with_login.replace(
@@ -824,11 +824,11 @@ fn a_server_that_does_not_offer_starttls_gets_no_mail_and_no_password() {
                 "2026-11-21T12:00:00Z",
             );
         }
-        let run = env.reltag_with(
+        let run = with_email(
+            &env,
             &work,
+            &ca,
             &["promote", version, "--to", "staging", "--offline"],
-            &vars,
-            None,
         );
         assert_eq!(run.code, 0, "the record stands: {}", run.render());
         assert!(
@@ -857,13 +857,12 @@ fn a_dead_smtp_server_is_a_warning_and_notify_sends_the_mail_again() {
     std::fs::write(work.join("policy.toml"), email_policy(port)).unwrap();
     // The CA file must exist before the server does: make one from a server never used.
     let unused = SmtpServer::start(&env, 0, true);
-    let vars = email_vars(&unused.ca_file);
-    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let run = env.reltag_with(
+    let ca = unused.ca_file.clone();
+    let run = with_email(
+        &env,
         &work,
+        &ca,
         &["promote", "v1.0.0", "--to", "staging", "--offline"],
-        &vars,
-        None,
     );
     assert_eq!(run.code, 0, "the record stands: {}", run.render());
     assert!(
@@ -883,12 +882,7 @@ fn a_dead_smtp_server_is_a_warning_and_notify_sends_the_mail_again() {
         .to_string();
 
     // The dry run shows the message, not the password.
-    let dry = env.reltag_with(
-        &work,
-        &["notify", &id, "--offline", "--dry-run"],
-        &vars,
-        None,
-    );
+    let dry = with_email(&env, &work, &ca, &["notify", &id, "--offline", "--dry-run"]);
     assert_eq!(dry.code, 0, "{}", dry.render());
     assert!(
         dry.stdout.contains(&format!(
@@ -904,9 +898,8 @@ fn a_dead_smtp_server_is_a_warning_and_notify_sends_the_mail_again() {
     // The server comes up on that port (the CA file is rewritten with its CA): the
     // resend arrives.
     let smtp = SmtpServer::start(&env, port, true);
-    let vars = email_vars(&smtp.ca_file);
-    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let again = env.reltag_with(&work, &["notify", &id, "--offline"], &vars, None);
+    let ca = smtp.ca_file.clone();
+    let again = with_email(&env, &work, &ca, &["notify", &id, "--offline"]);
     assert_eq!(again.code, 0, "{}", again.render());
     assert!(
         again.stdout.contains("notified release-mail"),
