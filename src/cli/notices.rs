@@ -22,7 +22,14 @@ pub(super) fn show(
 ) {
     for (target, delivery) in &announcement.deliveries {
         match delivery {
-            Delivery::Sent => report.note(format!("notified {target}")),
+            Delivery::Sent => report.note(format!(
+                "notified {target}{}",
+                match announcement.stage {
+                    Stage::Done => "",
+                    Stage::Started => " that the promotion started",
+                    Stage::Stopped => " that the promotion stopped",
+                }
+            )),
             Delivery::WouldSend(body) => {
                 report.note(format!("dry run: would send to {target}: {body}"))
             }

@@ -208,10 +208,12 @@ pub fn notice_of(repo: &gix::Repository, policy: &Policy, event: &Event) -> Opti
 }
 
 /// What telling the targets about one event did.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Announcement {
     /// The event's id, for the `reltag notify` that sends it again.
     pub event_id: String,
+    /// Which moment of the event was told.
+    pub stage: Stage,
     /// Each target that wants the event, by name, with what happened to it.
     pub deliveries: Vec<(String, Delivery)>,
 }
@@ -239,6 +241,7 @@ pub fn announce(
     };
     Announcement {
         event_id: event.id.as_str().to_string(),
+        stage,
         deliveries,
     }
 }

@@ -894,6 +894,11 @@ fn a_dead_smtp_server_is_a_warning_and_notify_sends_the_mail_again() {
         dry.render()
     );
     no_password(&dry);
+    let ids = regex::Regex::new(r"\b[0-9a-f]{32}\b|\b[0-9a-f]{12}\b").unwrap();
+    insta::assert_snapshot!(
+        "notify_email_dry_run",
+        ids.replace_all(&dry.render().replace(&port.to_string(), "[PORT]"), "[ID]")
+    );
 
     // The server comes up on that port (the CA file is rewritten with its CA): the
     // resend arrives.
@@ -985,9 +990,12 @@ fn a_promotion_is_announced_as_it_starts_before_its_record_and_again_when_done()
     assert_eq!(bodies[1]["stage"], "done");
     assert_eq!(bodies[0]["event_id"], bodies[1]["event_id"]);
     // The start is told before the record is written; the end after.
-    let started = run.stdout.find("notified ops-hook").unwrap();
+    let started = run
+        .stdout
+        .find("notified ops-hook that the promotion started")
+        .unwrap();
     let recorded = run.stdout.find("recorded: ").unwrap();
-    let done = run.stdout.rfind("notified ops-hook").unwrap();
+    let done = run.stdout.rfind("notified ops-hook\n").unwrap();
     assert!(started < recorded && recorded < done, "{}", run.stdout);
 
     // A promotion the gate refuses is not announced at all.
@@ -1091,4 +1099,5 @@ fn a_started_promotion_that_loses_the_race_is_announced_as_stopped() {
     );
     let newest = env.git(&work, &["log", "-1", "--format=%B", "refs/reltag/ledger"]);
     assert!(newest.contains("Version: v1.1.0"), "{newest}");
+    insta::assert_snapshot!("notify_started_then_stopped", normalize(&run, &api));
 }
