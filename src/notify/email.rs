@@ -220,6 +220,45 @@ mod tests {
     }
 
     #[test]
+    fn no_text_of_the_event_can_add_a_header_or_a_recipient() {
+        let target: NotifyTarget = toml::from_str(
+            "name = \"mail\"\nkind = \"email\"\nsmtp = \"localhost\"\n\
+             from = \"reltag@example.com\"\nto = [\"team@example.com\"]\nevents = [\"rollback\"]\n",
+        )
+        .unwrap();
+        let notice = Notice {
+            event: crate::ledger::EventKind::Rollback,
+            stage: Stage::Done,
+            event_id: "0123456789abcdef".into(),
+            version: "v1.0.0".into(),
+            env: Some("prod\r\nBcc: evil@example.com".into()),
+            time: jiff::Timestamp::UNIX_EPOCH,
+            local_time: "Thu 1970-01-01 00:00 UTC".into(),
+            at: None,
+            actor: "ops@example.com".into(),
+            emergency: false,
+            reason: Some("broke\r\nBcc: evil@example.com\r\n\r\nforged body".into()),
+            tickets: vec![],
+            link: None,
+        };
+        let message = message(&target, &notice).unwrap();
+        let recipients: Vec<String> = message
+            .envelope()
+            .to()
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+        assert_eq!(recipients, ["team@example.com"]);
+        let text = String::from_utf8(message.formatted()).unwrap();
+        assert!(!text.contains("\r\nBcc:"), "{text}");
+        assert!(
+            subject(&notice).contains("\\u{d}\\u{a}Bcc"),
+            "{}",
+            subject(&notice)
+        );
+    }
+
+    #[test]
     fn addresses_are_checked_as_rfc_5322_mailboxes() {
         assert!(mailbox("ops@example.com").is_ok());
         assert!(mailbox("reltag <releases@example.com>").is_ok());
