@@ -12,7 +12,7 @@ use crate::git::{Head, Repo, command::run_git};
 use crate::ledger::{self, Cut, Decision, Event, EventBody, identity};
 use crate::policy::Policy;
 use crate::release::cut::{self, CutFacts, EmergencyFacts, LedgerFacts};
-use crate::release::gather::{self, Subject as CriteriaSubject};
+use crate::release::gather::{self, Gather, Occasion};
 use crate::release::notes;
 use crate::report::{Check, Data, Finding, NotesData, Outcome, Style, Subject, Verdict};
 use crate::rules::commit_jira_exists::CommitJiraExists;
@@ -289,15 +289,17 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
     // The criteria, then every check in the order a release manager reads them.
     let ledger = ledger_access::open(gix, &policy);
     let skip = cut::skipped_criteria(&policy, args.hotfix);
-    let outcomes = gather::evaluate(&CriteriaSubject {
+    let outcomes = gather::evaluate(&Gather {
         repo: &repo,
         policy: &policy,
-        ledger: &ledger,
-        version: &tag,
         commit,
-        tree_counts: !dirty,
-        previous_tag: previous.as_ref(),
-        skip: &skip,
+        occasion: Occasion::Cut {
+            ledger: &ledger,
+            version: &tag,
+            tree_counts: !dirty,
+            previous_tag: previous.as_ref(),
+            skip: &skip,
+        },
     })?;
     let emergency_approvals = if args.hotfix {
         identity::approvals_for(&ledger, &tag, None, commit)?

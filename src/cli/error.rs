@@ -267,6 +267,9 @@ impl From<crate::release::gather::Error> for CliError {
             ),
             e @ Error::Command { .. } => CliError::new(ErrorKind::Undecided, e)
                 .hint("check [release.command] argv: the program must exist (no shell is used)"),
+            e @ Error::NotRecordable(_) => CliError::new(ErrorKind::Usage, e)
+                .hint("evidence is recorded for the criteria read from a report"),
+            e @ Error::Unregistered(_) => CliError::new(ErrorKind::Undecided, e),
         }
     }
 }

@@ -368,6 +368,7 @@ pub fn all() -> Vec<Listed> {
         declared(&DEPLOY_RECORD),
         declared(&SUBJECT_EXEMPTIONS),
         declared(&release::RELEASE),
+        release::criteria(),
         declared(&release::JIRA_KEYS),
         declared(&LEDGER),
         declared(&POLICY),

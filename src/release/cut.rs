@@ -20,7 +20,7 @@ use super::notes::Notes;
 use crate::gates::release::criterion_check;
 use crate::ledger::{ApprovalRecord, EvidenceRecord, State, identity};
 use crate::policy::Policy;
-use crate::policy::schema::{Criterion, Skippable};
+use crate::policy::schema::Criterion;
 use crate::report::{Check, Finding, Subject};
 use crate::rules::release_external::ReleaseEmergency;
 use crate::rules::release_version::ReleaseVersion;
@@ -57,30 +57,18 @@ pub fn name_check(tag: &str, existing: &[String], policy: &Policy) -> Result<Ver
     }
 }
 
-/// The criteria an emergency release skips (`[emergency] may_skip`); none otherwise.
+/// The criteria an emergency release skips (`[emergency] may_skip`, as each criterion's
+/// registry entry declares its word there); none otherwise.
 pub fn skipped_criteria(policy: &Policy, emergency: bool) -> Vec<Criterion> {
     if !emergency {
         return Vec::new();
     }
-    policy
-        .file
-        .emergency
-        .may_skip
+    let may_skip = &policy.file.emergency.may_skip;
+    crate::rules::CRITERIA
         .iter()
-        .filter_map(|s| skippable_criterion(*s))
+        .filter(|entry| entry.skippable.is_some_and(|word| may_skip.contains(&word)))
+        .map(|entry| entry.criterion)
         .collect()
-}
-
-fn skippable_criterion(s: Skippable) -> Option<Criterion> {
-    Some(match s {
-        Skippable::Coverage => Criterion::Coverage,
-        Skippable::Ci => Criterion::Ci,
-        Skippable::Bugs => Criterion::Bugs,
-        Skippable::Perf => Criterion::Perf,
-        Skippable::Docs => Criterion::Docs,
-        Skippable::Command => Criterion::Command,
-        _ => return None,
-    })
 }
 
 /// What the emergency procedure is judged on.
@@ -332,7 +320,9 @@ mod tests {
     #[test]
     fn only_an_emergency_skips_criteria() {
         let policy = policy();
-        assert_eq!(skipped_criteria(&policy, true), [Criterion::Perf]);
+        let perf = crate::release::criteria::named("perf").map(|e| e.criterion);
+        assert_eq!(skipped_criteria(&policy, true).first().copied(), perf);
+        assert_eq!(skipped_criteria(&policy, true).len(), 1);
         assert!(skipped_criteria(&policy, false).is_empty());
     }
 }

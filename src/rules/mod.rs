@@ -223,6 +223,20 @@ pub const ALL: &[RuleInfo] = &[
     policy_test::PolicyTest::INFO,
 ];
 
+/// Every release criterion `[release] criteria` can name, each declared in its rule file:
+/// its name, rule, whether an emergency may skip it, whether `evidence record` records
+/// it, and how it is gathered and decided. `cut`, `evidence record` and the release gate
+/// (`gates::release`) take them from here.
+pub const CRITERIA: &[crate::release::criteria::CriterionEntry] = &[
+    release_coverage::CRITERION,
+    release_ci::CRITERION,
+    release_bugs::CRITERION,
+    release_perf::CRITERION,
+    release_docs::CRITERION,
+    release_approvals::CRITERION,
+    release_command::CRITERION,
+];
+
 pub fn find(id: &str) -> Option<&'static RuleInfo> {
     ALL.iter().find(|r| r.id == id)
 }
