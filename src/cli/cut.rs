@@ -9,9 +9,9 @@ use gix::ObjectId;
 
 use super::{CliError, Context, ErrorKind, ledger_access, verify_jira};
 use crate::git::{self, Head, Repo};
-use crate::ledger::{self, Cut, Decision, Event, EventBody, identity};
+use crate::ledger::{self, Cut, Event, EventBody, identity};
 use crate::policy::Policy;
-use crate::release::cut::{self, CutFacts, EmergencyFacts, LedgerFacts};
+use crate::release::cut::{self, CutFacts, CutRecorded, EmergencyFacts, LedgerFacts};
 use crate::release::gather::{self, Gather, Occasion};
 use crate::release::notes;
 use crate::report::{Check, Data, Finding, NotesData, Outcome, Style, Subject, Verdict};
@@ -320,20 +320,20 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
     // the gate read from the ledger against the state the event would be recorded on.
     let seen = LedgerFacts::read(&*ledger.state()?, &tag, commit)?;
     let written = ledger_access::write(ctx, &ledger, remote.is_none(), |base| {
-        if base.attempt > 1
-            && let Some(remote) = base.remote
-            && let Some(theirs) = remote_tags(&repo, remote)?.get(&tag)
-        {
-            return Ok(Decision::Skip(CutRecorded::TakenFirst(theirs.clone())));
-        }
-        let state = base.state()?;
-        if let Some(cut) = state.version(&tag)?.and_then(|v| v.cut) {
-            return Ok(Decision::Skip(CutRecorded::TakenFirst(cut.commit)));
-        }
-        if LedgerFacts::read(&state, &tag, commit)? != seen {
-            return Ok(Decision::Skip(CutRecorded::LedgerChanged));
-        }
-        Ok(Decision::record(event.clone(), CutRecorded::Recorded).with_tag(&tag, tag_id))
+        // After a lost race, the remote may have the tag already.
+        let remote_tag = match base.remote {
+            Some(remote) if base.attempt > 1 => remote_tags(&repo, remote)?.remove(&tag),
+            _ => None,
+        };
+        Ok(cut::decide_again(
+            &*base.state()?,
+            remote_tag,
+            &tag,
+            commit,
+            &seen,
+            &event,
+            tag_id,
+        )?)
     })?;
     match written.outcome {
         CutRecorded::Recorded => {}
@@ -412,12 +412,4 @@ fn github_release(
             e.hint
         ),
     })
-}
-
-/// What the cut's write recorded.
-enum CutRecorded {
-    Recorded,
-    /// The remote has the tag, or the ledger a cut of the version (at this commit).
-    TakenFirst(String),
-    LedgerChanged,
 }

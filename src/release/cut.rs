@@ -222,6 +222,42 @@ impl LedgerFacts {
     }
 }
 
+/// What a cut's write decided against the state it would record on.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CutRecorded {
+    Recorded,
+    /// The remote has the tag, or the ledger a cut of the version: the commit it names.
+    TakenFirst(String),
+    /// Approvals or evidence for the commit changed since the gate read them.
+    LedgerChanged,
+}
+
+/// A cut's decision inside the write path, after a lost race or on the first attempt:
+/// refused when the remote's tag (`remote_tag`, asked again after a lost race) or the
+/// ledger's state already has a cut of the version, or when the ledger facts the gate
+/// read (`seen`) changed; else record `event` with the tag `tag_id`.
+pub fn decide_again(
+    state: &State,
+    remote_tag: Option<String>,
+    tag: &str,
+    commit: ObjectId,
+    seen: &LedgerFacts,
+    event: &crate::ledger::Event,
+    tag_id: ObjectId,
+) -> Result<crate::ledger::Decision<CutRecorded>, crate::ledger::Error> {
+    use crate::ledger::Decision;
+    if let Some(theirs) = remote_tag {
+        return Ok(Decision::Skip(CutRecorded::TakenFirst(theirs)));
+    }
+    if let Some(cut) = state.version(tag)?.and_then(|v| v.cut) {
+        return Ok(Decision::Skip(CutRecorded::TakenFirst(cut.commit)));
+    }
+    if LedgerFacts::read(state, tag, commit)? != *seen {
+        return Ok(Decision::Skip(CutRecorded::LedgerChanged));
+    }
+    Ok(Decision::record(event.clone(), CutRecorded::Recorded).with_tag(tag, tag_id))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
