@@ -196,13 +196,7 @@ fn promote(
                 request.now,
             )?)
         },
-        // The whole gate again, against the state the event would be recorded on, after
-        // every lost race; and the environment must still run what the first decision saw.
-        |redecide| {
-            ledger_access::write(ctx, ledger, args.offline, |base| {
-                Ok(redecide(&*base.state()?)?)
-            })
-        },
+        |redecide| ledger_access::write_redeciding(ctx, ledger, args.offline, redecide),
         report,
     )?;
     let (event, tip) = match deployed {

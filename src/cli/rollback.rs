@@ -147,13 +147,7 @@ fn rollback(
                 request.now,
             )?)
         },
-        // The checks again, against the state the event would be recorded on, after every
-        // lost race; and the environment must still run what the first decision saw.
-        |redecide| {
-            ledger_access::write(ctx, ledger, args.offline, |base| {
-                Ok(redecide(&*base.state()?)?)
-            })
-        },
+        |redecide| ledger_access::write_redeciding(ctx, ledger, args.offline, redecide),
         report,
     )?;
     let event = match deployed {
