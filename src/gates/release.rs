@@ -1,7 +1,7 @@
 //! The release gate of `reltag cut`: the version, the release branch, the emergency
 //! procedure, the commits' Jira keys ([`RELEASE`], [`JIRA_KEYS`]), and one rule per
 //! release criterion, each declared with its criterion in its rule file and listed in
-//! [`crate::rules::CRITERIA`] ([`CRITERIA`] here, the gate's view of them). Every
+//! [`crate::rules::CRITERIA`] ([`criteria()`] here, the gate's view of them). Every
 //! criterion's result is a [`Check`] of the one result model.
 
 use super::{Declared, Listed};
@@ -9,7 +9,7 @@ use crate::release::criteria::{self, CriterionOutcome, Verdict as CriterionVerdi
 use crate::report::{Check, Subject, Verdict};
 use crate::rules::{commit_jira_exists, release_branch, release_external, release_version};
 
-/// `reltag cut`: in this order, then [`CRITERIA`] in the policy's order.
+/// `reltag cut`: in this order, then [`criteria()`] in the policy's order.
 pub static RELEASE: Declared = Declared {
     name: "release",
     run_by: "cut (after the tag gate on the version's name)",
