@@ -11,11 +11,10 @@ use super::{CliError, Context, ErrorKind, ledger_access, verify_jira};
 use crate::git::{self, Head, Repo};
 use crate::ledger::{self, Cut, Event, EventBody, identity};
 use crate::policy::Policy;
-use crate::release::cut::{self, CutFacts, CutRecorded, EmergencyFacts, LedgerFacts};
+use crate::release::cut::{self, CutFacts, CutRecorded, EmergencyFacts, JiraKeys, LedgerFacts};
 use crate::release::gather::{self, Gather, Occasion};
 use crate::release::notes;
-use crate::report::{Check, Data, Finding, NotesData, Outcome, Style, Subject, Verdict};
-use crate::rules::commit_jira_exists::CommitJiraExists;
+use crate::report::{Data, Finding, NotesData, Outcome, Style, Subject};
 use crate::rules::{release_branch, release_version};
 
 /// Cut a release: check the version, the release branch and every release criterion
@@ -121,7 +120,6 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
     };
 
     let mut report = ctx.report("cut", Style::Verdict);
-    let tag_subject = Subject::Tag { name: tag.clone() };
     // The version's name against local and remote tags: stop here when it is not one.
     let mut existing: Vec<String> = repo.tags()?.into_iter().map(|(n, _)| n).collect();
     if let Some(remote) = &remote {
@@ -204,43 +202,17 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
             .map(|id| repo.commit(*id))
             .collect::<Result<Vec<_>, _>>()?;
         report.checked().commits += commits.len();
-        match verify_jira::verify(ctx, &policy, &commits, None) {
-            Ok(verified) => {
-                keys_check = verified.map(|verified| {
-                    let seen = verified.note.trim_start_matches("jira keys: ").to_string();
-                    Check::new(
-                        CommitJiraExists::ID,
-                        Some(tag_subject.clone()),
-                        verified.findings,
-                    )
-                    .named("jira keys")
-                    .measured(seen)
-                });
-            }
-            Err(e) => {
-                let since = previous
-                    .as_ref()
-                    .map_or("the first commit".to_string(), |(name, _)| name.clone());
-                let mut finding = Finding::error(
-                    CommitJiraExists::ID,
-                    Subject::Tag { name: tag.clone() },
-                    format!("the Jira keys of the commits since {since} cannot be verified: {e}"),
-                );
-                if let Some(hint) = e.hint() {
-                    finding = finding.with_hint(hint);
-                }
-                keys_check = Some(
-                    Check::new(
-                        CommitJiraExists::ID,
-                        Some(tag_subject.clone()),
-                        vec![finding],
-                    )
-                    .named("jira keys")
-                    .measured("cannot be verified")
-                    .verdict(Verdict::Undecided),
-                );
-            }
-        }
+        keys_check = match verify_jira::verify(ctx, &policy, &commits, None) {
+            Ok(verified) => verified.map(|verified| JiraKeys::Verified {
+                seen: verified.note.trim_start_matches("jira keys: ").to_string(),
+                findings: verified.findings,
+            }),
+            Err(e) => Some(JiraKeys::Unavailable {
+                since: previous.as_ref().map(|(name, _)| name.clone()),
+                hint: e.hint(),
+                message: e.to_string(),
+            }),
+        };
     }
 
     // The criteria, then every check in the order a release manager reads them.

@@ -21,7 +21,8 @@ use crate::gates::release::criterion_check;
 use crate::ledger::{ApprovalRecord, EvidenceRecord, State, identity};
 use crate::policy::Policy;
 use crate::policy::schema::Criterion;
-use crate::report::{Check, Finding, Subject};
+use crate::report::{Check, Finding, Subject, Verdict};
+use crate::rules::commit_jira_exists::CommitJiraExists;
 use crate::rules::release_external::ReleaseEmergency;
 use crate::rules::release_version::ReleaseVersion;
 use crate::rules::{TagFacts, release_branch, release_version};
@@ -81,6 +82,59 @@ pub struct EmergencyFacts<'a> {
     pub notes: &'a Notes,
 }
 
+/// What Jira said of the keys the commits since the previous release name.
+pub enum JiraKeys {
+    /// Asked: what was seen (`PAY-1, PAY-2 exist`) and a finding per key it lacks.
+    Verified {
+        seen: String,
+        findings: Vec<Finding>,
+    },
+    /// Jira could not be asked, or its answer cannot be vouched for: undecided.
+    Unavailable {
+        /// The previous release's tag (`None`: every commit up to the first).
+        since: Option<String>,
+        message: String,
+        hint: Option<String>,
+    },
+}
+
+impl JiraKeys {
+    /// The `commit-jira-exists` check of the cut.
+    fn check(self, tag: &str) -> Check {
+        let subject = Subject::Tag {
+            name: tag.to_string(),
+        };
+        match self {
+            JiraKeys::Verified { seen, findings } => {
+                Check::new(CommitJiraExists::ID, Some(subject), findings)
+                    .named("jira keys")
+                    .measured(seen)
+            }
+            JiraKeys::Unavailable {
+                since,
+                message,
+                hint,
+            } => {
+                let since = since.unwrap_or_else(|| "the first commit".to_string());
+                let mut finding = Finding::error(
+                    CommitJiraExists::ID,
+                    subject.clone(),
+                    format!(
+                        "the Jira keys of the commits since {since} cannot be verified: {message}"
+                    ),
+                );
+                if let Some(hint) = hint {
+                    finding = finding.with_hint(hint);
+                }
+                Check::new(CommitJiraExists::ID, Some(subject), vec![finding])
+                    .named("jira keys")
+                    .measured("cannot be verified")
+                    .verdict(Verdict::Undecided)
+            }
+        }
+    }
+}
+
 /// Everything `cut` decides on.
 pub struct CutFacts<'a> {
     pub tag: &'a str,
@@ -94,9 +148,9 @@ pub struct CutFacts<'a> {
     pub branch: release_branch::BranchStateFacts<'a>,
     /// `Some` for an emergency release (`--hotfix`).
     pub emergency: Option<EmergencyFacts<'a>>,
-    /// `[commits] verify_jira`: the check of the keys the commits since the previous
-    /// release name (made by the command, which asks Jira).
-    pub jira_keys: Option<Check>,
+    /// `[commits] verify_jira`: what Jira said of the keys the commits since the
+    /// previous release name (the command asks it).
+    pub jira_keys: Option<JiraKeys>,
     /// One outcome per configured criterion, in the policy's order.
     pub criteria: &'a [CriterionOutcome],
 }
@@ -119,7 +173,7 @@ pub fn checks(facts: CutFacts<'_>, policy: &Policy) -> Vec<Check> {
             facts.head_branch.unwrap_or("(detached HEAD)")
         )),
     ];
-    checks.extend(facts.jira_keys);
+    checks.extend(facts.jira_keys.map(|keys| keys.check(facts.tag)));
     if let Some(emergency) = &facts.emergency {
         checks.push(
             Check::new(
@@ -262,7 +316,6 @@ pub fn decide_again(
 mod tests {
     use super::*;
     use crate::policy::{Policy, Source};
-    use crate::report::Verdict;
 
     fn policy() -> Policy {
         Policy::from_toml(
@@ -351,6 +404,28 @@ mod tests {
             "{messages:?}"
         );
         assert!(messages[1].contains("names a HOT- issue"), "{messages:?}");
+    }
+
+    #[test]
+    fn jira_keys_that_cannot_be_verified_leave_the_cut_undecided() {
+        let policy = policy();
+        let mut cut = facts(None, &[]);
+        cut.jira_keys = Some(JiraKeys::Unavailable {
+            since: Some("v1.0.0".into()),
+            message: "Jira answered 503".into(),
+            hint: Some("try again".into()),
+        });
+        let checks = checks(cut, &policy);
+        let keys = checks
+            .iter()
+            .find(|c| c.rule == CommitJiraExists::ID)
+            .expect("a jira keys check");
+        assert_eq!(keys.verdict, Verdict::Undecided);
+        assert_eq!(keys.measured.as_deref(), Some("cannot be verified"));
+        assert_eq!(
+            keys.findings[0].message,
+            "the Jira keys of the commits since v1.0.0 cannot be verified: Jira answered 503"
+        );
     }
 
     #[test]
