@@ -108,7 +108,7 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
     let remote = match &remote_name {
         Some(name) => {
             ctx.status(format!("fetching from {name}…"));
-            git::tag::fetch_branches(&repo, name)
+            git::remote::fetch_branches(&repo, name)
                 .map_err(|e| undecided(e, "cannot fetch the release branch"))?;
             ledger_access::sync(ctx, gix)?;
             Some(RemoteView {

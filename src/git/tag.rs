@@ -1,5 +1,5 @@
-//! Release tags in git, for `cut`: the remote's tags (`git ls-remote`), a fetch of the
-//! remote's branches, a local tag's ref, and the annotated tag object, made without a ref
+//! Release tags in git, for `cut`: the remote's tags (`git ls-remote`), a local tag's
+//! ref, and the annotated tag object, made without a ref
 //! (the ledger's write path creates the ref once the remote accepted it). Signing goes
 //! through `git tag -s`, so the user's own signing configuration applies.
 
@@ -12,13 +12,8 @@ use super::Repo;
 use super::command::{CommandError, run_git};
 
 /// Where `git` runs for this repository: the working tree, else the git directory.
-fn command_dir(repo: &Repo) -> &Path {
+pub(super) fn command_dir(repo: &Repo) -> &Path {
     repo.workdir().unwrap_or_else(|| repo.gix().git_dir())
-}
-
-/// Fetches the remote's branches (no tags: those are listed with [`remote_tags`]).
-pub fn fetch_branches(repo: &Repo, remote: &str) -> Result<(), CommandError> {
-    run_git(command_dir(repo), ["fetch", "--quiet", "--no-tags", remote]).map(|_| ())
 }
 
 /// The remote's tags by `git ls-remote --tags`: name → the commit it peels to (an
