@@ -196,7 +196,13 @@ fn promote(
                 request.now,
             )?)
         },
-        |redecide| ledger_access::write_redeciding(ctx, ledger, args.offline, redecide),
+        |event, redecide, report| {
+            super::notices::before_write(ctx, ledger.repo(), policy, event, report);
+            // Told it started, the targets are told when it did not happen after all.
+            ledger_access::write_redeciding(ctx, ledger, args.offline, redecide).inspect_err(|_| {
+                super::notices::not_recorded(ctx, ledger.repo(), policy, event, report)
+            })
+        },
         report,
     )?;
     let (event, tip) = match deployed {
@@ -205,6 +211,10 @@ fn promote(
             return Ok(false);
         }
         Deployed::Refused => return Ok(false),
+        Deployed::NotRecorded { event } => {
+            super::notices::not_recorded(ctx, ledger.repo(), policy, &event, report);
+            return Ok(false);
+        }
         Deployed::Recorded { event, tip } => (event, tip),
     };
     let tip = tip.ok_or_else(|| {

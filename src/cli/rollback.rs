@@ -147,7 +147,7 @@ fn rollback(
                 request.now,
             )?)
         },
-        |redecide| ledger_access::write_redeciding(ctx, ledger, args.offline, redecide),
+        |_, redecide, _| ledger_access::write_redeciding(ctx, ledger, args.offline, redecide),
         report,
     )?;
     let event = match deployed {
@@ -158,7 +158,7 @@ fn rollback(
             ));
             return Ok(false);
         }
-        Deployed::Refused => return Ok(false),
+        Deployed::Refused | Deployed::NotRecorded { .. } => return Ok(false),
         Deployed::Recorded { event, .. } => event,
     };
     report.note(format!(

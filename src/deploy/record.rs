@@ -31,9 +31,11 @@ pub struct Deploying<'a> {
 pub enum Deployed {
     /// `--dry-run`: the plan is reported, nothing recorded.
     DryRun,
-    /// The plan (first, or again inside the write) does not allow it: reported, nothing
-    /// recorded.
+    /// The plan does not allow it: reported, nothing recorded, no event made.
     Refused,
+    /// The event was made and handed to the write, but deciding again inside it refused
+    /// (a lost race changed the facts): reported, nothing recorded.
+    NotRecorded { event: Box<Event> },
     /// The event was recorded on a state where the plan allowed it.
     Recorded {
         event: Box<Event>,
@@ -46,14 +48,14 @@ pub enum Deployed {
 pub type Redecide<'a> = dyn FnMut(&State) -> Result<Decision<Redecided>, Error> + 'a;
 
 /// Decides with `decide`; when allowed (and not a dry run) builds the event with `event`
-/// and records it with `write`, which runs the given decision against the state of every
-/// attempt (the command's one write path). The checks reported are those of the last
-/// decision: the one the record was made on.
+/// and records it with `write` (the command's one write path; it may tell the event's
+/// start first), which runs the given decision against the state of every attempt. The
+/// checks reported are those of the last decision: the one the record was made on.
 pub fn decide_and_record<E: From<Error>>(
     deploying: &Deploying<'_>,
     decide: impl Fn(&VersionFacts) -> Plan,
     event: impl FnOnce() -> Result<Event, E>,
-    write: impl FnOnce(&mut Redecide<'_>) -> Result<Written<Redecided>, E>,
+    write: impl FnOnce(&Event, &mut Redecide<'_>, &mut Report) -> Result<Written<Redecided>, E>,
     report: &mut Report,
 ) -> Result<Deployed, E> {
     let plan = decide(deploying.facts);
@@ -66,20 +68,26 @@ pub fn decide_and_record<E: From<Error>>(
         });
     }
     let event = event()?;
-    let written = write(&mut |state| {
-        decide_again(
-            state,
-            deploying.environment,
-            deploying.version,
-            deploying.tag_commit,
-            deploying.seen,
-            &event,
-            &decide,
-        )
-    })?;
+    let written = write(
+        &event,
+        &mut |state| {
+            decide_again(
+                state,
+                deploying.environment,
+                deploying.version,
+                deploying.tag_commit,
+                deploying.seen,
+                &event,
+                &decide,
+            )
+        },
+        report,
+    )?;
     written.outcome.report_to(report);
     Ok(if written.events.is_empty() {
-        Deployed::Refused
+        Deployed::NotRecorded {
+            event: Box::new(event),
+        }
     } else {
         Deployed::Recorded {
             event: Box::new(event),
