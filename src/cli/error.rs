@@ -289,7 +289,9 @@ impl From<crate::release::gather::Error> for CliError {
                 .hint("check [release.command] argv: the program must exist (no shell is used)"),
             e @ Error::NotRecordable(_) => CliError::new(ErrorKind::Usage, e)
                 .hint("evidence is recorded for the criteria read from a report"),
-            e @ Error::Unregistered(_) => CliError::new(ErrorKind::Undecided, e),
+            e @ (Error::Unregistered(_) | Error::NoLedger) => {
+                CliError::new(ErrorKind::Undecided, e)
+            }
         }
     }
 }

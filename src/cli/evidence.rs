@@ -5,7 +5,7 @@ use crate::gates::release::criterion_check;
 use crate::ledger::{self, Decision, Event, EventBody, EvidenceResult, identity};
 use crate::policy::Policy;
 use crate::release::criteria::{self, Verdict};
-use crate::release::gather::{Gather, Occasion};
+use crate::release::gather::{Gather, Occasion, Repository};
 use crate::report::{Outcome, Style, Subject};
 use crate::rules::release_bugs;
 use crate::tracker::jira::{self, JiraClient};
@@ -66,7 +66,10 @@ pub fn cmd_evidence(ctx: &Context, command: EvidenceCommand) -> Result<Outcome, 
     let mut comment = None;
     let outcome = match criteria::named(&args.criterion) {
         Some(entry) if entry.recordable => (entry.evaluate)(&Gather {
-            repo: &repo,
+            facts: &Repository {
+                repo: &repo,
+                ledger: None,
+            },
             policy: &policy,
             commit,
             occasion: Occasion::Record {
