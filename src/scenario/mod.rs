@@ -1,7 +1,8 @@
 //! Policy tests (`reltag test`): scenario files that describe situations — a branch
 //! name, a commit message, a tag, a push, a pull request with its reviews, changed files
-//! and code owners, a promotion with the ledger's events and a clock — and the verdict the
-//! policy must reach, with the rules that block.
+//! and code owners, a promotion with the ledger's events and a clock, a cut with its
+//! criteria's facts ([`cut`]) — and the verdict the policy must reach, with the rules that
+//! block.
 //!
 //! Each scenario runs through the same gates as the hooks, `check`, `check pr` and
 //! `promote` (`gates::push::run` over a described [`PushFacts`], `gates::pull_request`
@@ -70,7 +71,8 @@ struct FileSpec {
 }
 
 /// `[[scenario]]`: one situation (exactly one of `branch`, `commit`, `tag`, `push`,
-/// `pull_request`, `promote`, `schedule`, `rollback`) and what the policy must decide.
+/// `pull_request`, `promote`, `schedule`, `rollback`, `cut`) and what the policy must
+/// decide.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioSpec {
