@@ -963,7 +963,7 @@ teams = {{ {teams} }}
         );
         assert_eq!(
             err("[[scenario]]\nname = \"x\"\nexpect = \"allowed\"\n"),
-            "t.toml:1:1: scenario \"x\" describes 0 situations: expected exactly one of branch, commit, tag, push, pull_request, promote, schedule, rollback"
+            "t.toml:1:1: scenario \"x\" describes 0 situations: expected exactly one of branch, commit, tag, push, pull_request, promote, schedule, rollback, cut"
         );
         assert_eq!(
             err(
