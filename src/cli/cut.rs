@@ -304,6 +304,12 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
     } else {
         Vec::new()
     };
+    // Events the ledger refuses to count are named where they would have counted.
+    let refused = if args.hotfix && *policy.file.ledger.require_signed.get_ref() {
+        identity::refused_for_version(&ledger, &tag)?
+    } else {
+        Vec::new()
+    };
     let checks = cut::checks(
         CutFacts {
             tag: &tag,
@@ -321,6 +327,7 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
                 reason: args.reason.as_deref().unwrap_or(""),
                 approvals: &emergency_approvals,
                 notes: &release_notes,
+                refused: &refused,
             }),
             jira_keys: keys_check,
             criteria: &outcomes,

@@ -18,7 +18,7 @@ use semver::Version;
 use super::criteria::CriterionOutcome;
 use super::notes::Notes;
 use crate::gates::release::criterion_check;
-use crate::ledger::{ApprovalRecord, EvidenceRecord, State, identity};
+use crate::ledger::{ApprovalRecord, EvidenceRecord, RefusedEvent, State, identity};
 use crate::policy::Policy;
 use crate::policy::schema::{Criterion, Skippable};
 use crate::report::{Check, Finding, Subject};
@@ -91,6 +91,9 @@ pub struct EmergencyFacts<'a> {
     pub approvals: &'a [ApprovalRecord],
     /// The release notes: the keys the commits name.
     pub notes: &'a Notes,
+    /// Events about the version the ledger refuses to count (`[ledger] require_signed`):
+    /// an approver's refused approval is named in the finding.
+    pub refused: &'a [RefusedEvent],
 }
 
 /// Everything `cut` decides on.
@@ -172,18 +175,30 @@ fn emergency_findings(
         .iter()
         .any(|a| approvers.contains(&a.role) && current_member(a))
     {
+        // An approval the ledger refuses to count is named, not read as one nobody gave.
+        let commit_hex = commit.to_string();
+        let refused: String = facts
+            .refused
+            .iter()
+            .filter(|r| {
+                approvers
+                    .iter()
+                    .any(|role| r.approves(role, None, &commit_hex))
+            })
+            .map(|r| format!("; {}", r.describe()))
+            .collect();
         out.push(
             Finding::error(
                 ReleaseEmergency::ID,
                 subject(),
                 format!(
-                    "an emergency release needs an approval by {} of {tag} at commit {}",
+                    "an emergency release needs an approval by {} of {tag} at commit {}{refused}",
                     if approvers.is_empty() {
                         "an [emergency] approver (none configured)".to_string()
                     } else {
                         approvers.join(" or ")
                     },
-                    &commit.to_string()[..12]
+                    &commit_hex[..12]
                 ),
             )
             .with_hint(format!(
@@ -313,6 +328,7 @@ mod tests {
             reason: "outage",
             approvals: &[],
             notes: &notes,
+            refused: &[],
         };
         let checks = checks(facts(Some(emergency), &[]), &policy);
         let emergency = checks

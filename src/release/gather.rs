@@ -67,13 +67,37 @@ fn source<T>(
         Some(record) => Source::Recorded(record),
         None => Source::Missing {
             path: path.to_string(),
-            why: if tree_counts {
-                format!("{path} does not exist and no evidence is recorded in the ledger")
-            } else {
-                "the working tree is not clean at this commit, so reports in it do not count, and no evidence is recorded in the ledger".into()
-            },
+            why: format!(
+                "{}{}",
+                if tree_counts {
+                    format!("{path} does not exist and no evidence is recorded in the ledger")
+                } else {
+                    "the working tree is not clean at this commit, so reports in it do not count, and no evidence is recorded in the ledger".into()
+                },
+                refused_evidence(s, criterion)?
+            ),
         },
     })
+}
+
+/// Evidence for the commit the ledger holds but does not count (`[ledger] require_signed`),
+/// named after why the criterion has none: `; dev@example.com's coverage evidence …`.
+fn refused_evidence(s: &Subject<'_>, criterion: &str) -> Result<String, Error> {
+    if !*s.policy.file.ledger.require_signed.get_ref() {
+        return Ok(String::new());
+    }
+    let filter = crate::ledger::LogFilter {
+        kind: Some(crate::ledger::EventKind::Evidence),
+        ..Default::default()
+    };
+    Ok(crate::ledger::identity::refused_events(s.ledger, filter)?
+        .iter()
+        .filter(|r| {
+            r.event.commit == s.commit
+                && matches!(&r.event.body, crate::ledger::EventBody::Evidence(e) if e.criterion == criterion)
+        })
+        .map(|r| format!("; {}", r.describe()))
+        .collect())
 }
 
 fn from_source<T>(
@@ -253,7 +277,7 @@ pub fn evaluate(s: &Subject<'_>) -> Result<Vec<CriterionOutcome>, Error> {
                 // Approvals the ledger refuses to count (`[ledger] require_signed`) are
                 // named in the finding, not read as never given.
                 let refused = if *s.policy.file.ledger.require_signed.get_ref() {
-                    crate::ledger::identity::refused_approvals(ledger, s.version, None, s.commit)?
+                    crate::ledger::identity::refused_for_version(ledger, s.version)?
                 } else {
                     Vec::new()
                 };

@@ -81,8 +81,12 @@ pub fn check(facts: &PromoteFacts, policy: &Policy, out: &mut Vec<Finding>) -> S
     let refused: String = facts
         .refused
         .iter()
-        .filter(|r| missing.contains(&r.approval.role) && r.approval.commit == commit)
-        .map(|r| format!("; {}", r.describe(version)))
+        .filter(|r| {
+            missing
+                .iter()
+                .any(|role| r.approves(role, Some(env), commit))
+        })
+        .map(|r| format!("; {}", r.describe()))
         .collect();
     out.push(
         Finding::error(

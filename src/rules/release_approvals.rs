@@ -1,5 +1,5 @@
 use super::declare_rule;
-use crate::ledger::{ApprovalRecord, RefusedApproval};
+use crate::ledger::{ApprovalRecord, RefusedEvent};
 use crate::policy::Policy;
 use crate::report::{Finding, Subject};
 
@@ -37,7 +37,7 @@ pub struct ApprovalsFacts<'a> {
     pub for_one_env: &'a [ApprovalRecord],
     /// Approvals at the commit the ledger holds but does not count (unsigned, or signed
     /// by a key not bound to their actor): named in the finding, never counted.
-    pub refused: &'a [RefusedApproval],
+    pub refused: &'a [RefusedEvent],
 }
 
 pub fn roles(policy: &Policy) -> Vec<String> {
@@ -63,8 +63,8 @@ pub fn check(facts: &ApprovalsFacts, policy: &Policy, out: &mut Vec<Finding>) {
         let refused: String = facts
             .refused
             .iter()
-            .filter(|r| r.approval.role == role && r.approval.commit == facts.commit)
-            .map(|r| format!("; {}", r.describe(version)))
+            .filter(|r| r.approves(&role, None, facts.commit))
+            .map(|r| format!("; {}", r.describe()))
             .collect();
         let message = if scoped.is_empty() {
             format!("{role} has not approved {version} at commit {short}{refused}")
