@@ -24,6 +24,7 @@ use crate::policy::schema::{Criterion, Skippable};
 use crate::report::{Check, Finding, Subject};
 use crate::rules::release_external::ReleaseEmergency;
 use crate::rules::release_version::ReleaseVersion;
+use crate::rules::separation::SeparationFacts;
 use crate::rules::{TagFacts, release_branch, release_version};
 
 /// The version's tag name judged by the tag gate (format, semantic version, sequence
@@ -83,6 +84,22 @@ fn skippable_criterion(s: Skippable) -> Option<Criterion> {
     })
 }
 
+/// The roles a cut needs approvals from: `[release.approvals] roles` when `approvals` is a
+/// criterion, else none.
+pub fn approval_roles(policy: &Policy) -> Vec<String> {
+    let needed = policy
+        .file
+        .release
+        .criteria
+        .iter()
+        .any(|c| *c.get_ref() == Criterion::Approvals);
+    if needed {
+        crate::rules::release_approvals::roles(policy)
+    } else {
+        Vec::new()
+    }
+}
+
 /// What the emergency procedure is judged on.
 pub struct EmergencyFacts<'a> {
     /// Why (`--reason`).
@@ -114,6 +131,9 @@ pub struct CutFacts<'a> {
     pub jira_keys: Option<Check>,
     /// One outcome per configured criterion, in the policy's order.
     pub criteria: &'a [CriterionOutcome],
+    /// Who approved and who cuts, for the separation-of-duties rules `[separation]`
+    /// forbids (`gates::cut_separation`; none by default).
+    pub separation: SeparationFacts<'a>,
 }
 
 /// The checks of a cut, in the order they are reported: the version (with its release
@@ -151,6 +171,7 @@ pub fn checks(facts: CutFacts<'_>, policy: &Policy) -> Vec<Check> {
             .iter()
             .map(|outcome| criterion_check(outcome, tag_subject.clone())),
     );
+    checks.extend(crate::gates::cut_separation(&facts.separation, policy));
     checks
 }
 
@@ -299,6 +320,15 @@ mod tests {
             emergency,
             jira_keys: None,
             criteria,
+            separation: SeparationFacts {
+                version: "v1.0.1",
+                scope: "the cut",
+                required: Vec::new(),
+                commit: None,
+                approvals: &[],
+                cut: None,
+                release_authors: &[],
+            },
         }
     }
 
