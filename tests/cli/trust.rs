@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use reltag::ledger::{Approve, Cut, Event, EventBody, Evidence, EvidenceResult, Promote};
+use reltag::ledger::{Cut, Event, EventBody, Evidence, EvidenceResult, Promote};
 
 use crate::common::TestEnv;
 

@@ -160,6 +160,56 @@ fn separation_rules_allow_everything_by_default_and_say_nothing() {
     assert!(!run.stdout.contains("sod-"), "{}", run.stdout);
 }
 
+/// The in-toto Statement v1 schema (`fixtures/in-toto/`), formats checked.
+fn in_toto_statement_schema() -> jsonschema::Validator {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/in-toto/statement-v1.schema.json"
+    );
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap()
+}
+
+#[test]
+fn the_in_toto_statement_schema_refuses_what_the_spec_refuses() {
+    let schema = in_toto_statement_schema();
+    let good = serde_json::json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": "app.tar.gz", "digest": {"sha256": "ab".repeat(32)}}],
+        "predicateType": "https://example.com/predicate/v1",
+        "predicate": {}
+    });
+    assert!(schema.is_valid(&good));
+    let mutations: [(&str, fn(&mut serde_json::Value)); 6] = [
+        ("another type", |d| {
+            d["_type"] = "https://in-toto.io/Statement/v0.1".into()
+        }),
+        ("no subject", |d| d["subject"] = serde_json::json!([])),
+        (
+            "a subject without a digest",
+            |d| d["subject"][0] = serde_json::json!({"name": "app.tar.gz", "uri": "https://x/app"}),
+        ),
+        ("an upper-case digest", |d| {
+            d["subject"][0]["digest"]["sha256"] = "AB".repeat(32).into()
+        }),
+        ("a predicate type that is not a URI", |d| {
+            d["predicateType"] = "release attestation".into()
+        }),
+        ("a git commit of the wrong length", |d| {
+            d["subject"][0]["digest"] = serde_json::json!({"gitCommit": "abc123"})
+        }),
+    ];
+    for (what, mutate) in mutations {
+        let mut bad = good.clone();
+        mutate(&mut bad);
+        assert!(!schema.is_valid(&bad), "{what} is accepted: {bad}");
+    }
+}
+
 #[test]
 fn attest_writes_an_in_toto_statement_of_what_counts_for_the_release() {
     use reltag::ledger::{Artifact, Promote};
@@ -190,6 +240,12 @@ fn attest_writes_an_in_toto_statement_of_what_counts_for_the_release() {
     let ids = regex::Regex::new(r"\b[0-9a-f]{40}\b|\b[0-9a-f]{64}\b").unwrap();
     insta::assert_snapshot!("attest", ids.replace_all(&run.render(), "[ID]"));
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let statement_schema = in_toto_statement_schema();
+    let problems: Vec<String> = statement_schema
+        .iter_errors(&doc)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}\n{}", run.stdout);
     assert_eq!(doc["_type"], "https://in-toto.io/Statement/v1");
     assert!(
         doc["predicateType"]
