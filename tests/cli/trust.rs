@@ -611,3 +611,71 @@ fn refused_cuts_deployments_evidence_and_emergency_approvals_are_named_where_the
         ids.replace_all(&to_prod.render(), "[ID]")
     );
 }
+
+#[test]
+fn an_unreadable_keys_or_signing_key_file_is_named_with_why_and_the_fix_and_nothing_is_written() {
+    let team = team();
+    let env = &team.env;
+    let qa = &team.qa;
+
+    // A revoked-signers line that is no key: every command names the file, the line and
+    // the fix for that file's format; nothing is signed or published.
+    std::fs::write(qa.join(".reltag/revoked_signers"), "not a key\n").unwrap();
+    env.git(qa, &["commit", "-qam", "PAY-2: a broken revocation"]);
+    let fix = "fix line 1 of .reltag/revoked_signers and commit it: each line is one SSH public key (`ssh-ed25519 AAAA…`), as git's gpg.ssh.revocationFile reads it";
+    let approve = env.reltag(qa, &["approve", "v1.0.0", "--role", "qa"]);
+    assert_eq!(approve.code, 2, "{}", approve.render());
+    assert!(
+        approve.stderr.contains(
+            "error: cannot record a ledger event ([ledger] require_signed): invalid keys file at HEAD ("
+        ) && approve.stderr.contains("): .reltag/revoked_signers:1: ")
+            && approve.stderr.contains(&format!("hint: {fix}")),
+        "{}",
+        approve.stderr
+    );
+    assert_eq!(team.remote_ledger(), None);
+    let verify = env.reltag(qa, &["verify"]);
+    assert_eq!(verify.code, 2, "{}", verify.render());
+    assert!(
+        verify.stderr.contains(&format!("hint: {fix}")),
+        "{}",
+        verify.stderr
+    );
+    env.git(qa, &["reset", "-q", "--hard", "HEAD~1"]);
+
+    // A signing key that does not exist, then one anybody may read: each named, with its fix.
+    let missing = env.path("keys/missing");
+    env.git(
+        qa,
+        &["config", "user.signingkey", missing.to_str().unwrap()],
+    );
+    let approve = env.reltag(qa, &["approve", "v1.0.0", "--role", "qa"]);
+    assert_eq!(approve.code, 2, "{}", approve.render());
+    assert!(
+        approve
+            .stderr
+            .contains("hint: user.signingkey names [TMP]/keys/missing, which cannot be read"),
+        "{}",
+        approve.stderr
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let key = &team.keys.qa;
+        std::fs::set_permissions(key, std::fs::Permissions::from_mode(0o644)).unwrap();
+        env.git(qa, &["config", "user.signingkey", key.to_str().unwrap()]);
+        let approve = env.reltag(qa, &["approve", "v1.0.0", "--role", "qa"]);
+        assert_eq!(approve.code, 2, "{}", approve.render());
+        assert!(
+            approve.stderr.contains(
+                "hint: `chmod 600 [TMP]/keys/qa`: ssh-keygen ignores a private key that others can read"
+            ) && !approve.stderr.contains("@@@"),
+            "{}",
+            approve.stderr
+        );
+        std::fs::set_permissions(key, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let approve = env.reltag(qa, &["approve", "v1.0.0", "--role", "qa"]);
+        assert_eq!(approve.code, 0, "{}", approve.render());
+    }
+    assert!(team.remote_ledger().is_some());
+}

@@ -367,4 +367,17 @@ fn openpgp_signed_events_count_and_forged_or_revoked_ones_are_named() {
         String::from_utf8_lossy(&plain.stderr)
     );
     assert!(String::from_utf8_lossy(&plain.stderr).contains(&team.qa_key));
+
+    // Published keys gpg cannot read: nothing counts, and log says which and the fix.
+    std::fs::write(team.dev.join(".reltag/openpgp.asc"), "not a key\n").unwrap();
+    env.git(&team.dev, &["commit", "-qam", "PAY-3: broken keys"]);
+    let events = team.log(&team.dev);
+    let reason = events[0]["not_counted"].as_str().unwrap();
+    assert!(
+        reason.starts_with("unverified: gpg could not import the keys of [ledger] openpgp_keys (")
+            && reason.ends_with(
+                "): commit armored public keys there (`gpg --armor --export <fingerprint>`)"
+            ),
+        "{reason}"
+    );
 }
