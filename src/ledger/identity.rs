@@ -217,7 +217,7 @@ impl RefusedEvent {
             EventBody::Approve(a) => {
                 a.role == role
                     && (a.env.is_none() || a.env.as_deref() == env)
-                    && self.event.commit.to_string() == commit
+                    && ObjectId::from_hex(commit.as_bytes()).is_ok_and(|c| c == self.event.commit)
             }
             _ => false,
         }

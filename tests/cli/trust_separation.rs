@@ -184,7 +184,8 @@ fn the_in_toto_statement_schema_refuses_what_the_spec_refuses() {
         "predicate": {}
     });
     assert!(schema.is_valid(&good));
-    let mutations: [(&str, fn(&mut serde_json::Value)); 6] = [
+    type Mutation = fn(&mut serde_json::Value);
+    let mutations: [(&str, Mutation); 6] = [
         ("another type", |d| {
             d["_type"] = "https://in-toto.io/Statement/v0.1".into()
         }),
