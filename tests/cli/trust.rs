@@ -36,6 +36,71 @@ fn keygen(env: &TestEnv, name: &str) -> (PathBuf, String) {
     (key, public)
 }
 
+/// An approval of v1.0.0 as qa by qa@example.com of `commit`, as an event message.
+pub(crate) fn forged_approval_message(n: u32, commit: &str) -> String {
+    format!(
+        "approve v1.0.0 as qa by qa@example.com\n\n\
+         Event: approve\nVersion: v1.0.0\nCommit: {commit}\nRole: qa\n\
+         Actor: qa@example.com\nTime: 2026-11-24T12:00:00Z\n\
+         Event-Id: {n:032x}\nLedger-Format: 1\n"
+    )
+}
+
+/// A ledger commit with `message`, committed as `actor` at the test's time, written with
+/// git plumbing in the clone `dir` on top of origin's ledger and pushed there: signed with
+/// git's `-c` settings `signing` (the format and the key), or not at all. Returns it.
+pub(crate) fn forge_ledger_commit(
+    env: &TestEnv,
+    dir: &Path,
+    n: u32,
+    message: &str,
+    actor: &str,
+    signing: Option<&[String]>,
+) -> String {
+    env.git(
+        dir,
+        &["fetch", "-q", "origin", "+refs/reltag/*:refs/forged/*"],
+    );
+    let parent = env
+        .git_output(dir, &["rev-parse", "--verify", "-q", "refs/forged/ledger"])
+        .stdout;
+    let parent = String::from_utf8(parent).unwrap().trim().to_string();
+    let file = env.path(&format!("forged-{n}.txt"));
+    std::fs::write(&file, message).unwrap();
+    let tree = env.git_stdin(dir, &["mktree"], b"");
+    let mut args: Vec<String> = Vec::new();
+    for setting in signing.unwrap_or_default() {
+        args.extend(["-c".into(), setting.clone()]);
+    }
+    args.extend(["commit-tree".into(), tree]);
+    if signing.is_some() {
+        args.push("-S".into());
+    }
+    if !parent.is_empty() {
+        args.extend(["-p".into(), parent]);
+    }
+    args.extend(["-F".into(), file.display().to_string()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let identity = [
+        ("GIT_AUTHOR_NAME", actor),
+        ("GIT_AUTHOR_EMAIL", actor),
+        ("GIT_COMMITTER_NAME", actor),
+        ("GIT_COMMITTER_EMAIL", actor),
+    ];
+    let out = env.git_env(dir, &args, &identity);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sha = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    env.git(
+        dir,
+        &["push", "-q", "origin", &format!("{sha}:refs/reltag/ledger")],
+    );
+    sha
+}
+
 struct Team {
     env: TestEnv,
     origin: PathBuf,
@@ -140,13 +205,7 @@ impl Team {
     /// dev's clone on top of the remote's ledger and pushed: signed with `key`, or not at
     /// all. Returns the ledger commit.
     fn forge_approval(&self, n: u32, key: Option<&Path>) -> String {
-        let message = format!(
-            "approve v1.0.0 as qa by qa@example.com\n\n\
-             Event: approve\nVersion: v1.0.0\nCommit: {}\nRole: qa\n\
-             Actor: qa@example.com\nTime: 2026-11-24T12:00:00Z\n\
-             Event-Id: {n:032x}\nLedger-Format: 1\n",
-            self.release_tip
-        );
+        let message = forged_approval_message(n, &self.release_tip);
         self.forge(n, &message, "qa@example.com", key)
     }
 
@@ -167,55 +226,20 @@ impl Team {
     /// dev's clone on top of the remote's ledger, signed with `key` (or not at all) and
     /// pushed. Returns the ledger commit.
     fn forge(&self, n: u32, message: &str, actor: &str, key: Option<&Path>) -> String {
-        let env = &self.env;
-        let dir = &self.dev;
-        env.git(
-            dir,
-            &["fetch", "-q", "origin", "+refs/reltag/*:refs/forged/*"],
-        );
-        let parent = env
-            .git_output(dir, &["rev-parse", "--verify", "-q", "refs/forged/ledger"])
-            .stdout;
-        let parent = String::from_utf8(parent).unwrap().trim().to_string();
-        let file = env.path(&format!("forged-{n}.txt"));
-        std::fs::write(&file, message).unwrap();
-        let tree = env.git_stdin(dir, &["mktree"], b"");
-        let mut args: Vec<String> = Vec::new();
-        if let Some(key) = key {
-            args.extend([
-                "-c".into(),
-                "gpg.format=ssh".into(),
-                "-c".into(),
+        let signing = key.map(|key| {
+            [
+                "gpg.format=ssh".to_string(),
                 format!("user.signingkey={}", key.display()),
-            ]);
-        }
-        args.extend(["commit-tree".into(), tree]);
-        if key.is_some() {
-            args.push("-S".into());
-        }
-        if !parent.is_empty() {
-            args.extend(["-p".into(), parent]);
-        }
-        args.extend(["-F".into(), file.display().to_string()]);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let identity = [
-            ("GIT_AUTHOR_NAME", actor),
-            ("GIT_AUTHOR_EMAIL", actor),
-            ("GIT_COMMITTER_NAME", actor),
-            ("GIT_COMMITTER_EMAIL", actor),
-        ];
-        let out = env.git_env(dir, &args, &identity);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let sha = String::from_utf8(out.stdout).unwrap().trim().to_string();
-        env.git(
-            dir,
-            &["push", "-q", "origin", &format!("{sha}:refs/reltag/ledger")],
-        );
-        sha
+            ]
+        });
+        forge_ledger_commit(
+            &self.env,
+            &self.dev,
+            n,
+            message,
+            actor,
+            signing.as_ref().map(|s| &s[..]),
+        )
     }
 
     fn log(&self, dir: &Path) -> Vec<Value> {

@@ -9,6 +9,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::common::TestEnv;
+use crate::trust::{forge_ledger_commit, forged_approval_message};
 
 /// A throwaway GnuPG home: the test's `$HOME/.gnupg`, which both git (signing) and the
 /// test's gpg calls read. Its agent is stopped when the test ends.
@@ -182,62 +183,20 @@ impl Team {
     /// dev's clone on top of the remote's ledger, signed with OpenPGP key `key` (or not at
     /// all) and pushed. Returns the ledger commit.
     fn forge_approval(&self, n: u32, key: Option<&str>) -> String {
-        let env = &self.env;
-        let dir = &self.dev;
-        env.git(
-            dir,
-            &["fetch", "-q", "origin", "+refs/reltag/*:refs/forged/*"],
-        );
-        let parent = env
-            .git_output(dir, &["rev-parse", "--verify", "-q", "refs/forged/ledger"])
-            .stdout;
-        let parent = String::from_utf8(parent).unwrap().trim().to_string();
-        let message = format!(
-            "approve v1.0.0 as qa by qa@example.com\n\n\
-             Event: approve\nVersion: v1.0.0\nCommit: {}\nRole: qa\n\
-             Actor: qa@example.com\nTime: 2026-11-24T12:00:00Z\n\
-             Event-Id: {n:032x}\nLedger-Format: 1\n",
-            self.release_tip
-        );
-        let file = env.path(&format!("forged-{n}.txt"));
-        std::fs::write(&file, message).unwrap();
-        let tree = env.git_stdin(dir, &["mktree"], b"");
-        let mut args: Vec<String> = Vec::new();
-        if let Some(key) = key {
-            args.extend([
-                "-c".into(),
-                "gpg.format=openpgp".into(),
-                "-c".into(),
+        let signing = key.map(|key| {
+            [
+                "gpg.format=openpgp".to_string(),
                 format!("user.signingkey={key}"),
-            ]);
-        }
-        args.extend(["commit-tree".into(), tree]);
-        if key.is_some() {
-            args.push("-S".into());
-        }
-        if !parent.is_empty() {
-            args.extend(["-p".into(), parent]);
-        }
-        args.extend(["-F".into(), file.display().to_string()]);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let identity = [
-            ("GIT_AUTHOR_NAME", "qa@example.com"),
-            ("GIT_AUTHOR_EMAIL", "qa@example.com"),
-            ("GIT_COMMITTER_NAME", "qa@example.com"),
-            ("GIT_COMMITTER_EMAIL", "qa@example.com"),
-        ];
-        let out = env.git_env(dir, &args, &identity);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let sha = String::from_utf8(out.stdout).unwrap().trim().to_string();
-        env.git(
-            dir,
-            &["push", "-q", "origin", &format!("{sha}:refs/reltag/ledger")],
-        );
-        sha
+            ]
+        });
+        forge_ledger_commit(
+            &self.env,
+            &self.dev,
+            n,
+            &forged_approval_message(n, &self.release_tip),
+            "qa@example.com",
+            signing.as_ref().map(|s| &s[..]),
+        )
     }
 
     fn log(&self, dir: &Path) -> Vec<Value> {
