@@ -224,6 +224,14 @@ impl RefusedEvent {
     }
 }
 
+/// `refused` named after a finding's message: `; <describe>` each, or nothing.
+pub fn named<'a>(refused: impl IntoIterator<Item = &'a RefusedEvent>) -> String {
+    refused
+        .into_iter()
+        .map(|r| format!("; {}", r.describe()))
+        .collect()
+}
+
 /// The events `filter` selects that the trust in force refuses, newest first, read from
 /// the log. Voided events are not listed: a void is a deliberate withdrawal.
 pub fn refused_events(ledger: &Ledger<'_>, filter: LogFilter) -> Result<Vec<RefusedEvent>> {

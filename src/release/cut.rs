@@ -198,16 +198,11 @@ fn emergency_findings(
     {
         // An approval the ledger refuses to count is named, not read as one nobody gave.
         let commit_hex = commit.to_string();
-        let refused: String = facts
-            .refused
-            .iter()
-            .filter(|r| {
-                approvers
-                    .iter()
-                    .any(|role| r.approves(role, None, &commit_hex))
-            })
-            .map(|r| format!("; {}", r.describe()))
-            .collect();
+        let refused: String = crate::ledger::identity::named(facts.refused.iter().filter(|r| {
+            approvers
+                .iter()
+                .any(|role| r.approves(role, None, &commit_hex))
+        }));
         out.push(
             Finding::error(
                 ReleaseEmergency::ID,

@@ -90,14 +90,12 @@ fn refused_evidence(s: &Subject<'_>, criterion: &str) -> Result<String, Error> {
         kind: Some(crate::ledger::EventKind::Evidence),
         ..Default::default()
     };
-    Ok(crate::ledger::identity::refused_events(s.ledger, filter)?
+    Ok(crate::ledger::identity::named(crate::ledger::identity::refused_events(s.ledger, filter)?
         .iter()
         .filter(|r| {
             r.event.commit == s.commit
                 && matches!(&r.event.body, crate::ledger::EventBody::Evidence(e) if e.criterion == criterion)
-        })
-        .map(|r| format!("; {}", r.describe()))
-        .collect())
+        })))
 }
 
 fn from_source<T>(

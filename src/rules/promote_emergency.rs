@@ -45,16 +45,11 @@ pub fn check(facts: &PromoteFacts, policy: &Policy, out: &mut Vec<Finding>) -> S
     let version = facts.version;
     // An approval the ledger refuses to count is named: a forged or mis-signed sign-off
     // must be seen, not read as one nobody gave.
-    let refused: String = facts
-        .refused
-        .iter()
-        .filter(|r| {
-            roles
-                .iter()
-                .any(|role| r.approves(role, Some(facts.env), commit))
-        })
-        .map(|r| format!("; {}", r.describe()))
-        .collect();
+    let refused: String = crate::ledger::identity::named(facts.refused.iter().filter(|r| {
+        roles
+            .iter()
+            .any(|role| r.approves(role, Some(facts.env), commit))
+    }));
     let message = if roles.is_empty() {
         "the policy names no [emergency] approvers: emergency promotions are not possible"
             .to_string()

@@ -45,15 +45,10 @@ pub fn check(facts: &PromoteFacts, _policy: &Policy, out: &mut Vec<Finding>) -> 
             let now = other.map_or("nothing".to_string(), |d| d.version.clone());
             // A deployment to `from` the ledger refuses to count is named: it is there,
             // and does not count.
-            let refused: String = facts
-                .refused
-                .iter()
-                .filter(|r| {
-                    matches!(&r.event.body, EventBody::Promote(p) if p.env == from)
-                        || matches!(&r.event.body, EventBody::Rollback(p) if p.env == from)
-                })
-                .map(|r| format!("; {}", r.describe()))
-                .collect();
+            let refused = crate::ledger::identity::named(facts.refused.iter().filter(|r| {
+                matches!(&r.event.body, EventBody::Promote(p) if p.env == from)
+                    || matches!(&r.event.body, EventBody::Rollback(p) if p.env == from)
+            }));
             out.push(
                 Finding::error(
                     PromoteFrom::ID,

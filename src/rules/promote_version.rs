@@ -45,12 +45,12 @@ pub fn check(facts: &PromoteFacts, _policy: &Policy, out: &mut Vec<Finding>) -> 
     match facts.cut {
         None => {
             // A cut the ledger refuses to count is named: it is there, and does not count.
-            let refused: String = facts
-                .refused
-                .iter()
-                .filter(|r| r.event.kind() == EventKind::Cut)
-                .map(|r| format!("; {}", r.describe()))
-                .collect();
+            let refused = crate::ledger::identity::named(
+                facts
+                    .refused
+                    .iter()
+                    .filter(|r| r.event.kind() == EventKind::Cut),
+            );
             let message = if refused.is_empty() {
                 format!("{version} was never cut: the ledger has no cut event for it")
             } else {

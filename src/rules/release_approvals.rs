@@ -60,12 +60,12 @@ pub fn check(facts: &ApprovalsFacts, policy: &Policy, out: &mut Vec<Finding>) {
         let version = facts.version;
         let short = &facts.commit[..facts.commit.len().min(12)];
         let scoped: Vec<&ApprovalRecord> = facts.for_one_env.iter().filter(counts).collect();
-        let refused: String = facts
-            .refused
-            .iter()
-            .filter(|r| r.approves(&role, None, facts.commit))
-            .map(|r| format!("; {}", r.describe()))
-            .collect();
+        let refused: String = crate::ledger::identity::named(
+            facts
+                .refused
+                .iter()
+                .filter(|r| r.approves(&role, None, facts.commit)),
+        );
         let message = if scoped.is_empty() {
             format!("{role} has not approved {version} at commit {short}{refused}")
         } else {
