@@ -193,6 +193,7 @@ fn promote(
     // The whole gate again, against the state the event would be recorded on, after
     // every lost race; and the environment must still run what the first decision saw.
     let seen = facts.current().cloned();
+    super::notices::before_write(ctx, ledger.repo(), policy, &event, report);
     let written = ledger_access::write(ctx, ledger, args.offline, |base| {
         Ok(deploy::decide_again(
             &*base.state()?,
@@ -203,9 +204,14 @@ fn promote(
             &event,
             |facts| deploy::promotion(policy, environment, facts, request),
         )?)
+    });
+    // Told it started, the targets are told when it did not happen after all.
+    let written = written.inspect_err(|_| {
+        super::notices::not_recorded(ctx, ledger.repo(), policy, &event, report)
     })?;
     written.outcome.report_to(report);
     if written.events.is_empty() {
+        super::notices::not_recorded(ctx, ledger.repo(), policy, &event, report);
         return Ok(false);
     }
     let tip = written.tip.ok_or_else(|| {
