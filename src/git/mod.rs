@@ -3,6 +3,8 @@
 //! that the user's credentials and signing configuration apply (see `command`).
 
 pub mod command;
+pub mod remote;
+pub mod tag;
 pub mod walk;
 
 use std::path::{Path, PathBuf};
