@@ -285,7 +285,7 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
             separation: SeparationFacts {
                 version: &tag,
                 scope: "the cut",
-                required: cut::approval_roles(&policy),
+                required: crate::rules::release_approvals::cut_roles(&policy),
                 commit: Some(&commit_hex),
                 approvals: &approvals,
                 cut: cutter.as_deref().map(|actor| (actor, commit_hex.as_str())),

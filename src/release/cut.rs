@@ -73,22 +73,6 @@ pub fn skipped_criteria(policy: &Policy, emergency: bool) -> Vec<Criterion> {
         .collect()
 }
 
-/// The roles a cut needs approvals from: `[release.approvals] roles` when `approvals` is a
-/// criterion, else none.
-pub fn approval_roles(policy: &Policy) -> Vec<String> {
-    let needed = policy
-        .file
-        .release
-        .criteria
-        .iter()
-        .any(|c| *c.get_ref() == Criterion::Approvals);
-    if needed {
-        crate::rules::release_approvals::roles(policy)
-    } else {
-        Vec::new()
-    }
-}
-
 /// What the emergency procedure is judged on.
 pub struct EmergencyFacts<'a> {
     /// Why (`--reason`).

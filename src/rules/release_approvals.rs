@@ -43,6 +43,18 @@ pub struct ApprovalsFacts<'a> {
     pub refused: &'a [RefusedEvent],
 }
 
+/// The roles a cut needs approvals from: [`roles`] when `approvals` is a criterion, else
+/// none (the separation-of-duties rules at `cut` judge these).
+pub fn cut_roles(policy: &Policy) -> Vec<String> {
+    let needed = policy
+        .file
+        .release
+        .criteria
+        .iter()
+        .any(|c| *c.get_ref() == Criterion::Approvals);
+    if needed { roles(policy) } else { Vec::new() }
+}
+
 pub fn roles(policy: &Policy) -> Vec<String> {
     crate::policy::names(&policy.file.release.approvals.roles)
 }
