@@ -1,0 +1,201 @@
+//! The message gate over the commits of a walk, for ranges of any length.
+//!
+//! Reading the commits (finding, inflating and parsing each object) is most of the work
+//! of `check commits`, as it is of the floor it is measured against, `git log | grep`,
+//! which runs on two cores. So past the first [`INLINE`] commits a second thread judges
+//! them while the walk reads on, and the verdicts go into the report on this thread, in
+//! the walk's order. A walk that cannot decide before its end (by date, with a hidden
+//! side) hands its commits over as it reads them ([`Visit::hold`]): they are judged at
+//! once, and only the verdicts that say something are kept until the walk says which
+//! commits are in the range — not their messages.
+//!
+//! A short range (a hook's push, `HEAD~10..HEAD`) never starts the thread.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::mpsc;
+use std::thread;
+
+use gix::ObjectId;
+
+use super::{CommitVerdict, judge_commit};
+use crate::git::walk::Visit;
+use crate::git::{CommitInfo, Error};
+use crate::policy::Policy;
+use crate::report::Report;
+use crate::rules::ForgeAccount;
+
+/// Commits judged where they arrive before the second thread starts: starting a thread
+/// costs more than judging a few hundred commits.
+const INLINE: u32 = 256;
+/// Commits handed to the judging thread at a time.
+const BATCH: usize = 128;
+/// Batches on their way to the judging thread at most: the walk waits beyond that, so a
+/// slow judge cannot make the walk hold the whole history in a channel.
+const IN_FLIGHT: usize = 8;
+
+type Verdicts = Vec<(u32, Option<CommitVerdict>)>;
+
+/// Judges the commits a walk hands it (see [`Visit`]) by the message gate and records
+/// each verdict in `report` in the walk's order. Call [`Checker::finish`] after the walk.
+pub struct Checker<'a> {
+    policy: &'a Policy,
+    refname: Option<&'a str>,
+    report: &'a mut Report,
+    /// Tickets handed out: one per commit received, in the order received.
+    tickets: u32,
+    /// The verdicts of every ticket below this one are in.
+    arrived: u32,
+    /// Verdicts that say something (findings, an exemption), until recorded.
+    said: HashMap<u32, CommitVerdict>,
+    /// Commits in the range whose verdicts are not recorded yet, in the walk's order.
+    decided: VecDeque<u32>,
+    batch: Vec<(u32, CommitInfo)>,
+    worker: Option<Worker>,
+}
+
+struct Worker {
+    to: mpsc::SyncSender<Vec<(u32, CommitInfo)>>,
+    from: mpsc::Receiver<Verdicts>,
+    handle: thread::JoinHandle<()>,
+}
+
+impl<'a> Checker<'a> {
+    /// `refname`: the ref being pushed, named in the findings' subjects.
+    pub fn new(policy: &'a Policy, refname: Option<&'a str>, report: &'a mut Report) -> Self {
+        Checker {
+            policy,
+            refname,
+            report,
+            tickets: 0,
+            arrived: 0,
+            said: HashMap::new(),
+            decided: VecDeque::new(),
+            batch: Vec::new(),
+            worker: None,
+        }
+    }
+
+    /// Waits for every verdict and records those of the commits in the range.
+    pub fn finish(mut self) {
+        self.send();
+        if let Some(worker) = self.worker.take() {
+            drop(worker.to);
+            for verdicts in worker.from.iter() {
+                self.arrive(verdicts);
+            }
+            if let Err(panic) = worker.handle.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+        self.record();
+    }
+
+    /// Takes a commit: judges it here, or hands it to the judging thread.
+    fn receive(&mut self, info: CommitInfo) -> u32 {
+        let ticket = self.tickets;
+        self.tickets += 1;
+        if self.worker.is_none() && ticket >= INLINE {
+            self.worker = Some(Worker::start(
+                self.policy.clone(),
+                self.refname.map(str::to_string),
+            ));
+        }
+        if self.worker.is_none() {
+            let verdict = judge_commit(&info, ForgeAccount::NotAsked, self.policy, self.refname);
+            self.arrive(vec![(ticket, (!verdict.is_clean()).then_some(verdict))]);
+            return ticket;
+        }
+        self.batch.push((ticket, info));
+        if self.batch.len() >= BATCH {
+            self.send();
+        }
+        if let Some(worker) = &self.worker {
+            let ready: Vec<Verdicts> = worker.from.try_iter().collect();
+            for verdicts in ready {
+                self.arrive(verdicts);
+            }
+        }
+        ticket
+    }
+
+    fn send(&mut self) {
+        if self.batch.is_empty() {
+            return;
+        }
+        let batch = std::mem::take(&mut self.batch);
+        if let Some(worker) = &self.worker {
+            // A send fails only when the thread is gone: `finish` reports its panic.
+            let _ = worker.to.send(batch);
+        }
+    }
+
+    fn arrive(&mut self, verdicts: Verdicts) {
+        for (ticket, verdict) in verdicts {
+            if let Some(verdict) = verdict {
+                self.said.insert(ticket, verdict);
+            }
+            self.arrived = ticket + 1;
+        }
+    }
+
+    /// Records, in order, the decided commits whose verdicts are in.
+    fn record(&mut self) {
+        while let Some(&ticket) = self.decided.front() {
+            if ticket >= self.arrived {
+                break;
+            }
+            self.decided.pop_front();
+            let verdict = self.said.remove(&ticket).unwrap_or_default();
+            verdict.record(self.report);
+        }
+    }
+}
+
+impl Worker {
+    fn start(policy: Policy, refname: Option<String>) -> Worker {
+        let (to, commits) = mpsc::sync_channel::<Vec<(u32, CommitInfo)>>(IN_FLIGHT);
+        let (verdicts, from) = mpsc::channel();
+        let handle = thread::spawn(move || {
+            for batch in commits {
+                let judged: Verdicts = batch
+                    .into_iter()
+                    .map(|(ticket, info)| {
+                        let verdict = judge_commit(
+                            &info,
+                            ForgeAccount::NotAsked,
+                            &policy,
+                            refname.as_deref(),
+                        );
+                        (ticket, (!verdict.is_clean()).then_some(verdict))
+                    })
+                    .collect();
+                if verdicts.send(judged).is_err() {
+                    return;
+                }
+            }
+        });
+        Worker { to, from, handle }
+    }
+}
+
+impl Visit for Checker<'_> {
+    fn commit(&mut self, _id: ObjectId, info: Option<CommitInfo>) -> Result<(), Error> {
+        // A walk for messages always reads them.
+        if let Some(info) = info {
+            let ticket = self.receive(info);
+            self.decided.push_back(ticket);
+            self.record();
+        }
+        Ok(())
+    }
+
+    fn hold(&mut self, info: CommitInfo) -> Result<u32, CommitInfo> {
+        Ok(self.receive(info))
+    }
+
+    fn release(&mut self, _id: ObjectId, ticket: u32) -> Result<(), Error> {
+        self.decided.push_back(ticket);
+        self.record();
+        Ok(())
+    }
+}
