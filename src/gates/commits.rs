@@ -199,3 +199,95 @@ impl Visit for Checker<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::report::{Config, Format};
+
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl io::Write for Buffer {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn commit(n: u32) -> CommitInfo {
+        // Every third commit has no key, every seventh is a fixup (exempt).
+        let message = match n {
+            n if n % 7 == 0 => format!("fixup! change {n}\n"),
+            n if n % 3 == 0 => format!("change {n} without a key\n"),
+            n => format!("PAY-{n}: change {n}\n"),
+        };
+        CommitInfo {
+            id: ObjectId::from_hex(format!("{n:040x}").as_bytes()).unwrap(),
+            parent_count: 1,
+            message: message.into_bytes(),
+            encoding: None,
+            author: None,
+        }
+    }
+
+    fn json(fill: impl FnOnce(&mut Report)) -> String {
+        let buffer = Buffer::default();
+        let mut report =
+            Report::to_writer(Config::new("test", Format::Json), Box::new(buffer.clone()));
+        fill(&mut report);
+        report.finish().unwrap();
+        String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap()
+    }
+
+    /// Past the commits judged inline, on the second thread, held commits released in
+    /// another order than they were read and some never released: the report is the one
+    /// the commits in the range give when each is checked where it is found, in the
+    /// order of the releases.
+    #[test]
+    fn verdicts_are_recorded_in_the_walks_order_whatever_thread_judged_them() {
+        let policy = Policy::default_policy();
+        let read = INLINE * 4 + 17;
+        // Released: every commit but each fifth, in pairs swapped (as a merge may).
+        let mut released: Vec<u32> = (0..read).filter(|n| n % 5 != 4).collect();
+        for pair in released.chunks_mut(2) {
+            pair.reverse();
+        }
+        let expected = json(|report| {
+            for &n in &released {
+                crate::gates::check_commit(&commit(n), &policy, None, report);
+            }
+        });
+        let held = json(|report| {
+            let mut checker = Checker::new(&policy, None, report);
+            let tickets: Vec<u32> = (0..read)
+                .map(|n| checker.hold(commit(n)).unwrap())
+                .collect();
+            for &n in &released {
+                checker
+                    .release(ObjectId::null(gix::hash::Kind::Sha1), tickets[n as usize])
+                    .unwrap();
+            }
+            checker.finish();
+        });
+        assert!(expected.contains("\"commit-jira\""), "{expected}");
+        assert_eq!(held, expected);
+        // Commits decided as they are read (a streaming walk) likewise.
+        let streamed = json(|report| {
+            let mut checker = Checker::new(&policy, None, report);
+            for &n in &released {
+                checker
+                    .commit(ObjectId::null(gix::hash::Kind::Sha1), Some(commit(n)))
+                    .unwrap();
+            }
+            checker.finish();
+        });
+        assert_eq!(streamed, expected);
+    }
+}
