@@ -6,8 +6,9 @@
 //! them while the walk reads on, and the verdicts go into the report on this thread, in
 //! the walk's order. A walk that cannot decide before its end (by date, with a hidden
 //! side) hands its commits over as it reads them ([`Visit::hold`]): they are judged at
-//! once, and only the verdicts that say something are kept until the walk says which
-//! commits are in the range — not their messages.
+//! once, and only the commits with something to say are kept until the walk says which
+//! are in the range (as read: a commit is smaller than its findings with their hints,
+//! and judging the few again is cheap) — not every message.
 //!
 //! A short range (a hook's push, `HEAD~10..HEAD`) never starts the thread.
 
@@ -33,7 +34,18 @@ const BATCH: usize = 128;
 /// slow judge cannot make the walk hold the whole history in a channel.
 const IN_FLIGHT: usize = 8;
 
-type Verdicts = Vec<(u32, Option<CommitVerdict>)>;
+/// What a judged commit leaves until it is recorded, when it has something to say.
+enum Said {
+    /// A commit in the range: recorded as soon as the commits before it are.
+    Verdict(CommitVerdict),
+    /// A held commit, judged again if the walk releases it.
+    Again(CommitInfo),
+}
+
+type Verdicts = Vec<(u32, Option<Said>)>;
+
+/// A commit on its way to the judge, and whether it is held.
+type Judge = (u32, CommitInfo, bool);
 
 /// Judges the commits a walk hands it (see [`Visit`]) by the message gate and records
 /// each verdict in `report` in the walk's order. Call [`Checker::finish`] after the walk.
@@ -45,16 +57,16 @@ pub struct Checker<'a> {
     tickets: u32,
     /// The verdicts of every ticket below this one are in.
     arrived: u32,
-    /// Verdicts that say something (findings, an exemption), until recorded.
-    said: HashMap<u32, CommitVerdict>,
+    /// Commits that say something (findings, an exemption), until recorded.
+    said: HashMap<u32, Said>,
     /// Commits in the range whose verdicts are not recorded yet, in the walk's order.
     decided: VecDeque<u32>,
-    batch: Vec<(u32, CommitInfo)>,
+    batch: Vec<Judge>,
     worker: Option<Worker>,
 }
 
 struct Worker {
-    to: mpsc::SyncSender<Vec<(u32, CommitInfo)>>,
+    to: mpsc::SyncSender<Vec<Judge>>,
     from: mpsc::Receiver<Verdicts>,
     handle: thread::JoinHandle<()>,
 }
@@ -91,21 +103,19 @@ impl<'a> Checker<'a> {
     }
 
     /// Takes a commit: judges it here, or hands it to the judging thread.
-    fn receive(&mut self, info: CommitInfo) -> u32 {
+    fn receive(&mut self, info: CommitInfo, held: bool) -> u32 {
         let ticket = self.tickets;
         self.tickets += 1;
-        if self.worker.is_none() && ticket >= INLINE {
-            self.worker = Some(Worker::start(
-                self.policy.clone(),
-                self.refname.map(str::to_string),
-            ));
+        if self.worker.is_none() && ticket == INLINE {
+            // Without a thread (the system refuses one), every commit is judged here.
+            self.worker = Worker::start(self.policy.clone(), self.refname.map(str::to_string));
         }
         if self.worker.is_none() {
-            let verdict = judge_commit(&info, ForgeAccount::NotAsked, self.policy, self.refname);
-            self.arrive(vec![(ticket, (!verdict.is_clean()).then_some(verdict))]);
+            let said = judge(info, held, self.policy, self.refname);
+            self.arrive(vec![(ticket, said)]);
             return ticket;
         }
-        self.batch.push((ticket, info));
+        self.batch.push((ticket, info, held));
         if self.batch.len() >= BATCH {
             self.send();
         }
@@ -145,28 +155,38 @@ impl<'a> Checker<'a> {
                 break;
             }
             self.decided.pop_front();
-            let verdict = self.said.remove(&ticket).unwrap_or_default();
+            let verdict = match self.said.remove(&ticket) {
+                None => CommitVerdict::default(),
+                Some(Said::Verdict(verdict)) => verdict,
+                Some(Said::Again(info)) => {
+                    judge_commit(&info, ForgeAccount::NotAsked, self.policy, self.refname)
+                }
+            };
             verdict.record(self.report);
         }
     }
 }
 
+/// Judges a commit; what it leaves when it has something to say.
+fn judge(info: CommitInfo, held: bool, policy: &Policy, refname: Option<&str>) -> Option<Said> {
+    let verdict = judge_commit(&info, ForgeAccount::NotAsked, policy, refname);
+    match (verdict.is_clean(), held) {
+        (true, _) => None,
+        (false, false) => Some(Said::Verdict(verdict)),
+        (false, true) => Some(Said::Again(info)),
+    }
+}
+
 impl Worker {
-    fn start(policy: Policy, refname: Option<String>) -> Worker {
-        let (to, commits) = mpsc::sync_channel::<Vec<(u32, CommitInfo)>>(IN_FLIGHT);
+    fn start(policy: Policy, refname: Option<String>) -> Option<Worker> {
+        let (to, commits) = mpsc::sync_channel::<Vec<Judge>>(IN_FLIGHT);
         let (verdicts, from) = mpsc::channel();
-        let handle = thread::spawn(move || {
+        let spawned = thread::Builder::new().name("judge".into()).spawn(move || {
             for batch in commits {
                 let judged: Verdicts = batch
                     .into_iter()
-                    .map(|(ticket, info)| {
-                        let verdict = judge_commit(
-                            &info,
-                            ForgeAccount::NotAsked,
-                            &policy,
-                            refname.as_deref(),
-                        );
-                        (ticket, (!verdict.is_clean()).then_some(verdict))
+                    .map(|(ticket, info, held)| {
+                        (ticket, judge(info, held, &policy, refname.as_deref()))
                     })
                     .collect();
                 if verdicts.send(judged).is_err() {
@@ -174,7 +194,7 @@ impl Worker {
                 }
             }
         });
-        Worker { to, from, handle }
+        spawned.ok().map(|handle| Worker { to, from, handle })
     }
 }
 
@@ -182,7 +202,7 @@ impl Visit for Checker<'_> {
     fn commit(&mut self, _id: ObjectId, info: Option<CommitInfo>) -> Result<(), Error> {
         // A walk for messages always reads them.
         if let Some(info) = info {
-            let ticket = self.receive(info);
+            let ticket = self.receive(info, false);
             self.decided.push_back(ticket);
             self.record();
         }
@@ -190,7 +210,7 @@ impl Visit for Checker<'_> {
     }
 
     fn hold(&mut self, info: CommitInfo) -> Result<u32, CommitInfo> {
-        Ok(self.receive(info))
+        Ok(self.receive(info, true))
     }
 
     fn release(&mut self, _id: ObjectId, ticket: u32) -> Result<(), Error> {

@@ -1140,7 +1140,12 @@ impl<'w, 'repo, 's> ByDate<'w, 'repo, 's> {
                 } else {
                     message = match emit.hold(info) {
                         Ok(ticket) if ticket < HELD => ticket | HELD,
-                        Ok(_) => unreachable!("a visitor holds fewer than 2^31 commits"),
+                        Ok(_) => {
+                            return Err(Error::read(
+                                "the range",
+                                std::io::Error::other("more than 2^31 commits held"),
+                            ));
+                        }
                         Err(info) => self.kept.keep(&info),
                     };
                 }
