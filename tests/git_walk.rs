@@ -198,9 +198,13 @@ impl Visit for Holder {
         Ok(())
     }
 
-    fn hold(&mut self, info: CommitInfo) -> Result<u32, CommitInfo> {
+    fn holds(&self) -> bool {
+        true
+    }
+
+    fn hold(&mut self, info: CommitInfo) -> u32 {
         self.held.push(text(&info));
-        Ok(self.held.len() as u32 - 1)
+        self.held.len() as u32 - 1
     }
 
     fn release(&mut self, _: ObjectId, ticket: u32) -> Result<(), reltag::git::Error> {

@@ -209,8 +209,12 @@ impl Visit for Checker<'_> {
         Ok(())
     }
 
-    fn hold(&mut self, info: CommitInfo) -> Result<u32, CommitInfo> {
-        Ok(self.receive(info, true))
+    fn holds(&self) -> bool {
+        true
+    }
+
+    fn hold(&mut self, info: CommitInfo) -> u32 {
+        self.receive(info, true)
     }
 
     fn release(&mut self, _id: ObjectId, ticket: u32) -> Result<(), Error> {
@@ -286,9 +290,7 @@ mod tests {
         });
         let held = json(|report| {
             let mut checker = Checker::new(&policy, None, report);
-            let tickets: Vec<u32> = (0..read)
-                .map(|n| checker.hold(commit(n)).unwrap())
-                .collect();
+            let tickets: Vec<u32> = (0..read).map(|n| checker.hold(commit(n))).collect();
             for &n in &released {
                 checker
                     .release(ObjectId::null(gix::hash::Kind::Sha1), tickets[n as usize])

@@ -94,7 +94,8 @@ mod tests {
     #[test]
     fn splits_the_ancestry_steps_off_the_end() {
         use Step::*;
-        let cases: &[(&str, Option<(&str, Vec<Step>)>)] = &[
+        type Split<'a> = Option<(&'a str, Vec<Step>)>;
+        let cases: &[(&str, Split)] = &[
             ("HEAD~10000", Some(("HEAD", vec![Ancestor(10000)]))),
             ("HEAD~", Some(("HEAD", vec![Ancestor(1)]))),
             ("main^2~3", Some(("main", vec![Parent(2), Ancestor(3)]))),

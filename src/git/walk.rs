@@ -112,10 +112,17 @@ pub trait Visit {
     /// messages.
     fn commit(&mut self, id: ObjectId, info: Option<CommitInfo>) -> Result<(), Error>;
 
-    /// Takes an included commit the walk cannot decide yet, and returns a ticket for
-    /// [`Visit::release`]; or gives it back (the default), for the walk to keep.
-    fn hold(&mut self, info: CommitInfo) -> Result<u32, CommitInfo> {
-        Err(info)
+    /// Whether [`Visit::hold`] takes the commits the walk cannot decide yet; if not (the
+    /// default), the walk keeps them itself.
+    fn holds(&self) -> bool {
+        false
+    }
+
+    /// Takes an included commit the walk cannot decide yet (asked only when
+    /// [`Visit::holds`]), and returns a ticket below 2^31 for [`Visit::release`].
+    fn hold(&mut self, info: CommitInfo) -> u32 {
+        let _ = info;
+        0
     }
 
     /// The held commit of `ticket` is in the range. Called in the walk's order, once per
@@ -1138,15 +1145,17 @@ impl<'w, 'repo, 's> ByDate<'w, 'repo, 's> {
                 if self.streaming {
                     self.pending.insert(node, info);
                 } else {
-                    message = match emit.hold(info) {
-                        Ok(ticket) if ticket < HELD => ticket | HELD,
-                        Ok(_) => {
-                            return Err(Error::read(
-                                "the range",
-                                std::io::Error::other("more than 2^31 commits held"),
-                            ));
-                        }
-                        Err(info) => self.kept.keep(&info),
+                    message = match emit.holds() {
+                        false => self.kept.keep(&info),
+                        true => match emit.hold(info) {
+                            ticket if ticket < HELD => ticket | HELD,
+                            _ => {
+                                return Err(Error::read(
+                                    "the range",
+                                    std::io::Error::other("more than 2^31 commits held"),
+                                ));
+                            }
+                        },
                     };
                 }
                 time
