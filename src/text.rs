@@ -137,6 +137,37 @@ pub fn escape_html(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// reltag's own sentences for HTML (a lane's next step, a finding, a hint), which quote
+/// commands and names between backticks as the terminal shows them: [`escape_html`]
+/// first, then each pair of backticks becomes a `<code>` element, so the page shows
+/// `reltag cut` as code rather than with literal backticks. An unpaired backtick stays as
+/// it is; what lies between the pair is already escaped, so no text can open a tag.
+pub fn escape_html_prose(text: &str) -> Cow<'_, str> {
+    let escaped = escape_html(text);
+    if escaped.matches('`').count() < 2 {
+        return escaped;
+    }
+    let mut out = String::with_capacity(escaped.len() + 16);
+    let mut rest = escaped.as_ref();
+    while let Some(open) = rest.find('`') {
+        let Some(close) = rest[open + 1..].find('`') else {
+            break;
+        };
+        let code = &rest[open + 1..open + 1 + close];
+        out.push_str(&rest[..open]);
+        if code.is_empty() {
+            out.push_str("``");
+        } else {
+            out.push_str("<code>");
+            out.push_str(code);
+            out.push_str("</code>");
+        }
+        rest = &rest[open + close + 2..];
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
 /// Text for Markdown that a chat renders (Microsoft Teams' cards): [`escape`] first, then
 /// a backslash before every character Markdown gives a meaning, so that a reason or a
 /// name cannot become a link, an image, emphasis or a heading.
@@ -162,6 +193,23 @@ pub fn escape_markdown(text: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backticks_in_reltag_sentences_become_code_and_nothing_else_does() {
+        assert_eq!(
+            escape_html_prose("cut a new version with `reltag cut`"),
+            "cut a new version with <code>reltag cut</code>"
+        );
+        assert_eq!(
+            escape_html_prose("`a` and `b <c>` but not `d"),
+            "<code>a</code> and <code>b &lt;c&gt;</code> but not `d"
+        );
+        assert_eq!(
+            escape_html_prose("`<script>`alert(1)``"),
+            "<code>&lt;script&gt;</code>alert(1)``"
+        );
+        assert_eq!(escape_html_prose("no code"), "no code");
+    }
 
     #[test]
     fn terminal_and_workflow_controls_become_visible_escapes() {

@@ -66,13 +66,70 @@ impl Entry {
     }
 }
 
+/// What makes the entries' UIDs this repository's: the remote `origin`'s address
+/// without its scheme, user and `.git` (`github.com/acme/app`, the same from an ssh and
+/// an https clone), else the root commit HEAD's first parents lead to, else the
+/// repository's path; hashed, 12 hex digits. Without it, two repositories with a `prod`
+/// window at the same hour would give the same UID, and a calendar that imports both
+/// feeds would keep one of them.
+pub fn uid_scope(repo: &gix::Repository) -> String {
+    use sha2::Digest as _;
+    let origin = repo
+        .config_snapshot()
+        .string("remote.origin.url")
+        .map(|url| normalized_remote(&url.to_string()))
+        .filter(|url| !url.is_empty());
+    let identity = origin
+        .or_else(|| root_commit(repo).map(|id| format!("root {id}")))
+        .unwrap_or_else(|| format!("path {}", repo.git_dir().display()));
+    let digest = sha2::Sha256::digest(identity.as_bytes());
+    digest[..6].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `https://user@GitHub.com/acme/app.git`, `git@github.com:acme/app` and
+/// `ssh://git@github.com/acme/app/` are all `github.com/acme/app`.
+fn normalized_remote(url: &str) -> String {
+    let url = url.trim();
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let (host, path) = match rest.split_once('/') {
+        // scp-like `user@host:path` has a `:` before the first `/`.
+        Some((head, tail)) if !url.contains("://") && head.contains(':') => {
+            let (host, first) = head.split_once(':').unwrap_or((head, ""));
+            (host.to_string(), format!("{first}/{tail}"))
+        }
+        Some((host, path)) => (host.to_string(), path.to_string()),
+        None => match rest.split_once(':') {
+            Some((host, path)) if !url.contains("://") => (host.to_string(), path.to_string()),
+            _ => (rest.to_string(), String::new()),
+        },
+    };
+    let host = host.rsplit_once('@').map_or(host.as_str(), |(_, h)| h);
+    let path = path.trim_matches('/');
+    let path = path.strip_suffix(".git").unwrap_or(path);
+    format!("{}/{path}", host.to_ascii_lowercase())
+}
+
+/// The root commit reached from HEAD by first parents.
+fn root_commit(repo: &gix::Repository) -> Option<gix::ObjectId> {
+    let mut id = repo.head_id().ok()?.detach();
+    loop {
+        let commit = repo.find_commit(id).ok()?;
+        match commit.parent_ids().next() {
+            Some(parent) => id = parent.detach(),
+            None => return Some(id),
+        }
+    }
+}
+
 /// The windows, freezes and scheduled promotions that touch `[from, from + days)`, in
-/// start order (windows before freezes before promotions at the same instant).
+/// start order (windows before freezes before promotions at the same instant). `scope`
+/// ([`uid_scope`]) makes their UIDs this repository's.
 pub fn entries(
     envs: &[EnvCalendar<'_>],
     schedules: &[ScheduleRecord],
     from: Timestamp,
     days: i64,
+    scope: &str,
 ) -> Vec<Entry> {
     let to = from
         .saturating_add(SignedDuration::from_hours(24 * days.max(0)))
@@ -102,7 +159,7 @@ pub fn entries(
                     title: format!("{} deploy window", env.env),
                     detail: Some(format!("window {window} ({zone})")),
                     version: None,
-                    uid: format!("window-{}-{}@reltag", env.env, opens.as_second()),
+                    uid: format!("window-{}-{}-{scope}@reltag", env.env, opens.as_second()),
                 });
             }
         }
@@ -125,7 +182,7 @@ pub fn entries(
                 detail: Some(format!("no promotions to {}: {freeze}", env.env)),
                 version: None,
                 uid: format!(
-                    "freeze-{}-{}@reltag",
+                    "freeze-{}-{}-{scope}@reltag",
                     env.env,
                     freeze.starts_at().as_second()
                 ),
@@ -163,7 +220,7 @@ pub fn entries(
                 title: format!("{} to {}", schedule.version, env.env),
                 detail: Some(detail),
                 version: Some(schedule.version.clone()),
-                uid: format!("schedule-{}@reltag", schedule.event_id.as_str()),
+                uid: format!("schedule-{}-{scope}@reltag", schedule.event_id.as_str()),
             });
         }
     }
@@ -200,6 +257,7 @@ pub fn feed_of(
     calendars: &[EnvCalendar<'_>],
     now: Timestamp,
     days: i64,
+    scope: &str,
 ) -> crate::ledger::Result<String> {
     let mut schedules = Vec::new();
     for calendar in calendars {
@@ -207,7 +265,7 @@ pub fn feed_of(
             schedules.extend(record.schedules);
         }
     }
-    let entries = entries(calendars, &schedules, now, days);
+    let entries = entries(calendars, &schedules, now, days, scope);
     Ok(feed(
         &entries,
         "Releases",
@@ -244,7 +302,7 @@ mod tests {
             calendar: &prod,
         }];
         let from: Timestamp = "2026-12-14T12:00:00Z".parse().unwrap();
-        let got = entries(&envs, &[], from, 14);
+        let got = entries(&envs, &[], from, 14, "0123456789ab");
         let shown: Vec<String> = got
             .iter()
             .map(|e| format!("{:?} {} {} {}", e.kind, e.start, e.end, e.title))
@@ -258,6 +316,28 @@ mod tests {
                 "Window 2026-12-22T23:00:00Z 2026-12-23T02:00:00Z prod deploy window",
                 "Window 2026-12-23T23:00:00Z 2026-12-24T02:00:00Z prod deploy window",
             ]
+        );
+        assert!(
+            got.iter().all(|e| e.uid.ends_with("-0123456789ab@reltag")),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn a_remote_is_the_same_repository_whatever_the_protocol() {
+        let expected = "github.com/acme/app";
+        for url in [
+            "https://github.com/acme/app.git",
+            "https://user@GitHub.com/acme/app/",
+            "git@github.com:acme/app.git",
+            "ssh://git@github.com/acme/app",
+            "github.com:acme/app",
+        ] {
+            assert_eq!(normalized_remote(url), expected, "{url}");
+        }
+        assert_ne!(
+            normalized_remote("https://github.com/acme/other.git"),
+            expected
         );
     }
 }

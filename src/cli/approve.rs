@@ -3,8 +3,7 @@ use clap::Args;
 use gix::ObjectId;
 
 use super::{CliError, Context, ledger_access};
-use crate::git::Repo;
-use crate::git::command::run_git;
+use crate::git::{self, Repo};
 use crate::ledger::identity;
 use crate::report::{Outcome, Style};
 
@@ -133,28 +132,11 @@ fn release_branch_tip(
             "create the release branch first (`git switch -c {first}`), or name the commit with --commit REV"
         )));
     };
-    let dir = repo
-        .workdir()
-        .unwrap_or_else(|| repo.gix().git_dir())
-        .to_path_buf();
-    let mut args = vec![
-        "ls-remote".to_string(),
-        "--heads".to_string(),
-        remote.clone(),
-    ];
-    args.extend(branches.iter().map(|b| format!("refs/heads/{b}")));
-    let listed = run_git(&dir, &args).map_err(|e| {
+    let on_remote = git::remote::first_remote_branch(repo, &remote, branches).map_err(|e| {
         CliError::new(crate::cli::ErrorKind::Undecided, e).hint(format!(
             "{tag} has no release branch here; it may exist on {remote}: fetch it (`git fetch {remote} {first}`), or name the commit with --commit REV"
         ))
     })?;
-    let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
-    let on_remote = branches.iter().find(|b| {
-        listed.lines().any(|l| {
-            l.split_once('\t')
-                .is_some_and(|(_, r)| r == format!("refs/heads/{b}"))
-        })
-    });
     let Some(branch) = on_remote else {
         return Err(CliError::usage(format!(
             "{tag} has neither a tag nor a release branch {names}, here or on {remote}: there is no commit to approve"
@@ -164,8 +146,7 @@ fn release_branch_tip(
         )));
     };
     ctx.status(format!("fetching {branch} from {remote}…"));
-    let refspec = format!("+refs/heads/{branch}:refs/remotes/{remote}/{branch}");
-    run_git(&dir, ["fetch", "--quiet", "--no-tags", remote.as_str(), refspec.as_str()])
+    git::remote::fetch_branch(repo, &remote, branch)
         .map_err(|e| {
             CliError::new(crate::cli::ErrorKind::Undecided, e).hint(format!(
                 "fetch it yourself (`git fetch {remote} {branch}`), or name the commit with --commit REV"

@@ -34,8 +34,13 @@ pub fn cmd_calendar(ctx: &Context, args: CalendarArgs) -> Result<Outcome, CliErr
     let now = crate::schedule::now()?;
     let state = ledger_access::open(repo.gix(), &policy).state()?;
     state.check_sound()?;
-    let text =
-        crate::calendar::feed_of(&state, &crate::calendar::of_policy(&policy), now, args.days)?;
+    let text = crate::calendar::feed_of(
+        &state,
+        &crate::calendar::of_policy(&policy),
+        now,
+        args.days,
+        &crate::calendar::uid_scope(repo.gix()),
+    )?;
     match &args.out {
         Some(path) => {
             let path = ctx.cwd.join(path);

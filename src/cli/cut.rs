@@ -8,14 +8,13 @@ use clap::Args;
 use gix::ObjectId;
 
 use super::{CliError, Context, ErrorKind, ledger_access, verify_jira};
-use crate::git::{Head, Repo, command::run_git};
-use crate::ledger::{self, Cut, Decision, Event, EventBody, identity};
+use crate::git::{self, Head, Repo};
+use crate::ledger::{self, Cut, Event, EventBody, identity};
 use crate::policy::Policy;
-use crate::release::cut::{self, CutFacts, EmergencyFacts, LedgerFacts};
-use crate::release::gather::{self, Subject as CriteriaSubject};
+use crate::release::cut::{self, CutFacts, CutRecorded, EmergencyFacts, JiraKeys, LedgerFacts};
+use crate::release::gather::{self, Gather, Occasion};
 use crate::release::notes;
-use crate::report::{Check, Data, Finding, NotesData, Outcome, Style, Subject, Verdict};
-use crate::rules::commit_jira_exists::CommitJiraExists;
+use crate::report::{Data, Finding, NotesData, Outcome, Style, Subject};
 use crate::rules::{release_branch, release_version};
 
 /// Cut a release: check the version, the release branch and every release criterion
@@ -54,41 +53,15 @@ struct RemoteView {
     tags: BTreeMap<String, String>,
 }
 
-fn git_dir(repo: &Repo) -> std::path::PathBuf {
-    repo.workdir()
-        .unwrap_or_else(|| repo.gix().git_dir())
-        .to_path_buf()
-}
-
 fn undecided(e: crate::git::command::CommandError, what: &str) -> CliError {
     CliError::new(ErrorKind::Undecided, e).hint(format!(
         "{what}; check the remote and your credentials, or pass --no-push to cut locally"
     ))
 }
 
-/// Remote tags by `git ls-remote --tags`, peeled to commits.
+/// Remote tags, peeled to commits.
 fn remote_tags(repo: &Repo, remote: &str) -> Result<BTreeMap<String, String>, CliError> {
-    let out = run_git(&git_dir(repo), ["ls-remote", "--tags", remote])
-        .map_err(|e| undecided(e, "cannot list the remote's tags"))?;
-    let mut tags = BTreeMap::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let Some((id, name)) = line.split_once('\t') else {
-            continue;
-        };
-        let Some(name) = name.strip_prefix("refs/tags/") else {
-            continue;
-        };
-        match name.strip_suffix("^{}") {
-            Some(base) => {
-                tags.insert(base.to_string(), id.to_string());
-            }
-            None => {
-                tags.entry(name.to_string())
-                    .or_insert_with(|| id.to_string());
-            }
-        }
-    }
-    Ok(tags)
+    git::tag::remote_tags(repo, remote).map_err(|e| undecided(e, "cannot list the remote's tags"))
 }
 
 fn cut_by(
@@ -135,11 +108,8 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
     let remote = match &remote_name {
         Some(name) => {
             ctx.status(format!("fetching from {name}…"));
-            run_git(
-                &git_dir(&repo),
-                ["fetch", "--quiet", "--no-tags", name.as_str()],
-            )
-            .map_err(|e| undecided(e, "cannot fetch the release branch"))?;
+            git::remote::fetch_branches(&repo, name)
+                .map_err(|e| undecided(e, "cannot fetch the release branch"))?;
             ledger_access::sync(ctx, gix)?;
             Some(RemoteView {
                 name: name.clone(),
@@ -150,7 +120,6 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
     };
 
     let mut report = ctx.report("cut", Style::Verdict);
-    let tag_subject = Subject::Tag { name: tag.clone() };
     // The version's name against local and remote tags: stop here when it is not one.
     let mut existing: Vec<String> = repo.tags()?.into_iter().map(|(n, _)| n).collect();
     if let Some(remote) = &remote {
@@ -179,24 +148,10 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
     };
     let commit_hex = commit.to_string();
 
-    let local = match repo
-        .gix()
-        .try_find_reference(format!("refs/tags/{tag}").as_str())
-    {
-        Ok(Some(r)) => {
-            let annotated = r
-                .target()
-                .try_id()
-                .and_then(|id| repo.gix().find_object(id).ok())
-                .is_some_and(|o| o.kind == gix::object::Kind::Tag);
-            let peeled = repo
-                .ref_commit(&format!("refs/tags/{tag}"))?
-                .map(|c| c.to_string())
-                .unwrap_or_default();
-            Some((annotated, peeled))
-        }
-        _ => None,
-    };
+    let local = git::tag::local_tag(&repo, &tag)?.map(|local| {
+        let peeled = local.commit.map(|c| c.to_string()).unwrap_or_default();
+        (local.annotated, peeled)
+    });
     let version_facts = release_version::VersionFacts {
         tag: &tag,
         commit: &commit_hex,
@@ -247,57 +202,33 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
             .map(|id| repo.commit(*id))
             .collect::<Result<Vec<_>, _>>()?;
         report.checked().commits += commits.len();
-        match verify_jira::verify(ctx, &policy, &commits, None) {
-            Ok(verified) => {
-                keys_check = verified.map(|verified| {
-                    let seen = verified.note.trim_start_matches("jira keys: ").to_string();
-                    Check::new(
-                        CommitJiraExists::ID,
-                        Some(tag_subject.clone()),
-                        verified.findings,
-                    )
-                    .named("jira keys")
-                    .measured(seen)
-                });
-            }
-            Err(e) => {
-                let since = previous
-                    .as_ref()
-                    .map_or("the first commit".to_string(), |(name, _)| name.clone());
-                let mut finding = Finding::error(
-                    CommitJiraExists::ID,
-                    Subject::Tag { name: tag.clone() },
-                    format!("the Jira keys of the commits since {since} cannot be verified: {e}"),
-                );
-                if let Some(hint) = e.hint() {
-                    finding = finding.with_hint(hint);
-                }
-                keys_check = Some(
-                    Check::new(
-                        CommitJiraExists::ID,
-                        Some(tag_subject.clone()),
-                        vec![finding],
-                    )
-                    .named("jira keys")
-                    .measured("cannot be verified")
-                    .verdict(Verdict::Undecided),
-                );
-            }
-        }
+        keys_check = match verify_jira::verify(ctx, &policy, &commits, None) {
+            Ok(verified) => verified.map(|verified| JiraKeys::Verified {
+                seen: verified.note.trim_start_matches("jira keys: ").to_string(),
+                findings: verified.findings,
+            }),
+            Err(e) => Some(JiraKeys::Unavailable {
+                since: previous.as_ref().map(|(name, _)| name.clone()),
+                hint: e.hint(),
+                message: e.to_string(),
+            }),
+        };
     }
 
     // The criteria, then every check in the order a release manager reads them.
     let ledger = ledger_access::open(gix, &policy);
     let skip = cut::skipped_criteria(&policy, args.hotfix);
-    let outcomes = gather::evaluate(&CriteriaSubject {
+    let outcomes = gather::evaluate(&Gather {
         repo: &repo,
         policy: &policy,
-        ledger: &ledger,
-        version: &tag,
         commit,
-        tree_counts: !dirty,
-        previous_tag: previous.as_ref(),
-        skip: &skip,
+        occasion: Occasion::Cut {
+            ledger: &ledger,
+            version: &tag,
+            tree_counts: !dirty,
+            previous_tag: previous.as_ref(),
+            skip: &skip,
+        },
     })?;
     let emergency_approvals = if args.hotfix {
         identity::approvals_for(&ledger, &tag, None, commit)?
@@ -343,7 +274,7 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
     // Act.
     let actor = identity::actor_from_process_env(gix)?;
     let time = crate::schedule::now().map_err(|e| CliError::usage(e.to_string()))?;
-    let tag_id = create_tag(&repo, &tag, commit, &rendered_notes, args.sign)?;
+    let tag_id = git::tag::create_annotated(&repo, &tag, commit, &rendered_notes, args.sign)?;
     let event = Event::new(
         EventBody::Cut(Cut {
             version: tag.clone(),
@@ -361,20 +292,20 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
     // the gate read from the ledger against the state the event would be recorded on.
     let seen = LedgerFacts::read(&*ledger.state()?, &tag, commit)?;
     let written = ledger_access::write(ctx, &ledger, remote.is_none(), |base| {
-        if base.attempt > 1
-            && let Some(remote) = base.remote
-            && let Some(theirs) = remote_tags(&repo, remote)?.get(&tag)
-        {
-            return Ok(Decision::Skip(CutRecorded::TakenFirst(theirs.clone())));
-        }
-        let state = base.state()?;
-        if let Some(cut) = state.version(&tag)?.and_then(|v| v.cut) {
-            return Ok(Decision::Skip(CutRecorded::TakenFirst(cut.commit)));
-        }
-        if LedgerFacts::read(&state, &tag, commit)? != seen {
-            return Ok(Decision::Skip(CutRecorded::LedgerChanged));
-        }
-        Ok(Decision::record(event.clone(), CutRecorded::Recorded).with_tag(&tag, tag_id))
+        // After a lost race, the remote may have the tag already.
+        let remote_tag = match base.remote {
+            Some(remote) if base.attempt > 1 => remote_tags(&repo, remote)?.remove(&tag),
+            _ => None,
+        };
+        Ok(cut::decide_again(
+            &*base.state()?,
+            remote_tag,
+            &tag,
+            commit,
+            &seen,
+            &event,
+            tag_id,
+        )?)
     })?;
     match written.outcome {
         CutRecorded::Recorded => {}
@@ -453,73 +384,4 @@ fn github_release(
             e.hint
         ),
     })
-}
-
-/// The annotated tag object, without a ref: the ref is created by the ledger's write path
-/// once the remote accepted it (or locally, with `--no-push`).
-fn create_tag(
-    repo: &Repo,
-    tag: &str,
-    commit: ObjectId,
-    message: &str,
-    sign: bool,
-) -> Result<ObjectId, CliError> {
-    let gix = repo.gix();
-    if sign {
-        // git signs only while creating a ref: create it, read the object, delete the ref
-        // at once. (Killed in between, the local tag stays; the next cut refuses it as
-        // "already exists locally" and says how to delete it. It is never pushed.)
-        let commit_hex = commit.to_string();
-        run_git(
-            &git_dir(repo),
-            ["tag", "-s", "--cleanup=verbatim", "-m", message, tag, commit_hex.as_str()],
-        )
-        .map_err(|e| CliError::new(ErrorKind::Undecided, e).hint("check your signing configuration (user.signingkey, gpg.format), or cut without --sign"))?;
-        let reference = gix
-            .find_reference(format!("refs/tags/{tag}").as_str())
-            .map_err(|e| CliError::undecided(format!("cannot read the new tag {tag}: {e}")))?;
-        let id = reference
-            .target()
-            .try_id()
-            .map(|id| id.to_owned())
-            .ok_or_else(|| CliError::undecided(format!("tag {tag} is symbolic")))?;
-        reference.delete().map_err(|e| {
-            CliError::undecided(format!(
-                "cannot remove the local ref of {tag} until the remote has it: {e}"
-            ))
-        })?;
-        Ok(id)
-    } else {
-        let committer = gix
-            .committer()
-            .ok_or_else(|| {
-                CliError::usage("git has no identity to tag with")
-                    .hint("set user.name and user.email")
-            })?
-            .map_err(|e| CliError::usage(format!("git's identity is unusable: {e}")))?;
-        let object = gix::objs::Tag {
-            target: commit,
-            target_kind: gix::object::Kind::Commit,
-            name: tag.into(),
-            tagger: Some(
-                committer
-                    .to_owned()
-                    .map_err(|e| CliError::usage(format!("git's identity is unusable: {e}")))?,
-            ),
-            message: message.into(),
-            signature: None,
-        };
-        Ok(gix
-            .write_object(&object)
-            .map_err(|e| CliError::undecided(format!("cannot create tag {tag}: {e}")))?
-            .detach())
-    }
-}
-
-/// What the cut's write recorded.
-enum CutRecorded {
-    Recorded,
-    /// The remote has the tag, or the ledger a cut of the version (at this commit).
-    TakenFirst(String),
-    LedgerChanged,
 }

@@ -74,6 +74,7 @@ pub fn cmd_dashboard(ctx: &Context, args: DashboardArgs) -> Result<Outcome, CliE
     let state = ledger.state()?;
     state.check_sound()?;
     let calendars = crate::calendar::of_policy(&policy);
+    let scope = crate::calendar::uid_scope(repo.gix());
     let status = lanes(&repo, &policy, &state, now)?;
     let site = dashboard::gather(
         &state,
@@ -84,12 +85,14 @@ pub fn cmd_dashboard(ctx: &Context, args: DashboardArgs) -> Result<Outcome, CliE
             calendars: calendars.clone(),
             tags: release_tags(&repo, &policy)?,
             calendar_file: Some(FEED_FILE.to_string()),
+            calendar_scope: scope.clone(),
         },
     )?;
     let mut files = dashboard::render(&site);
     files.push(dashboard::File {
         path: FEED_FILE.to_string(),
-        bytes: crate::calendar::feed_of(&state, &calendars, now, args.calendar_days)?.into_bytes(),
+        bytes: crate::calendar::feed_of(&state, &calendars, now, args.calendar_days, &scope)?
+            .into_bytes(),
     });
     let out = ctx.cwd.join(&args.out);
     write_site(&out, &files)?;

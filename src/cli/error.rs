@@ -254,6 +254,26 @@ impl From<crate::schedule::InvalidNow> for CliError {
     }
 }
 
+impl From<crate::git::tag::TagError> for CliError {
+    /// No identity is the user's setup (exit 2); a signing or write failure leaves the
+    /// cut undecided (exit 3).
+    fn from(e: crate::git::tag::TagError) -> Self {
+        use crate::git::tag::TagError;
+        match e {
+            e @ TagError::Sign(_) => CliError::new(ErrorKind::Undecided, e).hint(
+                "check your signing configuration (user.signingkey, gpg.format), or cut without --sign",
+            ),
+            e @ TagError::NoIdentity => {
+                CliError::new(ErrorKind::Usage, e).hint("set user.name and user.email")
+            }
+            e @ TagError::Identity(_) => CliError::new(ErrorKind::Usage, e),
+            e @ (TagError::SignedRef(_) | TagError::Write { .. }) => {
+                CliError::new(ErrorKind::Undecided, e)
+            }
+        }
+    }
+}
+
 impl From<crate::release::gather::Error> for CliError {
     /// A policy without the command's argv is the policy's fault (exit 2); a program that
     /// cannot start, git or the ledger leave the release undecided (exit 3).
@@ -267,6 +287,9 @@ impl From<crate::release::gather::Error> for CliError {
             ),
             e @ Error::Command { .. } => CliError::new(ErrorKind::Undecided, e)
                 .hint("check [release.command] argv: the program must exist (no shell is used)"),
+            e @ Error::NotRecordable(_) => CliError::new(ErrorKind::Usage, e)
+                .hint("evidence is recorded for the criteria read from a report"),
+            e @ Error::Unregistered(_) => CliError::new(ErrorKind::Undecided, e),
         }
     }
 }

@@ -1,17 +1,13 @@
-use std::path::Path;
-
 use clap::{Args, Subcommand};
 
 use super::{CliError, Context, ledger_access};
-use crate::evidence;
 use crate::gates::release::criterion_check;
-use crate::git::Repo;
-use crate::input::{Limit, Origin};
 use crate::ledger::{self, Decision, Event, EventBody, EvidenceResult, identity};
 use crate::policy::Policy;
-use crate::release::criteria::{self, Source, Verdict};
-use crate::release::gather;
+use crate::release::criteria::{self, Verdict};
+use crate::release::gather::{Gather, Occasion};
 use crate::report::{Outcome, Style, Subject};
+use crate::rules::release_bugs;
 use crate::tracker::jira::{self, JiraClient};
 
 /// Evidence for the release criteria, recorded in the ledger for one commit.
@@ -68,26 +64,17 @@ pub fn cmd_evidence(ctx: &Context, command: EvidenceCommand) -> Result<Outcome, 
         );
     }
     let mut comment = None;
-    let limit = Limit::files(policy.file.release.max_file_size());
-    let outcome = match args.criterion.as_str() {
-        "coverage" => {
-            let configured = &policy.file.release.coverage.report;
-            let source = report(
-                ctx,
-                &repo,
-                &args,
-                configured,
-                limit,
-                evidence::coverage::parse,
-            );
-            gather::coverage(&source, &policy, &commit_hex)
-        }
-        "perf" => {
-            let configured = &policy.file.release.perf.report;
-            let source = report(ctx, &repo, &args, configured, limit, evidence::jtl::parse);
-            gather::perf(&source, &policy, &commit_hex)
-        }
-        "bugs" => {
+    let outcome = match criteria::named(&args.criterion) {
+        Some(entry) if entry.recordable => (entry.evaluate)(&Gather {
+            repo: &repo,
+            policy: &policy,
+            commit,
+            occasion: Occasion::Record {
+                report: args.report.as_deref(),
+                cwd: &ctx.cwd,
+            },
+        })?,
+        _ if args.criterion == "bugs" => {
             let (Some(version), Some(tag)) = (&version, &tag) else {
                 return Err(
                     CliError::usage("bugs evidence is for a version: VERSION is missing").hint(
@@ -99,11 +86,18 @@ pub fn cmd_evidence(ctx: &Context, command: EvidenceCommand) -> Result<Outcome, 
             ctx.status(format!("asking Jira at {}", client.config().url));
             let answer = jira::evaluate_bugs(&policy, version, tag, &client)?;
             comment = Some(format!("query: {}", answer.jql));
-            criteria::bugs_outcome(&answer)
+            release_bugs::outcome(&answer)
         }
-        other => {
+        _ => {
+            let recordable: Vec<&str> = crate::rules::CRITERIA
+                .iter()
+                .filter(|e| e.recordable)
+                .map(|e| e.name)
+                .collect();
             return Err(CliError::usage(format!(
-                "evidence is recorded for coverage, perf or bugs, not `{other}`"
+                "evidence is recorded for {} or bugs, not `{}`",
+                recordable.join(", "),
+                args.criterion
             ))
             .hint(
                 "docs and approvals are read from git and the ledger at cut time; ci from GitHub",
@@ -159,38 +153,6 @@ pub fn cmd_evidence(ctx: &Context, command: EvidenceCommand) -> Result<Outcome, 
             .unwrap_or_default()
     ));
     ctx.finish(report, Ok(()))
-}
-
-/// The criterion's report: `--report`, the user's choice, relative to the current
-/// directory; else the policy's `report`, relative to the working tree and inside it.
-fn report<T>(
-    ctx: &Context,
-    repo: &Repo,
-    args: &RecordArgs,
-    configured: &str,
-    limit: Limit,
-    parse: evidence::Parser<T>,
-) -> Source<T> {
-    let read = match (&args.report, repo.workdir()) {
-        (Some(path), _) => evidence::read_report(
-            Path::new(path),
-            Origin::CommandLine { cwd: &ctx.cwd },
-            limit,
-            parse,
-        ),
-        (None, Some(root)) => evidence::read_report(
-            Path::new(configured),
-            Origin::WorkTree { root },
-            limit,
-            parse,
-        ),
-        (None, None) => Ok(None),
-    };
-    let path = args.report.as_deref().unwrap_or(configured);
-    gather::report_source(read).unwrap_or_else(|| Source::Missing {
-        path: path.to_string(),
-        why: format!("{path} does not exist"),
-    })
 }
 
 /// `1.4.0` or a tag name in the policy's format (`v1.4.0`).

@@ -218,6 +218,20 @@ pub fn sync(ctx: &Context, repo: &gix::Repository) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The write of a deployment (`deploy::decide_and_record`): [`write`], handing each
+/// attempt's state to `redecide` (the whole gate again, and the environment must still
+/// run what the first decision saw).
+pub fn write_redeciding(
+    ctx: &Context,
+    ledger: &Ledger<'_>,
+    local_only: bool,
+    redecide: &mut crate::deploy::Redecide<'_>,
+) -> Result<Written<crate::deploy::Redecided>, CliError> {
+    write(ctx, ledger, local_only, |base| {
+        Ok(redecide(&*base.state()?)?)
+    })
+}
+
 /// Records what `decide` decides through the one write path: pushed to the default remote
 /// before anything changes here, or (`local_only`, or no remote) recorded locally to be
 /// published by a later write.

@@ -4,7 +4,7 @@ use clap::Args;
 
 use super::{CliError, Context, ErrorKind, ledger_access};
 use crate::ledger::LogFilter;
-use crate::notify::{self, Delivery};
+use crate::notify::{self, Stage};
 use crate::report::{Outcome, Style};
 
 /// Send the notification of a recorded event to the `[notify]` targets that want its
@@ -57,32 +57,33 @@ pub fn cmd_notify(ctx: &Context, args: NotifyArgs) -> Result<Outcome, CliError> 
             entry.event.summary()
         )));
     }
-    let Some(notice) = notify::notice_of(repo.gix(), &policy, &entry.event) else {
+    if !notify::is_announced(entry.event.kind()) {
         return Err(CliError::usage(format!(
             "{} events are not notified (only cut, schedule, promote and rollback)",
             entry.event.kind().as_str()
         )));
-    };
-    let targets = notify::targets_for(&policy, &notice);
+    }
+    let lookup = |name: &str| std::env::var(name).ok();
+    let announcement = notify::announce(
+        repo.gix(),
+        &policy,
+        &entry.event,
+        Stage::Done,
+        args.dry_run,
+        &lookup,
+    );
     let mut report = ctx.report("notify", Style::Verdict);
-    if targets.is_empty() {
+    if announcement.deliveries.is_empty() {
         report.note(format!(
             "no [notify] target wants {} events",
             entry.event.kind().as_str()
         ));
         return ctx.finish(report, Ok(()));
     }
-    let lookup = |name: &str| std::env::var(name).ok();
     let mut failed = Vec::new();
-    for (target, delivery) in notify::deliver(&targets, &notice, args.dry_run, &lookup) {
-        match delivery {
-            Delivery::Sent => report.note(format!("notified {target}")),
-            Delivery::WouldSend(body) => {
-                report.note(format!("dry run: would send to {target}: {body}"))
-            }
-            Delivery::Failed(why) => failed.push(format!("{target}: {why}")),
-        }
-    }
+    super::notices::show(&announcement, &mut report, |_, failure| {
+        failed.push(failure)
+    });
     let result = if failed.is_empty() {
         Ok(())
     } else {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::{CliError, Context, ledger_access};
-use crate::deploy::{self, Request, VersionFacts};
+use crate::deploy::{self, Deployed, Deploying, Request, VersionFacts};
 use crate::input::{self, Limit, Origin};
 use crate::ledger::{Artifact, Event, EventBody, Ledger, Promote, identity};
 use crate::policy::Policy;
@@ -168,48 +168,56 @@ fn promote(
         ));
         return Ok(false);
     }
-    let plan = deploy::promotion(policy, environment, facts, request);
-    if args.dry_run || !plan.is_allowed() {
-        plan.report_to(report);
-        if args.dry_run {
-            report.note("dry run: nothing recorded");
-        }
-        return Ok(false);
-    }
-    let commit = facts.tag_commit.ok_or_else(|| {
-        CliError::undecided(format!("{} has no tag to record a promotion of", args.tag))
-    })?;
-    let event = Event::new(
-        EventBody::Promote(Promote {
-            version: args.tag.clone(),
-            env: args.env.clone(),
-            artifacts: request.artifacts.to_vec(),
-            emergency: args.emergency,
-            reason: args.reason.clone(),
-        }),
-        commit,
-        request.actor,
-        request.now,
-    )?;
-    // The whole gate again, against the state the event would be recorded on, after
-    // every lost race; and the environment must still run what the first decision saw.
     let seen = facts.current().cloned();
-    let written = ledger_access::write(ctx, ledger, args.offline, |base| {
-        Ok(deploy::decide_again(
-            &*base.state()?,
+    let deployed = deploy::decide_and_record(
+        &Deploying {
             environment,
-            &args.tag,
-            Some(commit),
-            seen.as_ref(),
-            &event,
-            |facts| deploy::promotion(policy, environment, facts, request),
-        )?)
-    })?;
-    written.outcome.report_to(report);
-    if written.events.is_empty() {
-        return Ok(false);
-    }
-    let tip = written.tip.ok_or_else(|| {
+            facts,
+            version: &args.tag,
+            tag_commit: facts.tag_commit,
+            seen: seen.as_ref(),
+            dry_run: args.dry_run,
+        },
+        |facts| deploy::promotion(policy, environment, facts, request),
+        || {
+            let commit = facts.tag_commit.ok_or_else(|| {
+                CliError::undecided(format!("{} has no tag to record a promotion of", args.tag))
+            })?;
+            Ok(Event::new(
+                EventBody::Promote(Promote {
+                    version: args.tag.clone(),
+                    env: args.env.clone(),
+                    artifacts: request.artifacts.to_vec(),
+                    emergency: args.emergency,
+                    reason: args.reason.clone(),
+                }),
+                commit,
+                request.actor,
+                request.now,
+            )?)
+        },
+        |event, redecide, report| {
+            super::notices::before_write(ctx, ledger.repo(), policy, event, report);
+            // Told it started, the targets are told when it did not happen after all.
+            ledger_access::write_redeciding(ctx, ledger, args.offline, redecide).inspect_err(|_| {
+                super::notices::not_recorded(ctx, ledger.repo(), policy, event, report)
+            })
+        },
+        report,
+    )?;
+    let (event, tip) = match deployed {
+        Deployed::DryRun => {
+            report.note("dry run: nothing recorded");
+            return Ok(false);
+        }
+        Deployed::Refused => return Ok(false),
+        Deployed::NotRecorded { event } => {
+            super::notices::not_recorded(ctx, ledger.repo(), policy, &event, report);
+            return Ok(false);
+        }
+        Deployed::Recorded { event, tip } => (event, tip),
+    };
+    let tip = tip.ok_or_else(|| {
         CliError::undecided(format!(
             "{} was not recorded: the ledger is empty after writing it",
             event.summary()

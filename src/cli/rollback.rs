@@ -5,7 +5,7 @@
 use clap::Args;
 
 use super::{CliError, Context, ledger_access};
-use crate::deploy::{self, Request, RollbackTarget, VersionFacts};
+use crate::deploy::{self, Deployed, Deploying, Request, RollbackTarget, VersionFacts};
 use crate::ledger::{Event, EventBody, Ledger, Rollback, identity};
 use crate::policy::Policy;
 use crate::report::{Outcome, Report, Style};
@@ -115,53 +115,52 @@ fn rollback(
         request,
     } = *decided;
     let (to, from) = (&target.version, &target.current.version);
-    let plan = deploy::rollback(policy, environment, facts, request);
-    if args.dry_run || !plan.is_allowed() {
-        plan.report_to(report);
-        if args.dry_run {
+    let deployed = deploy::decide_and_record(
+        &Deploying {
+            environment,
+            facts,
+            version: to,
+            tag_commit: facts.tag_commit,
+            seen: Some(&target.current),
+            dry_run: args.dry_run,
+        },
+        |facts| deploy::rollback(policy, environment, facts, request),
+        || {
+            let commit =
+                gix::ObjectId::from_hex(target.earlier.commit.as_bytes()).map_err(|e| {
+                    CliError::undecided(format!(
+                        "ledger deployment commit {}: {e}",
+                        target.earlier.commit
+                    ))
+                })?;
+            Ok(Event::new(
+                EventBody::Rollback(Rollback {
+                    version: to.clone(),
+                    env: args.env.clone(),
+                    from_version: Some(from.clone()),
+                    artifacts: target.earlier.artifacts.clone(),
+                    emergency: false,
+                    reason: args.reason.clone(),
+                }),
+                commit,
+                request.actor,
+                request.now,
+            )?)
+        },
+        |_, redecide, _| ledger_access::write_redeciding(ctx, ledger, args.offline, redecide),
+        report,
+    )?;
+    let event = match deployed {
+        Deployed::DryRun => {
             report.note(format!(
                 "dry run: would roll {} back from {from} to {to}; nothing recorded",
                 args.env
             ));
+            return Ok(false);
         }
-        return Ok(false);
-    }
-    let commit = gix::ObjectId::from_hex(target.earlier.commit.as_bytes()).map_err(|e| {
-        CliError::undecided(format!(
-            "ledger deployment commit {}: {e}",
-            target.earlier.commit
-        ))
-    })?;
-    let event = Event::new(
-        EventBody::Rollback(Rollback {
-            version: to.clone(),
-            env: args.env.clone(),
-            from_version: Some(from.clone()),
-            artifacts: target.earlier.artifacts.clone(),
-            emergency: false,
-            reason: args.reason.clone(),
-        }),
-        commit,
-        request.actor,
-        request.now,
-    )?;
-    // The checks again, against the state the event would be recorded on, after every
-    // lost race; and the environment must still run what the first decision saw.
-    let written = ledger_access::write(ctx, ledger, args.offline, |base| {
-        Ok(deploy::decide_again(
-            &*base.state()?,
-            environment,
-            to,
-            facts.tag_commit,
-            Some(&target.current),
-            &event,
-            |facts| deploy::rollback(policy, environment, facts, request),
-        )?)
-    })?;
-    written.outcome.report_to(report);
-    if written.events.is_empty() {
-        return Ok(false);
-    }
+        Deployed::Refused | Deployed::NotRecorded { .. } => return Ok(false),
+        Deployed::Recorded { event, .. } => event,
+    };
     report.note(format!(
         "recorded: {} rolled {} back from {from} to {to}: {}",
         request.actor, args.env, args.reason

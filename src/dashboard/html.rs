@@ -10,7 +10,7 @@ use super::{Site, VersionPage, svg};
 use crate::calendar::{Entry, EntryKind};
 use crate::ledger::{EventKind, EvidenceResult};
 use crate::report::{EnvStatus, StatusData};
-use crate::text::escape_html as e;
+use crate::text::{escape_html as e, escape_html_prose as prose};
 
 /// The stylesheet: light and dark, contrast of at least 4.5:1 for text.
 pub(super) const STYLE: &str = include_str!("style.css");
@@ -147,20 +147,20 @@ fn lane_article(out: &mut String, lane: &EnvStatus, site: Option<&Site>, root: &
                 needs.push_str("<li>a reason: it was rolled back from here</li>\n");
             }
             for problem in &waiting.problems {
-                let _ = writeln!(needs, "<li>{}</li>", e(problem));
+                let _ = writeln!(needs, "<li>{}</li>", prose(problem));
             }
             if !needs.is_empty() {
                 let _ = writeln!(out, "<ul class=\"needs\">\n{needs}</ul>");
             }
             // The lane's next step already says it for the first in line: once is enough.
             if !lane.next.contains(&waiting.summary) {
-                let _ = writeln!(out, "<p class=\"summary\">{}</p>", e(&waiting.summary));
+                let _ = writeln!(out, "<p class=\"summary\">{}</p>", prose(&waiting.summary));
             }
             out.push_str("</li>\n");
         }
         out.push_str("</ul>\n");
     }
-    let _ = writeln!(out, "<p class=\"next\">{}</p>", e(&lane.next));
+    let _ = writeln!(out, "<p class=\"next\">{}</p>", prose(&lane.next));
     if let Some(policy) = site.and_then(|s| s.environments.iter().find(|p| p.env == lane.env)) {
         let mut rules = Vec::new();
         if let Some(from) = &policy.from {
@@ -190,11 +190,15 @@ pub fn lanes_document(status: &StatusData) -> String {
     let mut body = String::new();
     let _ = writeln!(
         body,
-        "<main id=\"main\">\n<h1>Environments</h1>\n<p>As of {}</p>",
+        "<main id=\"main\">\n<h1>Release status</h1>\n<p>As of {}</p>\n\
+         <section id=\"lanes\" aria-labelledby=\"lanes-title\">\n\
+         <h2 id=\"lanes-title\">Environments</h2>",
         time(status.now, "UTC")
     );
+    // The lanes' headings are h3, under the page's h2, as on the release page: a level
+    // is never skipped.
     lanes(&mut body, status, None, "");
-    body.push_str("</main>\n");
+    body.push_str("</section>\n</main>\n");
     document("Environments", "", &body).replace(
         "<link rel=\"stylesheet\" href=\"style.css\">",
         &format!("<style>\n{STYLE}</style>"),
@@ -705,5 +709,98 @@ mod tests {
             "v1.2.3_2bbuild_2fx_40y_5fz.html"
         );
         assert_ne!(page_name("a_2f"), page_name("a/"));
+    }
+
+    /// The `--name: #rrggbb;` declarations of one `:root` block of the stylesheet.
+    fn palette(css: &str) -> std::collections::BTreeMap<String, [f64; 3]> {
+        css.lines()
+            .filter_map(|line| {
+                let (name, value) = line.trim().strip_prefix("--")?.split_once(':')?;
+                let hex = value.trim().strip_prefix('#')?.strip_suffix(';')?;
+                let channel = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+                let rgb = [channel(0)?, channel(2)?, channel(4)?];
+                Some((name.to_string(), rgb.map(f64::from)))
+            })
+            .collect()
+    }
+
+    /// WCAG 2.x relative luminance of an sRGB colour.
+    fn luminance(rgb: [f64; 3]) -> f64 {
+        let linear = rgb.map(|c| {
+            let c = c / 255.0;
+            if c <= 0.04045 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        });
+        0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    }
+
+    fn contrast(a: [f64; 3], b: [f64; 3]) -> f64 {
+        let (la, lb) = (luminance(a), luminance(b));
+        (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+    }
+
+    #[test]
+    fn contrast_ratio_matches_wcag_reference_values() {
+        assert!((contrast([0.0; 3], [255.0; 3]) - 21.0).abs() < 1e-9);
+        // #767676 on white is the classic 4.54:1 just above AA.
+        assert!((contrast([118.0; 3], [255.0; 3]) - 4.54).abs() < 0.01);
+    }
+
+    /// Every pair of colours the stylesheet puts together, in the light and in the dark
+    /// palette, reaches WCAG 2.1 AA: 4.5:1 for text, 3:1 for the focus ring and the
+    /// chart's bars (non-text contrast, 1.4.11).
+    #[test]
+    fn light_and_dark_palettes_reach_wcag_aa() {
+        let (light, dark) = STYLE
+            .split_once("@media (prefers-color-scheme: dark)")
+            .unwrap();
+        const WHITE: &str = "#ffffff";
+        // (foreground, background, minimum ratio): what style.css draws on what.
+        let pairs: &[(&str, &str, f64)] = &[
+            ("fg", "bg", 4.5),
+            ("fg", "panel", 4.5),
+            ("fg", "freeze-bg", 4.5),
+            ("muted", "bg", 4.5),
+            ("muted", "panel", 4.5),
+            ("link", "bg", 4.5),
+            ("link", "panel", 4.5),
+            ("freeze-fg", "bg", 4.5),
+            ("freeze-fg", "panel", 4.5),
+            ("freeze-fg", "freeze-bg", 4.5),
+            ("planned-fg", "bg", 4.5),
+            ("planned-fg", "panel", 4.5),
+            (WHITE, "emergency-bg", 4.5),
+            (WHITE, "rollback-bg", 4.5),
+            ("focus", "bg", 3.0),
+            ("focus", "panel", 3.0),
+            ("bar", "bg", 3.0),
+            ("bar", "panel", 3.0),
+        ];
+        let light = palette(light);
+        let dark = palette(dark);
+        assert!(light.len() >= 13 && dark.len() >= 13, "{light:?} {dark:?}");
+        let mut failures = Vec::new();
+        for (name, colours) in [("light", &light), ("dark", &dark)] {
+            let colour = |key: &str| -> [f64; 3] {
+                if key == WHITE {
+                    return [255.0; 3];
+                }
+                *colours
+                    .get(key)
+                    .unwrap_or_else(|| panic!("no --{key} in the {name} palette"))
+            };
+            for (fg, bg, minimum) in pairs {
+                let ratio = contrast(colour(fg), colour(bg));
+                if ratio < *minimum {
+                    failures.push(format!(
+                        "{name}: {fg} on {bg} is {ratio:.2}:1, below {minimum}:1"
+                    ));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{failures:#?}");
     }
 }

@@ -39,6 +39,8 @@ pub struct Inputs<'a> {
     pub tags: Vec<Tag>,
     /// The calendar feed's file name, when one is written beside the page.
     pub calendar_file: Option<String>,
+    /// What makes the calendar's UIDs this repository's (`calendar::uid_scope`).
+    pub calendar_scope: String,
 }
 
 /// A release tag as git has it.
@@ -338,7 +340,13 @@ pub fn gather(state: &State, policy: &Policy, inputs: Inputs<'_>) -> ledger::Res
         .collect();
     lead_times.sort_by_key(|l| rank.get(l.version.as_str()).copied().unwrap_or(usize::MAX));
 
-    let calendar = calendar::entries(&inputs.calendars, &schedules, inputs.now, CALENDAR_DAYS);
+    let calendar = calendar::entries(
+        &inputs.calendars,
+        &schedules,
+        inputs.now,
+        CALENDAR_DAYS,
+        &inputs.calendar_scope,
+    );
     Ok(Site {
         schema: 1,
         generated: inputs.now,

@@ -22,12 +22,14 @@
 //! let status = deploy::status(&policy, &state, &tags, now, actor, None)?;  // every environment
 //! ```
 //!
-//! A write decides again inside the ledger's write path: `promote` and `rollback` call
-//! [`promotion`] (or [`rollback`]) and [`changed_since`] against the state each attempt
-//! would record on, so a lost race re-decides everything, not only the environment.
+//! A write decides again inside the ledger's write path: `promote` and `rollback` both
+//! go through [`decide_and_record`], which calls [`promotion`] (or [`rollback`]) and
+//! [`changed_since`] against the state each attempt would record on, so a lost race
+//! re-decides everything, not only the environment.
 
 pub mod clock;
 mod plan;
+mod record;
 mod rollback;
 mod schedule;
 mod status;
@@ -42,6 +44,7 @@ use crate::rules::{PromoteFacts, promote_concurrent};
 pub use crate::policy::Environment;
 pub use crate::report::{EnvStatus, StatusData, Waiting};
 pub use plan::{Missing, Plan, promotion};
+pub use record::{Deployed, Deploying, Redecide, decide_and_record};
 pub use rollback::{RollbackTarget, rollback, rollback_target};
 pub use schedule::{check_schedule_time, schedule};
 pub use status::{cut_versions, status};

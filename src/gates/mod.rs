@@ -298,10 +298,10 @@ pub struct Declared {
 }
 
 /// `promote` and `rollback`, when recording: the environment still runs what the checks
-/// saw (compare-and-swap on the ledger, `cli/promote.rs` `record_deployment`).
+/// saw (compare-and-swap on the ledger, `deploy::decide_and_record`).
 pub static DEPLOY_RECORD: Declared = Declared {
     name: "deploy-record",
-    run_by: "promote and rollback, when they record (record_deployment)",
+    run_by: "promote and rollback, when they record (deploy::decide_and_record)",
     rules: &[promote_concurrent::PromoteConcurrent::INFO],
 };
 
@@ -369,6 +369,7 @@ pub fn all() -> Vec<Listed> {
         declared(&DEPLOY_RECORD),
         declared(&SUBJECT_EXEMPTIONS),
         declared(&release::RELEASE),
+        release::criteria(),
         declared(&release::JIRA_KEYS),
         declared(&LEDGER),
         declared(&POLICY),

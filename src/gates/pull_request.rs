@@ -65,6 +65,14 @@ pub fn commits(pr: &PullRequest, commits: &[PrCommit<'_>], policy: &Policy, repo
     }
 }
 
+/// The files that count as the policy in a pull request: the policy file at
+/// `policy_path` and the key files the base policy names (`[ledger] allowed_signers`, …):
+/// a key added there could sign ledger events. A change to any of them needs policy
+/// approvers (`pr-policy-change`).
+pub fn policy_files<'a>(policy_path: &'a str, policy: &'a Policy) -> impl Iterator<Item = &'a str> {
+    std::iter::once(policy_path).chain(policy.file.ledger.key_files())
+}
+
 /// What the review half of the gate looks at besides the pull request.
 #[derive(Debug, Clone, Copy)]
 pub struct ReviewFacts<'a> {
@@ -72,11 +80,13 @@ pub struct ReviewFacts<'a> {
     pub reviews: &'a [Review],
     /// Every path the pull request changes (a renamed file under both names).
     pub changed: &'a [String],
-    /// The policy file's path in the repository: a change to it needs policy approvers.
+    /// The policy file's path in the repository: a change to it, or to a file it names
+    /// ([`policy_files`]), needs policy approvers.
     pub policy_path: &'a str,
-    /// Whether the policy file changed in a way the list of paths does not show (git
-    /// compares what the path holds at the merge base and the head: a symlink, a removal).
-    pub policy_changed: bool,
+    /// Those of [`policy_files`] whose content differs between the merge base and the
+    /// head in a way the list of paths may not show (a symlink, a removal): what git
+    /// compares when the commits are at hand; empty otherwise.
+    pub policy_files_differ: &'a [String],
     /// The base commit's code owners, when `require_code_owners` asks for them.
     pub code_owners: Option<&'a CodeOwnersFacts>,
 }
@@ -118,8 +128,10 @@ pub fn review(
         pr.head_sha,
         settings.dismiss_stale,
     );
-    let policy_changed =
-        facts.policy_changed || facts.changed.iter().any(|p| p == facts.policy_path);
+    let policy_changed = policy_files(facts.policy_path, policy).any(|path| {
+        facts.changed.iter().any(|c| c == path)
+            || facts.policy_files_differ.iter().any(|c| c == path)
+    });
     let gate_files_changed: Vec<String> = facts
         .changed
         .iter()
@@ -175,4 +187,48 @@ pub fn review(
     );
     report.findings(subject_findings);
     summary
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::policy::{Policy, Source};
+    use crate::scenario::{parse, run};
+
+    fn blocked_by(policy: &str, changed: &str) -> String {
+        let policy = Policy::from_toml(policy, "policy.toml", Source::Default).unwrap();
+        let file = parse(
+            "t.toml",
+            &format!(
+                r#"[[scenario]]
+name = "x"
+expect = "allowed"
+[scenario.pull_request]
+branch = "feature/PAY-1-x"
+title = "PAY-1 x"
+commits = ["PAY-1: x"]
+changed = ["{changed}"]
+reviews = [{{ by = "ann", state = "approved" }}, {{ by = "bob", state = "approved" }}]
+"#
+            ),
+        )
+        .unwrap();
+        run(&file.scenarios[0].spec, &policy).describe()
+    }
+
+    /// The key files the policy names are policy: a pull request that adds a key to the
+    /// allowed signers needs policy approvers, in `check pr` and in `reltag test` alike
+    /// (the scenario path counted only `policy.toml` before the gate decided it).
+    #[test]
+    fn a_key_file_the_policy_names_is_a_policy_change() {
+        let policy = "[pull_requests]\npolicy_approvers = [\"policy-approver\"]\n[ledger]\nallowed_signers = \".reltag/allowed_signers\"\n[roles]\npolicy-approver = [\"@carol\"]\n";
+        assert_eq!(
+            blocked_by(policy, ".reltag/allowed_signers"),
+            "blocked by pr-policy-change"
+        );
+        assert_eq!(
+            blocked_by(policy, "policy.toml"),
+            "blocked by pr-policy-change"
+        );
+        assert_eq!(blocked_by(policy, "src/lib.rs"), "allowed");
+    }
 }

@@ -1,59 +1,15 @@
 //! The release gate of `reltag cut`: the version, the release branch, the emergency
-//! procedure, the commits' Jira keys, and one rule per release criterion. `cut` applies
-//! them today (`cli/cut.rs`, the criteria through `cli/gather.rs`); this module is the
-//! registry's view of them and the one mapping from a criterion to its rule, so every
-//! criterion the policy can name is reachable, and every criterion's result is a
-//! [`Check`] of the one result model.
+//! procedure, the commits' Jira keys ([`RELEASE`], [`JIRA_KEYS`]), and one rule per
+//! release criterion, each declared with its criterion in its rule file and listed in
+//! [`crate::rules::CRITERIA`] ([`criteria()`] here, the gate's view of them). Every
+//! criterion's result is a [`Check`] of the one result model.
 
-use super::Declared;
-use crate::policy::schema::Criterion;
-use crate::release::criteria::{CriterionOutcome, Verdict as CriterionVerdict};
+use super::{Declared, Listed};
+use crate::release::criteria::{self, CriterionOutcome, Verdict as CriterionVerdict};
 use crate::report::{Check, Subject, Verdict};
-use crate::rules::{
-    RuleInfo, commit_jira_exists, release_approvals, release_branch, release_bugs, release_ci,
-    release_command, release_coverage, release_docs, release_external, release_perf,
-    release_version,
-};
+use crate::rules::{commit_jira_exists, release_branch, release_external, release_version};
 
-/// Every criterion `[release] criteria` can name, with its name there.
-pub const CRITERIA: [(Criterion, &str); 7] = [
-    (Criterion::Coverage, "coverage"),
-    (Criterion::Ci, "ci"),
-    (Criterion::Bugs, "bugs"),
-    (Criterion::Perf, "perf"),
-    (Criterion::Docs, "docs"),
-    (Criterion::Approvals, "approvals"),
-    (Criterion::Command, "command"),
-];
-
-/// The rule that judges a criterion. Exhaustive: a new criterion does not compile until
-/// it has a rule, and the registry test then checks the rule is in [`RELEASE`].
-pub const fn criterion_rule(criterion: Criterion) -> RuleInfo {
-    match criterion {
-        Criterion::Coverage => release_coverage::ReleaseCoverage::INFO,
-        Criterion::Ci => release_ci::ReleaseCi::INFO,
-        Criterion::Bugs => release_bugs::ReleaseBugs::INFO,
-        Criterion::Perf => release_perf::ReleasePerf::INFO,
-        Criterion::Docs => release_docs::ReleaseDocs::INFO,
-        Criterion::Approvals => release_approvals::ReleaseApprovals::INFO,
-        Criterion::Command => release_command::ReleaseCommand::INFO,
-    }
-}
-
-/// A criterion's name in `[release] criteria`.
-pub fn criterion_name(criterion: Criterion) -> &'static str {
-    CRITERIA
-        .iter()
-        .find(|(c, _)| *c == criterion)
-        .map_or("unknown", |(_, name)| name)
-}
-
-/// The criterion named `name` in the policy, with that name as a `'static` str.
-pub fn criterion_named(name: &str) -> Option<(Criterion, &'static str)> {
-    CRITERIA.iter().copied().find(|(_, n)| *n == name)
-}
-
-/// `reltag cut`: in this order.
+/// `reltag cut`: in this order, then [`criteria()`] in the policy's order.
 pub static RELEASE: Declared = Declared {
     name: "release",
     run_by: "cut (after the tag gate on the version's name)",
@@ -61,15 +17,17 @@ pub static RELEASE: Declared = Declared {
         release_version::ReleaseVersion::INFO,
         release_branch::ReleaseBranch::INFO,
         release_external::ReleaseEmergency::INFO,
-        criterion_rule(Criterion::Coverage),
-        criterion_rule(Criterion::Ci),
-        criterion_rule(Criterion::Bugs),
-        criterion_rule(Criterion::Perf),
-        criterion_rule(Criterion::Docs),
-        criterion_rule(Criterion::Approvals),
-        criterion_rule(Criterion::Command),
     ],
 };
+
+/// `reltag cut` and `evidence record`: one rule per criterion `[release] criteria` names,
+/// from the registry (`rules::CRITERIA`).
+pub fn criteria() -> Listed {
+    Listed {
+        name: "release-criteria",
+        rules: crate::rules::CRITERIA.iter().map(|e| e.rule.id).collect(),
+    }
+}
 
 /// `[commits] verify_jira`: in `check pr` and `cut`, never in the hooks or `check`.
 pub static JIRA_KEYS: Declared = Declared {
@@ -92,8 +50,8 @@ impl From<CriterionVerdict> for Verdict {
 /// A criterion's outcome as a check of `subject` (the version's tag, or the commit the
 /// evidence is for).
 pub fn criterion_check(outcome: &CriterionOutcome, subject: Subject) -> Check {
-    let (rule, name) = match criterion_named(outcome.criterion) {
-        Some((criterion, name)) => (criterion_rule(criterion).id, Some(name)),
+    let (rule, name) = match criteria::named(outcome.criterion) {
+        Some(entry) => (entry.rule.id, Some(entry.name)),
         None => (outcome.criterion, None),
     };
     Check {
@@ -113,22 +71,54 @@ pub fn criterion_check(outcome: &CriterionOutcome, subject: Subject) -> Check {
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_criterion_has_a_rule_in_the_release_gate() {
-        for (criterion, name) in CRITERIA {
-            let rule = criterion_rule(criterion);
-            assert!(
-                RELEASE.rules.iter().any(|r| r.id == rule.id),
-                "criterion {name} ({}) is reachable from no gate",
-                rule.id
-            );
-            assert_eq!(criterion_named(name).map(|(c, _)| c), Some(criterion));
-        }
+    /// The criteria `[release] criteria` accepts, as the generated JSON schema lists them.
+    fn criteria_the_policy_can_name() -> Vec<String> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let schema: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(root.join("policy.schema.json")).unwrap(),
+        )
+        .unwrap();
+        schema["$defs"]["Criterion"]["enum"]
+            .as_array()
+            .expect("the schema lists the criteria")
+            .iter()
+            .map(|name| name.as_str().unwrap().to_string())
+            .collect()
     }
 
-    /// Adding a criterion touches the files ARCHITECTURE.md lists under "A release
-    /// criterion", and no others: every source file that names a criterion's variant
-    /// (an exhaustive match, a table) must be listed there.
+    #[test]
+    fn every_criterion_the_policy_can_name_has_one_registry_entry_and_a_rule() {
+        let names = criteria_the_policy_can_name();
+        assert!(names.len() >= 7, "{names:?}");
+        for name in &names {
+            let entries: Vec<_> = crate::rules::CRITERIA
+                .iter()
+                .filter(|e| e.name == name)
+                .collect();
+            assert_eq!(entries.len(), 1, "criterion {name}: one registry entry");
+            let entry = entries[0];
+            let parsed: crate::policy::schema::Criterion =
+                serde_json::from_value(serde_json::Value::String(name.clone())).unwrap();
+            assert_eq!(entry.criterion, parsed, "criterion {name}: its variant");
+            assert!(
+                crate::rules::find(entry.rule.id).is_some(),
+                "criterion {name}: its rule {} is not in rules::ALL",
+                entry.rule.id
+            );
+        }
+        assert_eq!(crate::rules::CRITERIA.len(), names.len());
+        assert!(
+            super::super::all()
+                .iter()
+                .any(|gate| gate.rules == criteria().rules),
+            "the criteria are reachable from no gate"
+        );
+    }
+
+    /// Adding a criterion touches its rule file, its evidence parser and its schema entry
+    /// (the files ARCHITECTURE.md lists under "A release criterion"), and no others: a
+    /// source file that names a criterion's variant is either that criterion's rule file
+    /// or listed there.
     #[test]
     fn every_file_that_names_a_criterion_is_in_architecture_md() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -138,24 +128,47 @@ mod tests {
             .expect("ARCHITECTURE.md says how to add a release criterion");
         let section = &architecture[start..];
         let section = &section[..section[2..].find("\n- **").map_or(section.len(), |i| i + 2)];
-        let mut named = Vec::new();
+        let variants: Vec<(String, &str)> = crate::rules::CRITERIA
+            .iter()
+            .map(|e| (format!("Criterion::{:?}", e.criterion), e.name))
+            .collect();
+        let (mut named, mut declared) = (Vec::new(), Vec::new());
         let mut dirs = vec![root.join("src")];
         while let Some(dir) = dirs.pop() {
             for entry in std::fs::read_dir(&dir).unwrap() {
                 let path = entry.unwrap().path();
                 if path.is_dir() {
                     dirs.push(path);
-                } else if path.extension().is_some_and(|e| e == "rs")
-                    && std::fs::read_to_string(&path)
-                        .unwrap()
-                        .contains("Criterion::Coverage")
-                {
-                    let relative = path.strip_prefix(root).unwrap().to_string_lossy();
-                    named.push(relative.replace('\\', "/"));
+                    continue;
+                }
+                if path.extension().is_none_or(|e| e != "rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                let relative = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                for (variant, name) in &variants {
+                    let own_rule_file = relative == format!("src/rules/release_{name}.rs");
+                    if text.contains(variant.as_str()) {
+                        if own_rule_file {
+                            declared.push(*name);
+                        } else {
+                            named.push(relative.clone());
+                        }
+                    }
                 }
             }
         }
-        assert!(named.len() >= 2, "the scan found too little: {named:?}");
+        // The scan sees each criterion's own entry, so it is looking in the right place.
+        declared.sort_unstable();
+        let mut every: Vec<&str> = variants.iter().map(|(_, name)| *name).collect();
+        every.sort_unstable();
+        assert_eq!(declared, every, "each rule file declares its criterion");
+        named.sort();
+        named.dedup();
         for file in named {
             assert!(
                 section.contains(&format!("`{file}`")),

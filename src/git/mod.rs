@@ -4,6 +4,8 @@
 
 mod ancestry;
 pub mod command;
+pub mod remote;
+pub mod tag;
 pub mod walk;
 
 use std::path::{Path, PathBuf};

@@ -15,7 +15,7 @@
 
 mod proxy;
 pub mod retry;
-mod tls;
+pub(crate) mod tls;
 
 use std::path::PathBuf;
 use std::sync::Arc;

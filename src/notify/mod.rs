@@ -1,13 +1,18 @@
 //! Notifications: after an event is recorded, tell the targets of `[notify]` (a Slack or
-//! Microsoft Teams incoming webhook, a generic JSON webhook). A notification is sent after the record and
-//! never changes it: a failed send is a warning naming the target, and `reltag notify
-//! EVENT` sends it again.
+//! Microsoft Teams incoming webhook, a generic JSON webhook, email over SMTP). A
+//! notification is sent after the record and never changes it: a failed send is a
+//! warning naming the target, and `reltag notify EVENT` sends it again. A promotion is
+//! also announced as it starts ([`Stage::Started`]): once the gate allows it, before its
+//! record is written.
 //!
 //! [`Notice::new`] turns a ledger event into what a message says (version, environment,
 //! the time in the environment's zone, who, why, the tickets, a link to the release
-//! page); [`payload`] writes it for a target; [`deliver`] sends it through
-//! [`crate::http`], the one network layer. Secrets (a webhook's URL, a bearer token) are
-//! read from the environment variables the policy names and never printed.
+//! page); [`payload`] writes it for a target; [`announce`] sends it to every target that
+//! wants it — web targets through [`crate::http`], the one network layer, email through
+//! [`email`]. Secrets (a webhook's URL, a bearer token, an SMTP password) are read from
+//! the environment variables the policy names and never printed.
+
+pub mod email;
 
 use serde::Serialize;
 
@@ -16,10 +21,44 @@ use crate::policy::Policy;
 use crate::policy::schema::{NotifyEvent, NotifyKind, NotifyTarget};
 use crate::text::{escape_html, escape_markdown};
 
+/// Which moment of an event a notice tells of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    /// A promotion the gate allowed, before its record is written (`promote-started`).
+    Started,
+    /// The event is recorded.
+    Done,
+    /// A started promotion that was not recorded after all: told to the targets that
+    /// heard it start.
+    Stopped,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Started => "started",
+            Stage::Done => "done",
+            Stage::Stopped => "stopped",
+        }
+    }
+}
+
+/// Whether people are told about events of `kind` (cut, schedule, promote, rollback);
+/// approvals, evidence and voids are nobody's news.
+pub fn is_announced(kind: EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::Cut | EventKind::Schedule | EventKind::Promote | EventKind::Rollback
+    )
+}
+
 /// What a notification says about one event.
 #[derive(Debug, Clone, Serialize)]
 pub struct Notice {
     pub event: EventKind,
+    /// `started` for a promotion announced before its record is written, else `done`.
+    pub stage: Stage,
     /// The event's id, as `reltag notify` takes it.
     pub event_id: String,
     pub version: String,
@@ -82,6 +121,7 @@ impl Notice {
         });
         Some(Notice {
             event: event.kind(),
+            stage: Stage::Done,
             event_id: event.id.as_str().to_string(),
             version: version.clone(),
             env: env.cloned(),
@@ -96,6 +136,33 @@ impl Notice {
         })
     }
 
+    /// The notice as titled facts, in the order a card or an email lists them (raw text:
+    /// each target escapes it its own way).
+    pub fn facts(&self) -> Vec<(&'static str, String)> {
+        let mut facts = vec![
+            ("Version", self.version.clone()),
+            ("Event", self.event.as_str().to_string()),
+        ];
+        if let Some(env) = &self.env {
+            facts.push(("Environment", env.clone()));
+        }
+        if let Some(at) = &self.at {
+            facts.push(("Scheduled for", at.clone()));
+        }
+        match self.stage {
+            Stage::Started | Stage::Stopped => facts.push(("Started", self.local_time.clone())),
+            Stage::Done => facts.push(("Recorded", self.local_time.clone())),
+        }
+        facts.push(("By", self.actor.clone()));
+        if let Some(reason) = &self.reason {
+            facts.push(("Reason", reason.clone()));
+        }
+        if !self.tickets.is_empty() {
+            facts.push(("Tickets", self.tickets.join(", ")));
+        }
+        facts
+    }
+
     /// One line for people: `v1.2.0 promoted to prod at Wed … by ops@… (PAY-9)`.
     pub fn sentence(&self) -> String {
         let env = self.env.as_deref().unwrap_or("");
@@ -106,6 +173,12 @@ impl Notice {
                 self.version,
                 self.at.as_deref().unwrap_or("")
             ),
+            EventKind::Promote if self.stage == Stage::Started => {
+                format!("{} is being promoted to {env}", self.version)
+            }
+            EventKind::Promote if self.stage == Stage::Stopped => {
+                format!("{} was NOT promoted to {env} after all", self.version)
+            }
             EventKind::Promote => format!("{} was promoted to {env}", self.version),
             EventKind::Rollback => format!("{env} was rolled back to {}", self.version),
             _ => format!("{} {}", self.event.as_str(), self.version),
@@ -135,59 +208,73 @@ pub fn notice_of(repo: &gix::Repository, policy: &Policy, event: &Event) -> Opti
 }
 
 /// What telling the targets about one event did.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Announcement {
     /// The event's id, for the `reltag notify` that sends it again.
     pub event_id: String,
+    /// Which moment of the event was told.
+    pub stage: Stage,
     /// Each target that wants the event, by name, with what happened to it.
     pub deliveries: Vec<(String, Delivery)>,
 }
 
-/// Tells the `[notify]` targets that want it about `event`, which is recorded: the
-/// notice, the targets and the sending, decided here; the caller only renders the
-/// result. Nothing to tell (an event nobody hears of, no target wants it) is an empty
-/// announcement. `lookup` reads the environment (the secrets).
+/// Tells the `[notify]` targets that want it about `event` at `stage` (`Done`: it is
+/// recorded; `Started`: a promotion the gate allowed, not yet written): the notice, the
+/// targets and the sending, decided here; the callers (`cut`, `schedule`, `promote`,
+/// `rollback` and `reltag notify`) only render the result. Nothing to tell (an event
+/// nobody hears of, no target wants it) is an empty announcement. `lookup` reads the
+/// environment (the secrets).
 pub fn announce(
     repo: &gix::Repository,
     policy: &Policy,
     event: &Event,
+    stage: Stage,
     dry_run: bool,
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Announcement {
     let deliveries = match notice_of(repo, policy, event) {
-        Some(notice) => deliver(&targets_for(policy, &notice), &notice, dry_run, lookup),
+        Some(mut notice) => {
+            notice.stage = stage;
+            deliver(&targets_for(policy, &notice), &notice, dry_run, lookup)
+        }
         None => Vec::new(),
     };
     Announcement {
         event_id: event.id.as_str().to_string(),
+        stage,
         deliveries,
     }
 }
 
-/// The targets of `[notify]` that want `notice`: those that want its kind, and for an
-/// emergency those that want `emergency` too. Each target once: a target that wants
-/// both `promote` and `emergency` gets one message, marked as an emergency.
+/// The targets of `[notify]` that want `notice`: those that want its kind (a started
+/// promotion: `promote-started`), and for a recorded emergency those that want
+/// `emergency` too. Each target once: a target that wants both `promote` and
+/// `emergency` gets one message, marked as an emergency.
 pub fn targets_for<'p>(policy: &'p Policy, notice: &Notice) -> Vec<&'p NotifyTarget> {
+    let wants = |event: NotifyEvent| match notice.stage {
+        Stage::Started | Stage::Stopped => event == NotifyEvent::PromoteStarted,
+        Stage::Done => {
+            event.as_str() == notice.event.as_str()
+                || (notice.emergency && event == NotifyEvent::Emergency)
+        }
+    };
     policy
         .file
         .notify
         .targets
         .iter()
-        .filter(|t| {
-            t.events.iter().any(|e| {
-                e.as_str() == notice.event.as_str()
-                    || (notice.emergency && *e == NotifyEvent::Emergency)
-            })
-        })
+        .filter(|t| t.events.iter().any(|e| wants(*e)))
         .collect()
 }
 
 /// The request body for `target`. Slack gets its `text` (with `& < >` escaped, so no text
 /// can become a link or a mention such as `<!channel>`) and the link; Teams an Adaptive
 /// Card (Markdown-escaped); a webhook gets the notice as JSON (`schema: 1`), exact text,
-/// JSON-escaped.
+/// JSON-escaped; email the message's headers and plain-text body as sent (without the
+/// Date and Message-ID the transport adds).
 pub fn payload(target: &NotifyTarget, notice: &Notice) -> Vec<u8> {
-    let value = match target.kind {
+    let value = match target.kind.get_ref() {
+        NotifyKind::Email => return email::preview(target, notice).into_bytes(),
         NotifyKind::Slack => {
             let mut text = escape_html(&notice.sentence()).into_owned();
             if let Some(link) = &notice.link {
@@ -213,25 +300,8 @@ pub fn payload(target: &NotifyTarget, notice: &Notice) -> Vec<u8> {
 /// [`escape_markdown`], so no reason or ticket can become a link, an image or emphasis.
 fn teams_card(notice: &Notice) -> serde_json::Value {
     let text = |s: &str| escape_markdown(s).into_owned();
-    let mut facts = vec![
-        ("Version", notice.version.clone()),
-        ("Event", notice.event.as_str().to_string()),
-    ];
-    if let Some(env) = &notice.env {
-        facts.push(("Environment", env.clone()));
-    }
-    if let Some(at) = &notice.at {
-        facts.push(("Scheduled for", at.clone()));
-    }
-    facts.push(("Recorded", notice.local_time.clone()));
-    facts.push(("By", notice.actor.clone()));
-    if let Some(reason) = &notice.reason {
-        facts.push(("Reason", reason.clone()));
-    }
-    if !notice.tickets.is_empty() {
-        facts.push(("Tickets", notice.tickets.join(", ")));
-    }
-    let facts: Vec<_> = facts
+    let facts: Vec<_> = notice
+        .facts()
         .into_iter()
         .map(|(title, value)| serde_json::json!({ "title": title, "value": text(&value) }))
         .collect();
@@ -274,7 +344,7 @@ pub enum Delivery {
 }
 
 /// Sends `notice` to each target; `lookup` reads the environment (the secrets).
-pub fn deliver(
+fn deliver(
     targets: &[&NotifyTarget],
     notice: &Notice,
     dry_run: bool,
@@ -287,7 +357,13 @@ pub fn deliver(
             let delivery = if dry_run {
                 Delivery::WouldSend(String::from_utf8_lossy(&body).into_owned())
             } else {
-                match send(target, &body, lookup) {
+                let sent = match target.kind.get_ref() {
+                    NotifyKind::Email => email::send(target, notice, lookup),
+                    NotifyKind::Slack | NotifyKind::Teams | NotifyKind::Webhook => {
+                        post(target, &body, lookup)
+                    }
+                };
+                match sent {
                     Ok(()) => Delivery::Sent,
                     Err(why) => Delivery::Failed(why),
                 }
@@ -297,7 +373,8 @@ pub fn deliver(
         .collect()
 }
 
-fn send(
+/// POSTs `body` to a web target.
+fn post(
     target: &NotifyTarget,
     body: &[u8],
     lookup: &dyn Fn(&str) -> Option<String>,
@@ -388,7 +465,7 @@ events = ["cut", "rollback"]
             emergency: false,
             reason: None,
         }));
-        let announcement = announce(&repo, &policy, &promote, true, &|_| None);
+        let announcement = announce(&repo, &policy, &promote, Stage::Done, true, &|_| None);
         assert_eq!(announcement.event_id, promote.id.as_str());
         let targets: Vec<_> = announcement
             .deliveries
@@ -421,7 +498,7 @@ events = ["cut", "rollback"]
             }))
         };
         let targets = |event: &Event| {
-            let announcement = announce(&repo, &policy, event, true, &|_| None);
+            let announcement = announce(&repo, &policy, event, Stage::Done, true, &|_| None);
             announcement
                 .deliveries
                 .into_iter()
@@ -452,7 +529,7 @@ events = ["cut", "rollback"]
             comment: None,
         }));
         assert!(
-            announce(&repo, &policy, &approve, true, &|_| None)
+            announce(&repo, &policy, &approve, Stage::Done, true, &|_| None)
                 .deliveries
                 .is_empty()
         );

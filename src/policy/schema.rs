@@ -599,7 +599,8 @@ pub struct Notify {
 pub struct NotifyTarget {
     /// The target's name in warnings and in `--dry-run`.
     pub name: String,
-    pub kind: NotifyKind,
+    #[cfg_attr(test, schemars(with = "NotifyKind"))]
+    pub kind: Spanned<NotifyKind>,
     /// The URL to POST to, when it is not a secret (a webhook behind a token).
     #[serde(default)]
     pub url: Option<String>,
@@ -609,8 +610,29 @@ pub struct NotifyTarget {
     /// The environment variable that holds a bearer token for the `Authorization` header.
     #[serde(default)]
     pub token_env: Option<String>,
+    /// An email target's SMTP server, `host` or `host:port` (587 unless told): the
+    /// connection must be upgraded with STARTTLS before anything is sent.
+    #[serde(default)]
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
+    pub smtp: Option<Spanned<String>>,
+    /// An email target's sender, `reltag <releases@example.com>`.
+    #[serde(default)]
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
+    pub from: Option<Spanned<String>>,
+    /// An email target's recipients.
+    #[serde(default)]
+    #[cfg_attr(test, schemars(with = "Vec<String>"))]
+    pub to: Vec<Spanned<String>>,
+    /// The environment variable that holds the SMTP user name (with `password_env`).
+    #[serde(default)]
+    pub user_env: Option<String>,
+    /// The environment variable that holds the SMTP password.
+    #[serde(default)]
+    pub password_env: Option<String>,
     /// The events that go here: `cut`, `schedule` (the announcement the notice counts
-    /// from), `promote`, `rollback`, and `emergency` (any of those made as an emergency).
+    /// from), `promote-started` (a promotion allowed, before its record is written),
+    /// `promote` (the promotion recorded), `rollback`, and `emergency` (any recorded event
+    /// made as an emergency).
     pub events: Vec<NotifyEvent>,
 }
 
@@ -625,6 +647,8 @@ pub enum NotifyKind {
     /// A Microsoft Teams incoming webhook (a Workflows "post to a channel when a webhook
     /// request is received" URL): an Adaptive Card.
     Teams,
+    /// Email over SMTP with STARTTLS (`smtp`, `from`, `to`): a plain-text message.
+    Email,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -633,6 +657,9 @@ pub enum NotifyKind {
 pub enum NotifyEvent {
     Cut,
     Schedule,
+    /// A promotion the gate allowed, announced before its record is written.
+    #[serde(rename = "promote-started")]
+    PromoteStarted,
     Promote,
     Rollback,
     /// An emergency cut, schedule, promote or rollback, whatever its kind: for the
@@ -645,6 +672,7 @@ impl NotifyEvent {
         match self {
             NotifyEvent::Cut => "cut",
             NotifyEvent::Schedule => "schedule",
+            NotifyEvent::PromoteStarted => "promote-started",
             NotifyEvent::Promote => "promote",
             NotifyEvent::Rollback => "rollback",
             NotifyEvent::Emergency => "emergency",

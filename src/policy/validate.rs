@@ -312,6 +312,7 @@ pub(super) fn validate(
     let environments = check_environments(&mut c, &file, &environment_order);
     check_ledger(&mut c, &file);
     check_separation(&mut c, &file);
+    check_notify(&mut c, &file);
 
     if let Some(prefix) = &file.emergency.jira_prefix
         && !is_jira_project_key(prefix)
@@ -591,6 +592,83 @@ fn check_ledger(c: &mut Checker, file: &PolicyFile) {
                         "invalid OpenPGP fingerprint `{}`: expected 40 (or 64) hex digits, as `gpg --fingerprint` prints them",
                         fingerprint.get_ref()
                     ),
+                );
+            }
+        }
+    }
+}
+
+/// `[[notify.targets]]`: an email target names its server, its sender and its
+/// recipients, each well formed; the web targets take none of those keys.
+fn check_notify(c: &mut Checker, file: &PolicyFile) {
+    use super::schema::NotifyKind;
+    for target in &file.notify.targets {
+        let email = *target.kind.get_ref() == NotifyKind::Email;
+        if !email {
+            if let Some(key) = target
+                .smtp
+                .as_ref()
+                .or(target.from.as_ref())
+                .or(target.to.first())
+            {
+                c.report(
+                    key,
+                    format!(
+                        "`smtp`, `from` and `to` are for `kind = \"email\"`; target `{}` posts to a URL",
+                        target.name
+                    ),
+                );
+            }
+            continue;
+        }
+        match &target.smtp {
+            Some(smtp) => {
+                if let Err(reason) = crate::notify::email::server(smtp.get_ref()) {
+                    c.report(
+                        smtp,
+                        format!("invalid SMTP server `{}`: {reason}", smtp.get_ref()),
+                    );
+                }
+            }
+            None => c.report(
+                &target.kind,
+                format!(
+                    "email target `{}` needs `smtp = \"host:port\"`",
+                    target.name
+                ),
+            ),
+        }
+        match &target.from {
+            Some(from) => {
+                if let Err(reason) = crate::notify::email::mailbox(from.get_ref()) {
+                    c.report(
+                        from,
+                        format!("invalid sender `{}`: {reason}", from.get_ref()),
+                    );
+                }
+            }
+            None => c.report(
+                &target.kind,
+                format!(
+                    "email target `{}` needs `from = \"reltag <releases@example.com>\"`",
+                    target.name
+                ),
+            ),
+        }
+        if target.to.is_empty() {
+            c.report(
+                &target.kind,
+                format!(
+                    "email target `{}` needs `to = [\"team@example.com\"]`",
+                    target.name
+                ),
+            );
+        }
+        for to in &target.to {
+            if let Err(reason) = crate::notify::email::mailbox(to.get_ref()) {
+                c.report(
+                    to,
+                    format!("invalid recipient `{}`: {reason}", to.get_ref()),
                 );
             }
         }

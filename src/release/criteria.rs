@@ -1,31 +1,24 @@
-//! The release criteria: gather the evidence for each configured criterion, run its
-//! rule, and return one [`CriterionOutcome`] per criterion — measured value, threshold,
-//! verdict and findings — for `cut` to report and act on.
+//! The release criteria: what one criterion's result is ([`CriterionOutcome`]: measured
+//! value, threshold, verdict and findings), where a report-based criterion's value comes
+//! from ([`Source`]), and the registry's entry type ([`CriterionEntry`]).
 //!
-//! # The seam for `ci` and `bugs`
+//! # The registry
 //!
-//! [`EXTERNAL`] is the one place the forge (`ci`) and the tracker (`bugs`) plug in. Each
-//! is an [`ExternalEvaluator`]:
-//!
-//! ```text
-//! fn(&CriterionInput { policy, version, commit }) -> CriterionOutcome
-//! ```
-//!
-//! Each asks its service for plain facts — `Forge::check_results` for the exact commit,
-//! `tracker::jira::evaluate_bugs` for the version — and hands them to its rule
-//! (`rules::release_ci`, `rules::release_bugs`), which decides and builds the findings.
-//! Any network or API error, or an answer the client cannot vouch for, is
-//! [`Verdict::Undecided`] with a finding and a hint, so the cut stops with exit 3 —
-//! never a silent pass.
+//! Each criterion's rule file declares its entry (`pub const CRITERION: CriterionEntry`)
+//! and `rules::CRITERIA` lists them. The entry names the criterion, its rule, whether an
+//! emergency may skip it and whether `evidence record` can record it, and its
+//! `evaluate`: it gathers plain facts through [`Gather`] (the one place with I/O: a
+//! report or the ledger's record, git, the ledger, a process, the forge, the tracker)
+//! and hands them to its rule's pure check. A service that cannot be asked, or whose
+//! answer cannot be vouched for, is [`Verdict::Undecided`] with a finding and a hint
+//! ([`undecided`]), so the cut stops with exit 3 — never a silent pass.
 
-use gix::ObjectId;
-
+use super::gather::{self, Gather, Unavailable};
 use crate::evidence::ReportError;
 use crate::ledger::EvidenceRecord;
-use crate::policy::Policy;
+use crate::policy::schema::{Criterion, Skippable};
 use crate::report::{Finding, Subject};
-use crate::rules::release_bugs::{self, BugsOutcome, ReleaseBugs};
-use crate::rules::release_ci::{self, ReleaseCi};
+use crate::rules::RuleInfo;
 
 /// What a criterion decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -125,107 +118,98 @@ impl CriterionOutcome {
     }
 }
 
-/// What every criterion is evaluated against.
-pub struct CriterionInput<'a> {
-    pub policy: &'a Policy,
-    /// The tag name, e.g. `v1.2.3`.
-    pub version: &'a str,
-    /// The exact commit being released.
-    pub commit: ObjectId,
+/// A release criterion as the registry knows it: declared in its rule file
+/// (`src/rules/release_<name>.rs`, `pub const CRITERION`) and listed in
+/// [`crate::rules::CRITERIA`]. `cut`, `evidence record`, the emergency procedure and the
+/// release gate take everything they need from here, so a new criterion is its rule
+/// file, its evidence parser and its schema entry.
+pub struct CriterionEntry {
+    /// The policy's name for it (`[release] criteria`): its variant of the schema's enum.
+    pub criterion: Criterion,
+    /// Its name in `[release] criteria`, e.g. `coverage`.
+    pub name: &'static str,
+    /// The rule that judges it.
+    pub rule: RuleInfo,
+    /// The word in `[emergency] may_skip` that lets an emergency release skip it.
+    pub skippable: Option<Skippable>,
+    /// Its evidence is a report `reltag evidence record NAME` can record (read through
+    /// [`Gather::report`]); otherwise it is decided at cut time only.
+    pub recordable: bool,
+    /// Gathers its facts through [`Gather`] and decides them with its rule.
+    pub evaluate: fn(&Gather<'_>) -> Result<CriterionOutcome, gather::Error>,
 }
 
-/// An evaluator for a criterion that needs a service (GitHub, Jira).
-pub type ExternalEvaluator = fn(&CriterionInput<'_>) -> CriterionOutcome;
-
-/// The evaluators for the criteria that need a service.
-pub struct External {
-    pub ci: ExternalEvaluator,
-    pub bugs: ExternalEvaluator,
+/// The registry entry of a criterion the policy names.
+pub fn entry(criterion: Criterion) -> Option<&'static CriterionEntry> {
+    crate::rules::CRITERIA
+        .iter()
+        .find(|e| e.criterion == criterion)
 }
 
-/// **The seam**: `ci` asks the forge about the exact commit, `bugs` asks Jira about the
-/// version. Both fail closed: any error is an undecided outcome (exit 3) with its hint.
-pub const EXTERNAL: External = External {
-    ci: ci_from_forge,
-    bugs: bugs_from_jira,
-};
+/// The registry entry of the criterion named `name` in the policy.
+pub fn named(name: &str) -> Option<&'static CriterionEntry> {
+    crate::rules::CRITERIA.iter().find(|e| e.name == name)
+}
 
 /// An outcome that could not be decided, with the service's error and how to fix it.
-fn undecided(
+pub fn undecided(
     criterion: &'static str,
     rule: &'static str,
-    input: &CriterionInput<'_>,
-    error: &dyn std::fmt::Display,
-    hint: Option<String>,
+    version: &str,
+    unavailable: &Unavailable,
 ) -> CriterionOutcome {
     let mut finding = Finding::error(
         rule,
         Subject::Tag {
-            name: input.version.to_string(),
+            name: version.to_string(),
         },
-        format!("the {criterion} criterion cannot be evaluated: {error}"),
+        format!(
+            "the {criterion} criterion cannot be evaluated: {}",
+            unavailable.message
+        ),
     );
-    if let Some(hint) = hint {
-        finding = finding.with_hint(hint);
+    if let Some(hint) = &unavailable.hint {
+        finding = finding.with_hint(hint.clone());
     }
     CriterionOutcome::decide(criterion, None, None, vec![finding], true)
 }
 
-/// `ci`: every check named in `[release.ci] required` succeeded on the commit.
-fn ci_from_forge(input: &CriterionInput<'_>) -> CriterionOutcome {
-    let required = &input.policy.file.release.ci.required;
-    let threshold = Some(format!("{} succeeded", required.join(", ")));
-    let commit = input.commit.to_string();
-    let results = crate::forge::from_env().and_then(|forge| forge.check_results(&commit));
-    match results {
-        Ok(results) => {
-            let outcome = release_ci::decide(required, &commit, &results);
-            let subject = Subject::Tag {
-                name: input.version.to_string(),
-            };
-            let mut findings = Vec::new();
-            release_ci::check(&outcome, &subject, &mut findings);
-            CriterionOutcome::decide("ci", Some(outcome.note()), threshold, findings, false)
-        }
-        Err(e) => undecided("ci", ReleaseCi::ID, input, &e, Some(e.hint.clone())),
-    }
-}
-
-/// `bugs`: the policy's JQL for this version finds at most `max` issues.
-fn bugs_from_jira(input: &CriterionInput<'_>) -> CriterionOutcome {
-    use crate::tracker::jira::{self, JiraClient};
-    let Some(version) = input
-        .policy
-        .tag_format
-        .version_text(input.version)
-        .and_then(|v| semver::Version::parse(&v).ok())
-    else {
-        let e = format!("`{}` is not a release version", input.version);
-        return undecided("bugs", ReleaseBugs::ID, input, &e, None);
+/// A report-based criterion's outcome: the measured value (from the report, or as
+/// recorded), the threshold and the rule's findings.
+pub fn from_source<T>(
+    criterion: &'static str,
+    source: &Source<T>,
+    threshold: String,
+    measured: impl Fn(&T) -> String,
+    findings: Vec<Finding>,
+) -> CriterionOutcome {
+    let (measured, sha, from) = match source {
+        Source::Report {
+            value,
+            sha256,
+            path,
+        } => (
+            Some(measured(value)),
+            Some(sha256.clone()),
+            Some(path.clone()),
+        ),
+        Source::Recorded(r) => (
+            r.measured.clone(),
+            r.report_sha256.clone(),
+            Some(format!("recorded by {} at {}", r.actor, r.time)),
+        ),
+        _ => (None, None, None),
     };
-    let evaluated = JiraClient::from_policy(input.policy)
-        .and_then(|client| jira::evaluate_bugs(input.policy, &version, input.version, &client));
-    match evaluated {
-        Ok(outcome) => bugs_outcome(&outcome),
-        Err(e) => {
-            let hint = e.hint();
-            undecided("bugs", ReleaseBugs::ID, input, &e, hint)
-        }
-    }
-}
-
-/// The `bugs` criterion's outcome from Jira's answer: measured `N open`, threshold
-/// `≤ max` (shared by `cut` and `evidence record bugs`, so both record the same words).
-pub fn bugs_outcome(outcome: &BugsOutcome) -> CriterionOutcome {
-    let mut findings = Vec::new();
-    release_bugs::check(outcome, &mut findings);
-    CriterionOutcome::decide(
-        "bugs",
-        Some(format!("{} open", outcome.count())),
-        Some(format!("≤ {}", outcome.max)),
+    let mut outcome = CriterionOutcome::decide(
+        criterion,
+        measured,
+        Some(threshold),
         findings,
-        false,
-    )
+        source.undecided(),
+    );
+    outcome.report_sha256 = sha;
+    outcome.source = from;
+    outcome
 }
 
 /// Where a report-based criterion's value comes from.

@@ -20,8 +20,9 @@ use super::notes::Notes;
 use crate::gates::release::criterion_check;
 use crate::ledger::{ApprovalRecord, EvidenceRecord, State, identity};
 use crate::policy::Policy;
-use crate::policy::schema::{Criterion, Skippable};
-use crate::report::{Check, Finding, Subject};
+use crate::policy::schema::Criterion;
+use crate::report::{Check, Finding, Subject, Verdict};
+use crate::rules::commit_jira_exists::CommitJiraExists;
 use crate::rules::release_external::ReleaseEmergency;
 use crate::rules::release_version::ReleaseVersion;
 use crate::rules::{TagFacts, release_branch, release_version};
@@ -57,30 +58,18 @@ pub fn name_check(tag: &str, existing: &[String], policy: &Policy) -> Result<Ver
     }
 }
 
-/// The criteria an emergency release skips (`[emergency] may_skip`); none otherwise.
+/// The criteria an emergency release skips (`[emergency] may_skip`, as each criterion's
+/// registry entry declares its word there); none otherwise.
 pub fn skipped_criteria(policy: &Policy, emergency: bool) -> Vec<Criterion> {
     if !emergency {
         return Vec::new();
     }
-    policy
-        .file
-        .emergency
-        .may_skip
+    let may_skip = &policy.file.emergency.may_skip;
+    crate::rules::CRITERIA
         .iter()
-        .filter_map(|s| skippable_criterion(*s))
+        .filter(|entry| entry.skippable.is_some_and(|word| may_skip.contains(&word)))
+        .map(|entry| entry.criterion)
         .collect()
-}
-
-fn skippable_criterion(s: Skippable) -> Option<Criterion> {
-    Some(match s {
-        Skippable::Coverage => Criterion::Coverage,
-        Skippable::Ci => Criterion::Ci,
-        Skippable::Bugs => Criterion::Bugs,
-        Skippable::Perf => Criterion::Perf,
-        Skippable::Docs => Criterion::Docs,
-        Skippable::Command => Criterion::Command,
-        _ => return None,
-    })
 }
 
 /// What the emergency procedure is judged on.
@@ -91,6 +80,59 @@ pub struct EmergencyFacts<'a> {
     pub approvals: &'a [ApprovalRecord],
     /// The release notes: the keys the commits name.
     pub notes: &'a Notes,
+}
+
+/// What Jira said of the keys the commits since the previous release name.
+pub enum JiraKeys {
+    /// Asked: what was seen (`PAY-1, PAY-2 exist`) and a finding per key it lacks.
+    Verified {
+        seen: String,
+        findings: Vec<Finding>,
+    },
+    /// Jira could not be asked, or its answer cannot be vouched for: undecided.
+    Unavailable {
+        /// The previous release's tag (`None`: every commit up to the first).
+        since: Option<String>,
+        message: String,
+        hint: Option<String>,
+    },
+}
+
+impl JiraKeys {
+    /// The `commit-jira-exists` check of the cut.
+    fn check(self, tag: &str) -> Check {
+        let subject = Subject::Tag {
+            name: tag.to_string(),
+        };
+        match self {
+            JiraKeys::Verified { seen, findings } => {
+                Check::new(CommitJiraExists::ID, Some(subject), findings)
+                    .named("jira keys")
+                    .measured(seen)
+            }
+            JiraKeys::Unavailable {
+                since,
+                message,
+                hint,
+            } => {
+                let since = since.unwrap_or_else(|| "the first commit".to_string());
+                let mut finding = Finding::error(
+                    CommitJiraExists::ID,
+                    subject.clone(),
+                    format!(
+                        "the Jira keys of the commits since {since} cannot be verified: {message}"
+                    ),
+                );
+                if let Some(hint) = hint {
+                    finding = finding.with_hint(hint);
+                }
+                Check::new(CommitJiraExists::ID, Some(subject), vec![finding])
+                    .named("jira keys")
+                    .measured("cannot be verified")
+                    .verdict(Verdict::Undecided)
+            }
+        }
+    }
 }
 
 /// Everything `cut` decides on.
@@ -106,9 +148,9 @@ pub struct CutFacts<'a> {
     pub branch: release_branch::BranchStateFacts<'a>,
     /// `Some` for an emergency release (`--hotfix`).
     pub emergency: Option<EmergencyFacts<'a>>,
-    /// `[commits] verify_jira`: the check of the keys the commits since the previous
-    /// release name (made by the command, which asks Jira).
-    pub jira_keys: Option<Check>,
+    /// `[commits] verify_jira`: what Jira said of the keys the commits since the
+    /// previous release name (the command asks it).
+    pub jira_keys: Option<JiraKeys>,
     /// One outcome per configured criterion, in the policy's order.
     pub criteria: &'a [CriterionOutcome],
 }
@@ -131,7 +173,7 @@ pub fn checks(facts: CutFacts<'_>, policy: &Policy) -> Vec<Check> {
             facts.head_branch.unwrap_or("(detached HEAD)")
         )),
     ];
-    checks.extend(facts.jira_keys);
+    checks.extend(facts.jira_keys.map(|keys| keys.check(facts.tag)));
     if let Some(emergency) = &facts.emergency {
         checks.push(
             Check::new(
@@ -234,11 +276,46 @@ impl LedgerFacts {
     }
 }
 
+/// What a cut's write decided against the state it would record on.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CutRecorded {
+    Recorded,
+    /// The remote has the tag, or the ledger a cut of the version: the commit it names.
+    TakenFirst(String),
+    /// Approvals or evidence for the commit changed since the gate read them.
+    LedgerChanged,
+}
+
+/// A cut's decision inside the write path, after a lost race or on the first attempt:
+/// refused when the remote's tag (`remote_tag`, asked again after a lost race) or the
+/// ledger's state already has a cut of the version, or when the ledger facts the gate
+/// read (`seen`) changed; else record `event` with the tag `tag_id`.
+pub fn decide_again(
+    state: &State,
+    remote_tag: Option<String>,
+    tag: &str,
+    commit: ObjectId,
+    seen: &LedgerFacts,
+    event: &crate::ledger::Event,
+    tag_id: ObjectId,
+) -> Result<crate::ledger::Decision<CutRecorded>, crate::ledger::Error> {
+    use crate::ledger::Decision;
+    if let Some(theirs) = remote_tag {
+        return Ok(Decision::Skip(CutRecorded::TakenFirst(theirs)));
+    }
+    if let Some(cut) = state.version(tag)?.and_then(|v| v.cut) {
+        return Ok(Decision::Skip(CutRecorded::TakenFirst(cut.commit)));
+    }
+    if LedgerFacts::read(state, tag, commit)? != *seen {
+        return Ok(Decision::Skip(CutRecorded::LedgerChanged));
+    }
+    Ok(Decision::record(event.clone(), CutRecorded::Recorded).with_tag(tag, tag_id))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::policy::{Policy, Source};
-    use crate::report::Verdict;
 
     fn policy() -> Policy {
         Policy::from_toml(
@@ -330,9 +407,33 @@ mod tests {
     }
 
     #[test]
+    fn jira_keys_that_cannot_be_verified_leave_the_cut_undecided() {
+        let policy = policy();
+        let mut cut = facts(None, &[]);
+        cut.jira_keys = Some(JiraKeys::Unavailable {
+            since: Some("v1.0.0".into()),
+            message: "Jira answered 503".into(),
+            hint: Some("try again".into()),
+        });
+        let checks = checks(cut, &policy);
+        let keys = checks
+            .iter()
+            .find(|c| c.rule == CommitJiraExists::ID)
+            .expect("a jira keys check");
+        assert_eq!(keys.verdict, Verdict::Undecided);
+        assert_eq!(keys.measured.as_deref(), Some("cannot be verified"));
+        assert_eq!(
+            keys.findings[0].message,
+            "the Jira keys of the commits since v1.0.0 cannot be verified: Jira answered 503"
+        );
+    }
+
+    #[test]
     fn only_an_emergency_skips_criteria() {
         let policy = policy();
-        assert_eq!(skipped_criteria(&policy, true), [Criterion::Perf]);
+        let perf = crate::release::criteria::named("perf").map(|e| e.criterion);
+        assert_eq!(skipped_criteria(&policy, true).first().copied(), perf);
+        assert_eq!(skipped_criteria(&policy, true).len(), 1);
         assert!(skipped_criteria(&policy, false).is_empty());
     }
 }

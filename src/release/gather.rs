@@ -1,12 +1,13 @@
-//! The release criteria's facts, gathered and judged: for each criterion `[release]
-//! criteria` names, its evidence (a report in a clean working tree, else what the ledger
-//! recorded for the commit; git for `docs`; the ledger for `approvals`; a process for
-//! `command`; the forge and the tracker through [`EXTERNAL`]) handed to its rule, and one
-//! [`CriterionOutcome`] (measured, threshold, verdict, findings) back. `cut` and
+//! The release criteria's facts, gathered: for each criterion `[release] criteria` names,
+//! its registry entry (`rules::CRITERIA`, declared in the criterion's rule file) says
+//! what it reads and how it is decided; this module is the one place that reads it — a
+//! report in a clean working tree, else what the ledger recorded for the commit; git for
+//! the paths changed since the previous release; the ledger for approvals; a process;
+//! the forge's check results; the tracker's bugs — through [`Gather`]. `cut` and
 //! `evidence record` both decide through here, so they record and judge the same words.
 //!
-//! Plain inputs ([`Subject`]: the repository, the policy, the ledger the policy trusts,
-//! the version and its commit), plain outputs; errors are [`Error`]s, never a command's.
+//! Plain inputs ([`Gather`]: the repository, the policy, the version and its commit, and
+//! the [`Occasion`]), plain outputs; errors are [`Error`]s, never a command's.
 
 use std::path::Path;
 
@@ -15,13 +16,12 @@ use gix::ObjectId;
 use crate::evidence::{self, Parsed, ReportError};
 use crate::git::Repo;
 use crate::input::{Limit, Origin};
-use crate::ledger::Ledger;
+use crate::ledger::{ApprovalRecord, Ledger, RefusedApproval};
 use crate::policy::Policy;
 use crate::policy::schema::Criterion;
-use crate::release::criteria::{CriterionInput, CriterionOutcome, EXTERNAL, Source, Verdict};
-use crate::rules::{
-    release_approvals, release_command, release_coverage, release_docs, release_perf,
-};
+use crate::release::criteria::{CriterionOutcome, Source, Verdict};
+use crate::rules::release_bugs::BugsOutcome;
+use crate::rules::release_ci::CheckResult;
 
 /// What a report read through [`evidence::read_report`] is as a criterion's source:
 /// `None` when it does not exist.
@@ -37,150 +37,283 @@ pub fn report_source<T>(read: Result<Option<Parsed<T>>, ReportError>) -> Option<
     }
 }
 
-/// The working tree's report when it counts, else the ledger's evidence for the commit.
-fn source<T>(
-    s: &Subject<'_>,
-    criterion: &str,
-    path: &str,
-    limit: Limit,
-    parse: evidence::Parser<T>,
-) -> Result<Source<T>, Error> {
-    let (tree_counts, commit) = (s.tree_counts, s.commit);
-    // The policy names the report: it must be a regular file inside the working tree.
-    if tree_counts
-        && let Some(root) = s.repo.workdir()
-        && let Some(source) = report_source(evidence::read_report(
-            Path::new(path),
-            Origin::WorkTree { root },
-            limit,
-            parse,
-        ))
-    {
-        return Ok(source);
-    }
-    let recorded = s
-        .ledger
-        .commit_evidence(commit)?
-        .into_iter()
-        .rfind(|r| r.criterion == criterion);
-    Ok(match recorded {
-        Some(record) => Source::Recorded(record),
-        None => Source::Missing {
-            path: path.to_string(),
-            why: if tree_counts {
-                format!("{path} does not exist and no evidence is recorded in the ledger")
-            } else {
-                "the working tree is not clean at this commit, so reports in it do not count, and no evidence is recorded in the ledger".into()
-            },
-        },
-    })
+/// Why the criteria are gathered.
+pub enum Occasion<'a> {
+    /// `cut`: every configured criterion; a report counts from a clean working tree at
+    /// the commit, else the evidence the ledger recorded for the commit.
+    Cut {
+        /// The ledger, judged by the policy (`[ledger] admins`): recorded evidence and
+        /// approvals.
+        ledger: &'a Ledger<'a>,
+        /// The tag name, e.g. `v1.2.3`.
+        version: &'a str,
+        /// Clean tree and HEAD at the commit: reports in the working tree count.
+        tree_counts: bool,
+        /// The previous release's tag and commit (`docs`: what changed since).
+        previous_tag: Option<&'a (String, ObjectId)>,
+        /// The criteria an emergency skips.
+        skip: &'a [Criterion],
+    },
+    /// `evidence record`: one criterion whose evidence is a report — the file named on
+    /// the command line (relative to `cwd`), else the policy's, inside the working tree.
+    /// Never the ledger: a record is made from a report.
+    Record {
+        report: Option<&'a str>,
+        cwd: &'a Path,
+    },
 }
 
-fn from_source<T>(
-    criterion: &'static str,
-    source: &Source<T>,
-    threshold: String,
-    measured: impl Fn(&T) -> String,
-    findings: Vec<crate::report::Finding>,
-) -> CriterionOutcome {
-    let (measured, sha, from) = match source {
-        Source::Report {
-            value,
-            sha256,
-            path,
-        } => (
-            Some(measured(value)),
-            Some(sha256.clone()),
-            Some(path.clone()),
-        ),
-        Source::Recorded(r) => (
-            r.measured.clone(),
-            r.report_sha256.clone(),
-            Some(format!("recorded by {} at {}", r.actor, r.time)),
-        ),
-        _ => (None, None, None),
-    };
-    let mut outcome = CriterionOutcome::decide(
-        criterion,
-        measured,
-        Some(threshold),
-        findings,
-        source.undecided(),
-    );
-    outcome.report_sha256 = sha;
-    outcome.source = from;
-    outcome
-}
-
-pub fn coverage(
-    source: &Source<evidence::coverage::Coverage>,
-    policy: &Policy,
-    commit: &str,
-) -> CriterionOutcome {
-    let mut findings = Vec::new();
-    release_coverage::check(
-        &release_coverage::CoverageFacts { commit, source },
-        policy,
-        &mut findings,
-    );
-    from_source(
-        "coverage",
-        source,
-        release_coverage::threshold(policy),
-        |c| evidence::format_percent(c.percent()),
-        findings,
-    )
-}
-
-pub fn perf(
-    source: &Source<evidence::jtl::Results>,
-    policy: &Policy,
-    commit: &str,
-) -> CriterionOutcome {
-    let mut findings = Vec::new();
-    release_perf::check(
-        &release_perf::PerfFacts { commit, source },
-        policy,
-        &mut findings,
-    );
-    from_source(
-        "perf",
-        source,
-        release_perf::threshold(policy),
-        |r| release_perf::measured(&r.overall),
-        findings,
-    )
-}
-
-/// What the criteria need to know.
-pub struct Subject<'a> {
+/// What a criterion's registry entry gathers its facts through. Its methods do the I/O;
+/// the entry hands what they return to its rule's pure check.
+pub struct Gather<'a> {
     pub repo: &'a Repo,
     pub policy: &'a Policy,
-    /// The ledger, judged by the policy (`[ledger] admins`): recorded evidence and
-    /// approvals.
-    pub ledger: &'a Ledger<'a>,
-    pub version: &'a str,
+    /// The exact commit being released (or the evidence is for).
     pub commit: ObjectId,
-    /// Clean tree and HEAD at `commit`: reports in the working tree count.
-    pub tree_counts: bool,
-    pub previous_tag: Option<&'a (String, ObjectId)>,
-    pub skip: &'a [Criterion],
+    pub occasion: Occasion<'a>,
 }
 
-/// Evaluates every configured criterion, in the policy's order.
-pub fn evaluate(s: &Subject<'_>) -> Result<Vec<CriterionOutcome>, Error> {
-    let gix = s.repo.gix();
-    let ledger = s.ledger;
-    let commit_hex = s.commit.to_string();
-    let release = &s.policy.file.release;
-    let limit = Limit::files(release.max_file_size());
+/// The approvals of the version at its commit, as the release-approvals rule reads them.
+pub struct Approvals {
+    /// For every environment (given without `--env`).
+    pub approvals: Vec<ApprovalRecord>,
+    /// For one environment only: named so the finding can say why they do not count.
+    pub for_one_env: Vec<ApprovalRecord>,
+    /// The ledger holds but does not count (`[ledger] require_signed`).
+    pub refused: Vec<RefusedApproval>,
+}
+
+/// How a process ended, as the release-command rule reads it.
+pub struct ProcessEnd {
+    /// The exit code; `None` when killed by a signal.
+    pub status: Option<i32>,
+    /// The last three lines of its stderr, joined by ` / `.
+    pub stderr_tail: String,
+}
+
+/// A service that could not be asked, or whose answer cannot be vouched for: the
+/// criterion is undecided with this message and hint.
+pub struct Unavailable {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl<'a> Gather<'a> {
+    /// The commit in hex.
+    pub fn commit_hex(&self) -> String {
+        self.commit.to_string()
+    }
+
+    /// The version's tag name (`cut` only).
+    pub fn version(&self, criterion: &'static str) -> Result<&'a str, Error> {
+        match self.occasion {
+            Occasion::Cut { version, .. } => Ok(version),
+            Occasion::Record { .. } => Err(Error::NotRecordable(criterion)),
+        }
+    }
+
+    fn ledger(&self, criterion: &'static str) -> Result<&'a Ledger<'a>, Error> {
+        match self.occasion {
+            Occasion::Cut { ledger, .. } => Ok(ledger),
+            Occasion::Record { .. } => Err(Error::NotRecordable(criterion)),
+        }
+    }
+
+    /// A report-based criterion's source: at `cut`, the working tree's report when it
+    /// counts, else the ledger's evidence for the commit; at `evidence record`, the
+    /// report named on the command line, else the policy's (`configured`).
+    pub fn report<T>(
+        &self,
+        criterion: &str,
+        configured: &str,
+        parse: evidence::Parser<T>,
+    ) -> Result<Source<T>, Error> {
+        let limit = Limit::files(self.policy.file.release.max_file_size());
+        match &self.occasion {
+            Occasion::Record { report, cwd } => {
+                let read = match (report, self.repo.workdir()) {
+                    (Some(path), _) => evidence::read_report(
+                        Path::new(path),
+                        Origin::CommandLine { cwd },
+                        limit,
+                        parse,
+                    ),
+                    (None, Some(root)) => evidence::read_report(
+                        Path::new(configured),
+                        Origin::WorkTree { root },
+                        limit,
+                        parse,
+                    ),
+                    (None, None) => Ok(None),
+                };
+                let path = report.unwrap_or(configured);
+                Ok(report_source(read).unwrap_or_else(|| Source::Missing {
+                    path: path.to_string(),
+                    why: format!("{path} does not exist"),
+                }))
+            }
+            Occasion::Cut {
+                ledger,
+                tree_counts,
+                ..
+            } => {
+                // The policy names the report: it must be a regular file inside the
+                // working tree.
+                if *tree_counts
+                    && let Some(root) = self.repo.workdir()
+                    && let Some(source) = report_source(evidence::read_report(
+                        Path::new(configured),
+                        Origin::WorkTree { root },
+                        limit,
+                        parse,
+                    ))
+                {
+                    return Ok(source);
+                }
+                let recorded = ledger
+                    .commit_evidence(self.commit)?
+                    .into_iter()
+                    .rfind(|r| r.criterion == criterion);
+                Ok(match recorded {
+                    Some(record) => Source::Recorded(record),
+                    None => Source::Missing {
+                        path: configured.to_string(),
+                        why: if *tree_counts {
+                            format!(
+                                "{configured} does not exist and no evidence is recorded in the ledger"
+                            )
+                        } else {
+                            "the working tree is not clean at this commit, so reports in it do not count, and no evidence is recorded in the ledger".into()
+                        },
+                    },
+                })
+            }
+        }
+    }
+
+    /// The previous release's tag (if any) and the paths changed between its commit (or
+    /// the empty tree) and the commit.
+    pub fn changed_since_previous_release(
+        &self,
+        criterion: &'static str,
+    ) -> Result<(Option<&'a str>, Vec<String>), Error> {
+        let Occasion::Cut { previous_tag, .. } = self.occasion else {
+            return Err(Error::NotRecordable(criterion));
+        };
+        let changed = evidence::docs::changed_paths(
+            self.repo.gix(),
+            previous_tag.map(|(_, id)| *id),
+            self.commit,
+        )?;
+        Ok((previous_tag.map(|(name, _)| name.as_str()), changed))
+    }
+
+    /// The version's approvals at the commit.
+    pub fn approvals(&self, criterion: &'static str) -> Result<Approvals, Error> {
+        let (ledger, version) = (self.ledger(criterion)?, self.version(criterion)?);
+        let commit_hex = self.commit_hex();
+        let approvals = crate::ledger::identity::approvals_for(ledger, version, None, self.commit)?;
+        let for_one_env = ledger
+            .version_state(version)?
+            .map(|state| state.approvals)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|a| a.env.is_some() && a.commit == commit_hex)
+            .collect();
+        // Approvals the ledger refuses to count (`[ledger] require_signed`) are named in
+        // the finding, not read as never given.
+        let refused = if *self.policy.file.ledger.require_signed.get_ref() {
+            crate::ledger::identity::refused_approvals(ledger, version, None, self.commit)?
+        } else {
+            Vec::new()
+        };
+        Ok(Approvals {
+            approvals,
+            for_one_env,
+            refused,
+        })
+    }
+
+    /// Runs `argv` (no shell) at the root of the working tree, stdin closed.
+    pub fn run(&self, argv: &[String]) -> Result<ProcessEnd, Error> {
+        let Some((program, args)) = argv.split_first() else {
+            return Err(Error::NoCommand);
+        };
+        let dir = self
+            .repo
+            .workdir()
+            .unwrap_or_else(|| self.repo.gix().git_dir());
+        let output = std::process::Command::new(program)
+            .args(args)
+            .current_dir(dir)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|source| Error::Command {
+                argv: argv.join(" "),
+                source,
+            })?;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let tail: Vec<&str> = stderr.lines().rev().take(3).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        Ok(ProcessEnd {
+            status: output.status.code(),
+            stderr_tail: tail.join(" / "),
+        })
+    }
+
+    /// The forge's check results for the exact commit.
+    pub fn check_results(&self) -> Result<Vec<CheckResult>, Unavailable> {
+        crate::forge::from_env()
+            .and_then(|forge| forge.check_results(&self.commit_hex()))
+            .map_err(|e| Unavailable {
+                message: e.to_string(),
+                hint: Some(e.hint.clone()),
+            })
+    }
+
+    /// The tracker's answer to the policy's bugs query for the version.
+    pub fn open_bugs(
+        &self,
+        criterion: &'static str,
+    ) -> Result<Result<BugsOutcome, Unavailable>, Error> {
+        use crate::tracker::jira::{self, JiraClient};
+        let tag = self.version(criterion)?;
+        let Some(version) = self
+            .policy
+            .tag_format
+            .version_text(tag)
+            .and_then(|v| semver::Version::parse(&v).ok())
+        else {
+            return Ok(Err(Unavailable {
+                message: format!("`{tag}` is not a release version"),
+                hint: None,
+            }));
+        };
+        Ok(JiraClient::from_policy(self.policy)
+            .and_then(|client| jira::evaluate_bugs(self.policy, &version, tag, &client))
+            .map_err(|e| Unavailable {
+                hint: e.hint(),
+                message: e.to_string(),
+            }))
+    }
+}
+
+/// Evaluates every configured criterion, in the policy's order, each through its
+/// registry entry; one the registry does not know is undecided.
+pub fn evaluate(g: &Gather<'_>) -> Result<Vec<CriterionOutcome>, Error> {
+    let skip = match g.occasion {
+        Occasion::Cut { skip, .. } => skip,
+        Occasion::Record { .. } => &[],
+    };
     let mut outcomes = Vec::new();
-    for criterion in &release.criteria {
+    for criterion in &g.policy.file.release.criteria {
         let criterion = *criterion.get_ref();
-        let name = crate::gates::release::criterion_name(criterion);
-        if s.skip.contains(&criterion) {
+        let Some(entry) = crate::release::criteria::entry(criterion) else {
+            return Err(Error::Unregistered(format!("{criterion:?}")));
+        };
+        if skip.contains(&criterion) {
             outcomes.push(CriterionOutcome {
-                criterion: name,
+                criterion: entry.name,
                 measured: None,
                 threshold: None,
                 verdict: Verdict::Skipped,
@@ -190,157 +323,9 @@ pub fn evaluate(s: &Subject<'_>) -> Result<Vec<CriterionOutcome>, Error> {
             });
             continue;
         }
-        let outcome = match criterion {
-            Criterion::Coverage => {
-                let source = source(
-                    s,
-                    "coverage",
-                    &release.coverage.report,
-                    limit,
-                    evidence::coverage::parse,
-                )?;
-                coverage(&source, s.policy, &commit_hex)
-            }
-            Criterion::Perf => {
-                let source = source(s, "perf", &release.perf.report, limit, evidence::jtl::parse)?;
-                perf(&source, s.policy, &commit_hex)
-            }
-            Criterion::Docs => {
-                let changed = evidence::docs::changed_paths(
-                    gix,
-                    s.previous_tag.map(|(_, id)| *id),
-                    s.commit,
-                )?;
-                let facts = release_docs::DocsFacts {
-                    previous_tag: s.previous_tag.map(|(n, _)| n.as_str()),
-                    changed: &changed,
-                };
-                let matching = release_docs::matching(&facts, s.policy);
-                let mut findings = Vec::new();
-                release_docs::check(&facts, s.policy, &mut findings);
-                let measured = match matching.len() {
-                    0 => "none changed".to_string(),
-                    n => format!(
-                        "{n} changed ({})",
-                        matching
-                            .iter()
-                            .take(3)
-                            .copied()
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                };
-                CriterionOutcome::decide(
-                    "docs",
-                    Some(measured),
-                    Some(release_docs::threshold(s.policy)),
-                    findings,
-                    false,
-                )
-            }
-            Criterion::Approvals => {
-                let approvals =
-                    crate::ledger::identity::approvals_for(ledger, s.version, None, s.commit)?;
-                // Approvals for one environment do not count for the cut; they are named
-                // so that the finding can say why.
-                let for_one_env: Vec<_> = ledger
-                    .version_state(s.version)?
-                    .map(|state| state.approvals)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|a| a.env.is_some() && a.commit == commit_hex)
-                    .collect();
-                // Approvals the ledger refuses to count (`[ledger] require_signed`) are
-                // named in the finding, not read as never given.
-                let refused = if *s.policy.file.ledger.require_signed.get_ref() {
-                    crate::ledger::identity::refused_approvals(ledger, s.version, None, s.commit)?
-                } else {
-                    Vec::new()
-                };
-                let mut findings = Vec::new();
-                release_approvals::check(
-                    &release_approvals::ApprovalsFacts {
-                        version: s.version,
-                        commit: &commit_hex,
-                        approvals: &approvals,
-                        for_one_env: &for_one_env,
-                        refused: &refused,
-                    },
-                    s.policy,
-                    &mut findings,
-                );
-                let roles = release_approvals::roles(s.policy);
-                let have: Vec<String> = roles
-                    .iter()
-                    .filter(|r| approvals.iter().any(|a| &a.role == *r))
-                    .cloned()
-                    .collect();
-                CriterionOutcome::decide(
-                    "approvals",
-                    Some(if have.is_empty() {
-                        "none".into()
-                    } else {
-                        have.join(", ")
-                    }),
-                    Some(format!("needs {}", roles.join(", "))),
-                    findings,
-                    false,
-                )
-            }
-            Criterion::Command => command(s)?,
-            Criterion::Ci => (EXTERNAL.ci)(&CriterionInput {
-                policy: s.policy,
-                version: s.version,
-                commit: s.commit,
-            }),
-            Criterion::Bugs => (EXTERNAL.bugs)(&CriterionInput {
-                policy: s.policy,
-                version: s.version,
-                commit: s.commit,
-            }),
-        };
-        outcomes.push(outcome);
+        outcomes.push((entry.evaluate)(g)?);
     }
     Ok(outcomes)
-}
-
-fn command(s: &Subject<'_>) -> Result<CriterionOutcome, Error> {
-    let argv = &s.policy.file.release.command.argv;
-    let Some((program, args)) = argv.split_first() else {
-        return Err(Error::NoCommand);
-    };
-    let dir = s.repo.workdir().unwrap_or_else(|| s.repo.gix().git_dir());
-    let output = std::process::Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .map_err(|source| Error::Command {
-            argv: argv.join(" "),
-            source,
-        })?;
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let tail: Vec<&str> = stderr.lines().rev().take(3).collect();
-    let tail: Vec<&str> = tail.into_iter().rev().collect();
-    let mut findings = Vec::new();
-    release_command::check(
-        &release_command::CommandFacts {
-            argv,
-            status: output.status.code(),
-            stderr_tail: &tail.join(" / "),
-        },
-        &mut findings,
-    );
-    Ok(CriterionOutcome::decide(
-        "command",
-        Some(match output.status.code() {
-            Some(code) => format!("exit {code}"),
-            None => "killed".into(),
-        }),
-        Some("exit 0".into()),
-        findings,
-        false,
-    ))
 }
 
 /// What keeps the criteria from being evaluated at all (a criterion that cannot decide is
@@ -356,6 +341,12 @@ pub enum Error {
         argv: String,
         source: std::io::Error,
     },
+    /// The criterion's evidence is not a report: `evidence record` cannot record it.
+    #[error("the {0} criterion is decided at cut time, not recorded as evidence")]
+    NotRecordable(&'static str),
+    /// A criterion the policy names has no entry in `rules::CRITERIA`.
+    #[error("the criterion {0} has no entry in the criteria registry")]
+    Unregistered(String),
     #[error(transparent)]
     Git(#[from] crate::git::Error),
     #[error(transparent)]

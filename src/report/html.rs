@@ -7,7 +7,7 @@
 use std::io::{self, Write};
 
 use super::{Check, Data, Finding, Render, Severity, Summary};
-use crate::text::escape_html as e;
+use crate::text::{escape_html as e, escape_html_prose as prose};
 
 pub(super) struct Html {
     command: &'static str,
@@ -61,7 +61,7 @@ impl Render for Html {
             summary
                 .notes
                 .iter()
-                .map(|n| format!("<li>{}</li>\n", e(n)))
+                .map(|n| format!("<li>{}</li>\n", prose(n)))
                 .collect(),
         ));
         body.push_str(&list(
@@ -69,7 +69,7 @@ impl Render for Html {
             summary
                 .checks
                 .iter()
-                .map(|c| format!("<li>{}</li>\n", e(&c.line())))
+                .map(|c| format!("<li>{}</li>\n", prose(&c.line())))
                 .collect(),
         ));
         let mut findings = std::mem::take(&mut self.findings);
@@ -78,7 +78,7 @@ impl Render for Html {
         if let Some(failure) = summary.failure {
             body.push_str(&format!(
                 "<h2>Error</h2>\n<p>{}</p>\n",
-                e(failure.message.as_deref().unwrap_or(failure.kind))
+                prose(failure.message.as_deref().unwrap_or(failure.kind))
             ));
         }
         body.push_str(&format!(
@@ -97,12 +97,12 @@ fn finding_item(finding: &Finding) -> String {
     let hint = finding
         .hint
         .as_deref()
-        .map(|h| format!("<br>hint: {}", e(h)))
+        .map(|h| format!("<br>hint: {}", prose(h)))
         .unwrap_or_default();
     format!(
         "<li>{word} [{}] {}: {}{hint}</li>\n",
         e(finding.rule),
         e(&finding.subject.label()),
-        e(&finding.message)
+        prose(&finding.message)
     )
 }

@@ -223,6 +223,20 @@ pub const ALL: &[RuleInfo] = &[
     policy_test::PolicyTest::INFO,
 ];
 
+/// Every release criterion `[release] criteria` can name, each declared in its rule file:
+/// its name, rule, whether an emergency may skip it, whether `evidence record` records
+/// it, and how it is gathered and decided. `cut`, `evidence record` and the release gate
+/// (`gates::release`) take them from here.
+pub const CRITERIA: &[crate::release::criteria::CriterionEntry] = &[
+    release_coverage::CRITERION,
+    release_ci::CRITERION,
+    release_bugs::CRITERION,
+    release_perf::CRITERION,
+    release_docs::CRITERION,
+    release_approvals::CRITERION,
+    release_command::CRITERION,
+];
+
 pub fn find(id: &str) -> Option<&'static RuleInfo> {
     ALL.iter().find(|r| r.id == id)
 }
@@ -441,6 +455,37 @@ pub use crate::text::{display_text, is_bidi_control};
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
+
+    /// Rules decide over plain facts: no rule file reaches a service, a process or the
+    /// file system itself (a criterion's entry gathers through `release::gather::Gather`).
+    #[test]
+    fn no_rule_imports_a_service_or_does_io() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules");
+        let mut read = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let text = text.split("#[cfg(test)]").next().unwrap_or_default();
+            read += 1;
+            for forbidden in [
+                "crate::forge",
+                "crate::tracker",
+                "crate::http",
+                "std::process",
+                "std::fs",
+                "std::net",
+                "ureq::",
+                "crate::git::command",
+            ] {
+                assert!(
+                    !text.contains(forbidden),
+                    "{} uses {forbidden}",
+                    path.display()
+                );
+            }
+        }
+        assert!(read > 40, "the scan read {read} rule files");
+    }
 
     #[test]
     fn ids_are_unique_and_docs_have_every_section() {

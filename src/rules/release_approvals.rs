@@ -1,6 +1,9 @@
 use super::declare_rule;
 use crate::ledger::{ApprovalRecord, RefusedApproval};
 use crate::policy::Policy;
+use crate::policy::schema::Criterion;
+use crate::release::criteria::{CriterionEntry, CriterionOutcome};
+use crate::release::gather::{Error, Gather};
 use crate::report::{Finding, Subject};
 
 declare_rule! {
@@ -96,6 +99,50 @@ pub fn check(facts: &ApprovalsFacts, policy: &Policy, out: &mut Vec<Finding>) {
             )),
         );
     }
+}
+
+/// The `approvals` criterion: the ledger's approvals of the version at the commit. No
+/// emergency skips it.
+pub const CRITERION: CriterionEntry = CriterionEntry {
+    criterion: Criterion::Approvals,
+    name: "approvals",
+    rule: ReleaseApprovals::INFO,
+    skippable: None,
+    recordable: false,
+    evaluate,
+};
+
+fn evaluate(g: &Gather<'_>) -> Result<CriterionOutcome, Error> {
+    let gathered = g.approvals("approvals")?;
+    let mut findings = Vec::new();
+    check(
+        &ApprovalsFacts {
+            version: g.version("approvals")?,
+            commit: &g.commit_hex(),
+            approvals: &gathered.approvals,
+            for_one_env: &gathered.for_one_env,
+            refused: &gathered.refused,
+        },
+        g.policy,
+        &mut findings,
+    );
+    let roles = roles(g.policy);
+    let have: Vec<String> = roles
+        .iter()
+        .filter(|r| gathered.approvals.iter().any(|a| &a.role == *r))
+        .cloned()
+        .collect();
+    Ok(CriterionOutcome::decide(
+        "approvals",
+        Some(if have.is_empty() {
+            "none".into()
+        } else {
+            have.join(", ")
+        }),
+        Some(format!("needs {}", roles.join(", "))),
+        findings,
+        false,
+    ))
 }
 
 #[cfg(test)]

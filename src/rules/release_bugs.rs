@@ -1,4 +1,7 @@
 use super::declare_rule;
+use crate::policy::schema::{Criterion, Skippable};
+use crate::release::criteria::{CriterionEntry, CriterionOutcome};
+use crate::release::gather::{Error, Gather};
 use crate::report::{Finding, Subject};
 
 declare_rule! {
@@ -115,6 +118,45 @@ pub fn check(outcome: &BugsOutcome, out: &mut Vec<Finding>) {
             )),
         );
     }
+}
+
+/// The `bugs` criterion: the tracker's answer to the policy's query for the version.
+/// `evidence record bugs` asks the tracker itself (its own command path), for the audit
+/// trail only: `cut` always asks again.
+pub const CRITERION: CriterionEntry = CriterionEntry {
+    criterion: Criterion::Bugs,
+    name: "bugs",
+    rule: ReleaseBugs::INFO,
+    skippable: Some(Skippable::Bugs),
+    recordable: false,
+    evaluate,
+};
+
+fn evaluate(g: &Gather<'_>) -> Result<CriterionOutcome, Error> {
+    Ok(match g.open_bugs("bugs")? {
+        Ok(answer) => outcome(&answer),
+        Err(unavailable) => crate::release::criteria::undecided(
+            "bugs",
+            ReleaseBugs::ID,
+            g.version("bugs")?,
+            &unavailable,
+        ),
+    })
+}
+
+/// The criterion's outcome from the tracker's answer: measured `N open`, threshold
+/// `≤ max` (shared by `cut`, `check bugs` and `evidence record bugs`, so all say the
+/// same words).
+pub fn outcome(answer: &BugsOutcome) -> CriterionOutcome {
+    let mut findings = Vec::new();
+    check(answer, &mut findings);
+    CriterionOutcome::decide(
+        "bugs",
+        Some(format!("{} open", answer.count())),
+        Some(format!("≤ {}", answer.max)),
+        findings,
+        false,
+    )
 }
 
 #[cfg(test)]

@@ -1,4 +1,7 @@
 use super::declare_rule;
+use crate::policy::schema::{Criterion, Skippable};
+use crate::release::criteria::{CriterionEntry, CriterionOutcome};
+use crate::release::gather::{Error, Gather};
 use crate::report::{Finding, Subject};
 
 declare_rule! {
@@ -188,6 +191,37 @@ pub fn check(outcome: &CiOutcome, subject: &Subject, out: &mut Vec<Finding>) {
 
 fn short(commit: &str) -> &str {
     &commit[..commit.len().min(12)]
+}
+
+/// The `ci` criterion: the forge's check results for the exact commit.
+pub const CRITERION: CriterionEntry = CriterionEntry {
+    criterion: Criterion::Ci,
+    name: "ci",
+    rule: ReleaseCi::INFO,
+    skippable: Some(Skippable::Ci),
+    recordable: false,
+    evaluate,
+};
+
+fn evaluate(g: &Gather<'_>) -> Result<CriterionOutcome, Error> {
+    let version = g.version("ci")?;
+    let required = &g.policy.file.release.ci.required;
+    let threshold = Some(format!("{} succeeded", required.join(", ")));
+    let commit = g.commit_hex();
+    Ok(match g.check_results() {
+        Ok(results) => {
+            let outcome = decide(required, &commit, &results);
+            let subject = Subject::Tag {
+                name: version.to_string(),
+            };
+            let mut findings = Vec::new();
+            check(&outcome, &subject, &mut findings);
+            CriterionOutcome::decide("ci", Some(outcome.note()), threshold, findings, false)
+        }
+        Err(unavailable) => {
+            crate::release::criteria::undecided("ci", ReleaseCi::ID, version, &unavailable)
+        }
+    })
 }
 
 #[cfg(test)]

@@ -1,4 +1,7 @@
 use super::declare_rule;
+use crate::policy::schema::{Criterion, Skippable};
+use crate::release::criteria::{CriterionEntry, CriterionOutcome};
+use crate::release::gather::{Error, Gather};
 use crate::report::{Finding, Subject};
 
 declare_rule! {
@@ -49,4 +52,38 @@ pub fn check(facts: &CommandFacts, out: &mut Vec<Finding>) {
             .with_hint("run the command yourself and fix what it reports"),
         );
     }
+}
+
+/// The `command` criterion: the policy's program, run at the root of the working tree.
+pub const CRITERION: CriterionEntry = CriterionEntry {
+    criterion: Criterion::Command,
+    name: "command",
+    rule: ReleaseCommand::INFO,
+    skippable: Some(Skippable::Command),
+    recordable: false,
+    evaluate,
+};
+
+fn evaluate(g: &Gather<'_>) -> Result<CriterionOutcome, Error> {
+    let argv = &g.policy.file.release.command.argv;
+    let end = g.run(argv)?;
+    let mut findings = Vec::new();
+    check(
+        &CommandFacts {
+            argv,
+            status: end.status,
+            stderr_tail: &end.stderr_tail,
+        },
+        &mut findings,
+    );
+    Ok(CriterionOutcome::decide(
+        "command",
+        Some(match end.status {
+            Some(code) => format!("exit {code}"),
+            None => "killed".into(),
+        }),
+        Some("exit 0".into()),
+        findings,
+        false,
+    ))
 }

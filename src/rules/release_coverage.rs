@@ -2,7 +2,9 @@ use super::declare_rule;
 use crate::evidence::coverage::Coverage;
 use crate::evidence::format_percent;
 use crate::policy::Policy;
-use crate::release::criteria::{Source, source_findings};
+use crate::policy::schema::{Criterion, Skippable};
+use crate::release::criteria::{CriterionEntry, CriterionOutcome, Source, source_findings};
+use crate::release::gather::{Error, Gather};
 use crate::report::{Finding, Subject};
 
 declare_rule! {
@@ -78,4 +80,33 @@ pub fn check(facts: &CoverageFacts, policy: &Policy, out: &mut Vec<Finding>) {
             );
         }
     }
+}
+
+/// The `coverage` criterion: the report (or its recorded evidence) judged by this rule.
+pub const CRITERION: CriterionEntry = CriterionEntry {
+    criterion: Criterion::Coverage,
+    name: "coverage",
+    rule: ReleaseCoverage::INFO,
+    skippable: Some(Skippable::Coverage),
+    recordable: true,
+    evaluate,
+};
+
+fn evaluate(g: &Gather<'_>) -> Result<CriterionOutcome, Error> {
+    let report = &g.policy.file.release.coverage.report;
+    let source = g.report("coverage", report, crate::evidence::coverage::parse)?;
+    Ok(outcome(&source, g.policy, &g.commit_hex()))
+}
+
+/// The criterion's outcome over its source.
+pub fn outcome(source: &Source<Coverage>, policy: &Policy, commit: &str) -> CriterionOutcome {
+    let mut findings = Vec::new();
+    check(&CoverageFacts { commit, source }, policy, &mut findings);
+    crate::release::criteria::from_source(
+        "coverage",
+        source,
+        threshold(policy),
+        |c| format_percent(c.percent()),
+        findings,
+    )
 }

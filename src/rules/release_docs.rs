@@ -1,6 +1,9 @@
 use super::declare_rule;
 use crate::policy::NamePattern;
 use crate::policy::Policy;
+use crate::policy::schema::{Criterion, Skippable};
+use crate::release::criteria::{CriterionEntry, CriterionOutcome};
+use crate::release::gather::{Error, Gather};
 use crate::report::{Finding, Subject};
 
 declare_rule! {
@@ -76,4 +79,44 @@ pub fn check(facts: &DocsFacts, policy: &Policy, out: &mut Vec<Finding>) {
             .with_hint("add this release's changelog entry or documentation, commit it on the release branch"),
         );
     }
+}
+
+/// The `docs` criterion: the paths git says changed since the previous release.
+pub const CRITERION: CriterionEntry = CriterionEntry {
+    criterion: Criterion::Docs,
+    name: "docs",
+    rule: ReleaseDocs::INFO,
+    skippable: Some(Skippable::Docs),
+    recordable: false,
+    evaluate,
+};
+
+fn evaluate(g: &Gather<'_>) -> Result<CriterionOutcome, Error> {
+    let (previous_tag, changed) = g.changed_since_previous_release("docs")?;
+    let facts = DocsFacts {
+        previous_tag,
+        changed: &changed,
+    };
+    let matching = matching(&facts, g.policy);
+    let mut findings = Vec::new();
+    check(&facts, g.policy, &mut findings);
+    let measured = match matching.len() {
+        0 => "none changed".to_string(),
+        n => format!(
+            "{n} changed ({})",
+            matching
+                .iter()
+                .take(3)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    Ok(CriterionOutcome::decide(
+        "docs",
+        Some(measured),
+        Some(threshold(g.policy)),
+        findings,
+        false,
+    ))
 }

@@ -2,7 +2,9 @@ use super::declare_rule;
 use crate::evidence::jtl::{Results, Stats};
 use crate::evidence::{format_number, format_percent};
 use crate::policy::Policy;
-use crate::release::criteria::{Source, source_findings};
+use crate::policy::schema::{Criterion, Skippable};
+use crate::release::criteria::{CriterionEntry, CriterionOutcome, Source, source_findings};
+use crate::release::gather::{Error, Gather};
 use crate::report::{Finding, Subject};
 
 declare_rule! {
@@ -135,4 +137,34 @@ pub fn check(facts: &PerfFacts, policy: &Policy, out: &mut Vec<Finding>) {
             }
         }
     }
+}
+
+/// The `perf` criterion: the JMeter results (or their recorded evidence) judged by this
+/// rule.
+pub const CRITERION: CriterionEntry = CriterionEntry {
+    criterion: Criterion::Perf,
+    name: "perf",
+    rule: ReleasePerf::INFO,
+    skippable: Some(Skippable::Perf),
+    recordable: true,
+    evaluate,
+};
+
+fn evaluate(g: &Gather<'_>) -> Result<CriterionOutcome, Error> {
+    let report = &g.policy.file.release.perf.report;
+    let source = g.report("perf", report, crate::evidence::jtl::parse)?;
+    Ok(outcome(&source, g.policy, &g.commit_hex()))
+}
+
+/// The criterion's outcome over its source.
+pub fn outcome(source: &Source<Results>, policy: &Policy, commit: &str) -> CriterionOutcome {
+    let mut findings = Vec::new();
+    check(&PerfFacts { commit, source }, policy, &mut findings);
+    crate::release::criteria::from_source(
+        "perf",
+        source,
+        threshold(policy),
+        |r| measured(&r.overall),
+        findings,
+    )
 }

@@ -718,7 +718,7 @@ fn described_pull_request(
             reviews: &reviews,
             changed: &pr.changed,
             policy_path: POLICY_FILE_NAME,
-            policy_changed: false,
+            policy_files_differ: &[],
             code_owners: code_owners.as_ref(),
         },
         policy,

@@ -301,3 +301,44 @@ fn the_feed_is_pinned() {
         ids.replace_all(&run.render().replace("\r\n", "\n"), "[ID]")
     );
 }
+
+/// The UIDs of a feed, in order.
+fn uids(feed: &str) -> Vec<String> {
+    feed.lines()
+        .filter_map(|l| l.strip_prefix("UID:"))
+        .map(|uid| uid.trim_end().to_string())
+        .collect()
+}
+
+#[test]
+fn two_repositories_never_share_a_uid_and_two_clones_of_one_always_do() {
+    let env = TestEnv::new();
+    let feed = |name: &str, origin: &str| {
+        let work = env.repo(name);
+        std::fs::write(work.join("policy.toml"), DST_POLICY).unwrap();
+        env.git(&work, &["add", "policy.toml"]);
+        env.commit(&work, "policy");
+        env.git(&work, &["remote", "add", "origin", origin]);
+        let run = env.reltag_with(
+            &work,
+            &["calendar", "--offline", "--days", "7"],
+            &[("RELTAG_NOW", "2026-10-19T12:00:00Z")],
+            None,
+        );
+        assert_eq!(run.code, 0, "{}", run.render());
+        uids(&run.stdout)
+    };
+    // The same policy, the same commit, the same windows: only the repository differs.
+    let app = feed("app", "https://github.com/acme/app.git");
+    let other = feed("other", "https://github.com/acme/other.git");
+    let app_by_ssh = feed("app-ssh", "git@github.com:acme/app.git");
+    assert!(!app.is_empty());
+    assert!(
+        app.iter().all(|uid| !other.contains(uid)),
+        "a calendar importing both feeds would keep one: {app:?} {other:?}"
+    );
+    assert_eq!(
+        app, app_by_ssh,
+        "one repository, whichever way it was cloned"
+    );
+}

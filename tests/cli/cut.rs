@@ -438,6 +438,15 @@ fn evidence_recorded_for_the_commit_counts_when_the_report_is_absent() {
         &["evidence", "record", "coverage", "--report", "nope.info"],
     );
     assert_eq!(missing.code, 3, "{}", missing.render());
+    // The criteria decided at cut time are not recorded, whichever the registry lists.
+    let docs = env.reltag(&a, &["evidence", "record", "docs"]);
+    assert_eq!(docs.code, 2, "{}", docs.render());
+    assert!(
+        docs.stderr
+            .contains("error: evidence is recorded for coverage, perf or bugs, not `docs`"),
+        "{}",
+        docs.render()
+    );
 }
 
 #[test]

@@ -260,6 +260,16 @@ fn the_page_shows_what_runs_where_what_waits_and_when_in_each_zone() {
     let site = render(&env, &work);
     let index = std::fs::read_to_string(site.join("index.html")).unwrap();
 
+    // reltag's sentences quote commands as code, never with literal backticks.
+    assert!(
+        index.contains("cut a new version with <code>reltag cut</code>"),
+        "{index}"
+    );
+    assert!(
+        !index.contains('`'),
+        "a literal backtick on the page:\n{index}"
+    );
+
     // Lanes in the policy's order, not sorted.
     let staging = index.find("id=\"lane-staging\"").unwrap();
     let prod = index.find("id=\"lane-prod\"").unwrap();

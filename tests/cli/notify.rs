@@ -1,6 +1,7 @@
 //! `[notify]`: a Slack incoming webhook and a generic JSON webhook, served by a local HTTP
-//! server. The notification goes out after the event is recorded; a dead target is a
-//! warning that leaves the record alone, and `reltag notify EVENT` sends it again.
+//! server, and email, served by a local SMTP server that speaks STARTTLS. The
+//! notification goes out after the event is recorded; a dead target is a warning that
+//! leaves the record alone, and `reltag notify EVENT` sends it again.
 
 use std::path::PathBuf;
 
@@ -263,6 +264,7 @@ fn a_hostile_ticket_or_reason_cannot_mention_the_channel_in_slack() {
     let target = &parsed.notify.targets[0];
     let notice = reltag::notify::Notice {
         event: reltag::ledger::EventKind::Rollback,
+        stage: reltag::notify::Stage::Done,
         event_id: "0123456789abcdef".into(),
         version: "v1.0.0".into(),
         env: Some("staging".into()),
@@ -361,6 +363,7 @@ fn a_hostile_reason_cannot_become_a_link_or_emphasis_in_teams() {
     assert_eq!(target.name, "ops-teams");
     let notice = reltag::notify::Notice {
         event: reltag::ledger::EventKind::Rollback,
+        stage: reltag::notify::Stage::Done,
         event_id: "0123456789abcdef".into(),
         version: "v1.0.0".into(),
         env: Some("staging".into()),
@@ -521,10 +524,580 @@ fn an_unknown_notify_event_is_a_policy_error_at_its_place() {
     );
     assert!(
         rendered.contains(
-            "unknown variant `deployed`, expected one of `cut`, `schedule`, `promote`, \
-             `rollback`, `emergency`"
+            "unknown variant `deployed`, expected one of `cut`, `schedule`, `promote-started`, \
+             `promote`, `rollback`, `emergency`"
         ),
         "{rendered}"
     );
     insta::assert_snapshot!("notify_unknown_event", rendered);
+}
+
+// ------------------------------------------------------------- email over STARTTLS
+
+/// One message as the SMTP server received it.
+#[derive(Debug, Clone, Default)]
+struct Mail {
+    /// Whether the conversation had been upgraded with STARTTLS when MAIL FROM came.
+    secure: bool,
+    /// `AUTH PLAIN`'s decoded answer: `\0user\0password`.
+    login: Option<String>,
+    from: String,
+    to: Vec<String>,
+    data: String,
+}
+
+/// A local SMTP server on 127.0.0.1 (as `localhost`): it offers STARTTLS (unless told
+/// not to) with a certificate from a private CA, and AUTH only after it; it records
+/// every command and every message.
+struct SmtpServer {
+    port: u16,
+    ca_file: PathBuf,
+    mails: std::sync::Arc<std::sync::Mutex<Vec<Mail>>>,
+    commands: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+trait Io: std::io::Read + std::io::Write {}
+impl<T: std::io::Read + std::io::Write> Io for T {}
+
+/// A line without its CRLF, read a byte at a time (nothing is buffered past it, so the
+/// TLS handshake after STARTTLS starts on a clean stream).
+fn smtp_line(stream: &mut dyn Io) -> Option<String> {
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    while !line.ends_with(b"\r\n") {
+        match stream.read(&mut byte) {
+            Ok(1) => line.push(byte[0]),
+            _ => return None,
+        }
+    }
+    line.truncate(line.len() - 2);
+    Some(String::from_utf8_lossy(&line).into_owned())
+}
+
+impl SmtpServer {
+    /// Listens on `port` (0: any free one).
+    fn start(env: &TestEnv, port: u16, offer_starttls: bool) -> SmtpServer {
+        let (config, ca_file) = crate::net::private_ca(env);
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mails = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let commands = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (seen_mails, seen_commands) = (mails.clone(), commands.clone());
+        std::thread::spawn(move || {
+            for tcp in listener.incoming().flatten() {
+                let (config, mails, commands) =
+                    (config.clone(), seen_mails.clone(), seen_commands.clone());
+                std::thread::spawn(move || {
+                    let mut tcp = tcp;
+                    tcp.write_all(b"220 localhost ESMTP test\r\n").ok();
+                    let upgrade = converse(&mut tcp, false, offer_starttls, &mails, &commands);
+                    if upgrade {
+                        let connection = rustls::ServerConnection::new(config).unwrap();
+                        let mut tls = rustls::StreamOwned::new(connection, tcp);
+                        converse(&mut tls, true, false, &mails, &commands);
+                    }
+                });
+            }
+        });
+        SmtpServer {
+            port,
+            ca_file,
+            mails,
+            commands,
+        }
+    }
+
+    fn mails(&self) -> Vec<Mail> {
+        self.mails.lock().unwrap().clone()
+    }
+
+    fn commands(&self) -> Vec<String> {
+        self.commands.lock().unwrap().clone()
+    }
+}
+
+use std::io::Write as _;
+
+/// One SMTP conversation until QUIT, or until STARTTLS (true: upgrade and go on).
+fn converse(
+    stream: &mut dyn Io,
+    secure: bool,
+    offer_starttls: bool,
+    mails: &std::sync::Mutex<Vec<Mail>>,
+    commands: &std::sync::Mutex<Vec<String>>,
+) -> bool {
+    use base64::Engine as _;
+    let mut mail = Mail {
+        secure,
+        ..Mail::default()
+    };
+    while let Some(line) = smtp_line(stream) {
+        let upper = line.to_ascii_uppercase();
+        let shown = if upper.starts_with("AUTH") {
+            "AUTH …".to_string()
+        } else {
+            line.clone()
+        };
+        commands
+            .lock()
+            .unwrap()
+            .push(format!("{}{shown}", if secure { "tls: " } else { "" }));
+        let reply: String = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+            // A server that does not offer STARTTLS (a downgrade by someone in the
+            // middle) takes a login and a message in clear text.
+            let extension = if secure || !offer_starttls {
+                "250-AUTH PLAIN LOGIN\r\n"
+            } else {
+                "250-STARTTLS\r\n"
+            };
+            format!("250-localhost\r\n{extension}250 8BITMIME\r\n")
+        } else if upper == "STARTTLS" && !secure && offer_starttls {
+            stream.write_all(b"220 2.0.0 ready to start TLS\r\n").ok();
+            return true;
+        } else if let Some(answer) = line.strip_prefix("AUTH PLAIN ") {
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(answer.trim())
+                .unwrap_or_default();
+            mail.login = Some(String::from_utf8_lossy(&decoded).into_owned());
+            "235 2.7.0 accepted\r\n".into()
+        } else if upper.starts_with("MAIL FROM:") {
+            mail.from = line[10..].trim().to_string();
+            "250 2.1.0 ok\r\n".into()
+        } else if upper.starts_with("RCPT TO:") {
+            mail.to.push(line[8..].trim().to_string());
+            "250 2.1.5 ok\r\n".into()
+        } else if upper == "DATA" {
+            stream.write_all(b"354 go ahead\r\n").ok();
+            let mut data = String::new();
+            while let Some(text) = smtp_line(stream) {
+                if text == "." {
+                    break;
+                }
+                data.push_str(&text);
+                data.push('\n');
+            }
+            mail.data = data;
+            mails.lock().unwrap().push(mail.clone());
+            "250 2.0.0 queued\r\n".into()
+        } else if upper == "QUIT" {
+            stream.write_all(b"221 2.0.0 bye\r\n").ok();
+            stream.flush().ok();
+            return false;
+        } else if upper == "RSET" || upper == "NOOP" {
+            "250 2.0.0 ok\r\n".into()
+        } else {
+            "502 5.5.2 not implemented\r\n".into()
+        };
+        if stream.write_all(reply.as_bytes()).is_err() {
+            return false;
+        }
+        stream.flush().ok();
+    }
+    false
+}
+
+const SMTP_PASSWORD: &str = "pw-7c1e-s3cr3t";
+
+/// The policy of [`setup`] with an email target at `localhost:port` that wants
+/// promotions, logging in with `$SMTP_USER` and `$SMTP_PASSWORD`.
+fn email_policy(port: u16) -> String {
+    format!(
+        "{}[[notify.targets]]\nname = \"release-mail\"\nkind = \"email\"\n\
+         smtp = \"localhost:{port}\"\nfrom = \"reltag <reltag@example.com>\"\n\
+         to = [\"releases@example.com\", \"Ops <ops@example.com>\"]\n\
+         user_env = \"SMTP_USER\"\npassword_env = \"SMTP_PASSWORD\"\nevents = [\"promote\"]\n",
+        policy("http://127.0.0.1:9/hook")
+            .replace(
+                "events = [\"promote\", \"rollback\"]",
+                "events = [\"rollback\"]"
+            )
+            .replace(
+                "token_env = \"HOOK_TOKEN\"\nevents = [\"promote\"]",
+                "token_env = \"HOOK_TOKEN\"\nevents = [\"cut\"]"
+            )
+    )
+}
+
+/// Runs reltag with the test CA trusted and the SMTP login (and the webhook's token) set.
+fn with_email(env: &TestEnv, work: &std::path::Path, ca: &std::path::Path, args: &[&str]) -> Run {
+    let vars = [
+        ("SSL_CERT_FILE", ca.to_str().unwrap()),
+        ("SMTP_USER", "reltag-bot"),
+        ("SMTP_PASSWORD", SMTP_PASSWORD),
+        ("HOOK_TOKEN", TOKEN),
+        ("RELTAG_HTTP_RETRIES", "1"),
+    ];
+    env.reltag_with(work, args, &vars, None)
+}
+
+fn no_password(run: &Run) {
+    let all = run.render();
+    assert!(!all.contains(SMTP_PASSWORD), "the password leaked:\n{all}");
+}
+
+/// A port nothing listens on (bound, then released).
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn a_promotion_is_emailed_over_starttls_after_logging_in() {
+    let env = TestEnv::new();
+    let smtp = SmtpServer::start(&env, 0, true);
+    let work = setup(&env, "http://127.0.0.1:9/hook");
+    std::fs::write(work.join("policy.toml"), email_policy(smtp.port)).unwrap();
+    let ca = smtp.ca_file.clone();
+    let run = with_email(
+        &env,
+        &work,
+        &ca,
+        &["promote", "v1.0.0", "--to", "staging", "--offline"],
+    );
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(
+        run.stdout.contains("notified release-mail"),
+        "{}",
+        run.render()
+    );
+    no_password(&run);
+
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 1, "{:?}", smtp.commands());
+    let mail = &mails[0];
+    assert!(mail.secure, "sent before STARTTLS: {:?}", smtp.commands());
+    assert_eq!(
+        mail.login.as_deref(),
+        Some(format!("\0reltag-bot\0{SMTP_PASSWORD}").as_str())
+    );
+    assert_eq!(mail.from, "<reltag@example.com>");
+    assert_eq!(mail.to, ["<releases@example.com>", "<ops@example.com>"]);
+    // Quoted-printable: long lines are broken with a soft `=` at the end.
+    let data = &mail.data.replace("=\n", "");
+    for expected in [
+        "Subject: [reltag] v1.0.0 was promoted to staging",
+        "From: reltag <reltag@example.com>",
+        "To: releases@example.com, Ops <ops@example.com>",
+        "Content-Type: text/plain; charset=utf-8",
+        "v1.0.0 was promoted to staging at Tue 2026-11-24 07:00 America/New_York by \
+         dev@example.com [PAY-3]",
+        "Environment: staging",
+        "Tickets: PAY-3",
+        "Release page: https://example.github.io/app/versions/v1.0.0.html",
+    ] {
+        assert!(data.contains(expected), "{expected:?} missing in\n{data}");
+    }
+    // Nothing but the greeting and the upgrade in clear text.
+    let commands = smtp.commands();
+    let clear: Vec<_> = commands
+        .iter()
+        .filter(|c| !c.starts_with("tls: "))
+        .collect();
+    assert_eq!(clear.len(), 2, "{commands:?}");
+    assert!(clear[0].starts_with("EHLO"), "{commands:?}");
+    assert_eq!(clear[1], "STARTTLS");
+}
+
+#[test]
+fn a_server_that_does_not_offer_starttls_gets_no_mail_and_no_password() {
+    let env = TestEnv::new();
+    let smtp = SmtpServer::start(&env, 0, false);
+    let work = setup(&env, "http://127.0.0.1:9/hook");
+    let ca = smtp.ca_file.clone();
+    // With a login, and without one (nothing to refuse but the clear text itself).
+    let with_login = email_policy(smtp.port);
+    let without_login = with_login.replace(
+        "user_env = \"SMTP_USER\"\npassword_env = \"SMTP_PASSWORD\"\n",
+        "",
+    );
+    for (text, version) in [(with_login, "v1.0.0"), (without_login, "v1.1.0")] {
+        std::fs::write(work.join("policy.toml"), &text).unwrap();
+        if version != "v1.0.0" {
+            crate::dashboard::cut(
+                &env,
+                &work,
+                version,
+                "v1.1.0\n\nPAY-4",
+                "2026-11-21T12:00:00Z",
+            );
+        }
+        let run = with_email(
+            &env,
+            &work,
+            &ca,
+            &["promote", version, "--to", "staging", "--offline"],
+        );
+        assert_eq!(run.code, 0, "the record stands: {}", run.render());
+        assert!(
+            run.stderr
+                .contains("warning: could not notify release-mail: "),
+            "{}",
+            run.render()
+        );
+        no_password(&run);
+    }
+    assert!(smtp.mails().is_empty(), "{:?}", smtp.commands());
+    let commands = smtp.commands();
+    assert!(
+        commands
+            .iter()
+            .all(|c| !c.starts_with("AUTH") && !c.starts_with("MAIL")),
+        "a login or a message in clear text: {commands:?}"
+    );
+}
+
+#[test]
+fn a_dead_smtp_server_is_a_warning_and_notify_sends_the_mail_again() {
+    let env = TestEnv::new();
+    let port = closed_port();
+    let work = setup(&env, "http://127.0.0.1:9/hook");
+    std::fs::write(work.join("policy.toml"), email_policy(port)).unwrap();
+    // The CA file must exist before the server does: make one from a server never used.
+    let unused = SmtpServer::start(&env, 0, true);
+    let ca = unused.ca_file.clone();
+    let run = with_email(
+        &env,
+        &work,
+        &ca,
+        &["promote", "v1.0.0", "--to", "staging", "--offline"],
+    );
+    assert_eq!(run.code, 0, "the record stands: {}", run.render());
+    assert!(
+        run.stderr
+            .contains("warning: could not notify release-mail: ")
+            && run.stderr.contains("send it again with `reltag notify "),
+        "{}",
+        run.render()
+    );
+    no_password(&run);
+    let newest = env.git(&work, &["log", "-1", "--format=%B", "refs/reltag/ledger"]);
+    assert!(newest.contains("Event: promote"), "{newest}");
+    let id = regex::Regex::new(r"reltag notify ([0-9a-f]+)")
+        .unwrap()
+        .captures(&run.stderr)
+        .unwrap()[1]
+        .to_string();
+
+    // The dry run shows the message, not the password.
+    let dry = with_email(&env, &work, &ca, &["notify", &id, "--offline", "--dry-run"]);
+    assert_eq!(dry.code, 0, "{}", dry.render());
+    assert!(
+        dry.stdout.contains(&format!(
+            "dry run: would send to release-mail: SMTP localhost:{port} (STARTTLS)"
+        )) && dry
+            .stdout
+            .contains("Subject: [reltag] v1.0.0 was promoted to staging"),
+        "{}",
+        dry.render()
+    );
+    no_password(&dry);
+    let ids = regex::Regex::new(r"\b[0-9a-f]{32}\b|\b[0-9a-f]{12}\b").unwrap();
+    insta::assert_snapshot!(
+        "notify_email_dry_run",
+        ids.replace_all(&dry.render().replace(&port.to_string(), "[PORT]"), "[ID]")
+    );
+
+    // The server comes up on that port (the CA file is rewritten with its CA): the
+    // resend arrives.
+    let smtp = SmtpServer::start(&env, port, true);
+    let ca = smtp.ca_file.clone();
+    let again = with_email(&env, &work, &ca, &["notify", &id, "--offline"]);
+    assert_eq!(again.code, 0, "{}", again.render());
+    assert!(
+        again.stdout.contains("notified release-mail"),
+        "{}",
+        again.render()
+    );
+    no_password(&again);
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 1, "{:?}", smtp.commands());
+    assert!(mails[0].secure);
+    // The event's Message-ID: a client that got the first one sees the same message.
+    assert!(
+        mails[0]
+            .data
+            .contains(&format!("Message-ID: <{id}.done@reltag>")),
+        "{}",
+        mails[0].data
+    );
+}
+
+#[test]
+fn an_email_target_without_its_server_sender_or_recipients_is_a_policy_error() {
+    let env = TestEnv::new();
+    let work = setup(&env, "http://127.0.0.1:9/hook");
+    let text = format!(
+        "{}[[notify.targets]]\nname = \"release-mail\"\nkind = \"email\"\n\
+         from = \"not an address\"\nevents = [\"promote\"]\n",
+        policy("http://127.0.0.1:9/hook")
+    );
+    std::fs::write(work.join("policy.toml"), &text).unwrap();
+    let run = env.reltag_with(&work, &["check", "policy"], &[], None);
+    assert_eq!(run.code, 2, "{}", run.render());
+    let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let rendered = run.render();
+    for expected in [
+        format!("policy.toml:{}:8\n", line_of("kind = \"email\"")),
+        "error[policy] email target `release-mail` needs `smtp = \"host:port\"`".to_string(),
+        "error[policy] email target `release-mail` needs `to = [\"team@example.com\"]`".to_string(),
+        format!("policy.toml:{}:8\n", line_of("from = ")),
+        "error[policy] invalid sender `not an address`: not an email address".to_string(),
+    ] {
+        assert!(rendered.contains(&expected), "{expected}\n{rendered}");
+    }
+}
+
+// ---------------------------------------------------------- a promotion as it starts
+
+#[test]
+fn a_promotion_is_announced_as_it_starts_before_its_record_and_again_when_done() {
+    let api = MockApi::start();
+    api.mount(
+        Mock::given(method("POST"))
+            .and(path("/hook"))
+            .respond_with(ResponseTemplate::new(204))
+            .expect(2),
+    );
+    let env = TestEnv::new();
+    let work = setup(&env, &format!("{}/hook", api.uri()));
+    let text = policy(&format!("{}/hook", api.uri())).replace(
+        "token_env = \"HOOK_TOKEN\"\nevents = [\"promote\"]",
+        "token_env = \"HOOK_TOKEN\"\nevents = [\"promote-started\", \"promote\"]",
+    );
+    std::fs::write(work.join("policy.toml"), &text).unwrap();
+    let run = promote(&env, &work, "http://127.0.0.1:9/slack", &[]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    api.verify();
+    let bodies: Vec<serde_json::Value> = api
+        .requests()
+        .iter()
+        .filter(|r| r.url.path() == "/hook")
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect();
+    assert_eq!(bodies[0]["stage"], "started");
+    assert_eq!(bodies[0]["event"], "promote");
+    assert!(
+        bodies[0]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("v1.0.0 is being promoted to staging at "),
+        "{}",
+        bodies[0]
+    );
+    assert_eq!(bodies[1]["stage"], "done");
+    assert_eq!(bodies[0]["event_id"], bodies[1]["event_id"]);
+    // The start is told before the record is written; the end after.
+    let started = run
+        .stdout
+        .find("notified ops-hook that the promotion started")
+        .unwrap();
+    let recorded = run.stdout.find("recorded: ").unwrap();
+    let done = run.stdout.rfind("notified ops-hook\n").unwrap();
+    assert!(started < recorded && recorded < done, "{}", run.stdout);
+
+    // A promotion the gate refuses is not announced at all.
+    let before = api.requests().len();
+    let blocked = env.reltag_with(
+        &work,
+        &["promote", "v9.9.9", "--to", "staging", "--offline"],
+        &[("HOOK_TOKEN", TOKEN)],
+        None,
+    );
+    assert_ne!(blocked.code, 0, "{}", blocked.render());
+    assert_eq!(api.requests().len(), before);
+}
+
+/// Appends a promotion of `version` to staging to the clone's ledger when the first
+/// `started` notice arrives, as another release manager would in that moment.
+struct PromoteWhenStarted {
+    work: PathBuf,
+    version: &'static str,
+    commit: String,
+    fired: std::sync::atomic::AtomicBool,
+}
+
+impl wiremock::Respond for PromoteWhenStarted {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap_or_default();
+        if body["stage"] == "started" && !self.fired.swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            use reltag::ledger::{Event, EventBody, Ledger, Promote};
+            let repo = gix::open(&self.work).unwrap();
+            let commit = gix::ObjectId::from_hex(self.commit.as_bytes()).unwrap();
+            let event = Event::new(
+                EventBody::Promote(Promote {
+                    version: self.version.into(),
+                    env: "staging".into(),
+                    artifacts: Vec::new(),
+                    emergency: false,
+                    reason: None,
+                }),
+                commit,
+                "ops@example.com",
+                "2026-11-24T11:00:00Z".parse().unwrap(),
+            )
+            .unwrap();
+            Ledger::new(&repo).append(&event).unwrap();
+        }
+        ResponseTemplate::new(204)
+    }
+}
+
+#[test]
+fn a_started_promotion_that_loses_the_race_is_announced_as_stopped() {
+    let api = MockApi::start();
+    let env = TestEnv::new();
+    let work = setup(&env, &format!("{}/hook", api.uri()));
+    crate::dashboard::cut(
+        &env,
+        &work,
+        "v1.1.0",
+        "v1.1.0\n\nPAY-4",
+        "2026-11-21T12:00:00Z",
+    );
+    let commit = env.git(&work, &["rev-parse", "v1.1.0^{commit}"]);
+    api.mount(
+        Mock::given(method("POST"))
+            .and(path("/hook"))
+            .respond_with(PromoteWhenStarted {
+                work: work.clone(),
+                version: "v1.1.0",
+                commit: commit.trim().to_string(),
+                fired: false.into(),
+            })
+            .expect(2),
+    );
+    let text = policy(&format!("{}/hook", api.uri())).replace(
+        "token_env = \"HOOK_TOKEN\"\nevents = [\"promote\"]",
+        "token_env = \"HOOK_TOKEN\"\nevents = [\"promote-started\", \"promote\"]",
+    );
+    std::fs::write(work.join("policy.toml"), &text).unwrap();
+    // v1.0.0 is allowed; while the start is told, v1.1.0 is promoted to staging: the
+    // write decides again on that ledger, and refuses.
+    let run = promote(&env, &work, "http://127.0.0.1:9/slack", &[]);
+    assert_eq!(run.code, 1, "{}", run.render());
+    assert!(!run.stdout.contains("recorded: "), "{}", run.render());
+    api.verify();
+    let bodies: Vec<serde_json::Value> = api
+        .requests()
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect();
+    assert_eq!(bodies[0]["stage"], "started");
+    assert_eq!(bodies[1]["stage"], "stopped");
+    assert_eq!(bodies[1]["version"], "v1.0.0");
+    assert!(
+        bodies[1]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("v1.0.0 was NOT promoted to staging after all"),
+        "{}",
+        bodies[1]
+    );
+    let newest = env.git(&work, &["log", "-1", "--format=%B", "refs/reltag/ledger"]);
+    assert!(newest.contains("Version: v1.1.0"), "{newest}");
+    insta::assert_snapshot!("notify_started_then_stopped", normalize(&run, &api));
 }

@@ -2,7 +2,6 @@ use clap::Args;
 
 use crate::cli::{CliError, Context};
 use crate::gates::release::criterion_check;
-use crate::release::criteria;
 use crate::report::{Outcome, Style, Subject};
 use crate::tracker::jira::{self, JiraClient};
 
@@ -44,7 +43,7 @@ pub fn cmd_check_bugs(ctx: &Context, args: BugsArgs) -> Result<Outcome, CliError
     report.note(outcome.note());
     // The verdict as the criterion `cut` reports: measured `N open`, threshold `≤ max`.
     report.check(criterion_check(
-        &criteria::bugs_outcome(&outcome),
+        &crate::rules::release_bugs::outcome(&outcome),
         Subject::Tag { name: tag },
     ));
     ctx.finish(report, Ok(()))

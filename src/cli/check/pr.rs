@@ -143,18 +143,15 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
             .flat_map(|f| std::iter::once(f.path).chain(f.previous_path))
             .collect::<Vec<String>>(),
     };
-    // A symlink or a removal at the policy path is a change, whatever the diff lists. The
-    // key files the base policy names ([ledger] allowed_signers, …) are policy too: a key
-    // added there could sign ledger events.
-    let policy_files = std::iter::once(policy_path.as_str()).chain(policy.file.ledger.key_files());
-    let mut policy_changed = false;
-    for path in policy_files {
-        policy_changed = policy_changed
-            || changed.iter().any(|c| c == path)
-            || match gathered.source {
-                CommitSource::Git => policy_changed_in_git(&repo, &gathered, path)?,
-                CommitSource::Forge => false,
-            };
+    // A symlink or a removal at a policy file is a change, whatever the diff lists: git
+    // compares what each file the gate counts as policy holds at both ends.
+    let mut policy_files_differ = Vec::new();
+    if let CommitSource::Git = gathered.source {
+        for path in gates::pull_request::policy_files(&policy_path, &policy) {
+            if policy_changed_in_git(&repo, &gathered, path)? {
+                policy_files_differ.push(path.to_string());
+            }
+        }
     }
     let code_owners = if policy.file.pull_requests.require_code_owners {
         let owners = code_owners_at_base(&repo, forge, &base_sha, &changed, &policy)?;
@@ -179,7 +176,7 @@ pub fn cmd_check_pr(ctx: &Context, args: PrArgs) -> Result<Outcome, CliError> {
             reviews: &reviews,
             changed: &changed,
             policy_path: &policy_path,
-            policy_changed,
+            policy_files_differ: &policy_files_differ,
             code_owners: code_owners.as_ref(),
         },
         &policy,
