@@ -16,7 +16,7 @@ use gix::ObjectId;
 use crate::evidence::{self, Parsed, ReportError};
 use crate::git::Repo;
 use crate::input::{Limit, Origin};
-use crate::ledger::{ApprovalRecord, Ledger, RefusedApproval};
+use crate::ledger::{ApprovalRecord, Ledger, RefusedEvent};
 use crate::policy::Policy;
 use crate::policy::schema::Criterion;
 use crate::release::criteria::{CriterionOutcome, Source, Verdict};
@@ -80,7 +80,7 @@ pub struct Approvals {
     /// For one environment only: named so the finding can say why they do not count.
     pub for_one_env: Vec<ApprovalRecord>,
     /// The ledger holds but does not count (`[ledger] require_signed`).
-    pub refused: Vec<RefusedApproval>,
+    pub refused: Vec<RefusedEvent>,
 }
 
 /// How a process ended, as the release-command rule reads it.
@@ -178,17 +178,39 @@ impl<'a> Gather<'a> {
                     Some(record) => Source::Recorded(record),
                     None => Source::Missing {
                         path: configured.to_string(),
-                        why: if *tree_counts {
-                            format!(
-                                "{configured} does not exist and no evidence is recorded in the ledger"
-                            )
-                        } else {
-                            "the working tree is not clean at this commit, so reports in it do not count, and no evidence is recorded in the ledger".into()
-                        },
+                        why: format!(
+                            "{}{}",
+                            if *tree_counts {
+                                format!(
+                                    "{configured} does not exist and no evidence is recorded in the ledger"
+                                )
+                            } else {
+                                "the working tree is not clean at this commit, so reports in it do not count, and no evidence is recorded in the ledger".into()
+                            },
+                            self.refused_evidence(ledger, criterion)?
+                        ),
                     },
                 })
             }
         }
+    }
+
+    /// Evidence for the commit the ledger holds but does not count (`[ledger]
+    /// require_signed`), named after why the criterion has none: `; dev@example.com's
+    /// coverage evidence …`.
+    fn refused_evidence(&self, ledger: &Ledger<'_>, criterion: &str) -> Result<String, Error> {
+        if !*self.policy.file.ledger.require_signed.get_ref() {
+            return Ok(String::new());
+        }
+        let filter = crate::ledger::LogFilter {
+            kind: Some(crate::ledger::EventKind::Evidence),
+            ..Default::default()
+        };
+        let refused = crate::ledger::identity::refused_events(ledger, filter)?;
+        Ok(crate::ledger::identity::named(refused.iter().filter(|r| {
+            r.event.commit == self.commit
+                && matches!(&r.event.body, crate::ledger::EventBody::Evidence(e) if e.criterion == criterion)
+        })))
     }
 
     /// The previous release's tag (if any) and the paths changed between its commit (or
@@ -223,7 +245,7 @@ impl<'a> Gather<'a> {
         // Approvals the ledger refuses to count (`[ledger] require_signed`) are named in
         // the finding, not read as never given.
         let refused = if *self.policy.file.ledger.require_signed.get_ref() {
-            crate::ledger::identity::refused_approvals(ledger, version, None, self.commit)?
+            crate::ledger::identity::refused_for_version(ledger, version)?
         } else {
             Vec::new()
         };
