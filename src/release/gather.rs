@@ -54,12 +54,19 @@ pub enum Occasion<'a> {
         /// The criteria an emergency skips.
         skip: &'a [Criterion],
     },
-    /// `evidence record`: one criterion whose evidence is a report — the file named on
-    /// the command line (relative to `cwd`), else the policy's, inside the working tree.
-    /// Never the ledger: a record is made from a report.
+    /// `evidence record`: one criterion, recorded as its entry says
+    /// ([`Recorded`](crate::release::criteria::Recorded)). A report is the file named on
+    /// the command line (relative to `cwd`), else the policy's, inside the working tree;
+    /// a service is asked about `version`. Never the ledger: a record is made from a
+    /// report or an answer.
     Record {
         report: Option<&'a str>,
         cwd: &'a Path,
+        /// The tag name the evidence is for (`v1.2.3`), when given.
+        version: Option<&'a str>,
+        /// Told which service is about to be asked (`Jira at https://…`), so the
+        /// command can say what it waits for.
+        asking: &'a dyn Fn(&str),
     },
 }
 
@@ -104,11 +111,19 @@ impl<'a> Gather<'a> {
         self.commit.to_string()
     }
 
-    /// The version's tag name (`cut` only).
+    /// The version's tag name: the one being cut, or the one evidence is recorded for
+    /// (an error when `evidence record` was not given one).
     pub fn version(&self, criterion: &'static str) -> Result<&'a str, Error> {
         match self.occasion {
             Occasion::Cut { version, .. } => Ok(version),
-            Occasion::Record { .. } => Err(Error::NotRecordable(criterion)),
+            Occasion::Record { version, .. } => version.ok_or(Error::NeedsVersion(criterion)),
+        }
+    }
+
+    /// Says which service is about to be asked (`evidence record` shows it as a status).
+    fn asking(&self, service: impl std::fmt::Display) {
+        if let Occasion::Record { asking, .. } = self.occasion {
+            asking(&service.to_string());
         }
     }
 
@@ -130,7 +145,7 @@ impl<'a> Gather<'a> {
     ) -> Result<Source<T>, Error> {
         let limit = Limit::files(self.policy.file.release.max_file_size());
         match &self.occasion {
-            Occasion::Record { report, cwd } => {
+            Occasion::Record { report, cwd, .. } => {
                 let read = match (report, self.repo.workdir()) {
                     (Some(path), _) => evidence::read_report(
                         Path::new(path),
@@ -312,7 +327,10 @@ impl<'a> Gather<'a> {
             }));
         };
         Ok(JiraClient::from_policy(self.policy)
-            .and_then(|client| jira::evaluate_bugs(self.policy, &version, tag, &client))
+            .and_then(|client| {
+                self.asking(format_args!("Jira at {}", client.config().url));
+                jira::evaluate_bugs(self.policy, &version, tag, &client)
+            })
             .map_err(|e| Unavailable {
                 hint: e.hint(),
                 message: e.to_string(),
@@ -342,6 +360,7 @@ pub fn evaluate(g: &Gather<'_>) -> Result<Vec<CriterionOutcome>, Error> {
                 findings: Vec::new(),
                 report_sha256: None,
                 source: None,
+                comment: None,
             });
             continue;
         }
@@ -363,9 +382,12 @@ pub enum Error {
         argv: String,
         source: std::io::Error,
     },
-    /// The criterion's evidence is not a report: `evidence record` cannot record it.
+    /// The criterion is decided at cut time only: `evidence record` cannot record it.
     #[error("the {0} criterion is decided at cut time, not recorded as evidence")]
     NotRecordable(&'static str),
+    /// `evidence record` of a criterion about a version was not told the version.
+    #[error("{0} evidence is for a version: VERSION is missing")]
+    NeedsVersion(&'static str),
     /// A criterion the policy names has no entry in `rules::CRITERIA`.
     #[error("the criterion {0} has no entry in the criteria registry")]
     Unregistered(String),

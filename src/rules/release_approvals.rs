@@ -2,7 +2,7 @@ use super::declare_rule;
 use crate::ledger::{ApprovalRecord, RefusedEvent};
 use crate::policy::Policy;
 use crate::policy::schema::Criterion;
-use crate::release::criteria::{CriterionEntry, CriterionOutcome};
+use crate::release::criteria::{CriterionEntry, CriterionOutcome, Recorded};
 use crate::release::gather::{Error, Gather};
 use crate::report::{Finding, Subject};
 
@@ -120,7 +120,7 @@ pub const CRITERION: CriterionEntry = CriterionEntry {
     name: "approvals",
     rule: ReleaseApprovals::INFO,
     skippable: None,
-    recordable: false,
+    recorded: Recorded::Never,
     evaluate,
 };
 
