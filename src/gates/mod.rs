@@ -10,6 +10,7 @@
 //! finding). [`all`] lists every gate, and a test fails when a rule of `rules::ALL` or a
 //! release criterion is reachable from none.
 
+pub mod commits;
 pub mod pull_request;
 pub mod push;
 pub mod release;
@@ -18,6 +19,7 @@ use crate::git::CommitInfo;
 use crate::policy::Policy;
 use crate::policy::schema::Skippable;
 use crate::report::{Check, Exempted, Finding, Report, RuleSet, Subject, Verdict};
+use crate::rules::separation::SeparationFacts;
 use crate::rules::{
     AuthorFacts, BranchFacts, ForgeAccount, MessageFacts, PromoteFacts, PullRequestFacts,
     RefPushFacts, RuleInfo, TagFacts, TagPlacementFacts, branch_name, branch_protected,
@@ -110,6 +112,7 @@ pub type TagPlacementCheck = fn(&TagPlacementFacts<'_>, &Policy, &mut Vec<Findin
 pub type PullRequestCheck = fn(&PullRequestFacts<'_>, &Policy, &mut Vec<Finding>);
 /// A promotion check: its findings go to `out`, its return value is what it saw.
 pub type PromotionCheck = fn(&PromoteFacts<'_>, &Policy, &mut Vec<Finding>) -> String;
+pub type SeparationCheck = fn(&SeparationFacts<'_>, &Policy, &mut Vec<Finding>) -> String;
 
 /// The message rules, for one commit or message file. An empty message has no key and
 /// no subject: one finding says it all.
@@ -287,6 +290,43 @@ pub static PROMOTION: Gate<PromotionCheck> = Gate {
     ],
 };
 
+/// The separation-of-duties rules `cut` runs over the release's roles, the approvals of
+/// the commit being cut and the person cutting it ([`cut_separation`]); `promote` runs
+/// them again in [`PROMOTION`] over the environment's roles and the recorded cut.
+pub static CUT_SEPARATION: Gate<SeparationCheck> = Gate {
+    name: "cut-separation",
+    noun: ("cut", "cuts"),
+    steps: &[
+        step(
+            crate::rules::sod_two_roles::SodTwoRoles::INFO,
+            crate::rules::sod_two_roles::judge,
+        ),
+        step(
+            crate::rules::sod_cut_approve::SodCutApprove::INFO,
+            crate::rules::sod_cut_approve::judge,
+        ),
+        step(
+            crate::rules::sod_own_commits::SodOwnCommits::INFO,
+            crate::rules::sod_own_commits::judge,
+        ),
+    ],
+};
+
+/// The separation-of-duties checks of a cut: one [`Check`] per rule the policy's
+/// `[separation]` forbids (none by default), on the version's tag.
+pub fn cut_separation(facts: &SeparationFacts, policy: &Policy) -> Vec<Check> {
+    CUT_SEPARATION
+        .steps
+        .iter()
+        .filter(|step| separation_forbids(step.rule.id, policy) == Some(true))
+        .map(|step| {
+            let mut found = Vec::new();
+            let value = (step.check)(facts, policy, &mut found);
+            Check::new(step.rule.id, Some(facts.subject()), found).measured(value)
+        })
+        .collect()
+}
+
 /// Rules a command applies itself, at one point of its flow, with facts of their own
 /// (phase 2 of the engine moves these decisions into library gates of their own).
 pub struct Declared {
@@ -365,6 +405,7 @@ pub fn all() -> Vec<Listed> {
         gate(&TAG_PLACEMENT),
         gate(&PULL_REQUEST),
         gate(&PROMOTION),
+        gate(&CUT_SEPARATION),
         declared(&DEPLOY_RECORD),
         declared(&SUBJECT_EXEMPTIONS),
         declared(&release::RELEASE),
@@ -513,6 +554,40 @@ fn check_commit_as(
     refname: Option<&str>,
     report: &mut Report,
 ) {
+    judge_commit(commit, account, policy, refname).record(report);
+}
+
+/// What the message gate said of one commit, before it goes into a report: judged on
+/// one thread, recorded on another (see [`commits`]).
+#[derive(Debug, Default)]
+pub struct CommitVerdict {
+    pub findings: Vec<Finding>,
+    pub exempted: Option<Exempted>,
+}
+
+impl CommitVerdict {
+    /// Nothing to say: the commit passed without an exemption.
+    pub fn is_clean(&self) -> bool {
+        self.findings.is_empty() && self.exempted.is_none()
+    }
+
+    /// Counts the commit as checked and reports what was found.
+    pub fn record(self, report: &mut Report) {
+        report.checked().commits += 1;
+        report.ran(&MESSAGE);
+        report.findings(self.findings);
+        if let Some(exempted) = self.exempted {
+            report.exempt(exempted);
+        }
+    }
+}
+
+fn judge_commit(
+    commit: &CommitInfo,
+    account: ForgeAccount,
+    policy: &Policy,
+    refname: Option<&str>,
+) -> CommitVerdict {
     let subject = Subject::Commit {
         id: commit.id.to_string(),
         summary: commit.summary(),
@@ -529,14 +604,9 @@ fn check_commit_as(
             account,
         }),
     };
-    let mut out = Vec::new();
-    let exempted = message(&facts, policy, &mut out);
-    report.checked().commits += 1;
-    report.ran(&MESSAGE);
-    report.findings(out);
-    if let Some(exempted) = exempted {
-        report.exempt(exempted);
-    }
+    let mut findings = Vec::new();
+    let exempted = message(&facts, policy, &mut findings);
+    CommitVerdict { findings, exempted }
 }
 
 /// The message gate on a message that is not a commit (yet), into the report.

@@ -21,6 +21,15 @@ pub trait Facts {
     fn workdir(&self) -> Option<&Path>;
     /// The evidence the ledger recorded for `commit`, oldest first.
     fn recorded_evidence(&self, commit: ObjectId) -> Result<Vec<EvidenceRecord>, Error>;
+    /// Evidence of `criterion` for `commit` the ledger holds but does not count (`[ledger]
+    /// require_signed`), named after why the criterion has none: `; dev@example.com's
+    /// coverage evidence …` (empty when there is none).
+    fn refused_evidence(
+        &self,
+        policy: &Policy,
+        commit: ObjectId,
+        criterion: &str,
+    ) -> Result<String, Error>;
     /// The approvals of `version` at `commit`.
     fn approvals(
         &self,
@@ -44,6 +53,7 @@ pub trait Facts {
         policy: &Policy,
         version: &semver::Version,
         tag: &str,
+        asking: &dyn Fn(&str),
     ) -> Result<BugsOutcome, Unavailable>;
 }
 
@@ -70,6 +80,26 @@ impl Facts for Repository<'_> {
         Ok(self.ledger()?.commit_evidence(commit)?)
     }
 
+    fn refused_evidence(
+        &self,
+        policy: &Policy,
+        commit: ObjectId,
+        criterion: &str,
+    ) -> Result<String, Error> {
+        if !*policy.file.ledger.require_signed.get_ref() {
+            return Ok(String::new());
+        }
+        let filter = crate::ledger::LogFilter {
+            kind: Some(crate::ledger::EventKind::Evidence),
+            ..Default::default()
+        };
+        let refused = crate::ledger::identity::refused_events(self.ledger()?, filter)?;
+        Ok(crate::ledger::identity::named(refused.iter().filter(|r| {
+            r.event.commit == commit
+                && matches!(&r.event.body, crate::ledger::EventBody::Evidence(e) if e.criterion == criterion)
+        })))
+    }
+
     fn approvals(
         &self,
         policy: &Policy,
@@ -89,7 +119,7 @@ impl Facts for Repository<'_> {
         // Approvals the ledger refuses to count (`[ledger] require_signed`) are named in
         // the finding, not read as never given.
         let refused = if *policy.file.ledger.require_signed.get_ref() {
-            crate::ledger::identity::refused_approvals(ledger, version, None, commit)?
+            crate::ledger::identity::refused_for_version(ledger, version)?
         } else {
             Vec::new()
         };
@@ -152,10 +182,14 @@ impl Facts for Repository<'_> {
         policy: &Policy,
         version: &semver::Version,
         tag: &str,
+        asking: &dyn Fn(&str),
     ) -> Result<BugsOutcome, Unavailable> {
         use crate::tracker::jira::{self, JiraClient};
         JiraClient::from_policy(policy)
-            .and_then(|client| jira::evaluate_bugs(policy, version, tag, &client))
+            .and_then(|client| {
+                asking(&format!("Jira at {}", client.config().url));
+                jira::evaluate_bugs(policy, version, tag, &client)
+            })
             .map_err(|e| Unavailable {
                 hint: e.hint(),
                 message: e.to_string(),

@@ -26,6 +26,7 @@ use crate::release::notes::Notes;
 use crate::report::Report;
 use crate::rules::release_bugs::{BugsOutcome, Issue};
 use crate::rules::release_ci::{CheckResult, CheckState};
+use crate::rules::separation::SeparationFacts;
 use crate::rules::{release_branch, release_version};
 
 /// `cut = { version = "v1.2.3", ... }`: what `reltag cut` is asked, and what it would
@@ -95,6 +96,16 @@ impl Facts for Described<'_> {
         Ok(self.state.commit_evidence(commit)?)
     }
 
+    fn refused_evidence(
+        &self,
+        _policy: &Policy,
+        _commit: ObjectId,
+        _criterion: &str,
+    ) -> Result<String, gather::Error> {
+        // Every described event counts: a scenario tests the policy, not signatures.
+        Ok(String::new())
+    }
+
     fn approvals(
         &self,
         _policy: &Policy,
@@ -157,6 +168,7 @@ impl Facts for Described<'_> {
         policy: &Policy,
         _version: &semver::Version,
         tag: &str,
+        _asking: &dyn Fn(&str),
     ) -> Result<BugsOutcome, Unavailable> {
         let bugs = &policy.file.release.bugs;
         Ok(BugsOutcome {
@@ -217,14 +229,12 @@ pub fn cut(
         .branch
         .as_deref()
         .or(candidates.first().map(String::as_str));
-    let emergency_approvals = if spec.emergency {
-        described
-            .state
-            .approvals_for(&spec.version, None, commit)
-            .map_err(|e| e.to_string())?
-    } else {
-        Vec::new()
-    };
+    // The version's approvals at the commit: the emergency procedure's and the
+    // separation of duties' facts.
+    let approvals = described
+        .state
+        .approvals_for(&spec.version, None, commit)
+        .map_err(|e| e.to_string())?;
     let notes = Notes {
         title: spec.version.clone(),
         previous: spec.previous.clone(),
@@ -256,11 +266,21 @@ pub fn cut(
             },
             emergency: spec.emergency.then(|| EmergencyFacts {
                 reason: spec.reason.as_deref().unwrap_or(""),
-                approvals: &emergency_approvals,
+                approvals: &approvals,
                 notes: &notes,
+                refused: &[],
             }),
             jira_keys: None,
             criteria: &outcomes,
+            separation: SeparationFacts {
+                version: &spec.version,
+                scope: "the cut",
+                required: crate::rules::release_approvals::cut_roles(policy),
+                commit: Some(&commit_hex),
+                approvals: &approvals,
+                cut: None,
+                release_authors: &[],
+            },
         },
         policy,
     ) {
