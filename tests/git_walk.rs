@@ -16,7 +16,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use gix::ObjectId;
-use reltag::git::walk::Walker;
+use reltag::git::CommitInfo;
+use reltag::git::walk::{Visit, Walker};
 
 fn git(dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
     let mut child = Command::new("git")
@@ -165,10 +166,51 @@ fn walk(dir: &Path, include: &[&str], exclude: &[&str], graph: bool) -> BTreeSet
         messages.len(),
         "each commit once: {messages:?}"
     );
+    // A visitor that takes the commits a walk by date cannot decide yet gets the same
+    // commits, in the same order.
+    let mut holder = Holder::default();
+    walker.visit(&include, &exclude, &mut holder).unwrap();
+    assert_eq!(holder.in_range, messages, "a visitor that holds commits");
     // Without messages, the same commits.
     let ids = walker.ids(&include, &exclude).unwrap();
     assert_eq!(names(dir, ids), unique, "ids() and range() agree");
     unique
+}
+
+/// Holds every commit it is offered, and lists the range as the walk decides it.
+#[derive(Default)]
+struct Holder {
+    held: Vec<String>,
+    in_range: Vec<String>,
+}
+
+fn text(info: &CommitInfo) -> String {
+    String::from_utf8(info.message.clone())
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+impl Visit for Holder {
+    fn commit(&mut self, _: ObjectId, info: Option<CommitInfo>) -> Result<(), reltag::git::Error> {
+        self.in_range
+            .push(text(&info.expect("a walk for messages")));
+        Ok(())
+    }
+
+    fn holds(&self) -> bool {
+        true
+    }
+
+    fn hold(&mut self, info: CommitInfo) -> u32 {
+        self.held.push(text(&info));
+        self.held.len() as u32 - 1
+    }
+
+    fn release(&mut self, _: ObjectId, ticket: u32) -> Result<(), reltag::git::Error> {
+        self.in_range.push(self.held[ticket as usize].clone());
+        Ok(())
+    }
 }
 
 fn write_graph(dir: &Path) {
@@ -521,5 +563,77 @@ fn walks_that_keep_the_hidden_side_give_what_fresh_walks_give() {
     write_graph(dir);
     for order in &orders {
         keep_hidden_side(dir, true, &hidden, order, |tip| truth(dir, &[tip], &hidden));
+    }
+}
+
+/// `REV~N` and `REV^N` are followed by reltag itself (gix's parser walks far slower):
+/// each resolves to what `git rev-parse` says, and what git refuses is refused.
+#[test]
+fn ancestry_steps_resolve_as_git_resolves_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    build(
+        dir,
+        &[
+            C("a", &[], 1000),
+            C("b", &["a"], 1001),
+            C("c", &["b"], 1002),
+            C("d", &["a"], 1003),
+            C("m", &["c", "d"], 1004),
+            C("e", &["m"], 1005),
+        ],
+    );
+    git(
+        dir,
+        &[
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@example.com",
+            "tag",
+            "-a",
+            "-m",
+            "annotated",
+            "v1.0.0",
+            "e",
+        ],
+        None,
+    );
+    let repo = reltag::git::Repo::discover(dir).unwrap();
+    for spec in [
+        "e~1",
+        "e~2",
+        "e~3",
+        "e~4",
+        "e^",
+        "e^^",
+        "e^0",
+        "m^2",
+        "m^2~1",
+        "e~1^2",
+        "e~1^1~1",
+        "v1.0.0~2",
+        "v1.0.0^{commit}~1",
+        "main~0",
+        "e~5",
+        "m^3",
+        "e~1^3",
+        "a~1",
+        "nope~1",
+        "e^2",
+    ] {
+        let ours = repo.resolve_commit(spec).ok().map(|id| id.to_string());
+        let theirs = Command::new("git")
+            .args(["rev-parse", "--verify", "-q", &format!("{spec}^{{commit}}")])
+            .current_dir(dir)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .unwrap();
+        let theirs = theirs
+            .status
+            .success()
+            .then(|| String::from_utf8(theirs.stdout).unwrap().trim().to_string());
+        assert_eq!(ours, theirs, "{spec}");
     }
 }

@@ -528,3 +528,41 @@ fn one_selection_for_many_new_branches() {
         assert_eq!(ids, expected, "{branch}");
     }
 }
+
+/// Remote-tracking refs are taken as they are when they name a commit; one that names an
+/// annotated tag is peeled, a symbolic one followed, one that names a tree hides nothing
+/// and stops nothing.
+#[test]
+fn remote_tracking_refs_to_tags_trees_and_symbolic_refs() {
+    let s = setup();
+    let tip = rev(&s.work, "feature");
+    // origin/main is at the 5th commit; hide 20 more of the feature commits through an
+    // annotated tag, and point another ref at a tree.
+    git(
+        &s.work,
+        &["tag", "-a", "-m", "tagged", "hidden-tag", "feature~30"],
+    );
+    let tag = rev(&s.work, "hidden-tag");
+    assert_ne!(tag, rev(&s.work, "feature~30"), "an annotated tag object");
+    git(
+        &s.work,
+        &["update-ref", "refs/remotes/origin/tagged", &tag.to_string()],
+    );
+    let tree = rev(&s.work, "feature^{tree}");
+    git(
+        &s.work,
+        &["update-ref", "refs/remotes/origin/tree", &tree.to_string()],
+    );
+    git(
+        &s.work,
+        &[
+            "symbolic-ref",
+            "refs/remotes/origin/HEAD",
+            "refs/remotes/origin/main",
+        ],
+    );
+    let repo = open(&s.work);
+    let new = update(Some(tip), "refs/heads/feature", None, UpdateKind::Create);
+    let pushed = commits_to_check(&repo, &new, "origin").unwrap();
+    assert_eq!(pushed.len(), 30, "the commits above the tagged one");
+}

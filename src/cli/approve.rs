@@ -24,6 +24,7 @@ pub struct ApproveArgs {
     /// The commit to approve, when neither the tag nor the release branch names it.
     #[arg(long, value_name = "REV")]
     pub commit: Option<String>,
+    /// A remark recorded with the approval (shown by `reltag log`).
     #[arg(long)]
     pub comment: Option<String>,
     /// Record locally; do not push the ledger.

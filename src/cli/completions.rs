@@ -17,6 +17,7 @@ use crate::report::Outcome;
 /// PowerShell: `reltag completions powershell >> $PROFILE`.
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
+    /// The shell to write completions for.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
 }

@@ -17,6 +17,8 @@ pub struct Context {
     pub color: bool,
     pub quiet: bool,
     pub verbose: bool,
+    /// The events the ledger's write path recorded in this run, for the summary.
+    recorded: std::cell::RefCell<Vec<String>>,
 }
 
 impl Context {
@@ -51,6 +53,7 @@ impl Context {
             color,
             quiet: global.quiet,
             verbose: global.verbose,
+            recorded: std::cell::RefCell::new(Vec::new()),
         })
     }
 
@@ -94,6 +97,7 @@ impl Context {
         mut report: Report,
         result: Result<(), CliError>,
     ) -> Result<Outcome, CliError> {
+        report.recorded(self.recorded.take());
         match result {
             Ok(()) => Ok(report.finish()?),
             Err(error) => {
@@ -103,6 +107,12 @@ impl Context {
                 Err(error)
             }
         }
+    }
+
+    /// An event the ledger's write path recorded (its summary), for the report's summary
+    /// line: called by `ledger_access::write` only, after the remote accepted.
+    pub(super) fn recorded(&self, event: String) {
+        self.recorded.borrow_mut().push(event);
     }
 
     /// A status line for people (stderr), unless `-q`.

@@ -102,6 +102,7 @@ pub fn cmd_dashboard(ctx: &Context, args: DashboardArgs) -> Result<Outcome, CliE
         out.display(),
         site.versions.len()
     ));
+    report.done("wrote the release page");
     ctx.finish(report, Ok(()))
 }
 

@@ -242,12 +242,22 @@ pub fn write<T>(
     decide: impl FnMut(&Base<'_, '_>) -> Result<Decision<T>, CliError>,
 ) -> Result<Written<T>, CliError> {
     let publish = Publish::choose(ledger.repo(), local_only);
-    // The clock is an input: say so before recording behind the ledger's latest event.
+    // The clock is an input: say so before recording behind the ledger's latest event,
+    // or at a time RELTAG_NOW made up.
+    let now = crate::schedule::now()?;
+    if crate::schedule::now_is_set_unacknowledged()
+        && let Some(warning) = crate::deploy::clock::set_clock_warning(now, jiff::Timestamp::now())
+    {
+        ctx.status(warning);
+    }
     let latest = crate::deploy::clock::latest_event_time(ledger)?;
-    if let Some(warning) = crate::deploy::clock::warning(crate::schedule::now()?, latest) {
+    if let Some(warning) = crate::deploy::clock::warning(now, latest) {
         ctx.status(warning);
     }
     let written = ledger::write(ledger, &publish, &WriteOptions::default(), decide)?;
+    for event in &written.events {
+        ctx.recorded(event.summary());
+    }
     for notice in &written.sync.notices {
         ctx.status(notice);
     }

@@ -48,7 +48,8 @@ use crate::report::{Format, Outcome};
 /// The clock: RELTAG_NOW (an RFC 3339 time, e.g. 2026-11-24T18:30:00-05:00) replaces the
 /// system clock wherever reltag reads it — windows, freezes, notice, soak, and the time
 /// events are recorded with. A write whose clock is behind the ledger's latest event is
-/// warned about.
+/// warned about, and so is one whose RELTAG_NOW is more than 5 minutes from the system
+/// clock, unless RELTAG_NOW_ACKNOWLEDGED is set (tests, replays).
 #[derive(Debug, Parser)]
 #[command(
     name = "reltag",
@@ -193,5 +194,34 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<Outcome, CliError
         Command::Hook(args) => hook::cmd_hook(&ctx, args),
         Command::Verify(args) => verify::cmd_verify(&ctx, args),
         Command::Void(args) => void::cmd_void(&ctx, args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// `log --help` once showed `--env` with no text: every argument and option of every
+    /// command says what it is, and the command tree is one clap accepts.
+    #[test]
+    fn every_argument_of_every_command_has_help() {
+        fn walk(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in command.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !builtin && !arg.is_hide_set() && arg.get_help().is_none() {
+                    missing.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+            for sub in command.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let command = Cli::command();
+        command.clone().debug_assert();
+        let mut missing = Vec::new();
+        walk(&command, "reltag", &mut missing);
+        assert!(missing.is_empty(), "without help: {missing:?}");
     }
 }

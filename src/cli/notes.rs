@@ -16,6 +16,8 @@ use crate::rules::TagFacts;
 /// since the latest release tag.
 #[derive(Debug, Args)]
 pub struct NotesArgs {
+    /// A release (v1.2.3), a range of commits (A..B), or nothing: since the latest
+    /// release tag.
     #[arg(value_name = "VERSION|RANGE")]
     pub what: Option<String>,
 }

@@ -20,21 +20,30 @@ pub(super) fn show(
     report: &mut Report,
     mut failed: impl FnMut(&mut Report, String),
 ) {
+    let mut dry_run = false;
     for (target, delivery) in &announcement.deliveries {
         match delivery {
-            Delivery::Sent => report.note(format!(
-                "notified {target}{}",
-                match announcement.stage {
-                    Stage::Done => "",
-                    Stage::Started => " that the promotion started",
-                    Stage::Stopped => " that the promotion stopped",
-                }
-            )),
+            Delivery::Sent => {
+                let sent = format!(
+                    "notified {target}{}",
+                    match announcement.stage {
+                        Stage::Done => "",
+                        Stage::Started => " that the promotion started",
+                        Stage::Stopped => " that the promotion stopped",
+                    }
+                );
+                report.note(sent.clone());
+                report.done(sent);
+            }
             Delivery::WouldSend(body) => {
-                report.note(format!("dry run: would send to {target}: {body}"))
+                report.note(format!("dry run: would send to {target}: {body}"));
+                dry_run = true;
             }
             Delivery::Failed(why) => failed(report, format!("{target}: {why}")),
         }
+    }
+    if dry_run {
+        report.done("dry run: sent nothing");
     }
 }
 

@@ -19,6 +19,7 @@ use crate::report::{Outcome, Report, Style};
 /// freezes are judged at that instant, and the event records it.
 #[derive(Debug, Args)]
 pub struct RollbackArgs {
+    /// The environment to roll back (a key under [environments]).
     #[arg(long, value_name = "ENV")]
     pub env: String,
     /// The version to return to [default: the one that ran before the current one].

@@ -20,11 +20,13 @@ pub struct ScheduleArgs {
     /// The version's tag name, e.g. v1.2.3.
     #[arg(value_name = "VERSION")]
     pub tag: String,
+    /// The environment it will be promoted to (a key under [environments]).
     #[arg(long = "to", value_name = "ENV")]
     pub env: String,
     /// When, as an RFC 3339 time with its offset: 2026-11-25T18:00:00-05:00 or ...Z.
     #[arg(long, value_name = "TIME")]
     pub at: String,
+    /// Why, recorded with the schedule.
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,
     /// Record locally; do not fetch or push the ledger.

@@ -14,7 +14,8 @@ use crate::scenario::{self, ScenarioFile};
 pub const SCENARIO_DIR: &str = "policy-tests";
 
 /// Test the policy: run scenario files (a branch, commits, a push, a pull request with
-/// its reviews) and check that the policy allows or blocks each, with the rules expected.
+/// its reviews, a promotion with the ledger's events and a clock) and check that the
+/// policy allows or blocks each, with the rules expected.
 ///
 /// Offline: nothing is read from the repository's history or asked of a service. Exit 0
 /// when every scenario gets what it expects, 1 when one does not, 2 for a scenario file

@@ -12,6 +12,32 @@ use crate::ledger::{self, Ledger};
 /// minutes apart are normal between machines.
 pub const TOLERANCE: SignedDuration = SignedDuration::from_mins(10);
 
+/// How far `RELTAG_NOW` may set the clock from the system's before a write warns: a
+/// pinned time a few minutes off is a replay of now; farther, it is history made up.
+pub const SET_TOLERANCE: SignedDuration = SignedDuration::from_mins(5);
+
+/// A warning when `now`, the clock `RELTAG_NOW` sets, is more than [`SET_TOLERANCE`]
+/// from `system`, the system clock: the event would be recorded at a time that did not
+/// happen (a variable left exported after a test, a replay run for real).
+pub fn set_clock_warning(now: Timestamp, system: Timestamp) -> Option<String> {
+    let apart = now.duration_since(system);
+    (apart.abs() > SET_TOLERANCE).then(|| {
+        format!(
+            "warning: RELTAG_NOW sets the clock to {now}, {} {} the system clock ({}): \
+             this event is recorded at that time; unset RELTAG_NOW to record the \
+             real time, or set RELTAG_NOW_ACKNOWLEDGED=1 where a set clock is meant \
+             (tests, replays)",
+            crate::rules::span_text(apart.abs()),
+            if apart.is_negative() {
+                "behind"
+            } else {
+                "ahead of"
+            },
+            system.round(jiff::Unit::Second).unwrap_or(system),
+        )
+    })
+}
+
 /// The time of the ledger's latest event (its tip commit's), if it has one.
 pub fn latest_event_time(ledger: &Ledger<'_>) -> Result<Option<Timestamp>, ledger::Error> {
     let Some(tip) = ledger.tip()? else {
@@ -55,6 +81,23 @@ mod tests {
         let warned = warning(at("2026-11-21T12:00:00Z"), latest).expect("a warning");
         assert!(warned.contains("3 d behind"), "{warned}");
         assert!(warned.contains("RELTAG_NOW"), "{warned}");
+    }
+
+    #[test]
+    fn a_set_clock_far_from_the_system_clock_is_warned_about() {
+        let system = at("2026-12-03T12:00:00.123456Z");
+        let behind = set_clock_warning(at("2026-11-24T12:00:00Z"), system).expect("a warning");
+        assert_eq!(
+            behind,
+            "warning: RELTAG_NOW sets the clock to 2026-11-24T12:00:00Z, 9 d behind the \
+             system clock (2026-12-03T12:00:00Z): this event is recorded at that time; \
+             unset RELTAG_NOW to record the real time, or set RELTAG_NOW_ACKNOWLEDGED=1 \
+             where a set clock is meant (tests, replays)"
+        );
+        let ahead = set_clock_warning(at("2026-12-03T12:06:00Z"), system).expect("a warning");
+        assert!(ahead.contains("5 min ahead of the system clock"), "{ahead}");
+        assert_eq!(set_clock_warning(at("2026-12-03T12:04:59Z"), system), None);
+        assert_eq!(set_clock_warning(at("2026-12-03T11:55:01Z"), system), None);
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! finding). [`all`] lists every gate, and a test fails when a rule of `rules::ALL` or a
 //! release criterion is reachable from none.
 
+pub mod commits;
 pub mod pull_request;
 pub mod push;
 pub mod release;
@@ -513,6 +514,40 @@ fn check_commit_as(
     refname: Option<&str>,
     report: &mut Report,
 ) {
+    judge_commit(commit, account, policy, refname).record(report);
+}
+
+/// What the message gate said of one commit, before it goes into a report: judged on
+/// one thread, recorded on another (see [`commits`]).
+#[derive(Debug, Default)]
+pub struct CommitVerdict {
+    pub findings: Vec<Finding>,
+    pub exempted: Option<Exempted>,
+}
+
+impl CommitVerdict {
+    /// Nothing to say: the commit passed without an exemption.
+    pub fn is_clean(&self) -> bool {
+        self.findings.is_empty() && self.exempted.is_none()
+    }
+
+    /// Counts the commit as checked and reports what was found.
+    pub fn record(self, report: &mut Report) {
+        report.checked().commits += 1;
+        report.ran(&MESSAGE);
+        report.findings(self.findings);
+        if let Some(exempted) = self.exempted {
+            report.exempt(exempted);
+        }
+    }
+}
+
+fn judge_commit(
+    commit: &CommitInfo,
+    account: ForgeAccount,
+    policy: &Policy,
+    refname: Option<&str>,
+) -> CommitVerdict {
     let subject = Subject::Commit {
         id: commit.id.to_string(),
         summary: commit.summary(),
@@ -529,14 +564,9 @@ fn check_commit_as(
             account,
         }),
     };
-    let mut out = Vec::new();
-    let exempted = message(&facts, policy, &mut out);
-    report.checked().commits += 1;
-    report.ran(&MESSAGE);
-    report.findings(out);
-    if let Some(exempted) = exempted {
-        report.exempt(exempted);
-    }
+    let mut findings = Vec::new();
+    let exempted = message(&facts, policy, &mut findings);
+    CommitVerdict { findings, exempted }
 }
 
 /// The message gate on a message that is not a commit (yet), into the report.

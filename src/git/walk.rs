@@ -100,9 +100,50 @@ struct Tip {
     parents: Vec<ObjectId>,
 }
 
-/// What a walk hands on: the id of a commit in the range, and its message when the
-/// walk was asked for messages.
-type Emit<'a> = dyn FnMut(ObjectId, Option<CommitInfo>) -> Result<(), Error> + 'a;
+/// Where a walk hands its commits.
+///
+/// A walk by date with a hidden side decides nothing before its end. A visitor that can
+/// work on a commit before it is decided (judge it on another thread, say) takes each
+/// included commit when the walk reads it ([`Visit::hold`]), and learns at the end which
+/// of them are in the range, in the walk's order ([`Visit::release`]); the others turned
+/// out hidden. Otherwise the walk keeps their messages itself until it decides.
+pub trait Visit {
+    /// A commit in the range, decided: its id, and its message when the walk reads
+    /// messages.
+    fn commit(&mut self, id: ObjectId, info: Option<CommitInfo>) -> Result<(), Error>;
+
+    /// Whether [`Visit::hold`] takes the commits the walk cannot decide yet; if not (the
+    /// default), the walk keeps them itself.
+    fn holds(&self) -> bool {
+        false
+    }
+
+    /// Takes an included commit the walk cannot decide yet (asked only when
+    /// [`Visit::holds`]), and returns a ticket below 2^31 for [`Visit::release`].
+    fn hold(&mut self, info: CommitInfo) -> u32 {
+        let _ = info;
+        0
+    }
+
+    /// The held commit of `ticket` is in the range. Called in the walk's order, once per
+    /// held commit at most.
+    fn release(&mut self, id: ObjectId, ticket: u32) -> Result<(), Error> {
+        let _ = (id, ticket);
+        Ok(())
+    }
+}
+
+impl<F: FnMut(ObjectId, Option<CommitInfo>) -> Result<(), Error>> Visit for F {
+    fn commit(&mut self, id: ObjectId, info: Option<CommitInfo>) -> Result<(), Error> {
+        self(id, info)
+    }
+}
+
+type Emit<'a> = dyn Visit + 'a;
+
+/// A node's `message` that is a [`Visit::hold`] ticket rather than an index into the
+/// kept messages.
+const HELD: u32 = 1 << 31;
 
 /// The hidden side one walk left for the next with the same hidden tips.
 struct HiddenSide {
@@ -185,15 +226,31 @@ impl<'repo> Walker<'repo> {
         mut visit: impl FnMut(CommitInfo),
     ) -> Result<usize, Error> {
         let mut count = 0;
-        self.walk(include, exclude, true, &mut |_, info| {
-            debug_assert!(info.is_some(), "a walk for messages reads each one");
-            if let Some(info) = info {
-                visit(info);
-                count += 1;
-            }
-            Ok(())
-        })?;
+        self.walk(
+            include,
+            exclude,
+            true,
+            &mut |_, info: Option<CommitInfo>| {
+                debug_assert!(info.is_some(), "a walk for messages reads each one");
+                if let Some(info) = info {
+                    visit(info);
+                    count += 1;
+                }
+                Ok(())
+            },
+        )?;
         Ok(count)
+    }
+
+    /// The commits in `include ^exclude`, newest first, handed to `visit` with their
+    /// messages; a visitor that holds commits (see [`Visit`]) gets them as they are read.
+    pub fn visit(
+        &mut self,
+        include: &[ObjectId],
+        exclude: &Tips,
+        visit: &mut dyn Visit,
+    ) -> Result<(), Error> {
+        self.walk(include, exclude, true, visit)
     }
 
     /// The ids in `include ^exclude`, newest first, without reading any message.
@@ -567,7 +624,7 @@ impl<'w, 'repo, 's> ByGeneration<'w, 'repo, 's> {
                 } else {
                     None
                 };
-                emit(id, info)?;
+                emit.commit(id, info)?;
             }
         }
         Ok(())
@@ -940,7 +997,7 @@ impl<'w, 'repo, 's> ByDate<'w, 'repo, 's> {
         for &id in include {
             let node = self.state.nodes.get_or_insert(id);
             if self.state.nodes.nodes[node as usize].state == State::Seen {
-                self.enqueue(node, false, None)?;
+                self.enqueue(node, false, None, emit)?;
             }
         }
         let mut walked_included: Vec<u32> = Vec::new();
@@ -958,7 +1015,7 @@ impl<'w, 'repo, 's> ByDate<'w, 'repo, 's> {
                 self.state.next_tip += 1;
                 let node = self.state.nodes.get_or_insert(tip.id);
                 match self.state.nodes.nodes[node as usize].state {
-                    State::Seen => self.enqueue(node, true, Some(tip))?,
+                    State::Seen => self.enqueue(node, true, Some(tip), emit)?,
                     _ => self.mark_hidden(node),
                 }
                 continue;
@@ -988,7 +1045,7 @@ impl<'w, 'repo, 's> ByDate<'w, 'repo, 's> {
             if !hidden {
                 oldest_included = oldest_included.min(entry.time);
                 if self.streaming {
-                    emit(id, self.pending.remove(&node))?;
+                    emit.commit(id, self.pending.remove(&node))?;
                 } else {
                     walked_included.push(node);
                 }
@@ -999,7 +1056,7 @@ impl<'w, 'repo, 's> ByDate<'w, 'repo, 's> {
                 let p = &self.state.nodes.nodes[parent as usize];
                 if p.state == State::Seen {
                     let hide = hidden || p.hidden;
-                    self.enqueue(parent, hide, None)?;
+                    self.enqueue(parent, hide, None, emit)?;
                 } else if hidden && !p.hidden {
                     self.mark_hidden(parent);
                 }
@@ -1039,9 +1096,13 @@ impl<'w, 'repo, 's> ByDate<'w, 'repo, 's> {
                     let walker = &mut *self.walker;
                     Some(read_commit(walker.repo, &mut walker.buf, n.id, |_| {})?.0)
                 }
+                (true, held) if held & HELD != 0 => {
+                    emit.release(n.id, held & !HELD)?;
+                    continue;
+                }
                 (true, kept) => Some(self.kept.get(n.id, kept)),
             };
-            emit(n.id, info)?;
+            emit.commit(n.id, info)?;
         }
         if self.walker.keep_hidden_side {
             self.state.forget_included(&self.included);
@@ -1050,7 +1111,13 @@ impl<'w, 'repo, 's> ByDate<'w, 'repo, 's> {
     }
 
     /// Reads a commit (an included one whole, once) and queues it.
-    fn enqueue(&mut self, node: u32, hidden: bool, tip: Option<&Tip>) -> Result<(), Error> {
+    fn enqueue(
+        &mut self,
+        node: u32,
+        hidden: bool,
+        tip: Option<&Tip>,
+        emit: &mut Emit<'_>,
+    ) -> Result<(), Error> {
         let nodes = &mut self.state.nodes;
         let id = nodes.nodes[node as usize].id;
         let hidden = hidden || nodes.nodes[node as usize].hidden;
@@ -1078,7 +1145,18 @@ impl<'w, 'repo, 's> ByDate<'w, 'repo, 's> {
                 if self.streaming {
                     self.pending.insert(node, info);
                 } else {
-                    message = self.kept.keep(&info);
+                    message = match emit.holds() {
+                        false => self.kept.keep(&info),
+                        true => match emit.hold(info) {
+                            ticket if ticket < HELD => ticket | HELD,
+                            _ => {
+                                return Err(Error::read(
+                                    "the range",
+                                    std::io::Error::other("more than 2^31 commits held"),
+                                ));
+                            }
+                        },
+                    };
                 }
                 time
             }

@@ -450,15 +450,24 @@ fn remote_tracking_tips(
         return Ok(Vec::new());
     };
     let mut tips = Vec::new();
+    let peel = |r: &mut gix::Reference<'_>| -> Option<ObjectId> {
+        let id = r.peel_to_id().ok()?;
+        Some(repo.find_object(id).ok()?.peel_to_commit().ok()?.id)
+    };
     for r in iter {
         let Ok(mut r) = r else { continue };
-        // `refs/remotes/origin/HEAD` is symbolic; peeling follows it to a branch we also list.
-        if let Ok(id) = r.peel_to_id()
-            && let Ok(obj) = repo.find_object(id)
-            && let Ok(commit) = obj.peel_to_commit()
-        {
-            tips.push(commit.id);
-        }
+        // A ref that names a commit (nearly all) is taken as it is: the walk reads the
+        // commit next, and peeling would read it first, each of thousands of refs
+        // checking the packed-refs file again. Only the kind is looked up (no inflating).
+        // `refs/remotes/origin/HEAD` is symbolic; peeling follows it to a branch we also
+        // list; a ref to an annotated tag is peeled.
+        let direct = r.target().try_id().map(ToOwned::to_owned);
+        let tip = match direct.map(|id| (id, repo.find_header(id).map(|h| h.kind()))) {
+            Some((id, Ok(gix::object::Kind::Commit))) => Some(id),
+            Some((_, Ok(gix::object::Kind::Tag))) | None => peel(&mut r),
+            Some(_) => None,
+        };
+        tips.extend(tip);
     }
     tips.sort();
     tips.dedup();

@@ -139,6 +139,43 @@ impl State {
         }
     }
 
+    /// The state a chain of exactly these events would derive, every one counting: the
+    /// ledger a policy test (`reltag test`) describes. Through the same transition as
+    /// [`derive`], in memory, with no repository; a void is not an event a description
+    /// can hold (leave the voided event out instead).
+    pub fn of_events(events: &[super::event::Event]) -> Result<State> {
+        let mut work = Working {
+            cache: None,
+            base: None,
+            changed: BTreeMap::new(),
+        };
+        let mut summary = LedgerSummary::default();
+        for event in events {
+            event.validate()?;
+            if let EventBody::Void(_) = event.body {
+                return Err(Error::InvalidEvent {
+                    kind: "void",
+                    problem: "a described ledger cannot void: leave the event out".into(),
+                });
+            }
+            summary.events += 1;
+            summary.counted += 1;
+            apply(&mut work, event)?;
+        }
+        let shards = work
+            .changed
+            .into_iter()
+            .map(|(path, shard)| (path, Rc::new(shard)))
+            .collect();
+        Ok(State {
+            tip: None,
+            summary,
+            cache: None,
+            base: None,
+            shards: RefCell::new(shards),
+        })
+    }
+
     /// The ledger commit this state was derived from (`None`: no ledger yet).
     pub fn tip(&self) -> Option<ObjectId> {
         self.tip

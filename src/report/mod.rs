@@ -540,11 +540,24 @@ pub(crate) struct Summary<'a> {
     pub style: Style,
     pub show_notes: bool,
     pub outputs: &'a [(String, String)],
+    /// What the command did (`Report::done`).
+    pub done: &'a [String],
 }
 
 impl Summary<'_> {
-    /// "checked 12 commits, 1 branch" — only the kinds that were looked at.
+    /// "checked 12 commits, 1 branch" — only the kinds that were looked at — then what
+    /// the command did: "checked coverage; recorded evidence coverage pass for v1.0.0".
     pub fn checked_phrase(&self) -> String {
+        let checked = self.checked_only();
+        match (checked, self.done.is_empty()) {
+            (Some(checked), true) => checked,
+            (Some(checked), false) => format!("{checked}; {}", self.done.join("; ")),
+            (None, false) => self.done.join("; "),
+            (None, true) => "nothing to check".to_string(),
+        }
+    }
+
+    fn checked_only(&self) -> Option<String> {
         let c = self.checked;
         let parts: Vec<String> = [
             (c.commits, "commit", "commits"),
@@ -558,7 +571,7 @@ impl Summary<'_> {
         .map(|(n, one, many)| format!("{n} {}", plural(*n, one, many)))
         .collect();
         if !parts.is_empty() {
-            return format!("checked {}", parts.join(", "));
+            return Some(format!("checked {}", parts.join(", ")));
         }
         // No commit, branch, tag or file: name what was checked (a criterion's evidence,
         // a rollback's deployer).
@@ -568,11 +581,7 @@ impl Summary<'_> {
             .filter(|c| c.subject.is_some())
             .map(|c| c.name.unwrap_or(c.rule))
             .collect();
-        if named.is_empty() {
-            "nothing to check".to_string()
-        } else {
-            format!("checked {}", named.join(", "))
-        }
+        (!named.is_empty()).then(|| format!("checked {}", named.join(", ")))
     }
 
     /// `blocked: 2 errors, 0 warnings (checked 2 commits)`, without colour.
@@ -644,6 +653,8 @@ pub struct Report {
     exempted: Vec<Exempted>,
     failure: Option<Failure>,
     outputs: Vec<(String, String)>,
+    /// What the command did (recorded, wrote, sent), for the summary.
+    done: Vec<String>,
     /// The first write error other than a closed pipe, reported by `finish`.
     write_error: Option<io::Error>,
     finished: bool,
@@ -681,6 +692,7 @@ impl Report {
             exempted: Vec::new(),
             failure: None,
             outputs: Vec::new(),
+            done: Vec::new(),
             write_error: None,
             finished: false,
         }
@@ -693,6 +705,19 @@ impl Report {
     /// What was looked at ("checked 2 commits, 1 branch").
     pub fn checked(&mut self) -> &mut Checked {
         &mut self.checked
+    }
+
+    /// What the command did — `recorded promote v1.2.3 to prod`, `wrote the release
+    /// page` — for the summary line, so that a command that acted never sums up as
+    /// "nothing to check".
+    pub fn done(&mut self, what: impl Into<String>) {
+        self.done.push(what.into());
+    }
+
+    /// What was recorded in the ledger, named before anything done after it (a notice).
+    pub fn recorded(&mut self, events: Vec<String>) {
+        self.done
+            .splice(0..0, events.into_iter().map(|e| format!("recorded {e}")));
     }
 
     fn wrote(&mut self, result: io::Result<()>) {
@@ -906,6 +931,7 @@ impl Report {
                 style: self.config.style,
                 show_notes: !self.config.quiet,
                 outputs: &self.outputs,
+                done: &self.done,
             };
             let written = self
                 .renderer

@@ -1,10 +1,12 @@
 //! Policy tests (`reltag test`): scenario files that describe situations — a branch
 //! name, a commit message, a tag, a push, a pull request with its reviews, changed files
-//! and code owners — and the verdict the policy must reach, with the rules that block.
+//! and code owners, a promotion with the ledger's events and a clock — and the verdict the
+//! policy must reach, with the rules that block.
 //!
-//! Each scenario runs through the same gates as the hooks, `check` and `check pr`
-//! (`gates::push::run` over a described [`PushFacts`], `gates::pull_request` over
-//! described reviews), offline: nothing here reads a repository or asks a service. What a
+//! Each scenario runs through the same gates as the hooks, `check`, `check pr` and
+//! `promote` (`gates::push::run` over a described [`PushFacts`], `gates::pull_request`
+//! over described reviews, `deploy::promotion` over a described ledger: [`ledger`]),
+//! offline: nothing here reads a repository or asks a service. What a
 //! scenario gets is what the command's JSON report would say, read back from one.
 //!
 //! ```toml
@@ -14,6 +16,8 @@
 //! expect = "blocked"
 //! rules = ["commit-jira"]
 //! ```
+
+pub mod ledger;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -29,6 +33,7 @@ use crate::gates;
 use crate::gates::push::{Push, PushFacts};
 use crate::git::{Author, CommitInfo};
 use crate::hooks::pre_push::{RefUpdate, UpdateKind};
+use crate::ledger::Event;
 use crate::owners::{CodeOwners, resolve};
 use crate::policy::{POLICY_FILE_NAME, Policy};
 use crate::report::{Config, Format, Outcome, Report};
@@ -64,7 +69,7 @@ struct FileSpec {
 }
 
 /// `[[scenario]]`: one situation (exactly one of `branch`, `commit`, `tag`, `push`,
-/// `pull_request`) and what the policy must decide.
+/// `pull_request`, `promote`, `schedule`, `rollback`) and what the policy must decide.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioSpec {
@@ -83,6 +88,25 @@ pub struct ScenarioSpec {
     pub push: Option<PushSpec>,
     /// A pull request, as `check pr` judges it.
     pub pull_request: Option<PullRequestSpec>,
+    /// A promotion, as `reltag promote` decides it at `now` on the `ledger`.
+    pub promote: Option<ledger::PromoteSpec>,
+    /// A schedule, as `reltag schedule` decides it at `now` on the `ledger`.
+    pub schedule: Option<ledger::ScheduleSpec>,
+    /// A rollback, as `reltag rollback` decides it at `now` on the `ledger`.
+    pub rollback: Option<ledger::RollbackSpec>,
+    /// The clock, RFC 3339 (`2026-03-03T23:30:00Z`): a promotion's instant, and every
+    /// ledger event's time unless it gives its own `at`.
+    pub now: Option<Spanned<String>>,
+    /// What the ledger recorded before, oldest first: approvals, evidence, cuts,
+    /// schedules, promotions, rollbacks.
+    #[serde(default)]
+    pub ledger: Vec<Spanned<ledger::EventSpec>>,
+    /// `now`, as `parse` read it.
+    #[serde(skip)]
+    pub clock: Option<jiff::Timestamp>,
+    /// The `ledger`'s events, as `parse` read them, oldest first.
+    #[serde(skip)]
+    pub events: Vec<Event>,
     /// The verdict the policy must reach.
     pub expect: Expected,
     /// Exactly the rules whose errors block (each once, in any order), when given.
@@ -304,13 +328,16 @@ pub fn parse(path: &str, text: &str) -> Result<ScenarioFile, ParseError> {
     let mut scenarios = Vec::new();
     for spanned in file.scenario {
         let start = spanned.span().start;
-        let spec = spanned.into_inner();
+        let mut spec = spanned.into_inner();
         let situations = [
             spec.branch.is_some(),
             spec.commit.is_some(),
             spec.tag.is_some(),
             spec.push.is_some(),
             spec.pull_request.is_some(),
+            spec.promote.is_some(),
+            spec.schedule.is_some(),
+            spec.rollback.is_some(),
         ]
         .iter()
         .filter(|s| **s)
@@ -319,7 +346,7 @@ pub fn parse(path: &str, text: &str) -> Result<ScenarioFile, ParseError> {
             return Err(at(
                 start,
                 format!(
-                    "scenario \"{}\" describes {situations} situations: expected exactly one of branch, commit, tag, push, pull_request",
+                    "scenario \"{}\" describes {situations} situations: expected exactly one of branch, commit, tag, push, pull_request, promote, schedule, rollback",
                     spec.name
                 ),
             ));
@@ -355,10 +382,53 @@ pub fn parse(path: &str, text: &str) -> Result<ScenarioFile, ParseError> {
                 ));
             }
         }
+        let now = match &spec.now {
+            Some(now) => {
+                Some(ledger::timestamp("now", now.get_ref()).map_err(|e| at(now.span().start, e))?)
+            }
+            None => None,
+        };
+        let deployment =
+            spec.promote.is_some() || spec.schedule.is_some() || spec.rollback.is_some();
+        if !deployment && (now.is_some() || !spec.ledger.is_empty()) {
+            return Err(at(
+                start,
+                format!(
+                    "scenario \"{}\": `now` and `ledger` describe a deployment: add `promote`, `schedule` or `rollback`",
+                    spec.name
+                ),
+            ));
+        }
+        if let Some(schedule) = &spec.schedule {
+            ledger::timestamp("for", &schedule.for_time)
+                .map_err(|e| at(start, format!("scenario \"{}\": {e}", spec.name)))?;
+        }
+        let mut events = Vec::new();
+        if deployment {
+            let Some(now) = now else {
+                return Err(at(
+                    start,
+                    format!(
+                        "scenario \"{}\": a deployment needs the clock: `now = \"2026-03-03T23:30:00Z\"`",
+                        spec.name
+                    ),
+                ));
+            };
+            for event in &spec.ledger {
+                events.push(
+                    event
+                        .get_ref()
+                        .event(now)
+                        .map_err(|e| at(event.span().start, e))?,
+                );
+            }
+        }
         // The line of `[[scenario]]`: the span starts at the table's first key.
         let header = text[..(start + "[[scenario]]".len()).min(text.len())]
             .rfind("[[scenario]]")
             .unwrap_or(start);
+        spec.clock = now;
+        spec.events = events;
         scenarios.push(Scenario {
             line: at(header, String::new()).line,
             spec,
@@ -506,6 +576,10 @@ impl io::Write for Capture {
 
 /// A made-up object id: scenarios have no repository.
 fn object_id(n: usize) -> ObjectId {
+    object_id_of(n as u64)
+}
+
+fn object_id_of(n: u64) -> ObjectId {
     ObjectId::from_hex(format!("{n:040x}").as_bytes()).expect("40 hex digits")
 }
 
@@ -539,7 +613,14 @@ fn commit_info(table: &CommitTable, n: usize) -> CommitInfo {
 /// Puts the situation through its gates, into the report; `Err` says why it cannot be
 /// decided.
 fn situate(spec: &ScenarioSpec, policy: &Policy, report: &mut Report) -> Result<(), String> {
-    if let Some(branch) = &spec.branch {
+    let (events, now) = (&spec.events, spec.clock);
+    if let (Some(promote), Some(now)) = (&spec.promote, now) {
+        ledger::promotion(promote, events, now, policy, report)?;
+    } else if let (Some(schedule), Some(now)) = (&spec.schedule, now) {
+        ledger::schedule(schedule, events, now, policy, report)?;
+    } else if let (Some(rollback), Some(now)) = (&spec.rollback, now) {
+        ledger::rollback(rollback, events, now, policy, report)?;
+    } else if let Some(branch) = &spec.branch {
         gates::check_branch(branch, policy, report);
     } else if let Some(commit) = &spec.commit {
         gates::check_commit(&commit_info(&commit.table(), 1), policy, None, report);
@@ -862,7 +943,7 @@ teams = {{ {teams} }}
         );
         assert_eq!(
             err("[[scenario]]\nname = \"x\"\nexpect = \"allowed\"\n"),
-            "t.toml:1:1: scenario \"x\" describes 0 situations: expected exactly one of branch, commit, tag, push, pull_request"
+            "t.toml:1:1: scenario \"x\" describes 0 situations: expected exactly one of branch, commit, tag, push, pull_request, promote, schedule, rollback"
         );
         assert_eq!(
             err(

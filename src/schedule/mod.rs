@@ -61,6 +61,17 @@ pub fn time_zone(name: &str) -> Result<TimeZone, UnknownTimeZone> {
     })
 }
 
+/// Set (to anything but empty): a `RELTAG_NOW` far from the system clock is meant (a test
+/// harness, a replay), and a ledger write does not warn about it.
+pub const NOW_ACKNOWLEDGED_VARIABLE: &str = "RELTAG_NOW_ACKNOWLEDGED";
+
+/// Whether `RELTAG_NOW` sets the clock and nobody said it is meant
+/// ([`NOW_ACKNOWLEDGED_VARIABLE`]): then a write compares it with the system clock.
+pub fn now_is_set_unacknowledged() -> bool {
+    let set = |name| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    set(NOW_VARIABLE) && !set(NOW_ACKNOWLEDGED_VARIABLE)
+}
+
 /// The current instant: `RELTAG_NOW` if set and not empty, else the system clock.
 pub fn now() -> Result<Timestamp, InvalidNow> {
     match std::env::var_os(NOW_VARIABLE) {

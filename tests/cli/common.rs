@@ -56,7 +56,10 @@ impl TestEnv {
             .env("GIT_AUTHOR_DATE", "2026-11-24T12:00:00Z")
             .env("GIT_COMMITTER_DATE", "2026-11-24T12:00:00Z")
             .env("TZ", "UTC")
-            .env("RELTAG_NOW", "2026-11-24T12:00:00Z");
+            .env("RELTAG_NOW", "2026-11-24T12:00:00Z")
+            // The pinned clock is meant: ledger writes do not warn that it is made up
+            // (`a_made_up_clock_is_warned_about_at_a_write` shows the warning).
+            .env("RELTAG_NOW_ACKNOWLEDGED", "1");
     }
 
     /// Runs git in `dir`, asserting success; returns trimmed stdout.

@@ -106,3 +106,54 @@ fn quiet_prints_nothing_when_allowed_and_c_changes_directory() {
     assert_eq!(run.code, 0, "{}", run.render());
     assert_eq!(run.stdout, "");
 }
+
+/// A ledger write at a clock RELTAG_NOW made up (a variable left exported after a test)
+/// is warned about, and still recorded; where the set clock is meant (this harness),
+/// RELTAG_NOW_ACKNOWLEDGED says so and nothing is printed.
+#[test]
+fn a_made_up_clock_is_warned_about_at_a_write() {
+    let env = TestEnv::new();
+    crate::cut::setup(&env, &["a"]);
+    let a = env.path("a");
+    env.git(&a, &["config", "user.email", "dev@example.com"]);
+    let record = ["evidence", "record", "coverage", "--no-push"];
+    let unacknowledged = [
+        ("RELTAG_NOW", "2000-01-01T00:00:00Z"),
+        ("RELTAG_NOW_ACKNOWLEDGED", ""),
+    ];
+    let run = env.reltag_with(&a, &record, &unacknowledged, None);
+    assert_eq!(run.code, 0, "{}", run.render());
+    for part in [
+        "warning: RELTAG_NOW sets the clock to 2000-01-01T00:00:00Z, ",
+        " behind the system clock (",
+        "unset RELTAG_NOW to record the real time, or set RELTAG_NOW_ACKNOWLEDGED=1",
+    ] {
+        assert!(run.stderr.contains(part), "{part}\n{}", run.render());
+    }
+    assert!(run.stderr.contains("recorded"), "{}", run.render());
+
+    // Acknowledged (as every other test here is), or within minutes of the system clock:
+    // no warning.
+    let acknowledged =
+        env.reltag_with(&a, &record, &[("RELTAG_NOW", "2000-01-01T00:00:00Z")], None);
+    assert!(
+        !acknowledged.stderr.contains("RELTAG_NOW sets"),
+        "{}",
+        acknowledged.render()
+    );
+    let real = jiff::Timestamp::now().to_string();
+    let close = env.reltag_with(
+        &a,
+        &record,
+        &[
+            ("RELTAG_NOW", real.as_str()),
+            ("RELTAG_NOW_ACKNOWLEDGED", ""),
+        ],
+        None,
+    );
+    assert!(
+        !close.stderr.contains("RELTAG_NOW sets"),
+        "{}",
+        close.render()
+    );
+}

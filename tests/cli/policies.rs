@@ -549,3 +549,51 @@ release-managers = ["@rm"]
         );
     }
 }
+
+/// `cut --hotfix --dry-run` said "blocked" on the version line with no finding about the
+/// version: each line's verdict is its own check's, and what blocks an emergency release
+/// is named where it is (issue 16.8).
+#[test]
+fn a_hotfix_dry_run_blocks_on_the_emergency_line_not_the_version() {
+    let env = TestEnv::new();
+    crate::cut::setup(&env, &["a"]);
+    let a = env.path("a");
+    let run = env.reltag(
+        &a,
+        &[
+            "cut",
+            "v1.0.0",
+            "--hotfix",
+            "--reason",
+            "payments down",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.render());
+    let line = |rule: &str| {
+        run.stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("note: {rule}")) || l.contains(&format!("{rule}:")))
+            .unwrap_or_else(|| panic!("no {rule} line\n{}", run.render()))
+            .to_string()
+    };
+    let version = line("release-version");
+    assert!(version.ends_with("→ ok"), "{version}\n{}", run.render());
+    let emergency = line("release-emergency");
+    assert!(
+        emergency.ends_with("→ blocked"),
+        "{emergency}\n{}",
+        run.render()
+    );
+    assert!(
+        run.stdout
+            .contains("error[release-emergency] an emergency release needs an approval by cto"),
+        "{}",
+        run.render()
+    );
+    assert!(
+        !run.stdout.contains("error[release-version]"),
+        "{}",
+        run.render()
+    );
+}

@@ -189,8 +189,8 @@ pub(crate) fn check_commits(
     exclude: &[ObjectId],
     report: &mut Report,
 ) -> Result<(), CliError> {
-    repo.walk(include, exclude, |commit| {
-        gates::check_commit(&commit, policy, None, report);
-    })?;
+    let mut checker = gates::commits::Checker::new(policy, None, report);
+    repo.visit(include, exclude, &mut checker)?;
+    checker.finish();
     Ok(())
 }
