@@ -15,6 +15,7 @@ use crate::release::cut::{self, CutFacts, CutRecorded, EmergencyFacts, JiraKeys,
 use crate::release::gather::{self, Gather, Occasion};
 use crate::release::notes;
 use crate::report::{Data, Finding, NotesData, Outcome, Style, Subject};
+use crate::rules::separation::SeparationFacts;
 use crate::rules::{release_branch, release_version};
 
 /// Cut a release: check the version, the release branch and every release criterion
@@ -230,8 +231,33 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
             skip: &skip,
         },
     })?;
-    let emergency_approvals = if args.hotfix {
+    // `[separation]`: what the separation-of-duties rules a policy forbids need, read
+    // only when they run.
+    let separation = &policy.file.separation;
+    let forbids = |allowed: &toml::Spanned<bool>| !*allowed.get_ref();
+    let separation_runs = forbids(&separation.one_person_two_roles)
+        || forbids(&separation.cut_and_approve)
+        || forbids(&separation.approve_own_commits);
+    let approvals = if args.hotfix || separation_runs {
         identity::approvals_for(&ledger, &tag, None, commit)?
+    } else {
+        Vec::new()
+    };
+    let cutter = if forbids(&separation.cut_and_approve) {
+        Some(identity::actor_from_process_env(gix)?)
+    } else {
+        None
+    };
+    let release_authors = if forbids(&separation.approve_own_commits) {
+        notes::release_authors(&repo, &policy, &tag, commit)?
+    } else {
+        Vec::new()
+    };
+    let commit_hex = commit.to_string();
+
+    // Events the ledger refuses to count are named where they would have counted.
+    let refused = if args.hotfix && *policy.file.ledger.require_signed.get_ref() {
+        identity::refused_for_version(&ledger, &tag)?
     } else {
         Vec::new()
     };
@@ -250,11 +276,21 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
             },
             emergency: args.hotfix.then(|| EmergencyFacts {
                 reason: args.reason.as_deref().unwrap_or(""),
-                approvals: &emergency_approvals,
+                approvals: &approvals,
                 notes: &release_notes,
+                refused: &refused,
             }),
             jira_keys: keys_check,
             criteria: &outcomes,
+            separation: SeparationFacts {
+                version: &tag,
+                scope: "the cut",
+                required: crate::rules::release_approvals::cut_roles(&policy),
+                commit: Some(&commit_hex),
+                approvals: &approvals,
+                cut: cutter.as_deref().map(|actor| (actor, commit_hex.as_str())),
+                release_authors: &release_authors,
+            },
         },
         &policy,
     );

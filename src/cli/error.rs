@@ -289,6 +289,9 @@ impl From<crate::release::gather::Error> for CliError {
                 .hint("check [release.command] argv: the program must exist (no shell is used)"),
             e @ Error::NotRecordable(_) => CliError::new(ErrorKind::Usage, e)
                 .hint("evidence is recorded for the criteria read from a report"),
+            Error::NeedsVersion(criterion) => CliError::new(ErrorKind::Usage, e).hint(format!(
+                "run `reltag evidence record {criterion} 1.4.0` (or its tag name, e.g. v1.4.0)"
+            )),
             e @ Error::Unregistered(_) => CliError::new(ErrorKind::Undecided, e),
         }
     }

@@ -4,11 +4,9 @@ use super::{CliError, Context, ledger_access};
 use crate::gates::release::criterion_check;
 use crate::ledger::{self, Decision, Event, EventBody, EvidenceResult, identity};
 use crate::policy::Policy;
-use crate::release::criteria::{self, Verdict};
+use crate::release::criteria::{self, Recorded, Verdict};
 use crate::release::gather::{Gather, Occasion};
 use crate::report::{Outcome, Style, Subject};
-use crate::rules::release_bugs;
-use crate::tracker::jira::{self, JiraClient};
 
 /// Evidence for the release criteria, recorded in the ledger for one commit.
 #[derive(Debug, Subcommand)]
@@ -57,53 +55,41 @@ pub fn cmd_evidence(ctx: &Context, command: EvidenceCommand) -> Result<Outcome, 
         .map(|text| parse_version(&policy, text))
         .transpose()?;
     let tag = version.as_ref().map(|v| policy.tag_name(v));
-    if args.report.is_some() && args.criterion == "bugs" {
-        return Err(
-            CliError::usage("--report does not apply to bugs: Jira is asked")
-                .hint("run `reltag evidence record bugs VERSION`"),
-        );
-    }
-    let mut comment = None;
-    let outcome = match criteria::named(&args.criterion) {
-        Some(entry) if entry.recordable => (entry.evaluate)(&Gather {
-            repo: &repo,
-            policy: &policy,
-            commit,
-            occasion: Occasion::Record {
-                report: args.report.as_deref(),
-                cwd: &ctx.cwd,
-            },
-        })?,
-        _ if args.criterion == "bugs" => {
-            let (Some(version), Some(tag)) = (&version, &tag) else {
-                return Err(
-                    CliError::usage("bugs evidence is for a version: VERSION is missing").hint(
-                        "run `reltag evidence record bugs 1.4.0` (or its tag name, e.g. v1.4.0)",
-                    ),
-                );
-            };
-            let client = JiraClient::from_policy(&policy)?;
-            ctx.status(format!("asking Jira at {}", client.config().url));
-            let answer = jira::evaluate_bugs(&policy, version, tag, &client)?;
-            comment = Some(format!("query: {}", answer.jql));
-            release_bugs::outcome(&answer)
-        }
-        _ => {
-            let recordable: Vec<&str> = crate::rules::CRITERIA
-                .iter()
-                .filter(|e| e.recordable)
-                .map(|e| e.name)
-                .collect();
-            return Err(CliError::usage(format!(
-                "evidence is recorded for {} or bugs, not `{}`",
-                recordable.join(", "),
-                args.criterion
-            ))
-            .hint(
-                "docs and approvals are read from git and the ledger at cut time; ci from GitHub",
-            ));
-        }
+    let Some(entry) = criteria::named(&args.criterion).filter(|e| e.recorded != Recorded::Never)
+    else {
+        let (recordable, at_cut) = criteria::by_recording();
+        return Err(CliError::usage(format!(
+            "evidence is recorded for {}, not `{}`",
+            listed(&recordable, "or"),
+            args.criterion
+        ))
+        .hint(format!(
+            "{} are decided at cut time, from git, the ledger, the forge or a process",
+            listed(&at_cut, "and")
+        )));
     };
+    if let (Recorded::ByAsking { service }, Some(_)) = (entry.recorded, &args.report) {
+        return Err(CliError::usage(format!(
+            "--report does not apply to {}: {service} is asked",
+            entry.name
+        ))
+        .hint(format!(
+            "run `reltag evidence record {} VERSION`",
+            entry.name
+        )));
+    }
+    let asking = |service: &str| ctx.status(format!("asking {service}"));
+    let outcome = (entry.evaluate)(&Gather {
+        repo: &repo,
+        policy: &policy,
+        commit,
+        occasion: Occasion::Record {
+            report: args.report.as_deref(),
+            cwd: &ctx.cwd,
+            version: tag.as_deref(),
+            asking: &asking,
+        },
+    })?;
     let subject = match &tag {
         Some(tag) => Subject::Tag { name: tag.clone() },
         None => Subject::Commit {
@@ -118,7 +104,12 @@ pub fn cmd_evidence(ctx: &Context, command: EvidenceCommand) -> Result<Outcome, 
         Verdict::Pass => EvidenceResult::Pass,
         Verdict::Fail => EvidenceResult::Fail,
         _ => {
-            report.note("nothing was recorded: produce a readable report and run again");
+            report.note(match entry.recorded {
+                Recorded::ByAsking { service } => {
+                    format!("nothing was recorded: run again once {service} answers")
+                }
+                _ => "nothing was recorded: produce a readable report and run again".into(),
+            });
             return ctx.finish(report, Ok(()));
         }
     };
@@ -133,7 +124,7 @@ pub fn cmd_evidence(ctx: &Context, command: EvidenceCommand) -> Result<Outcome, 
             measured: outcome.measured.clone(),
             threshold: outcome.threshold.clone(),
             report_sha256: outcome.report_sha256.clone(),
-            comment,
+            comment: outcome.comment.clone(),
         }),
         commit,
         actor,
@@ -153,6 +144,15 @@ pub fn cmd_evidence(ctx: &Context, command: EvidenceCommand) -> Result<Outcome, 
             .unwrap_or_default()
     ));
     ctx.finish(report, Ok(()))
+}
+
+/// `a`, `a or b`, `a, b or c` (with `conjunction` = `or`).
+fn listed(names: &[&str], conjunction: &str) -> String {
+    match names.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} {conjunction} {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
 
 /// `1.4.0` or a tag name in the policy's format (`v1.4.0`).

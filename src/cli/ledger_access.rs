@@ -69,7 +69,7 @@ fn judged<'repo>(
     let ledger = ledger.with_signer(Signer::new(repo));
     match read_keys(repo, policy) {
         Ok(keys) => ledger.with_trust(Signed::new(repo, trust(policy), keys, duties(policy))),
-        Err((reason, _)) => ledger.with_trust(Unverifiable { reason }),
+        Err((reason, fix)) => ledger.with_trust(Unverifiable { reason, fix }),
     }
 }
 
@@ -123,7 +123,12 @@ fn read_keys(repo: &gix::Repository, policy: &Policy) -> Result<Keys, Problem> {
                 )
             })?;
         if !entry.mode().is_blob() {
-            return Err(unreadable("not a regular file".into()));
+            return Err((
+                format!("{path} at HEAD ({short}) is not a regular file"),
+                format!(
+                    "commit the keys as a regular file at {path} (not a symlink, a directory or a submodule): reltag reads it from git's objects"
+                ),
+            ));
         }
         let object = entry.object().map_err(|e| unreadable(e.to_string()))?;
         Ok(object.data.clone())
@@ -149,9 +154,21 @@ fn read_keys(repo: &gix::Repository, policy: &Policy) -> Result<Keys, Problem> {
         openpgp_keys,
     )
     .map_err(|e| {
+        let revoked = ledger
+            .revoked_signers
+            .as_ref()
+            .is_some_and(|p| *p.get_ref() == e.path);
+        let line = if revoked {
+            "one SSH public key (`ssh-ed25519 AAAA…`), as git's gpg.ssh.revocationFile reads it"
+        } else {
+            "`email namespaces=\"git\" ssh-ed25519 AAAA…`, as `ssh-keygen -Y verify` reads it"
+        };
         (
             format!("invalid keys file at HEAD ({short}): {e}"),
-            "each line of an allowed signers file: `email namespaces=\"git\" ssh-ed25519 AAAA…`, as `ssh-keygen -Y verify` reads it".to_string(),
+            format!(
+                "fix line {} of {} and commit it: each line is {line}",
+                e.line, e.path
+            ),
         )
     })
 }
@@ -176,9 +193,11 @@ fn duties(policy: &Policy) -> Duties {
     }
 }
 
-/// The trust when `require_signed` holds but the keys cannot be read: no event counts.
+/// The trust when `require_signed` holds but the keys cannot be read: no event counts,
+/// and nothing is written (the fix is said instead).
 struct Unverifiable {
     reason: String,
+    fix: String,
 }
 
 impl Trust for Unverifiable {
@@ -192,6 +211,10 @@ impl Trust for Unverifiable {
 
     fn check_written(&self, sha: ObjectId, event: &Event) -> Result<(), String> {
         self.judge(sha, event)
+    }
+
+    fn unusable(&self) -> Option<(&str, &str)> {
+        Some((&self.reason, &self.fix))
     }
 }
 
@@ -241,6 +264,15 @@ pub fn write<T>(
     local_only: bool,
     decide: impl FnMut(&Base<'_, '_>) -> Result<Decision<T>, CliError>,
 ) -> Result<Written<T>, CliError> {
+    // Keys that cannot be read count nothing: say which file, why and the fix, before
+    // anything is signed or written.
+    if let Some((reason, fix)) = ledger.trust().unusable() {
+        return Err(CliError::new(
+            ErrorKind::Policy,
+            format!("cannot record a ledger event ([ledger] require_signed): {reason}"),
+        )
+        .hint(fix));
+    }
     let publish = Publish::choose(ledger.repo(), local_only);
     // The clock is an input: say so before recording behind the ledger's latest event,
     // or at a time RELTAG_NOW made up.

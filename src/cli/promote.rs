@@ -85,12 +85,11 @@ pub fn cmd_promote(ctx: &Context, args: PromoteArgs) -> Result<Outcome, CliError
     if !facts.is_known() {
         return Err(deploy::Error::UnknownVersion { version: args.tag }.into());
     }
-    // Approvals the ledger refuses to count are named in promote-approvals' finding.
-    let refused = match tag_commit {
-        Some(commit) if *policy.file.ledger.require_signed.get_ref() => {
-            identity::refused_approvals(&ledger, &args.tag, Some(&args.env), commit)?
-        }
-        _ => Vec::new(),
+    // Events the ledger refuses to count are named where they would have counted.
+    let refused = if *policy.file.ledger.require_signed.get_ref() {
+        identity::refused_for_version(&ledger, &args.tag)?
+    } else {
+        Vec::new()
     };
     // `sod-own-commits`: who wrote the release's commits, read only when it runs.
     let release_authors = match tag_commit {

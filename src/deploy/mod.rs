@@ -61,9 +61,9 @@ pub struct Request<'a> {
     /// The emergency procedure: `[emergency] may_skip` steps are skipped.
     pub emergency: bool,
     pub reason: Option<&'a str>,
-    /// Approvals of the version the ledger holds but does not count (`[ledger]
+    /// Events about the version the ledger holds but does not count (`[ledger]
     /// require_signed`), gathered from its log by the command, for the findings to name.
-    pub refused: &'a [ledger::RefusedApproval],
+    pub refused: &'a [ledger::RefusedEvent],
     /// The author emails of the release's commits, gathered by the command when
     /// `[separation] approve_own_commits = false` (`sod-own-commits`).
     pub release_authors: &'a [String],

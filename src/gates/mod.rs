@@ -19,6 +19,7 @@ use crate::git::CommitInfo;
 use crate::policy::Policy;
 use crate::policy::schema::Skippable;
 use crate::report::{Check, Exempted, Finding, Report, RuleSet, Subject, Verdict};
+use crate::rules::separation::SeparationFacts;
 use crate::rules::{
     AuthorFacts, BranchFacts, ForgeAccount, MessageFacts, PromoteFacts, PullRequestFacts,
     RefPushFacts, RuleInfo, TagFacts, TagPlacementFacts, branch_name, branch_protected,
@@ -111,6 +112,7 @@ pub type TagPlacementCheck = fn(&TagPlacementFacts<'_>, &Policy, &mut Vec<Findin
 pub type PullRequestCheck = fn(&PullRequestFacts<'_>, &Policy, &mut Vec<Finding>);
 /// A promotion check: its findings go to `out`, its return value is what it saw.
 pub type PromotionCheck = fn(&PromoteFacts<'_>, &Policy, &mut Vec<Finding>) -> String;
+pub type SeparationCheck = fn(&SeparationFacts<'_>, &Policy, &mut Vec<Finding>) -> String;
 
 /// The message rules, for one commit or message file. An empty message has no key and
 /// no subject: one finding says it all.
@@ -288,6 +290,43 @@ pub static PROMOTION: Gate<PromotionCheck> = Gate {
     ],
 };
 
+/// The separation-of-duties rules `cut` runs over the release's roles, the approvals of
+/// the commit being cut and the person cutting it ([`cut_separation`]); `promote` runs
+/// them again in [`PROMOTION`] over the environment's roles and the recorded cut.
+pub static CUT_SEPARATION: Gate<SeparationCheck> = Gate {
+    name: "cut-separation",
+    noun: ("cut", "cuts"),
+    steps: &[
+        step(
+            crate::rules::sod_two_roles::SodTwoRoles::INFO,
+            crate::rules::sod_two_roles::judge,
+        ),
+        step(
+            crate::rules::sod_cut_approve::SodCutApprove::INFO,
+            crate::rules::sod_cut_approve::judge,
+        ),
+        step(
+            crate::rules::sod_own_commits::SodOwnCommits::INFO,
+            crate::rules::sod_own_commits::judge,
+        ),
+    ],
+};
+
+/// The separation-of-duties checks of a cut: one [`Check`] per rule the policy's
+/// `[separation]` forbids (none by default), on the version's tag.
+pub fn cut_separation(facts: &SeparationFacts, policy: &Policy) -> Vec<Check> {
+    CUT_SEPARATION
+        .steps
+        .iter()
+        .filter(|step| separation_forbids(step.rule.id, policy) == Some(true))
+        .map(|step| {
+            let mut found = Vec::new();
+            let value = (step.check)(facts, policy, &mut found);
+            Check::new(step.rule.id, Some(facts.subject()), found).measured(value)
+        })
+        .collect()
+}
+
 /// Rules a command applies itself, at one point of its flow, with facts of their own
 /// (phase 2 of the engine moves these decisions into library gates of their own).
 pub struct Declared {
@@ -366,6 +405,7 @@ pub fn all() -> Vec<Listed> {
         gate(&TAG_PLACEMENT),
         gate(&PULL_REQUEST),
         gate(&PROMOTION),
+        gate(&CUT_SEPARATION),
         declared(&DEPLOY_RECORD),
         declared(&SUBJECT_EXEMPTIONS),
         declared(&release::RELEASE),

@@ -177,6 +177,28 @@ mod tests {
         }
     }
 
+    /// `cut` and `evidence record` take every criterion from the registry: neither
+    /// command names one (no arm of its own for a criterion).
+    #[test]
+    fn the_commands_over_the_criteria_name_none() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for file in ["src/cli/cut.rs", "src/cli/evidence.rs"] {
+            let text = std::fs::read_to_string(root.join(file)).unwrap();
+            for entry in crate::rules::CRITERIA {
+                for name in [
+                    format!("\"{}\"", entry.name),
+                    format!("Criterion::{:?}", entry.criterion),
+                ] {
+                    assert!(
+                        !text.contains(&name),
+                        "{file} names the {} criterion ({name}): take it from its registry entry",
+                        entry.name
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_criterion_outcome_keeps_its_values_and_verdict() {
         let outcome = CriterionOutcome::decide(

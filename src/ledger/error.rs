@@ -253,6 +253,11 @@ impl Error {
                 "restore the tag {version} at that object, or drop every unpublished event with `git update-ref {ledger} refs/reltag-remote/<remote>/ledger`",
                 ledger = super::LEDGER_REF
             ),
+            Error::CannotSign { format, detail }
+                if let Some(hint) = super::signing::hint(format, detail) =>
+            {
+                hint
+            }
             Error::CannotSign { format, .. } if format == "ssh" => {
                 "set up SSH signing for git: `git config user.signingkey ~/.ssh/id_ed25519.pub` (with ssh-keygen from OpenSSH 8.2 or later on PATH, and the key in your agent or beside it); check with `git commit-tree -S`".to_string()
             }

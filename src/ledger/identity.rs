@@ -10,7 +10,6 @@ use gix::ObjectId;
 use jiff::Timestamp;
 
 use super::error::{Error, Result};
-use super::event::EventKind;
 use super::event::{Approve, Event, EventBody, validate_name};
 use super::state::ApprovalRecord;
 use super::store::{Ledger, LogFilter};
@@ -173,72 +172,90 @@ pub fn approvals_for(
     ledger.state()?.approvals_for(version, env, commit)
 }
 
-/// An approval the ledger holds but does not count: its event is refused by the trust in
-/// force (`[ledger] require_signed`: unsigned, or signed by a key not bound to its actor).
-/// The rules name it where it would have counted, so a forged or mis-signed sign-off is
-/// seen, never silently missing.
+/// An event the ledger holds but does not count: the trust in force refuses it (`[ledger]
+/// require_signed`: unsigned, or signed by a key not bound to its actor). The rules name
+/// it wherever it would have counted — an approval, a deployment, evidence, a cut — so a
+/// forged or mis-signed record is seen, never silently missing.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RefusedApproval {
-    pub approval: ApprovalRecord,
+pub struct RefusedEvent {
+    pub event: Event,
     /// The ledger commit that records it.
     pub ledger_commit: ObjectId,
     /// Why it does not count, as `reltag log` says it.
     pub reason: String,
 }
 
-impl RefusedApproval {
+impl RefusedEvent {
     /// `qa@example.com's approval of v1.0.0 as qa (ledger 3f2a…) does not count: unverified: not signed`.
-    pub fn describe(&self, version: &str) -> String {
+    pub fn describe(&self) -> String {
+        let event = &self.event;
+        let what = match &event.body {
+            EventBody::Approve(a) => format!("approval of {} as {}", a.version, a.role),
+            EventBody::Evidence(e) => format!(
+                "{} evidence for commit {}",
+                e.criterion,
+                event.commit.to_hex_with_len(12)
+            ),
+            EventBody::Cut(c) => format!("cut of {}", c.version),
+            EventBody::Schedule(s) => format!("schedule of {} for {}", s.version, s.env),
+            EventBody::Promote(p) => format!("promotion of {} to {}", p.version, p.env),
+            EventBody::Rollback(r) => format!("rollback of {} to {}", r.env, r.version),
+            EventBody::Void(_) => format!("void of ledger {}", event.commit.to_hex_with_len(12)),
+        };
         format!(
-            "{}'s approval of {version} as {} (ledger {}) does not count: {}",
-            self.approval.actor,
-            self.approval.role,
+            "{}'s {what} (ledger {}) does not count: {}",
+            event.actor,
             self.ledger_commit.to_hex_with_len(12),
             self.reason
         )
     }
+
+    /// The approval, when the event approves `commit` as `role` for `env` (or for every
+    /// environment).
+    pub fn approves(&self, role: &str, env: Option<&str>, commit: &str) -> bool {
+        match &self.event.body {
+            EventBody::Approve(a) => {
+                a.role == role
+                    && (a.env.is_none() || a.env.as_deref() == env)
+                    && ObjectId::from_hex(commit.as_bytes()).is_ok_and(|c| c == self.event.commit)
+            }
+            _ => false,
+        }
+    }
 }
 
-/// The approvals of `version` bound to exactly `commit` (for `env` or all environments,
-/// as [`approvals_for`]) that the trust in force refuses, newest first, read from the
-/// log. Voided approvals are not listed: a void is a deliberate withdrawal.
-pub fn refused_approvals(
-    ledger: &Ledger<'_>,
-    version: &str,
-    env: Option<&str>,
-    commit: ObjectId,
-) -> Result<Vec<RefusedApproval>> {
-    let filter = LogFilter {
-        version: Some(version.to_owned()),
-        kind: Some(EventKind::Approve),
-        ..LogFilter::default()
-    };
+/// `refused` named after a finding's message: `; <describe>` each, or nothing.
+pub fn named<'a>(refused: impl IntoIterator<Item = &'a RefusedEvent>) -> String {
+    refused
+        .into_iter()
+        .map(|r| format!("; {}", r.describe()))
+        .collect()
+}
+
+/// The events `filter` selects that the trust in force refuses, newest first, read from
+/// the log. Voided events are not listed: a void is a deliberate withdrawal.
+pub fn refused_events(ledger: &Ledger<'_>, filter: LogFilter) -> Result<Vec<RefusedEvent>> {
     let mut refused = Vec::new();
     for entry in ledger.log(filter)? {
         let entry = entry?;
-        let Standing::Refused { reason } = entry.standing else {
-            continue;
-        };
-        let EventBody::Approve(approve) = &entry.event.body else {
-            continue;
-        };
-        let env_matches = approve.env.is_none() || approve.env.as_deref() == env;
-        if entry.event.commit != commit || !env_matches {
-            continue;
+        if let Standing::Refused { reason } = entry.standing {
+            refused.push(RefusedEvent {
+                event: entry.event,
+                ledger_commit: entry.sha,
+                reason,
+            });
         }
-        refused.push(RefusedApproval {
-            approval: ApprovalRecord {
-                role: approve.role.clone(),
-                env: approve.env.clone(),
-                actor: entry.event.actor.clone(),
-                commit: commit.to_string(),
-                time: entry.event.time,
-                comment: approve.comment.clone(),
-                event_id: entry.event.id.clone(),
-            },
-            ledger_commit: entry.sha,
-            reason,
-        });
     }
     Ok(refused)
+}
+
+/// Every refused event about `version` (see [`refused_events`]).
+pub fn refused_for_version(ledger: &Ledger<'_>, version: &str) -> Result<Vec<RefusedEvent>> {
+    refused_events(
+        ledger,
+        LogFilter {
+            version: Some(version.to_owned()),
+            ..LogFilter::default()
+        },
+    )
 }

@@ -41,7 +41,7 @@ pub use event::{
     FORMAT_VERSION, Promote, Rollback, Schedule, Void, validate_name,
 };
 pub use fold::{Damage, LedgerSummary, State, VoidRecord};
-pub use identity::RefusedApproval;
+pub use identity::RefusedEvent;
 pub use signing::Signer;
 pub use state::{
     ApprovalRecord, CommitState, CutRecord, Deployment, DeploymentRecord, ENV_HISTORY_LIMIT,

@@ -53,7 +53,7 @@ impl Gpg {
         let output = run(Some(&home.0), &["--import"], keys)?;
         if !output.status.success() {
             return Err(format!(
-                "gpg could not import [ledger] openpgp_keys: {}",
+                "gpg could not import the keys of [ledger] openpgp_keys ({}): commit armored public keys there (`gpg --armor --export <fingerprint>`)",
                 String::from_utf8_lossy(&output.stderr).trim()
             ));
         }
@@ -99,7 +99,7 @@ fn version_check() -> Result<(), String> {
 }
 
 fn missing() -> String {
-    "gpg is not installed (or not on PATH): OpenPGP-signed events cannot be verified".into()
+    "gpg is not installed (or not on PATH): OpenPGP-signed events cannot be verified; install GnuPG (the `gnupg` package)".into()
 }
 
 fn run(home: Option<&Path>, args: &[&str], stdin: &[u8]) -> Result<std::process::Output, String> {

@@ -97,7 +97,7 @@ impl Signer {
             source: e,
         })?;
         if !output.status.success() {
-            return Err(self.failed(String::from_utf8_lossy(&output.stderr).trim().to_owned()));
+            return Err(self.failed(condense(&String::from_utf8_lossy(&output.stderr))));
         }
         let id = String::from_utf8_lossy(&output.stdout).trim().to_owned();
         let id = ObjectId::from_hex(id.as_bytes())
@@ -117,10 +117,79 @@ impl Signer {
         }
     }
 
-    fn failed(&self, detail: String) -> Error {
+    pub(crate) fn failed(&self, detail: String) -> Error {
         Error::CannotSign {
             format: self.format.clone(),
             detail,
         }
+    }
+}
+
+/// What git and its signing program said, on one line: ssh-keygen's `@@@` banner dropped.
+fn condense(stderr: &str) -> String {
+    stderr
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.trim_start_matches("error: ").starts_with('@'))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The fix for a signing failure whose cause names a file or a key, from what the signing
+/// program said (`detail`); `None` when it says nothing reltag recognises.
+pub(crate) fn hint(format: &str, detail: &str) -> Option<String> {
+    // ssh-keygen: `Couldn't load public key /path: No such file or directory`.
+    if let Some(rest) = detail.split("Couldn't load public key ").nth(1) {
+        let path = rest.split(": ").next().unwrap_or(rest).trim();
+        return Some(format!(
+            "user.signingkey names {path}, which cannot be read: point it at your SSH key (`git config user.signingkey ~/.ssh/id_ed25519.pub`), or at a key in your agent (`key::ssh-ed25519 AAAA…`)"
+        ));
+    }
+    // ssh-keygen: `Permissions 0644 for '/path' are too open.`
+    if let Some(rest) = detail.split("Permissions ").nth(1)
+        && let Some(path) = rest.split('\'').nth(1)
+        && rest.contains("are too open")
+    {
+        return Some(format!(
+            "`chmod 600 {path}`: ssh-keygen ignores a private key that others can read"
+        ));
+    }
+    if format != "ssh"
+        && (detail.contains("secret key not available") || detail.contains("No secret key"))
+    {
+        return Some(
+            "gpg has no secret key for user.signingkey: list yours with `gpg --list-secret-keys --keyid-format long` and set `git config user.signingkey <fingerprint>`".to_string(),
+        );
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_signing_failure_naming_a_file_or_key_gets_its_fix() {
+        let missing = hint(
+            "ssh",
+            "error: Couldn't load public key /home/a/.ssh/nope.pub: No such file or directory",
+        )
+        .unwrap();
+        assert!(
+            missing
+                .starts_with("user.signingkey names /home/a/.ssh/nope.pub, which cannot be read")
+        );
+        let stderr = "error: @@@@@@@@\n@  WARNING: UNPROTECTED PRIVATE KEY FILE!  @\n@@@@@@@@\nPermissions 0644 for '/home/a/.ssh/id' are too open.\nThis private key will be ignored.\n";
+        let detail = condense(stderr);
+        assert_eq!(
+            detail,
+            "Permissions 0644 for '/home/a/.ssh/id' are too open.; This private key will be ignored."
+        );
+        assert_eq!(
+            hint("ssh", &detail).unwrap(),
+            "`chmod 600 /home/a/.ssh/id`: ssh-keygen ignores a private key that others can read"
+        );
+        assert!(hint("openpgp", "gpg: signing failed: No secret key").is_some());
+        assert_eq!(hint("ssh", "fatal: something else"), None);
     }
 }

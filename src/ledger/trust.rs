@@ -55,6 +55,12 @@ pub trait Trust {
     fn check_written(&self, _sha: ObjectId, _event: &Event) -> Result<(), String> {
         Ok(())
     }
+    /// `Some((why, fix))` when these rules cannot judge any event (the keys they need
+    /// cannot be read): every event is refused, and a command that would write one stops
+    /// before writing, with the fix.
+    fn unusable(&self) -> Option<(&str, &str)> {
+        None
+    }
 }
 
 /// The format's rules: every well-formed event counts, and a `void` only when its actor is

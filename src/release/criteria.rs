@@ -58,6 +58,9 @@ pub struct CriterionOutcome {
     pub report_sha256: Option<String>,
     /// Where the value came from when not obvious (`recorded by ci@… at …`).
     pub source: Option<String>,
+    /// What `evidence record` keeps beside the value when the value alone does not say
+    /// how it was found (`query: …`, the question a service was asked).
+    pub comment: Option<String>,
 }
 
 impl CriterionOutcome {
@@ -114,6 +117,7 @@ impl CriterionOutcome {
             findings,
             report_sha256: None,
             source: None,
+            comment: None,
         }
     }
 }
@@ -132,11 +136,25 @@ pub struct CriterionEntry {
     pub rule: RuleInfo,
     /// The word in `[emergency] may_skip` that lets an emergency release skip it.
     pub skippable: Option<Skippable>,
-    /// Its evidence is a report `reltag evidence record NAME` can record (read through
-    /// [`Gather::report`]); otherwise it is decided at cut time only.
-    pub recordable: bool,
+    /// Whether and how `reltag evidence record NAME` records it.
+    pub recorded: Recorded,
     /// Gathers its facts through [`Gather`] and decides them with its rule.
     pub evaluate: fn(&Gather<'_>) -> Result<CriterionOutcome, gather::Error>,
+}
+
+/// How `reltag evidence record NAME` records a criterion's evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// Never: it is decided at cut time only (from git, the ledger, the forge or a
+    /// process).
+    Never,
+    /// From a report, read through [`Gather::report`]: the file named on the command
+    /// line, else the policy's. `cut` uses the record when the report is not in a clean
+    /// working tree.
+    FromReport,
+    /// By asking `service` about a version now (VERSION is required, there is no
+    /// report), for the audit trail only: `cut` always asks again.
+    ByAsking { service: &'static str },
 }
 
 /// The registry entry of a criterion the policy names.
@@ -149,6 +167,19 @@ pub fn entry(criterion: Criterion) -> Option<&'static CriterionEntry> {
 /// The registry entry of the criterion named `name` in the policy.
 pub fn named(name: &str) -> Option<&'static CriterionEntry> {
     crate::rules::CRITERIA.iter().find(|e| e.name == name)
+}
+
+/// The criteria's names as `evidence record` tells them apart: those it records (from a
+/// report first, then by asking a service: `coverage, perf, bugs`) and those decided at
+/// cut time only, each in the registry's order.
+pub fn by_recording() -> (Vec<&'static str>, Vec<&'static str>) {
+    let (mut recorded, at_cut): (Vec<&CriterionEntry>, Vec<&CriterionEntry>) =
+        crate::rules::CRITERIA
+            .iter()
+            .partition(|e| e.recorded != Recorded::Never);
+    recorded.sort_by_key(|e| matches!(e.recorded, Recorded::ByAsking { .. }));
+    let names = |entries: Vec<&CriterionEntry>| entries.iter().map(|e| e.name).collect();
+    (names(recorded), names(at_cut))
 }
 
 /// An outcome that could not be decided, with the service's error and how to fix it.

@@ -18,13 +18,14 @@ use semver::Version;
 use super::criteria::CriterionOutcome;
 use super::notes::Notes;
 use crate::gates::release::criterion_check;
-use crate::ledger::{ApprovalRecord, EvidenceRecord, State, identity};
+use crate::ledger::{ApprovalRecord, EvidenceRecord, RefusedEvent, State, identity};
 use crate::policy::Policy;
 use crate::policy::schema::Criterion;
 use crate::report::{Check, Finding, Subject, Verdict};
 use crate::rules::commit_jira_exists::CommitJiraExists;
 use crate::rules::release_external::ReleaseEmergency;
 use crate::rules::release_version::ReleaseVersion;
+use crate::rules::separation::SeparationFacts;
 use crate::rules::{TagFacts, release_branch, release_version};
 
 /// The version's tag name judged by the tag gate (format, semantic version, sequence
@@ -80,6 +81,9 @@ pub struct EmergencyFacts<'a> {
     pub approvals: &'a [ApprovalRecord],
     /// The release notes: the keys the commits name.
     pub notes: &'a Notes,
+    /// Events about the version the ledger refuses to count (`[ledger] require_signed`):
+    /// an approver's refused approval is named in the finding.
+    pub refused: &'a [RefusedEvent],
 }
 
 /// What Jira said of the keys the commits since the previous release name.
@@ -153,6 +157,9 @@ pub struct CutFacts<'a> {
     pub jira_keys: Option<JiraKeys>,
     /// One outcome per configured criterion, in the policy's order.
     pub criteria: &'a [CriterionOutcome],
+    /// Who approved and who cuts, for the separation-of-duties rules `[separation]`
+    /// forbids (`gates::cut_separation`; none by default).
+    pub separation: SeparationFacts<'a>,
 }
 
 /// The checks of a cut, in the order they are reported: the version (with its release
@@ -190,6 +197,7 @@ pub fn checks(facts: CutFacts<'_>, policy: &Policy) -> Vec<Check> {
             .iter()
             .map(|outcome| criterion_check(outcome, tag_subject.clone())),
     );
+    checks.extend(crate::gates::cut_separation(&facts.separation, policy));
     checks
 }
 
@@ -214,18 +222,25 @@ fn emergency_findings(
         .iter()
         .any(|a| approvers.contains(&a.role) && current_member(a))
     {
+        // An approval the ledger refuses to count is named, not read as one nobody gave.
+        let commit_hex = commit.to_string();
+        let refused: String = crate::ledger::identity::named(facts.refused.iter().filter(|r| {
+            approvers
+                .iter()
+                .any(|role| r.approves(role, None, &commit_hex))
+        }));
         out.push(
             Finding::error(
                 ReleaseEmergency::ID,
                 subject(),
                 format!(
-                    "an emergency release needs an approval by {} of {tag} at commit {}",
+                    "an emergency release needs an approval by {} of {tag} at commit {}{refused}",
                     if approvers.is_empty() {
                         "an [emergency] approver (none configured)".to_string()
                     } else {
                         approvers.join(" or ")
                     },
-                    &commit.to_string()[..12]
+                    &commit_hex[..12]
                 ),
             )
             .with_hint(format!(
@@ -361,6 +376,15 @@ mod tests {
             emergency,
             jira_keys: None,
             criteria,
+            separation: SeparationFacts {
+                version: "v1.0.1",
+                scope: "the cut",
+                required: Vec::new(),
+                commit: None,
+                approvals: &[],
+                cut: None,
+                release_authors: &[],
+            },
         }
     }
 
@@ -390,6 +414,7 @@ mod tests {
             reason: "outage",
             approvals: &[],
             notes: &notes,
+            refused: &[],
         };
         let checks = checks(facts(Some(emergency), &[]), &policy);
         let emergency = checks

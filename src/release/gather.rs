@@ -16,7 +16,7 @@ use gix::ObjectId;
 use crate::evidence::{self, Parsed, ReportError};
 use crate::git::Repo;
 use crate::input::{Limit, Origin};
-use crate::ledger::{ApprovalRecord, Ledger, RefusedApproval};
+use crate::ledger::{ApprovalRecord, Ledger, RefusedEvent};
 use crate::policy::Policy;
 use crate::policy::schema::Criterion;
 use crate::release::criteria::{CriterionOutcome, Source, Verdict};
@@ -54,12 +54,19 @@ pub enum Occasion<'a> {
         /// The criteria an emergency skips.
         skip: &'a [Criterion],
     },
-    /// `evidence record`: one criterion whose evidence is a report — the file named on
-    /// the command line (relative to `cwd`), else the policy's, inside the working tree.
-    /// Never the ledger: a record is made from a report.
+    /// `evidence record`: one criterion, recorded as its entry says
+    /// ([`Recorded`](crate::release::criteria::Recorded)). A report is the file named on
+    /// the command line (relative to `cwd`), else the policy's, inside the working tree;
+    /// a service is asked about `version`. Never the ledger: a record is made from a
+    /// report or an answer.
     Record {
         report: Option<&'a str>,
         cwd: &'a Path,
+        /// The tag name the evidence is for (`v1.2.3`), when given.
+        version: Option<&'a str>,
+        /// Told which service is about to be asked (`Jira at https://…`), so the
+        /// command can say what it waits for.
+        asking: &'a dyn Fn(&str),
     },
 }
 
@@ -80,7 +87,7 @@ pub struct Approvals {
     /// For one environment only: named so the finding can say why they do not count.
     pub for_one_env: Vec<ApprovalRecord>,
     /// The ledger holds but does not count (`[ledger] require_signed`).
-    pub refused: Vec<RefusedApproval>,
+    pub refused: Vec<RefusedEvent>,
 }
 
 /// How a process ended, as the release-command rule reads it.
@@ -104,11 +111,19 @@ impl<'a> Gather<'a> {
         self.commit.to_string()
     }
 
-    /// The version's tag name (`cut` only).
+    /// The version's tag name: the one being cut, or the one evidence is recorded for
+    /// (an error when `evidence record` was not given one).
     pub fn version(&self, criterion: &'static str) -> Result<&'a str, Error> {
         match self.occasion {
             Occasion::Cut { version, .. } => Ok(version),
-            Occasion::Record { .. } => Err(Error::NotRecordable(criterion)),
+            Occasion::Record { version, .. } => version.ok_or(Error::NeedsVersion(criterion)),
+        }
+    }
+
+    /// Says which service is about to be asked (`evidence record` shows it as a status).
+    fn asking(&self, service: impl std::fmt::Display) {
+        if let Occasion::Record { asking, .. } = self.occasion {
+            asking(&service.to_string());
         }
     }
 
@@ -130,7 +145,7 @@ impl<'a> Gather<'a> {
     ) -> Result<Source<T>, Error> {
         let limit = Limit::files(self.policy.file.release.max_file_size());
         match &self.occasion {
-            Occasion::Record { report, cwd } => {
+            Occasion::Record { report, cwd, .. } => {
                 let read = match (report, self.repo.workdir()) {
                     (Some(path), _) => evidence::read_report(
                         Path::new(path),
@@ -178,17 +193,39 @@ impl<'a> Gather<'a> {
                     Some(record) => Source::Recorded(record),
                     None => Source::Missing {
                         path: configured.to_string(),
-                        why: if *tree_counts {
-                            format!(
-                                "{configured} does not exist and no evidence is recorded in the ledger"
-                            )
-                        } else {
-                            "the working tree is not clean at this commit, so reports in it do not count, and no evidence is recorded in the ledger".into()
-                        },
+                        why: format!(
+                            "{}{}",
+                            if *tree_counts {
+                                format!(
+                                    "{configured} does not exist and no evidence is recorded in the ledger"
+                                )
+                            } else {
+                                "the working tree is not clean at this commit, so reports in it do not count, and no evidence is recorded in the ledger".into()
+                            },
+                            self.refused_evidence(ledger, criterion)?
+                        ),
                     },
                 })
             }
         }
+    }
+
+    /// Evidence for the commit the ledger holds but does not count (`[ledger]
+    /// require_signed`), named after why the criterion has none: `; dev@example.com's
+    /// coverage evidence …`.
+    fn refused_evidence(&self, ledger: &Ledger<'_>, criterion: &str) -> Result<String, Error> {
+        if !*self.policy.file.ledger.require_signed.get_ref() {
+            return Ok(String::new());
+        }
+        let filter = crate::ledger::LogFilter {
+            kind: Some(crate::ledger::EventKind::Evidence),
+            ..Default::default()
+        };
+        let refused = crate::ledger::identity::refused_events(ledger, filter)?;
+        Ok(crate::ledger::identity::named(refused.iter().filter(|r| {
+            r.event.commit == self.commit
+                && matches!(&r.event.body, crate::ledger::EventBody::Evidence(e) if e.criterion == criterion)
+        })))
     }
 
     /// The previous release's tag (if any) and the paths changed between its commit (or
@@ -223,7 +260,7 @@ impl<'a> Gather<'a> {
         // Approvals the ledger refuses to count (`[ledger] require_signed`) are named in
         // the finding, not read as never given.
         let refused = if *self.policy.file.ledger.require_signed.get_ref() {
-            crate::ledger::identity::refused_approvals(ledger, version, None, self.commit)?
+            crate::ledger::identity::refused_for_version(ledger, version)?
         } else {
             Vec::new()
         };
@@ -290,7 +327,10 @@ impl<'a> Gather<'a> {
             }));
         };
         Ok(JiraClient::from_policy(self.policy)
-            .and_then(|client| jira::evaluate_bugs(self.policy, &version, tag, &client))
+            .and_then(|client| {
+                self.asking(format_args!("Jira at {}", client.config().url));
+                jira::evaluate_bugs(self.policy, &version, tag, &client)
+            })
             .map_err(|e| Unavailable {
                 hint: e.hint(),
                 message: e.to_string(),
@@ -320,6 +360,7 @@ pub fn evaluate(g: &Gather<'_>) -> Result<Vec<CriterionOutcome>, Error> {
                 findings: Vec::new(),
                 report_sha256: None,
                 source: None,
+                comment: None,
             });
             continue;
         }
@@ -341,9 +382,12 @@ pub enum Error {
         argv: String,
         source: std::io::Error,
     },
-    /// The criterion's evidence is not a report: `evidence record` cannot record it.
+    /// The criterion is decided at cut time only: `evidence record` cannot record it.
     #[error("the {0} criterion is decided at cut time, not recorded as evidence")]
     NotRecordable(&'static str),
+    /// `evidence record` of a criterion about a version was not told the version.
+    #[error("{0} evidence is for a version: VERSION is missing")]
+    NeedsVersion(&'static str),
     /// A criterion the policy names has no entry in `rules::CRITERIA`.
     #[error("the criterion {0} has no entry in the criteria registry")]
     Unregistered(String),

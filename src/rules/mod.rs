@@ -396,9 +396,10 @@ pub struct PromoteFacts<'a> {
     pub schedules: &'a [crate::ledger::ScheduleRecord],
     /// Approvals of this version bound to the tag's commit, for this environment or all.
     pub approvals: &'a [crate::ledger::ApprovalRecord],
-    /// Approvals of this version at the tag's commit that the ledger holds but does not
-    /// count (unsigned, or signed by a key not bound to their actor): named, never counted.
-    pub refused: &'a [crate::ledger::RefusedApproval],
+    /// Events about this version that the ledger holds but does not count (`[ledger]
+    /// require_signed`: unsigned, or signed by a key not bound to their actor): approvals,
+    /// deployments, its cut — named where they would have counted, never counted.
+    pub refused: &'a [crate::ledger::RefusedEvent],
     /// The author emails of the release's commits (since the previous release tag, or
     /// the tag's whole history), gathered only when `sod-own-commits` runs.
     pub release_authors: &'a [String],

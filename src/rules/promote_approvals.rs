@@ -78,12 +78,11 @@ pub fn check(facts: &PromoteFacts, policy: &Policy, out: &mut Vec<Finding>) -> S
     let (version, env) = (facts.version, facts.env);
     // An approval the ledger refuses is named where it would have counted: a forged or
     // mis-signed sign-off must be seen, not read as one nobody gave.
-    let refused: String = facts
-        .refused
-        .iter()
-        .filter(|r| missing.contains(&r.approval.role) && r.approval.commit == commit)
-        .map(|r| format!("; {}", r.describe(version)))
-        .collect();
+    let refused: String = crate::ledger::identity::named(facts.refused.iter().filter(|r| {
+        missing
+            .iter()
+            .any(|role| r.approves(role, Some(env), commit))
+    }));
     out.push(
         Finding::error(
             PromoteApprovals::ID,

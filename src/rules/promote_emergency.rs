@@ -8,7 +8,8 @@ declare_rule! {
     /// An emergency promotion has an approval from a role in `[emergency] approvers`.
     ///
     /// That is `reltag promote --emergency --reason TEXT`, and the approval is bound to the
-    /// tag's commit.
+    /// tag's commit. With `[ledger] require_signed`, an approver's approval the ledger
+    /// refuses does not count and is named in the finding, with why.
     ///
     /// ## Why
     /// The emergency path skips checks (only those in `[emergency] may_skip`); someone
@@ -42,12 +43,19 @@ pub fn check(facts: &PromoteFacts, policy: &Policy, out: &mut Vec<Finding>) -> S
         return format!("approved by {} ({})", a.actor, a.role);
     }
     let version = facts.version;
+    // An approval the ledger refuses to count is named: a forged or mis-signed sign-off
+    // must be seen, not read as one nobody gave.
+    let refused: String = crate::ledger::identity::named(facts.refused.iter().filter(|r| {
+        roles
+            .iter()
+            .any(|role| r.approves(role, Some(facts.env), commit))
+    }));
     let message = if roles.is_empty() {
         "the policy names no [emergency] approvers: emergency promotions are not possible"
             .to_string()
     } else {
         format!(
-            "emergency promotion of {version} needs an approval from {} for its commit",
+            "emergency promotion of {version} needs an approval from {} for its commit{refused}",
             roles.join(" or ")
         )
     };

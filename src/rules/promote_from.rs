@@ -1,4 +1,5 @@
 use super::{PromoteFacts, declare_rule};
+use crate::ledger::EventBody;
 use crate::policy::Policy;
 use crate::report::Finding;
 
@@ -6,7 +7,10 @@ declare_rule! {
     /// ## What it checks
     /// The version currently runs in the environment's `from` environment, when it has one.
     ///
-    /// It was promoted there and not rolled back or replaced since.
+    /// It was promoted there and not rolled back or replaced since. With `[ledger]
+    /// require_signed`, a deployment there that the ledger refuses (unsigned, signed by a
+    /// key not bound to its author, or by someone who is not a deployer) does not count
+    /// and is named in the finding, with why.
     ///
     /// ## Why
     /// Production gets only what passed staging. A version that was rolled back from
@@ -39,12 +43,18 @@ pub fn check(facts: &PromoteFacts, _policy: &Policy, out: &mut Vec<Finding>) -> 
         }
         other => {
             let now = other.map_or("nothing".to_string(), |d| d.version.clone());
+            // A deployment to `from` the ledger refuses to count is named: it is there,
+            // and does not count.
+            let refused = crate::ledger::identity::named(facts.refused.iter().filter(|r| {
+                matches!(&r.event.body, EventBody::Promote(p) if p.env == from)
+                    || matches!(&r.event.body, EventBody::Rollback(p) if p.env == from)
+            }));
             out.push(
                 Finding::error(
                     PromoteFrom::ID,
                     facts.subject(),
                     format!(
-                        "{version} is not in {from} ({now} is): {} takes only what runs in {from}",
+                        "{version} is not in {from} ({now} is): {} takes only what runs in {from}{refused}",
                         facts.env
                     ),
                 )

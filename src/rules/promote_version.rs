@@ -1,4 +1,5 @@
 use super::{PromoteFacts, declare_rule};
+use crate::ledger::EventKind;
 use crate::policy::Policy;
 use crate::report::Finding;
 
@@ -6,7 +7,9 @@ declare_rule! {
     /// ## What it checks
     /// The version being promoted is an existing release tag whose cut the ledger recorded.
     ///
-    /// The `cut` event must name the commit the tag names now.
+    /// The `cut` event must name the commit the tag names now. With `[ledger]
+    /// require_signed`, a cut the ledger refuses (unsigned, or signed by a key not bound
+    /// to its author) does not count and is named in the finding, with why.
     ///
     /// ## Why
     /// Only a release that went through `reltag cut` (its criteria, approvals and
@@ -41,13 +44,20 @@ pub fn check(facts: &PromoteFacts, _policy: &Policy, out: &mut Vec<Finding>) -> 
     let short = &commit[..commit.len().min(12)];
     match facts.cut {
         None => {
+            // A cut the ledger refuses to count is named: it is there, and does not count.
+            let refused = crate::ledger::identity::named(
+                facts
+                    .refused
+                    .iter()
+                    .filter(|r| r.event.kind() == EventKind::Cut),
+            );
+            let message = if refused.is_empty() {
+                format!("{version} was never cut: the ledger has no cut event for it")
+            } else {
+                format!("{version} has no cut that counts{refused}")
+            };
             out.push(
-                Finding::error(
-                    PromoteVersion::ID,
-                    facts.subject(),
-                    format!("{version} was never cut: the ledger has no cut event for it"),
-                )
-                .with_hint(format!(
+                Finding::error(PromoteVersion::ID, facts.subject(), message).with_hint(format!(
                     "cut the release with `reltag cut {version}`, then promote it"
                 )),
             );

@@ -1,8 +1,8 @@
 use super::declare_rule;
-use crate::ledger::{ApprovalRecord, RefusedApproval};
+use crate::ledger::{ApprovalRecord, RefusedEvent};
 use crate::policy::Policy;
 use crate::policy::schema::Criterion;
-use crate::release::criteria::{CriterionEntry, CriterionOutcome};
+use crate::release::criteria::{CriterionEntry, CriterionOutcome, Recorded};
 use crate::release::gather::{Error, Gather};
 use crate::report::{Finding, Subject};
 
@@ -40,7 +40,19 @@ pub struct ApprovalsFacts<'a> {
     pub for_one_env: &'a [ApprovalRecord],
     /// Approvals at the commit the ledger holds but does not count (unsigned, or signed
     /// by a key not bound to their actor): named in the finding, never counted.
-    pub refused: &'a [RefusedApproval],
+    pub refused: &'a [RefusedEvent],
+}
+
+/// The roles a cut needs approvals from: [`roles`] when `approvals` is a criterion, else
+/// none (the separation-of-duties rules at `cut` judge these).
+pub fn cut_roles(policy: &Policy) -> Vec<String> {
+    let needed = policy
+        .file
+        .release
+        .criteria
+        .iter()
+        .any(|c| *c.get_ref() == Criterion::Approvals);
+    if needed { roles(policy) } else { Vec::new() }
 }
 
 pub fn roles(policy: &Policy) -> Vec<String> {
@@ -63,12 +75,12 @@ pub fn check(facts: &ApprovalsFacts, policy: &Policy, out: &mut Vec<Finding>) {
         let version = facts.version;
         let short = &facts.commit[..facts.commit.len().min(12)];
         let scoped: Vec<&ApprovalRecord> = facts.for_one_env.iter().filter(counts).collect();
-        let refused: String = facts
-            .refused
-            .iter()
-            .filter(|r| r.approval.role == role && r.approval.commit == facts.commit)
-            .map(|r| format!("; {}", r.describe(version)))
-            .collect();
+        let refused: String = crate::ledger::identity::named(
+            facts
+                .refused
+                .iter()
+                .filter(|r| r.approves(&role, None, facts.commit)),
+        );
         let message = if scoped.is_empty() {
             format!("{role} has not approved {version} at commit {short}{refused}")
         } else {
@@ -108,7 +120,7 @@ pub const CRITERION: CriterionEntry = CriterionEntry {
     name: "approvals",
     rule: ReleaseApprovals::INFO,
     skippable: None,
-    recordable: false,
+    recorded: Recorded::Never,
     evaluate,
 };
 

@@ -1,6 +1,6 @@
 use super::declare_rule;
 use crate::policy::schema::{Criterion, Skippable};
-use crate::release::criteria::{CriterionEntry, CriterionOutcome};
+use crate::release::criteria::{CriterionEntry, CriterionOutcome, Recorded};
 use crate::release::gather::{Error, Gather};
 use crate::report::{Finding, Subject};
 
@@ -121,14 +121,14 @@ pub fn check(outcome: &BugsOutcome, out: &mut Vec<Finding>) {
 }
 
 /// The `bugs` criterion: the tracker's answer to the policy's query for the version.
-/// `evidence record bugs` asks the tracker itself (its own command path), for the audit
-/// trail only: `cut` always asks again.
+/// `evidence record bugs VERSION` asks it too, for the audit trail only: `cut` always
+/// asks again.
 pub const CRITERION: CriterionEntry = CriterionEntry {
     criterion: Criterion::Bugs,
     name: "bugs",
     rule: ReleaseBugs::INFO,
     skippable: Some(Skippable::Bugs),
-    recordable: false,
+    recorded: Recorded::ByAsking { service: "Jira" },
     evaluate,
 };
 
@@ -145,18 +145,20 @@ fn evaluate(g: &Gather<'_>) -> Result<CriterionOutcome, Error> {
 }
 
 /// The criterion's outcome from the tracker's answer: measured `N open`, threshold
-/// `≤ max` (shared by `cut`, `check bugs` and `evidence record bugs`, so all say the
-/// same words).
+/// `≤ max`, the query as its comment (shared by `cut`, `check bugs` and `evidence record
+/// bugs`, so all say the same words).
 pub fn outcome(answer: &BugsOutcome) -> CriterionOutcome {
     let mut findings = Vec::new();
     check(answer, &mut findings);
-    CriterionOutcome::decide(
+    let mut outcome = CriterionOutcome::decide(
         "bugs",
         Some(format!("{} open", answer.count())),
         Some(format!("≤ {}", answer.max)),
         findings,
         false,
-    )
+    );
+    outcome.comment = Some(format!("query: {}", answer.jql));
+    outcome
 }
 
 #[cfg(test)]

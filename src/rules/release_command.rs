@@ -1,6 +1,6 @@
 use super::declare_rule;
 use crate::policy::schema::{Criterion, Skippable};
-use crate::release::criteria::{CriterionEntry, CriterionOutcome};
+use crate::release::criteria::{CriterionEntry, CriterionOutcome, Recorded};
 use crate::release::gather::{Error, Gather};
 use crate::report::{Finding, Subject};
 
@@ -60,7 +60,7 @@ pub const CRITERION: CriterionEntry = CriterionEntry {
     name: "command",
     rule: ReleaseCommand::INFO,
     skippable: Some(Skippable::Command),
-    recordable: false,
+    recorded: Recorded::Never,
     evaluate,
 };
 

@@ -3,7 +3,9 @@ use crate::evidence::coverage::Coverage;
 use crate::evidence::format_percent;
 use crate::policy::Policy;
 use crate::policy::schema::{Criterion, Skippable};
-use crate::release::criteria::{CriterionEntry, CriterionOutcome, Source, source_findings};
+use crate::release::criteria::{
+    CriterionEntry, CriterionOutcome, Recorded, Source, source_findings,
+};
 use crate::release::gather::{Error, Gather};
 use crate::report::{Finding, Subject};
 
@@ -88,7 +90,7 @@ pub const CRITERION: CriterionEntry = CriterionEntry {
     name: "coverage",
     rule: ReleaseCoverage::INFO,
     skippable: Some(Skippable::Coverage),
-    recordable: true,
+    recorded: Recorded::FromReport,
     evaluate,
 };
 

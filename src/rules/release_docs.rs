@@ -2,7 +2,7 @@ use super::declare_rule;
 use crate::policy::NamePattern;
 use crate::policy::Policy;
 use crate::policy::schema::{Criterion, Skippable};
-use crate::release::criteria::{CriterionEntry, CriterionOutcome};
+use crate::release::criteria::{CriterionEntry, CriterionOutcome, Recorded};
 use crate::release::gather::{Error, Gather};
 use crate::report::{Finding, Subject};
 
@@ -87,7 +87,7 @@ pub const CRITERION: CriterionEntry = CriterionEntry {
     name: "docs",
     rule: ReleaseDocs::INFO,
     skippable: Some(Skippable::Docs),
-    recordable: false,
+    recorded: Recorded::Never,
     evaluate,
 };
 

@@ -3,7 +3,9 @@ use crate::evidence::jtl::{Results, Stats};
 use crate::evidence::{format_number, format_percent};
 use crate::policy::Policy;
 use crate::policy::schema::{Criterion, Skippable};
-use crate::release::criteria::{CriterionEntry, CriterionOutcome, Source, source_findings};
+use crate::release::criteria::{
+    CriterionEntry, CriterionOutcome, Recorded, Source, source_findings,
+};
 use crate::release::gather::{Error, Gather};
 use crate::report::{Finding, Subject};
 
@@ -146,7 +148,7 @@ pub const CRITERION: CriterionEntry = CriterionEntry {
     name: "perf",
     rule: ReleasePerf::INFO,
     skippable: Some(Skippable::Perf),
-    recordable: true,
+    recorded: Recorded::FromReport,
     evaluate,
 };
 

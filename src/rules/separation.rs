@@ -1,11 +1,59 @@
-//! What the separation-of-duties rules share: who is the same person (`[separation]
-//! people`), and which approvals count for an environment's required roles.
+//! What the separation-of-duties rules share: the facts they judge ([`SeparationFacts`],
+//! at `promote` and at `cut`), who is the same person (`[separation] people`), and which
+//! approvals count for the required roles.
 
 use std::collections::BTreeMap;
 
+use super::PromoteFacts;
 use crate::ledger::ApprovalRecord;
 use crate::ledger::identity::is_member;
 use crate::policy::Policy;
+use crate::report::Subject;
+
+/// Who did what for a version, as the separation-of-duties rules judge it: at `promote`
+/// (the environment's roles, the recorded cut) or at `cut` (the release's roles, the
+/// person cutting).
+#[derive(Debug, Clone)]
+pub struct SeparationFacts<'a> {
+    pub version: &'a str,
+    /// What needs the roles, for messages: an environment's name, or `the cut`.
+    pub scope: &'a str,
+    /// The roles that must approve, in the policy's order.
+    pub required: Vec<String>,
+    /// The commit approvals must name (the tag's, or the one being cut); `None`: no tag.
+    pub commit: Option<&'a str>,
+    /// The approvals of the version at the commit that count where the roles are needed.
+    pub approvals: &'a [ApprovalRecord],
+    /// Who cut the version, and at which commit: the ledger's cut at `promote`, the person
+    /// cutting at `cut`.
+    pub cut: Option<(&'a str, &'a str)>,
+    /// The author emails of the release's commits (gathered only when `sod-own-commits`
+    /// runs).
+    pub release_authors: &'a [String],
+}
+
+impl<'a> SeparationFacts<'a> {
+    /// The facts of a promotion.
+    pub fn of_promotion(facts: &PromoteFacts<'a>) -> SeparationFacts<'a> {
+        SeparationFacts {
+            version: facts.version,
+            scope: facts.env,
+            required: facts.environment.approvals(),
+            commit: facts.tag_commit,
+            approvals: facts.approvals,
+            cut: facts
+                .cut
+                .map(|cut| (cut.actor.as_str(), cut.commit.as_str())),
+            release_authors: facts.release_authors,
+        }
+    }
+
+    pub fn subject(&self) -> Subject {
+        Subject::Tag {
+            name: self.version.to_string(),
+        }
+    }
+}
 
 /// Names of one person: `[separation.people]`, each name (lower-case) → the person's key.
 #[derive(Debug, Clone, Default)]

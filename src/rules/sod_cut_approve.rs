@@ -1,4 +1,4 @@
-use super::separation::People;
+use super::separation::{People, SeparationFacts};
 use super::{PromoteFacts, declare_rule};
 use crate::policy::Policy;
 use crate::report::Finding;
@@ -7,8 +7,10 @@ declare_rule! {
     /// ## What it checks
     /// With `cut_and_approve = false`, the person who cut a version did not also approve it.
     ///
-    /// Checked when the version is promoted, over the approvals of the tag's commit; a
-    /// GitHub login and an email count as one person when `[separation.people]` says so.
+    /// Checked when the version is cut (the person cutting against the approvals of the
+    /// commit) and when it is promoted (the recorded cut against the approvals of the tag's
+    /// commit); a GitHub login and an email count as one person when `[separation.people]`
+    /// says so.
     ///
     /// ## Why
     /// The release manager who decides that a version is ready should not also be the one
@@ -28,27 +30,31 @@ declare_rule! {
 }
 
 pub fn check(facts: &PromoteFacts, policy: &Policy, out: &mut Vec<Finding>) -> String {
+    judge(&SeparationFacts::of_promotion(facts), policy, out)
+}
+
+pub fn judge(facts: &SeparationFacts, policy: &Policy, out: &mut Vec<Finding>) -> String {
     if *policy.file.separation.cut_and_approve.get_ref() {
         return "allowed by the policy".into();
     }
-    let Some(cut) = facts.cut else {
+    let Some((cutter, cut_commit)) = facts.cut else {
         return "not cut".into();
     };
     let people = People::from_policy(policy);
     let Some(approval) = facts
         .approvals
         .iter()
-        .find(|a| a.commit == cut.commit && people.same(&a.actor, &cut.actor))
+        .find(|a| a.commit == cut_commit && people.same(&a.actor, cutter))
     else {
-        return format!("{} did not approve it", cut.actor);
+        return format!("{cutter} did not approve it");
     };
     out.push(
         Finding::error(
             SodCutApprove::ID,
             facts.subject(),
             format!(
-                "{} cut {} and approved it as {}",
-                cut.actor, facts.version, approval.role
+                "{cutter} cut {} and approved it as {}",
+                facts.version, approval.role
             ),
         )
         .with_hint(format!(

@@ -1,4 +1,4 @@
-use super::separation::{People, counted};
+use super::separation::{People, SeparationFacts, counted};
 use super::{PromoteFacts, declare_rule};
 use crate::policy::Policy;
 use crate::report::Finding;
@@ -10,8 +10,9 @@ declare_rule! {
     /// The release's commits are those between the previous release tag and this one (the
     /// tag's whole history for a first release); their author emails are mapped to people
     /// through `[separation.people]`, so an approval given as `@ann` meets a commit by
-    /// ann@example.com. Checked when the version is promoted, over the approvals that count
-    /// for the environment's roles.
+    /// ann@example.com. Checked when the version is cut (over the approvals of
+    /// `[release.approvals] roles`) and when it is promoted (over the approvals that count
+    /// for the environment's roles).
     ///
     /// ## Why
     /// A sign-off is a review by someone other than the author. An author approving their
@@ -33,15 +34,18 @@ declare_rule! {
 }
 
 pub fn check(facts: &PromoteFacts, policy: &Policy, out: &mut Vec<Finding>) -> String {
+    judge(&SeparationFacts::of_promotion(facts), policy, out)
+}
+
+pub fn judge(facts: &SeparationFacts, policy: &Policy, out: &mut Vec<Finding>) -> String {
     if *policy.file.separation.approve_own_commits.get_ref() {
         return "allowed by the policy".into();
     }
-    let Some(commit) = facts.tag_commit else {
+    let Some(commit) = facts.commit else {
         return "no tag: no commits".into();
     };
     let people = People::from_policy(policy);
-    let required = facts.environment.approvals();
-    let own: Vec<_> = counted(facts.approvals, &required, commit, policy)
+    let own: Vec<_> = counted(facts.approvals, &facts.required, commit, policy)
         .into_iter()
         .filter(|a| {
             facts

@@ -1,4 +1,4 @@
-use super::separation::{People, counted, distinct_people_fill};
+use super::separation::{People, SeparationFacts, counted, distinct_people_fill};
 use super::{PromoteFacts, declare_rule};
 use crate::policy::Policy;
 use crate::report::Finding;
@@ -7,8 +7,9 @@ declare_rule! {
     /// ## What it checks
     /// With `one_person_two_roles = false`, each role a version needs is filled by a different person.
     ///
-    /// One person who is a member of two of the environment's `approvals` roles may
-    /// approve as both; this rule asks for a different person for each. A GitHub login
+    /// One person who is a member of two of the roles a version needs (the environment's
+    /// `approvals` at `promote`, `[release.approvals] roles` at `cut`) may approve as both;
+    /// this rule asks for a different person for each. A GitHub login
     /// and an email count as one person when `[separation.people]` says so.
     ///
     /// ## Why
@@ -29,18 +30,22 @@ declare_rule! {
 }
 
 pub fn check(facts: &PromoteFacts, policy: &Policy, out: &mut Vec<Finding>) -> String {
+    judge(&SeparationFacts::of_promotion(facts), policy, out)
+}
+
+pub fn judge(facts: &SeparationFacts, policy: &Policy, out: &mut Vec<Finding>) -> String {
     if *policy.file.separation.one_person_two_roles.get_ref() {
         return "allowed by the policy".into();
     }
-    let required = facts.environment.approvals();
-    let Some(commit) = facts.tag_commit else {
+    let required = &facts.required;
+    let Some(commit) = facts.commit else {
         return "no tag: no approvals".into();
     };
     if required.len() < 2 {
         return "fewer than two roles to fill".into();
     }
     let people = People::from_policy(policy);
-    let approvals = counted(facts.approvals, &required, commit, policy);
+    let approvals = counted(facts.approvals, required, commit, policy);
     let approvers: Vec<(String, String)> = approvals
         .iter()
         .map(|a| (a.role.clone(), people.person(&a.actor)))
@@ -49,7 +54,7 @@ pub fn check(facts: &PromoteFacts, policy: &Policy, out: &mut Vec<Finding>) -> S
     if required
         .iter()
         .any(|role| !approvers.iter().any(|(r, _)| r == role))
-        || distinct_people_fill(&required, &approvers)
+        || distinct_people_fill(required, &approvers)
     {
         return "each role by a different person".into();
     }
@@ -70,7 +75,7 @@ pub fn check(facts: &PromoteFacts, policy: &Policy, out: &mut Vec<Finding>) -> S
                         approval.actor,
                         facts.version,
                         roles.join(" and "),
-                        facts.env
+                        facts.scope
                     ),
                 )
                 .with_hint(format!(

@@ -595,3 +595,80 @@ fn sign_without_a_usable_key_exits_3_and_leaves_nothing_behind() {
         "no cut event was recorded"
     );
 }
+
+/// An approval voided on the remote ledger while a cut is deciding: the cut read the
+/// approval, but its write (which fetches the remote ledger under its lease) sees the
+/// void, decides again (`release::cut::decide_again`) and refuses — exit 3, nothing
+/// tagged, recorded or pushed. The void lands deterministically between the decision and
+/// the write: the policy's `command` criterion, run during the decision, records it from
+/// a second clone.
+#[test]
+fn an_approval_voided_on_the_remote_while_cutting_stops_the_cut() {
+    let env = TestEnv::new();
+    let origin = setup(&env, &["a", "b"]);
+    let (a, b) = (env.path("a"), env.path("b"));
+    // The policy gains a ledger admin and a command criterion that voids, from clone b,
+    // the approval named in $VOID (a no-op when unset).
+    let policy = format!(
+        "{POLICY}[ledger]\nadmins = [\"admin\"]\n[release.command]\nargv = [\"sh\", \"-c\", \"test -z \\\"$VOID\\\" || (cd \\\"$OTHER\\\" && \\\"$RELTAG\\\" void \\\"$VOID\\\" --reason mid-cut >&2)\"]\n"
+    )
+    .replace(
+        "criteria = [\"coverage\", \"perf\", \"docs\", \"approvals\"]",
+        "criteria = [\"coverage\", \"perf\", \"docs\", \"approvals\", \"command\"]",
+    )
+    .replace("cto = [", "admin = [\"admin@example.com\"]\ncto = [");
+    std::fs::write(a.join("policy.toml"), &policy).unwrap();
+    env.git(
+        &a,
+        &["commit", "-q", "-am", "PAY-2: a ledger admin and a command"],
+    );
+    env.git(&a, &["push", "-q", "origin", "release/v1.0.0"]);
+    env.git(&b, &["pull", "-q", "origin", "release/v1.0.0"]);
+    approve(&env, &b, "qa-lead", "qa@example.com");
+    let log = env.reltag(&b, &["--format", "json", "log", "--event", "approve"]);
+    let doc: serde_json::Value = serde_json::from_str(&log.stdout).unwrap();
+    let approval = doc["events"][0]["ledger_commit"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    env.git(&b, &["config", "user.email", "admin@example.com"]);
+
+    // Without the void the cut would go ahead.
+    let dry = env.reltag(&a, &["cut", "v1.0.0", "--dry-run"]);
+    assert_eq!(dry.code, 0, "{}", dry.render());
+
+    let other = b.display().to_string();
+    let cut = env.reltag_with(
+        &a,
+        &["cut", "v1.0.0"],
+        &[
+            ("VOID", approval.as_str()),
+            ("OTHER", other.as_str()),
+            ("RELTAG", env!("CARGO_BIN_EXE_reltag")),
+        ],
+        None,
+    );
+    assert_eq!(cut.code, 3, "{}", cut.render());
+    assert!(
+        cut.stderr
+            .contains("the ledger changed while cutting v1.0.0")
+            && cut.stderr.contains("nothing was tagged or recorded"),
+        "{}",
+        cut.render()
+    );
+    // The void is on the remote; no tag anywhere, no cut event.
+    assert!(!has_ref(&env, &a, "refs/tags/v1.0.0"));
+    assert!(!has_ref(&env, &origin, "refs/tags/v1.0.0"));
+    let remote_ledger = env.git(&origin, &["log", "--format=%B", "refs/reltag/ledger"]);
+    assert!(remote_ledger.contains("Event: void"), "{remote_ledger}");
+    assert!(!remote_ledger.contains("Event: cut"), "{remote_ledger}");
+
+    // Decided again with what the ledger holds now, the cut is blocked: no approval.
+    let again = env.reltag(&a, &["cut", "v1.0.0", "--dry-run"]);
+    assert_eq!(again.code, 1, "{}", again.render());
+    assert!(
+        again.stdout.contains("release-approvals"),
+        "{}",
+        again.render()
+    );
+}

@@ -27,6 +27,7 @@ mod promote;
 mod reports;
 mod scenarios;
 mod trust;
+mod trust_openpgp;
 mod trust_separation;
 mod verify;
 

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use reltag::ledger::{Cut, Event, EventBody, Evidence, EvidenceResult, Promote};
+
 use crate::common::TestEnv;
 
 /// A key pair made by `ssh-keygen` in the test's directory: (private key path, public
@@ -32,6 +34,71 @@ fn keygen(env: &TestEnv, name: &str) -> (PathBuf, String) {
         .collect::<Vec<_>>()
         .join(" ");
     (key, public)
+}
+
+/// An approval of v1.0.0 as qa by qa@example.com of `commit`, as an event message.
+pub(crate) fn forged_approval_message(n: u32, commit: &str) -> String {
+    format!(
+        "approve v1.0.0 as qa by qa@example.com\n\n\
+         Event: approve\nVersion: v1.0.0\nCommit: {commit}\nRole: qa\n\
+         Actor: qa@example.com\nTime: 2026-11-24T12:00:00Z\n\
+         Event-Id: {n:032x}\nLedger-Format: 1\n"
+    )
+}
+
+/// A ledger commit with `message`, committed as `actor` at the test's time, written with
+/// git plumbing in the clone `dir` on top of origin's ledger and pushed there: signed with
+/// git's `-c` settings `signing` (the format and the key), or not at all. Returns it.
+pub(crate) fn forge_ledger_commit(
+    env: &TestEnv,
+    dir: &Path,
+    n: u32,
+    message: &str,
+    actor: &str,
+    signing: Option<&[String]>,
+) -> String {
+    env.git(
+        dir,
+        &["fetch", "-q", "origin", "+refs/reltag/*:refs/forged/*"],
+    );
+    let parent = env
+        .git_output(dir, &["rev-parse", "--verify", "-q", "refs/forged/ledger"])
+        .stdout;
+    let parent = String::from_utf8(parent).unwrap().trim().to_string();
+    let file = env.path(&format!("forged-{n}.txt"));
+    std::fs::write(&file, message).unwrap();
+    let tree = env.git_stdin(dir, &["mktree"], b"");
+    let mut args: Vec<String> = Vec::new();
+    for setting in signing.unwrap_or_default() {
+        args.extend(["-c".into(), setting.clone()]);
+    }
+    args.extend(["commit-tree".into(), tree]);
+    if signing.is_some() {
+        args.push("-S".into());
+    }
+    if !parent.is_empty() {
+        args.extend(["-p".into(), parent]);
+    }
+    args.extend(["-F".into(), file.display().to_string()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let identity = [
+        ("GIT_AUTHOR_NAME", actor),
+        ("GIT_AUTHOR_EMAIL", actor),
+        ("GIT_COMMITTER_NAME", actor),
+        ("GIT_COMMITTER_EMAIL", actor),
+    ];
+    let out = env.git_env(dir, &args, &identity);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sha = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    env.git(
+        dir,
+        &["push", "-q", "origin", &format!("{sha}:refs/reltag/ledger")],
+    );
+    sha
 }
 
 struct Team {
@@ -72,6 +139,10 @@ approvals = ["qa"]
 "#;
 
 fn team() -> Team {
+    team_with(POLICY)
+}
+
+fn team_with(policy: &str) -> Team {
     let env = TestEnv::new();
     let (qa, qa_pub) = keygen(&env, "qa");
     let (qa_expired, qa_expired_pub) = keygen(&env, "qa-expired");
@@ -80,7 +151,7 @@ fn team() -> Team {
     let (stranger, _) = keygen(&env, "stranger");
     let origin = env.bare("origin.git");
     let seed = env.repo("seed");
-    std::fs::write(seed.join("policy.toml"), POLICY).unwrap();
+    std::fs::write(seed.join("policy.toml"), policy).unwrap();
     std::fs::create_dir_all(seed.join(".reltag")).unwrap();
     std::fs::write(
         seed.join(".reltag/allowed_signers"),
@@ -134,62 +205,41 @@ impl Team {
     /// dev's clone on top of the remote's ledger and pushed: signed with `key`, or not at
     /// all. Returns the ledger commit.
     fn forge_approval(&self, n: u32, key: Option<&Path>) -> String {
-        let env = &self.env;
-        let dir = &self.dev;
-        env.git(
-            dir,
-            &["fetch", "-q", "origin", "+refs/reltag/*:refs/forged/*"],
-        );
-        let parent = env
-            .git_output(dir, &["rev-parse", "--verify", "-q", "refs/forged/ledger"])
-            .stdout;
-        let parent = String::from_utf8(parent).unwrap().trim().to_string();
-        let message = format!(
-            "approve v1.0.0 as qa by qa@example.com\n\n\
-             Event: approve\nVersion: v1.0.0\nCommit: {}\nRole: qa\n\
-             Actor: qa@example.com\nTime: 2026-11-24T12:00:00Z\n\
-             Event-Id: {n:032x}\nLedger-Format: 1\n",
-            self.release_tip
-        );
-        let file = env.path(&format!("forged-{n}.txt"));
-        std::fs::write(&file, message).unwrap();
-        let tree = env.git_stdin(dir, &["mktree"], b"");
-        let mut args: Vec<String> = Vec::new();
-        if let Some(key) = key {
-            args.extend([
-                "-c".into(),
-                "gpg.format=ssh".into(),
-                "-c".into(),
+        let message = forged_approval_message(n, &self.release_tip);
+        self.forge(n, &message, "qa@example.com", key)
+    }
+
+    /// `body` about the release branch's tip in `actor`'s name, forged as
+    /// [`Team::forge_approval`] does.
+    fn forge_event(&self, n: u32, body: EventBody, actor: &str, key: Option<&Path>) -> String {
+        let event = Event::new(
+            body,
+            gix::ObjectId::from_hex(self.release_tip.as_bytes()).unwrap(),
+            actor,
+            "2026-11-24T12:00:00Z".parse().unwrap(),
+        )
+        .unwrap();
+        self.forge(n, &event.to_message(), actor, key)
+    }
+
+    /// A ledger commit with `message`, committed as `actor`, written with git plumbing in
+    /// dev's clone on top of the remote's ledger, signed with `key` (or not at all) and
+    /// pushed. Returns the ledger commit.
+    fn forge(&self, n: u32, message: &str, actor: &str, key: Option<&Path>) -> String {
+        let signing = key.map(|key| {
+            [
+                "gpg.format=ssh".to_string(),
                 format!("user.signingkey={}", key.display()),
-            ]);
-        }
-        args.extend(["commit-tree".into(), tree]);
-        if key.is_some() {
-            args.push("-S".into());
-        }
-        if !parent.is_empty() {
-            args.extend(["-p".into(), parent]);
-        }
-        args.extend(["-F".into(), file.display().to_string()]);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let identity = [
-            ("GIT_AUTHOR_NAME", "qa@example.com"),
-            ("GIT_AUTHOR_EMAIL", "qa@example.com"),
-            ("GIT_COMMITTER_NAME", "qa@example.com"),
-            ("GIT_COMMITTER_EMAIL", "qa@example.com"),
-        ];
-        let out = env.git_env(dir, &args, &identity);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let sha = String::from_utf8(out.stdout).unwrap().trim().to_string();
-        env.git(
-            dir,
-            &["push", "-q", "origin", &format!("{sha}:refs/reltag/ledger")],
-        );
-        sha
+            ]
+        });
+        forge_ledger_commit(
+            &self.env,
+            &self.dev,
+            n,
+            message,
+            actor,
+            signing.as_ref().map(|s| &s[..]),
+        )
     }
 
     fn log(&self, dir: &Path) -> Vec<Value> {
@@ -428,4 +478,228 @@ fn a_missing_allowed_signers_file_is_a_policy_error_for_verify_and_counts_nothin
     );
     let events = team.log(&team.qa);
     assert_eq!(events[0]["counts"], false, "{}", events[0]);
+}
+
+/// staging before prod, a coverage criterion and an emergency approver: where a refused
+/// cut, deployment, evidence or emergency approval would have counted.
+const FLOW_POLICY: &str = r#"[roles]
+qa = ["qa@example.com"]
+dev = ["dev@example.com"]
+
+[ledger]
+require_signed = true
+allowed_signers = ".reltag/allowed_signers"
+revoked_signers = ".reltag/revoked_signers"
+
+[release]
+criteria = ["coverage"]
+[release.coverage]
+report = "coverage/lcov.info"
+min_percent = 80.0
+
+[emergency]
+approvers = ["qa"]
+
+[environments.staging]
+[environments.prod]
+from = "staging"
+"#;
+
+#[test]
+fn refused_cuts_deployments_evidence_and_emergency_approvals_are_named_where_they_would_count() {
+    let team = team_with(FLOW_POLICY);
+    let env = &team.env;
+    let stranger = Some(team.keys.stranger.as_path());
+    let evidence = team.forge_event(
+        1,
+        EventBody::Evidence(Evidence {
+            version: Some("v1.0.0".into()),
+            criterion: "coverage".into(),
+            result: EvidenceResult::Pass,
+            measured: Some("91.0%".into()),
+            threshold: Some(">= 80%".into()),
+            report_sha256: None,
+            comment: None,
+        }),
+        "qa@example.com",
+        None,
+    );
+    let approval = team.forge_approval(2, stranger);
+    let short = |sha: &str| sha[..12].to_string();
+    let tip = short(&team.release_tip);
+
+    // `cut --hotfix`: the coverage evidence and the emergency approval are named.
+    env.git(&team.qa, &["checkout", "-q", "release/v1.0.0"]);
+    let cut = env.reltag(
+        &team.qa,
+        &[
+            "cut",
+            "v1.0.0",
+            "--dry-run",
+            "--hotfix",
+            "--reason",
+            "INC-1",
+        ],
+    );
+    assert_eq!(cut.code, 3, "{}", cut.render());
+    for expected in [
+        format!(
+            "; qa@example.com's coverage evidence for commit {tip} (ledger {}) does not count: unverified: not signed",
+            short(&evidence)
+        ),
+        format!(
+            "an emergency release needs an approval by qa of v1.0.0 at commit {tip}; qa@example.com's approval of v1.0.0 as qa (ledger {}) does not count: unverified: signed with",
+            short(&approval)
+        ),
+    ] {
+        assert!(
+            cut.stdout.contains(&expected),
+            "{expected}\n{}",
+            cut.render()
+        );
+    }
+
+    // A forged cut and a forged deployment to staging: `promote` names each.
+    let cut_event = team.forge_event(
+        3,
+        EventBody::Cut(Cut {
+            version: "v1.0.0".into(),
+            tag_object: None,
+            emergency: false,
+            reason: None,
+            artifacts: vec![],
+        }),
+        "dev@example.com",
+        None,
+    );
+    let deployment = team.forge_event(
+        4,
+        EventBody::Promote(Promote {
+            version: "v1.0.0".into(),
+            env: "staging".into(),
+            artifacts: vec![],
+            emergency: false,
+            reason: None,
+        }),
+        "dev@example.com",
+        stranger,
+    );
+    env.git(&team.qa, &["tag", "v1.0.0", &team.release_tip]);
+    let to_staging = env.reltag(
+        &team.qa,
+        &["promote", "v1.0.0", "--to", "staging", "--dry-run"],
+    );
+    assert_eq!(to_staging.code, 1, "{}", to_staging.render());
+    let expected = format!(
+        "error[promote-version] v1.0.0 has no cut that counts; dev@example.com's cut of v1.0.0 (ledger {}) does not count: unverified: not signed",
+        short(&cut_event)
+    );
+    assert!(
+        to_staging.stdout.contains(&expected),
+        "{expected}\n{}",
+        to_staging.render()
+    );
+    let to_prod = env.reltag(
+        &team.qa,
+        &[
+            "promote",
+            "v1.0.0",
+            "--to",
+            "prod",
+            "--dry-run",
+            "--emergency",
+            "--reason",
+            "INC-1",
+        ],
+    );
+    assert_eq!(to_prod.code, 1, "{}", to_prod.render());
+    for expected in [
+        format!(
+            "error[promote-from] v1.0.0 is not in staging (nothing is): prod takes only what runs in staging; dev@example.com's promotion of v1.0.0 to staging (ledger {}) does not count: unverified: signed with",
+            short(&deployment)
+        ),
+        format!(
+            "error[promote-emergency] emergency promotion of v1.0.0 needs an approval from qa for its commit; qa@example.com's approval of v1.0.0 as qa (ledger {}) does not count",
+            short(&approval)
+        ),
+    ] {
+        assert!(
+            to_prod.stdout.contains(&expected),
+            "{expected}\n{}",
+            to_prod.render()
+        );
+    }
+    let ids = regex::Regex::new(r"SHA256:[A-Za-z0-9+/]{43}|\b[0-9a-f]{12}\b").unwrap();
+    insta::assert_snapshot!(
+        "promote_names_forged_deployment",
+        ids.replace_all(&to_prod.render(), "[ID]")
+    );
+}
+
+#[test]
+fn an_unreadable_keys_or_signing_key_file_is_named_with_why_and_the_fix_and_nothing_is_written() {
+    let team = team();
+    let env = &team.env;
+    let qa = &team.qa;
+
+    // A revoked-signers line that is no key: every command names the file, the line and
+    // the fix for that file's format; nothing is signed or published.
+    std::fs::write(qa.join(".reltag/revoked_signers"), "not a key\n").unwrap();
+    env.git(qa, &["commit", "-qam", "PAY-2: a broken revocation"]);
+    let fix = "fix line 1 of .reltag/revoked_signers and commit it: each line is one SSH public key (`ssh-ed25519 AAAA…`), as git's gpg.ssh.revocationFile reads it";
+    let approve = env.reltag(qa, &["approve", "v1.0.0", "--role", "qa"]);
+    assert_eq!(approve.code, 2, "{}", approve.render());
+    assert!(
+        approve.stderr.contains(
+            "error: cannot record a ledger event ([ledger] require_signed): invalid keys file at HEAD ("
+        ) && approve.stderr.contains("): .reltag/revoked_signers:1: ")
+            && approve.stderr.contains(&format!("hint: {fix}")),
+        "{}",
+        approve.stderr
+    );
+    assert_eq!(team.remote_ledger(), None);
+    let verify = env.reltag(qa, &["verify"]);
+    assert_eq!(verify.code, 2, "{}", verify.render());
+    assert!(
+        verify.stderr.contains(&format!("hint: {fix}")),
+        "{}",
+        verify.stderr
+    );
+    env.git(qa, &["reset", "-q", "--hard", "HEAD~1"]);
+
+    // A signing key that does not exist, then one anybody may read: each named, with its fix.
+    let missing = env.path("keys/missing");
+    env.git(
+        qa,
+        &["config", "user.signingkey", missing.to_str().unwrap()],
+    );
+    let approve = env.reltag(qa, &["approve", "v1.0.0", "--role", "qa"]);
+    assert_eq!(approve.code, 2, "{}", approve.render());
+    assert!(
+        approve
+            .stderr
+            .contains("hint: user.signingkey names [TMP]/keys/missing, which cannot be read"),
+        "{}",
+        approve.stderr
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let key = &team.keys.qa;
+        std::fs::set_permissions(key, std::fs::Permissions::from_mode(0o644)).unwrap();
+        env.git(qa, &["config", "user.signingkey", key.to_str().unwrap()]);
+        let approve = env.reltag(qa, &["approve", "v1.0.0", "--role", "qa"]);
+        assert_eq!(approve.code, 2, "{}", approve.render());
+        assert!(
+            approve.stderr.contains(
+                "hint: `chmod 600 [TMP]/keys/qa`: ssh-keygen ignores a private key that others can read"
+            ) && !approve.stderr.contains("@@@"),
+            "{}",
+            approve.stderr
+        );
+        std::fs::set_permissions(key, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let approve = env.reltag(qa, &["approve", "v1.0.0", "--role", "qa"]);
+        assert_eq!(approve.code, 0, "{}", approve.render());
+    }
+    assert!(team.remote_ledger().is_some());
 }

@@ -160,6 +160,57 @@ fn separation_rules_allow_everything_by_default_and_say_nothing() {
     assert!(!run.stdout.contains("sod-"), "{}", run.stdout);
 }
 
+/// The in-toto Statement v1 schema (`fixtures/in-toto/`), formats checked.
+fn in_toto_statement_schema() -> jsonschema::Validator {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/in-toto/statement-v1.schema.json"
+    );
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap()
+}
+
+#[test]
+fn the_in_toto_statement_schema_refuses_what_the_spec_refuses() {
+    let schema = in_toto_statement_schema();
+    let good = serde_json::json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": "app.tar.gz", "digest": {"sha256": "ab".repeat(32)}}],
+        "predicateType": "https://example.com/predicate/v1",
+        "predicate": {}
+    });
+    assert!(schema.is_valid(&good));
+    type Mutation = fn(&mut serde_json::Value);
+    let mutations: [(&str, Mutation); 6] = [
+        ("another type", |d| {
+            d["_type"] = "https://in-toto.io/Statement/v0.1".into()
+        }),
+        ("no subject", |d| d["subject"] = serde_json::json!([])),
+        (
+            "a subject without a digest",
+            |d| d["subject"][0] = serde_json::json!({"name": "app.tar.gz", "uri": "https://x/app"}),
+        ),
+        ("an upper-case digest", |d| {
+            d["subject"][0]["digest"]["sha256"] = "AB".repeat(32).into()
+        }),
+        ("a predicate type that is not a URI", |d| {
+            d["predicateType"] = "release attestation".into()
+        }),
+        ("a git commit of the wrong length", |d| {
+            d["subject"][0]["digest"] = serde_json::json!({"gitCommit": "abc123"})
+        }),
+    ];
+    for (what, mutate) in mutations {
+        let mut bad = good.clone();
+        mutate(&mut bad);
+        assert!(!schema.is_valid(&bad), "{what} is accepted: {bad}");
+    }
+}
+
 #[test]
 fn attest_writes_an_in_toto_statement_of_what_counts_for_the_release() {
     use reltag::ledger::{Artifact, Promote};
@@ -190,6 +241,12 @@ fn attest_writes_an_in_toto_statement_of_what_counts_for_the_release() {
     let ids = regex::Regex::new(r"\b[0-9a-f]{40}\b|\b[0-9a-f]{64}\b").unwrap();
     insta::assert_snapshot!("attest", ids.replace_all(&run.render(), "[ID]"));
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let statement_schema = in_toto_statement_schema();
+    let problems: Vec<String> = statement_schema
+        .iter_errors(&doc)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}\n{}", run.stdout);
     assert_eq!(doc["_type"], "https://in-toto.io/Statement/v1");
     assert!(
         doc["predicateType"]
@@ -306,4 +363,102 @@ approve_own_commits = false
         run.stdout
     );
     assert_eq!(run.stdout.matches("error[").count(), 1, "{}", run.stdout);
+}
+
+#[test]
+fn cutting_a_release_you_approved_alone_in_two_roles_with_your_own_commits_is_refused_when_forbidden()
+ {
+    let env = TestEnv::new();
+    let policy = r#"[commits]
+require_jira = false
+[roles]
+qa = ["ann@example.com", "bob@example.com"]
+product = ["@ann", "po@example.com"]
+[release]
+criteria = ["approvals"]
+[release.approvals]
+roles = ["qa", "product"]
+[separation]
+one_person_two_roles = false
+cut_and_approve = false
+approve_own_commits = false
+[separation.people]
+"ann@example.com" = ["@ann"]
+"#;
+    let origin = env.bare("origin.git");
+    let work = env.repo("work");
+    std::fs::write(work.join("policy.toml"), policy).unwrap();
+    env.git(&work, &["add", "policy.toml"]);
+    env.commit(&work, "policy");
+    env.git(
+        &work,
+        &[
+            "commit",
+            "-q",
+            "--allow-empty",
+            "--author",
+            "Ann <ann@example.com>",
+            "-m",
+            "fix: ann's change",
+        ],
+    );
+    env.git(
+        &work,
+        &["remote", "add", "origin", origin.to_str().unwrap()],
+    );
+    env.git(&work, &["checkout", "-q", "-b", "release/v1.0.0"]);
+    env.git(
+        &work,
+        &["push", "-q", "-u", "origin", "main", "release/v1.0.0"],
+    );
+    let head = env.git(&work, &["rev-parse", "HEAD"]);
+    let approve_head = |actor: &str, role: &str| {
+        let repo = gix::open(&work).unwrap();
+        let event = Event::new(
+            EventBody::Approve(Approve {
+                version: "v1.0.0".into(),
+                role: role.into(),
+                env: None,
+                comment: None,
+            }),
+            gix::ObjectId::from_hex(head.as_bytes()).unwrap(),
+            actor,
+            "2026-11-24T11:00:00Z".parse().unwrap(),
+        )
+        .unwrap();
+        Ledger::new(&repo).append(&event).unwrap();
+    };
+    approve_head("ann@example.com", "qa");
+    approve_head("@ann", "product");
+    env.git(&work, &["config", "user.email", "ann@example.com"]);
+
+    let cut = env.reltag(&work, &["cut", "v1.0.0", "--dry-run"]);
+    let ids = regex::Regex::new(r"\b[0-9a-f]{12}\b").unwrap();
+    insta::assert_snapshot!("sod_at_cut", ids.replace_all(&cut.render(), "[ID]"));
+    assert_eq!(cut.code, 1, "{}", cut.render());
+    for expected in [
+        "error[sod-two-roles] ann@example.com approved v1.0.0 as both qa and product: the cut needs a different person for each role",
+        "error[sod-cut-approve] ann@example.com cut v1.0.0 and approved it as qa",
+        "error[sod-own-commits] ann@example.com approved v1.0.0 as qa, and v1.0.0 contains their own commits",
+        "error[sod-own-commits] @ann approved v1.0.0 as product, and v1.0.0 contains their own commits",
+    ] {
+        assert!(
+            cut.stdout.contains(expected),
+            "{expected}\n{}",
+            cut.render()
+        );
+    }
+
+    // rm cutting, with bob's qa and po's product approvals: each role has a person of its
+    // own and the cutter approved nothing; ann's approvals still hold her own commits.
+    approve_head("bob@example.com", "qa");
+    approve_head("po@example.com", "product");
+    env.git(&work, &["config", "user.email", "rm@example.com"]);
+    let cut = env.reltag(&work, &["cut", "v1.0.0", "--dry-run"]);
+    assert!(
+        !cut.stdout.contains("error[sod-two-roles]")
+            && !cut.stdout.contains("error[sod-cut-approve]"),
+        "{}",
+        cut.render()
+    );
 }

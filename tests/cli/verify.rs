@@ -545,6 +545,21 @@ fn evidence_record_bugs_needs_a_version_and_records_nothing_when_jira_cannot_ans
     );
     assert_eq!(run.code, 2, "{}", run.render());
     assert!(run.stderr.contains("VERSION is missing"), "{}", run.stderr);
+    insta::assert_snapshot!(
+        "evidence_record_bugs_no_version",
+        crate::outputs::normalize(&run)
+    );
+    let run = env.reltag_with(
+        &repo,
+        &["evidence", "record", "bugs", "1.4.0", "--report", "x.json"],
+        JIRA_VARS,
+        None,
+    );
+    assert_eq!(run.code, 2, "{}", run.render());
+    insta::assert_snapshot!(
+        "evidence_record_bugs_with_a_report",
+        crate::outputs::normalize(&run)
+    );
     assert_eq!(servers.jira_requests(), 0);
 
     let run = env.reltag_with(
@@ -555,10 +570,14 @@ fn evidence_record_bugs_needs_a_version_and_records_nothing_when_jira_cannot_ans
     );
     assert_eq!(run.code, 3, "{}", run.render());
     assert!(
-        run.stderr
+        run.render()
             .contains("hint: check JIRA_EMAIL and JIRA_API_TOKEN"),
         "{}",
-        run.stderr
+        run.render()
+    );
+    insta::assert_snapshot!(
+        "evidence_record_bugs_unauthorized",
+        crate::outputs::normalize(&run)
     );
     assert!(ledger_events(&env, &repo).is_empty());
 }
