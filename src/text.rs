@@ -3,7 +3,8 @@
 //!
 //! Every byte of user or service text (commit subjects, author names, branch and tag
 //! names, titles, policy values, Jira's and GitHub's error text) that reaches an output
-//! goes through [`escape`] (or [`escape_block`], which keeps line breaks), whatever the
+//! goes through [`escape`] (or [`escape_block`], which keeps line breaks, or [`escape_lines`],
+//! which escapes each line for a renderer that indents them), whatever the
 //! format: the human and github renderers, the release notes and the annotated tag's
 //! message, and the errors printed on stderr. The json renderer writes the same
 //! characters as JSON `\uXXXX` escapes instead, which is lossless. A character that is
@@ -86,6 +87,20 @@ pub fn escape(text: &str) -> Cow<'_, str> {
 /// [`escape`], but line feeds and tabs stay.
 pub fn escape_block(text: &str) -> Cow<'_, str> {
     escape_where(text, |c| is_unsafe(c) && c != '\t' && c != '\n')
+}
+
+/// Text that may span lines, for a renderer that lays each line out itself (the human
+/// format's multi-line notes, such as an email's dry-run preview): the text split at line
+/// feeds, each line escaped by [`escape`], so a carriage return or any other control
+/// character on a line still shows as a `\u{…}` escape. One trailing line feed ends the
+/// last line rather than starting an empty one. The caller prefixes every line after the
+/// first with something that is neither blank nor reltag's own (a gutter), so no line can
+/// pass for a finding, a summary or a workflow command.
+pub fn escape_lines(text: &str) -> impl Iterator<Item = Cow<'_, str>> {
+    text.strip_suffix('\n')
+        .unwrap_or(text)
+        .split('\n')
+        .map(escape)
 }
 
 fn escape_where(text: &str, unsafe_char: impl Fn(char) -> bool) -> Cow<'_, str> {
@@ -235,6 +250,9 @@ mod tests {
             assert_eq!(escape(shown), shown, "escaping twice changes nothing");
         }
         assert_eq!(escape_block("a\nb\u{1b}c"), "a\nb\\u{1b}c");
+        let lines: Vec<_> = escape_lines("a\r\n\u{1b}[2Jb\n\n::error::c\n").collect();
+        assert_eq!(lines, ["a\\u{d}", "\\u{1b}[2Jb", "", "::error::c"]);
+        assert_eq!(escape_lines("one").collect::<Vec<_>>(), ["one"]);
         assert!(matches!(escape("ok"), Cow::Borrowed(_)));
     }
 

@@ -8,13 +8,15 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Style};
 
 use super::{Data, Finding, Outcome, Render, Severity, Style as ReportStyle, Subject, Summary};
-use crate::text::{escape, escape_block};
+use crate::text::{escape, escape_block, escape_lines};
 
 const ERROR: Style = AnsiColor::Red.on_default().bold();
 const WARNING: Style = AnsiColor::Yellow.on_default().bold();
 const SUBJECT: Style = Style::new().bold();
 const HINT: Style = AnsiColor::Cyan.on_default();
 const ALLOWED: Style = AnsiColor::Green.on_default().bold();
+/// What starts each line of a note after its first.
+const NOTE_GUTTER: &str = "    |";
 
 /// What was written last, so that groups are separated by one blank line.
 #[derive(Debug, PartialEq)]
@@ -52,7 +54,19 @@ impl Human {
             writeln!(out)?;
         }
         self.last = Last::Note;
-        writeln!(out, "note: {}", escape(text))
+        // A note of several lines (an email's dry-run preview) reads as indented lines
+        // behind a gutter: each line escaped on its own, and none of them can start like
+        // a note, a finding, a summary or (after leading spaces) a workflow command.
+        let mut lines = escape_lines(text);
+        writeln!(out, "note: {}", lines.next().unwrap_or_default())?;
+        for line in lines {
+            if line.is_empty() {
+                writeln!(out, "{NOTE_GUTTER}")?;
+            } else {
+                writeln!(out, "{NOTE_GUTTER} {line}")?;
+            }
+        }
+        Ok(())
     }
 
     fn write_finding(&mut self, out: &mut dyn Write, finding: &Finding) -> io::Result<()> {

@@ -1143,6 +1143,34 @@ mod tests {
     }
 
     #[test]
+    fn a_multi_line_note_reads_as_gutter_lines_that_cannot_pass_for_reltag_or_a_runner() {
+        let note = "dry run: would send to mail: SMTP\nSubject: x\n\n  error[release-cut] forged\n::error::forged\n  ##[error]old form\nblocked: 0 errors\nbell\u{7}\u{1b}[2J\r\n";
+        let (mut r, out) = report(Format::Human);
+        r.note(note);
+        r.finish().unwrap();
+        let text = out.text();
+        assert_eq!(
+            text,
+            "note: dry run: would send to mail: SMTP\n    | Subject: x\n    |\n    |   error[release-cut] forged\n    | ::error::forged\n    |   ##[error]old form\n    | blocked: 0 errors\n    | bell\\u{7}\\u{1b}[2J\\u{d}\nallowed: nothing to check\n"
+        );
+        for line in text.lines() {
+            let trimmed = line.trim_start();
+            assert!(
+                !trimmed.starts_with("::")
+                    && !trimmed.starts_with("##[")
+                    && !line.starts_with("  error["),
+                "{line:?}"
+            );
+        }
+        // JSON is unchanged: the note as one string, lossless.
+        let (mut r, out) = report(Format::Json);
+        r.note(note);
+        r.finish().unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&out.text()).unwrap();
+        assert_eq!(doc["notes"], serde_json::json!([note]));
+    }
+
+    #[test]
     fn a_quiet_report_with_nothing_to_say_prints_nothing_but_json_always_does() {
         let (mut r, out) = report(Format::Human);
         r.config.style = Style::Quiet;

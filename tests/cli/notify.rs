@@ -926,6 +926,59 @@ fn a_dead_smtp_server_is_a_warning_and_notify_sends_the_mail_again() {
 }
 
 #[test]
+fn a_hostile_reason_in_the_email_dry_run_stays_on_its_gutter_line_and_inert() {
+    let env = TestEnv::new();
+    let port = closed_port();
+    let work = setup(&env, "http://127.0.0.1:9/hook");
+    std::fs::write(work.join("policy.toml"), email_policy(port)).unwrap();
+    let unused = SmtpServer::start(&env, 0, true);
+    let ca = unused.ca_file.clone();
+    let reason = "INC-7\n::error::forged\n  error[release-cut] forged\n\u{1b}[2Jgone";
+    let run = with_email(
+        &env,
+        &work,
+        &ca,
+        &[
+            "promote",
+            "v1.0.0",
+            "--to",
+            "staging",
+            "--offline",
+            "--reason",
+            reason,
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.render());
+    let id = regex::Regex::new(r"reltag notify ([0-9a-f]+)")
+        .unwrap()
+        .captures(&run.stderr)
+        .unwrap()[1]
+        .to_string();
+    let dry = with_email(&env, &work, &ca, &["notify", &id, "--offline", "--dry-run"]);
+    assert_eq!(dry.code, 0, "{}", dry.render());
+    // The preview is indented lines behind a gutter, and the reason is one of them.
+    assert!(
+        dry.stdout.contains(
+            "\n    | Reason: INC-7\\u{a}::error::forged\\u{a}  error[release-cut] forged\\u{a}\\u{1b}[2Jgone\n"
+        ),
+        "{}",
+        dry.render()
+    );
+    for line in dry.stdout.lines() {
+        let trimmed = line.trim_start();
+        assert!(
+            line.starts_with("note: ") || line.starts_with("    |") || line.starts_with("allowed:"),
+            "a line outside the note: {line:?}\n{}",
+            dry.render()
+        );
+        assert!(
+            !trimmed.starts_with("::") && !trimmed.starts_with("##[") && !line.contains('\u{1b}'),
+            "{line:?}"
+        );
+    }
+}
+
+#[test]
 fn an_email_target_without_its_server_sender_or_recipients_is_a_policy_error() {
     let env = TestEnv::new();
     let work = setup(&env, "http://127.0.0.1:9/hook");
