@@ -220,11 +220,13 @@ pub fn cmd_cut(ctx: &Context, args: CutArgs) -> Result<Outcome, CliError> {
     let ledger = ledger_access::open(gix, &policy);
     let skip = cut::skipped_criteria(&policy, args.hotfix);
     let outcomes = gather::evaluate(&Gather {
-        repo: &repo,
+        facts: &gather::Repository {
+            repo: &repo,
+            ledger: Some(&ledger),
+        },
         policy: &policy,
         commit,
         occasion: Occasion::Cut {
-            ledger: &ledger,
             version: &tag,
             tree_counts: !dirty,
             previous_tag: previous.as_ref(),

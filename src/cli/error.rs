@@ -292,7 +292,9 @@ impl From<crate::release::gather::Error> for CliError {
             Error::NeedsVersion(criterion) => CliError::new(ErrorKind::Usage, e).hint(format!(
                 "run `reltag evidence record {criterion} 1.4.0` (or its tag name, e.g. v1.4.0)"
             )),
-            e @ Error::Unregistered(_) => CliError::new(ErrorKind::Undecided, e),
+            e @ (Error::Unregistered(_) | Error::NoLedger) => {
+                CliError::new(ErrorKind::Undecided, e)
+            }
         }
     }
 }

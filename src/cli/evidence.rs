@@ -5,7 +5,7 @@ use crate::gates::release::criterion_check;
 use crate::ledger::{self, Decision, Event, EventBody, EvidenceResult, identity};
 use crate::policy::Policy;
 use crate::release::criteria::{self, Recorded, Verdict};
-use crate::release::gather::{Gather, Occasion};
+use crate::release::gather::{Gather, Occasion, Repository};
 use crate::report::{Outcome, Style, Subject};
 
 /// Evidence for the release criteria, recorded in the ledger for one commit.
@@ -80,7 +80,10 @@ pub fn cmd_evidence(ctx: &Context, command: EvidenceCommand) -> Result<Outcome, 
     }
     let asking = |service: &str| ctx.status(format!("asking {service}"));
     let outcome = (entry.evaluate)(&Gather {
-        repo: &repo,
+        facts: &Repository {
+            repo: &repo,
+            ledger: None,
+        },
         policy: &policy,
         commit,
         occasion: Occasion::Record {

@@ -14,12 +14,12 @@ use std::path::Path;
 use gix::ObjectId;
 
 use crate::evidence::{self, Parsed, ReportError};
-use crate::git::Repo;
 use crate::input::{Limit, Origin};
-use crate::ledger::{ApprovalRecord, Ledger, RefusedEvent};
+use crate::ledger::{ApprovalRecord, RefusedEvent};
 use crate::policy::Policy;
 use crate::policy::schema::Criterion;
 use crate::release::criteria::{CriterionOutcome, Source, Verdict};
+pub use crate::release::facts::{Facts, Repository};
 use crate::rules::release_bugs::BugsOutcome;
 use crate::rules::release_ci::CheckResult;
 
@@ -42,9 +42,6 @@ pub enum Occasion<'a> {
     /// `cut`: every configured criterion; a report counts from a clean working tree at
     /// the commit, else the evidence the ledger recorded for the commit.
     Cut {
-        /// The ledger, judged by the policy (`[ledger] admins`): recorded evidence and
-        /// approvals.
-        ledger: &'a Ledger<'a>,
         /// The tag name, e.g. `v1.2.3`.
         version: &'a str,
         /// Clean tree and HEAD at the commit: reports in the working tree count.
@@ -73,7 +70,8 @@ pub enum Occasion<'a> {
 /// What a criterion's registry entry gathers its facts through. Its methods do the I/O;
 /// the entry hands what they return to its rule's pure check.
 pub struct Gather<'a> {
-    pub repo: &'a Repo,
+    /// Where the facts come from: the repository and its services, or a scenario.
+    pub facts: &'a dyn Facts,
     pub policy: &'a Policy,
     /// The exact commit being released (or the evidence is for).
     pub commit: ObjectId,
@@ -127,13 +125,6 @@ impl<'a> Gather<'a> {
         }
     }
 
-    fn ledger(&self, criterion: &'static str) -> Result<&'a Ledger<'a>, Error> {
-        match self.occasion {
-            Occasion::Cut { ledger, .. } => Ok(ledger),
-            Occasion::Record { .. } => Err(Error::NotRecordable(criterion)),
-        }
-    }
-
     /// A report-based criterion's source: at `cut`, the working tree's report when it
     /// counts, else the ledger's evidence for the commit; at `evidence record`, the
     /// report named on the command line, else the policy's (`configured`).
@@ -146,7 +137,7 @@ impl<'a> Gather<'a> {
         let limit = Limit::files(self.policy.file.release.max_file_size());
         match &self.occasion {
             Occasion::Record { report, cwd, .. } => {
-                let read = match (report, self.repo.workdir()) {
+                let read = match (report, self.facts.workdir()) {
                     (Some(path), _) => evidence::read_report(
                         Path::new(path),
                         Origin::CommandLine { cwd },
@@ -167,15 +158,11 @@ impl<'a> Gather<'a> {
                     why: format!("{path} does not exist"),
                 }))
             }
-            Occasion::Cut {
-                ledger,
-                tree_counts,
-                ..
-            } => {
+            Occasion::Cut { tree_counts, .. } => {
                 // The policy names the report: it must be a regular file inside the
                 // working tree.
                 if *tree_counts
-                    && let Some(root) = self.repo.workdir()
+                    && let Some(root) = self.facts.workdir()
                     && let Some(source) = report_source(evidence::read_report(
                         Path::new(configured),
                         Origin::WorkTree { root },
@@ -185,8 +172,9 @@ impl<'a> Gather<'a> {
                 {
                     return Ok(source);
                 }
-                let recorded = ledger
-                    .commit_evidence(self.commit)?
+                let recorded = self
+                    .facts
+                    .recorded_evidence(self.commit)?
                     .into_iter()
                     .rfind(|r| r.criterion == criterion);
                 Ok(match recorded {
@@ -202,30 +190,13 @@ impl<'a> Gather<'a> {
                             } else {
                                 "the working tree is not clean at this commit, so reports in it do not count, and no evidence is recorded in the ledger".into()
                             },
-                            self.refused_evidence(ledger, criterion)?
+                            self.facts
+                                .refused_evidence(self.policy, self.commit, criterion)?
                         ),
                     },
                 })
             }
         }
-    }
-
-    /// Evidence for the commit the ledger holds but does not count (`[ledger]
-    /// require_signed`), named after why the criterion has none: `; dev@example.com's
-    /// coverage evidence …`.
-    fn refused_evidence(&self, ledger: &Ledger<'_>, criterion: &str) -> Result<String, Error> {
-        if !*self.policy.file.ledger.require_signed.get_ref() {
-            return Ok(String::new());
-        }
-        let filter = crate::ledger::LogFilter {
-            kind: Some(crate::ledger::EventKind::Evidence),
-            ..Default::default()
-        };
-        let refused = crate::ledger::identity::refused_events(ledger, filter)?;
-        Ok(crate::ledger::identity::named(refused.iter().filter(|r| {
-            r.event.commit == self.commit
-                && matches!(&r.event.body, crate::ledger::EventBody::Evidence(e) if e.criterion == criterion)
-        })))
     }
 
     /// The previous release's tag (if any) and the paths changed between its commit (or
@@ -237,75 +208,29 @@ impl<'a> Gather<'a> {
         let Occasion::Cut { previous_tag, .. } = self.occasion else {
             return Err(Error::NotRecordable(criterion));
         };
-        let changed = evidence::docs::changed_paths(
-            self.repo.gix(),
-            previous_tag.map(|(_, id)| *id),
-            self.commit,
-        )?;
+        let changed = self
+            .facts
+            .changed_paths(previous_tag.map(|(_, id)| *id), self.commit)?;
         Ok((previous_tag.map(|(name, _)| name.as_str()), changed))
     }
 
     /// The version's approvals at the commit.
     pub fn approvals(&self, criterion: &'static str) -> Result<Approvals, Error> {
-        let (ledger, version) = (self.ledger(criterion)?, self.version(criterion)?);
-        let commit_hex = self.commit_hex();
-        let approvals = crate::ledger::identity::approvals_for(ledger, version, None, self.commit)?;
-        let for_one_env = ledger
-            .version_state(version)?
-            .map(|state| state.approvals)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|a| a.env.is_some() && a.commit == commit_hex)
-            .collect();
-        // Approvals the ledger refuses to count (`[ledger] require_signed`) are named in
-        // the finding, not read as never given.
-        let refused = if *self.policy.file.ledger.require_signed.get_ref() {
-            crate::ledger::identity::refused_for_version(ledger, version)?
-        } else {
-            Vec::new()
-        };
-        Ok(Approvals {
-            approvals,
-            for_one_env,
-            refused,
-        })
+        if let Occasion::Record { .. } = self.occasion {
+            return Err(Error::NotRecordable(criterion));
+        }
+        self.facts
+            .approvals(self.policy, self.version(criterion)?, self.commit)
     }
 
     /// Runs `argv` (no shell) at the root of the working tree, stdin closed.
     pub fn run(&self, argv: &[String]) -> Result<ProcessEnd, Error> {
-        let Some((program, args)) = argv.split_first() else {
-            return Err(Error::NoCommand);
-        };
-        let dir = self
-            .repo
-            .workdir()
-            .unwrap_or_else(|| self.repo.gix().git_dir());
-        let output = std::process::Command::new(program)
-            .args(args)
-            .current_dir(dir)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .map_err(|source| Error::Command {
-                argv: argv.join(" "),
-                source,
-            })?;
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let tail: Vec<&str> = stderr.lines().rev().take(3).collect();
-        let tail: Vec<&str> = tail.into_iter().rev().collect();
-        Ok(ProcessEnd {
-            status: output.status.code(),
-            stderr_tail: tail.join(" / "),
-        })
+        self.facts.run(argv)
     }
 
     /// The forge's check results for the exact commit.
     pub fn check_results(&self) -> Result<Vec<CheckResult>, Unavailable> {
-        crate::forge::from_env()
-            .and_then(|forge| forge.check_results(&self.commit_hex()))
-            .map_err(|e| Unavailable {
-                message: e.to_string(),
-                hint: Some(e.hint.clone()),
-            })
+        self.facts.check_results(&self.commit_hex())
     }
 
     /// The tracker's answer to the policy's bugs query for the version.
@@ -313,7 +238,6 @@ impl<'a> Gather<'a> {
         &self,
         criterion: &'static str,
     ) -> Result<Result<BugsOutcome, Unavailable>, Error> {
-        use crate::tracker::jira::{self, JiraClient};
         let tag = self.version(criterion)?;
         let Some(version) = self
             .policy
@@ -326,15 +250,8 @@ impl<'a> Gather<'a> {
                 hint: None,
             }));
         };
-        Ok(JiraClient::from_policy(self.policy)
-            .and_then(|client| {
-                self.asking(format_args!("Jira at {}", client.config().url));
-                jira::evaluate_bugs(self.policy, &version, tag, &client)
-            })
-            .map_err(|e| Unavailable {
-                hint: e.hint(),
-                message: e.to_string(),
-            }))
+        let asking = |service: &str| self.asking(service);
+        Ok(self.facts.open_bugs(self.policy, &version, tag, &asking))
     }
 }
 
@@ -391,6 +308,9 @@ pub enum Error {
     /// A criterion the policy names has no entry in `rules::CRITERIA`.
     #[error("the criterion {0} has no entry in the criteria registry")]
     Unregistered(String),
+    /// The ledger is not read on this occasion (`evidence record`).
+    #[error("the ledger is not read when evidence is recorded")]
+    NoLedger,
     #[error(transparent)]
     Git(#[from] crate::git::Error),
     #[error(transparent)]

@@ -3,5 +3,6 @@
 
 pub mod criteria;
 pub mod cut;
+pub mod facts;
 pub mod gather;
 pub mod notes;

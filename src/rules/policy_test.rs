@@ -8,8 +8,9 @@ declare_rule! {
     /// must be exactly those.
     ///
     /// A scenario describes one situation — a branch name, a commit message, a tag, a
-    /// push, a pull request with its reviews, changed files and code owners — and runs it
-    /// through the same gates as the hooks, `check` and `check pr`, offline.
+    /// push, a pull request with its reviews, changed files and code owners, a promotion
+    /// or a cut with the ledger's events — and runs it through the same gates as the
+    /// hooks, `check`, `check pr`, `promote` and `cut`, offline.
     ///
     /// ## Why
     /// A change to `policy.toml` changes what every developer's push and every pull

@@ -62,6 +62,9 @@ pub struct EventSpec {
     /// `pass` or `fail` [default: pass].
     pub result: Option<EvidenceResult>,
     pub measured: Option<String>,
+    /// The threshold the evidence was judged against, as the policy words it
+    /// (`≥ 90%`): evidence judged against another than the policy's does not count.
+    pub threshold: Option<String>,
     #[serde(default)]
     pub emergency: bool,
     pub reason: Option<String>,
@@ -212,7 +215,7 @@ impl EventSpec {
                     criterion: subject.clone(),
                     result: self.result.unwrap_or(EvidenceResult::Pass),
                     measured: self.measured.clone(),
-                    threshold: None,
+                    threshold: self.threshold.clone(),
                     report_sha256: None,
                     comment: None,
                 })

@@ -1,7 +1,8 @@
 //! Policy tests (`reltag test`): scenario files that describe situations — a branch
 //! name, a commit message, a tag, a push, a pull request with its reviews, changed files
-//! and code owners, a promotion with the ledger's events and a clock — and the verdict the
-//! policy must reach, with the rules that block.
+//! and code owners, a promotion with the ledger's events and a clock, a cut with its
+//! criteria's facts ([`cut`]) — and the verdict the policy must reach, with the rules that
+//! block.
 //!
 //! Each scenario runs through the same gates as the hooks, `check`, `check pr` and
 //! `promote` (`gates::push::run` over a described [`PushFacts`], `gates::pull_request`
@@ -17,6 +18,7 @@
 //! rules = ["commit-jira"]
 //! ```
 
+pub mod cut;
 pub mod ledger;
 
 use std::cell::RefCell;
@@ -69,7 +71,8 @@ struct FileSpec {
 }
 
 /// `[[scenario]]`: one situation (exactly one of `branch`, `commit`, `tag`, `push`,
-/// `pull_request`, `promote`, `schedule`, `rollback`) and what the policy must decide.
+/// `pull_request`, `promote`, `schedule`, `rollback`, `cut`) and what the policy must
+/// decide.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioSpec {
@@ -94,6 +97,8 @@ pub struct ScenarioSpec {
     pub schedule: Option<ledger::ScheduleSpec>,
     /// A rollback, as `reltag rollback` decides it at `now` on the `ledger`.
     pub rollback: Option<ledger::RollbackSpec>,
+    /// A release, as `reltag cut --dry-run` decides it on the `ledger`.
+    pub cut: Option<Spanned<cut::CutSpec>>,
     /// The clock, RFC 3339 (`2026-03-03T23:30:00Z`): a promotion's instant, and every
     /// ledger event's time unless it gives its own `at`.
     pub now: Option<Spanned<String>>,
@@ -338,6 +343,7 @@ pub fn parse(path: &str, text: &str) -> Result<ScenarioFile, ParseError> {
             spec.promote.is_some(),
             spec.schedule.is_some(),
             spec.rollback.is_some(),
+            spec.cut.is_some(),
         ]
         .iter()
         .filter(|s| **s)
@@ -346,7 +352,7 @@ pub fn parse(path: &str, text: &str) -> Result<ScenarioFile, ParseError> {
             return Err(at(
                 start,
                 format!(
-                    "scenario \"{}\" describes {situations} situations: expected exactly one of branch, commit, tag, push, pull_request, promote, schedule, rollback",
+                    "scenario \"{}\" describes {situations} situations: expected exactly one of branch, commit, tag, push, pull_request, promote, schedule, rollback, cut",
                     spec.name
                 ),
             ));
@@ -390,11 +396,11 @@ pub fn parse(path: &str, text: &str) -> Result<ScenarioFile, ParseError> {
         };
         let deployment =
             spec.promote.is_some() || spec.schedule.is_some() || spec.rollback.is_some();
-        if !deployment && (now.is_some() || !spec.ledger.is_empty()) {
+        if !deployment && spec.cut.is_none() && (now.is_some() || !spec.ledger.is_empty()) {
             return Err(at(
                 start,
                 format!(
-                    "scenario \"{}\": `now` and `ledger` describe a deployment: add `promote`, `schedule` or `rollback`",
+                    "scenario \"{}\": `now` and `ledger` describe a deployment or a cut: add `promote`, `schedule`, `rollback` or `cut`",
                     spec.name
                 ),
             ));
@@ -404,6 +410,18 @@ pub fn parse(path: &str, text: &str) -> Result<ScenarioFile, ParseError> {
                 .map_err(|e| at(start, format!("scenario \"{}\": {e}", spec.name)))?;
         }
         let mut events = Vec::new();
+        if spec.cut.is_some() {
+            // A cut reads no clock: its events are recorded at `now`, or at the epoch.
+            let now = now.unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+            for event in &spec.ledger {
+                events.push(
+                    event
+                        .get_ref()
+                        .event(now)
+                        .map_err(|e| at(event.span().start, e))?,
+                );
+            }
+        }
         if deployment {
             let Some(now) = now else {
                 return Err(at(
@@ -614,7 +632,9 @@ fn commit_info(table: &CommitTable, n: usize) -> CommitInfo {
 /// decided.
 fn situate(spec: &ScenarioSpec, policy: &Policy, report: &mut Report) -> Result<(), String> {
     let (events, now) = (&spec.events, spec.clock);
-    if let (Some(promote), Some(now)) = (&spec.promote, now) {
+    if let Some(described) = &spec.cut {
+        cut::cut(described.get_ref(), events, policy, report)?;
+    } else if let (Some(promote), Some(now)) = (&spec.promote, now) {
         ledger::promotion(promote, events, now, policy, report)?;
     } else if let (Some(schedule), Some(now)) = (&spec.schedule, now) {
         ledger::schedule(schedule, events, now, policy, report)?;
@@ -943,7 +963,7 @@ teams = {{ {teams} }}
         );
         assert_eq!(
             err("[[scenario]]\nname = \"x\"\nexpect = \"allowed\"\n"),
-            "t.toml:1:1: scenario \"x\" describes 0 situations: expected exactly one of branch, commit, tag, push, pull_request, promote, schedule, rollback"
+            "t.toml:1:1: scenario \"x\" describes 0 situations: expected exactly one of branch, commit, tag, push, pull_request, promote, schedule, rollback, cut"
         );
         assert_eq!(
             err(

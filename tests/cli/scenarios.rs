@@ -226,8 +226,6 @@ fn init_keeps_the_teams_scenarios_unless_forced() {
     assert_ne!(std::fs::read_to_string(&example).unwrap(), "# ours\n");
 }
 
-const CUT: &str = "`cut` is not a scenario situation yet: its criteria read reports, git, \
-                   Jira and GitHub, not facts a scenario can describe";
 const SEPARATION: &str = "the reference policy has no [separation]";
 
 /// The rules of the hooks', `check pr`'s and `promote`'s gates that the reference
@@ -238,16 +236,10 @@ const NOT_IN_REFERENCE_SCENARIOS: &[(&str, &str)] = &[
         "promote-concurrent",
         "decided at the write, against the ledger a race left: a scenario has no race",
     ),
-    ("release-version", CUT),
-    ("release-branch", CUT),
-    ("release-coverage", CUT),
-    ("release-ci", CUT),
-    ("release-bugs", CUT),
-    ("release-perf", CUT),
-    ("release-docs", CUT),
-    ("release-approvals", CUT),
-    ("release-command", CUT),
-    ("release-emergency", CUT),
+    (
+        "release-command",
+        "the reference policy has no `command` criterion",
+    ),
     ("sod-two-roles", SEPARATION),
     ("sod-deploy-own-approval", SEPARATION),
     ("sod-cut-approve", SEPARATION),
@@ -367,7 +359,19 @@ fn a_described_ledger_that_cannot_be_recorded_is_an_error_at_its_place() {
         ),
         (
             "branch = \"main\"\nledger = [{ cut = \"v1.0.0\", by = \"x@example.com\" }]\n",
-            "t.toml:1:1: scenario \"x\": `now` and `ledger` describe a deployment: add `promote`, `schedule` or `rollback`",
+            "t.toml:1:1: scenario \"x\": `now` and `ledger` describe a deployment or a cut: add `promote`, `schedule`, `rollback` or `cut`",
+        ),
+        (
+            "cut = { version = \"v1.0.0\", ci = { test = \"green\" } }\n",
+            "t.toml:3:43: unknown variant `green`, expected one of `success`, `pending`, `failure`",
+        ),
+        (
+            "cut = { version = \"v1.0.0\", coverage = 95 }\n",
+            "t.toml:3:29: unknown field `coverage`",
+        ),
+        (
+            "ledger = [{ evidence = \"coverage\", by = \"ci@example.com\", result = \"maybe\" }]\ncut = { version = \"v1.0.0\" }\n",
+            "t.toml:3:68: unknown variant `maybe`, expected `pass` or `fail`",
         ),
     ];
     for (body, want) in cases {
