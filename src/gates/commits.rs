@@ -226,24 +226,8 @@ impl Visit for Checker<'_> {
 
 #[cfg(test)]
 mod tests {
-    use std::io;
-    use std::sync::{Arc, Mutex};
-
     use super::*;
-    use crate::report::{Config, Format};
-
-    #[derive(Clone, Default)]
-    struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-    impl io::Write for Buffer {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
+    use crate::report::{Buffer, Config, Format};
 
     fn commit(n: u32) -> CommitInfo {
         // Every third commit has no key, every seventh is a fixup (exempt).
@@ -267,7 +251,7 @@ mod tests {
             Report::to_writer(Config::new("test", Format::Json), Box::new(buffer.clone()));
         fill(&mut report);
         report.finish().unwrap();
-        String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap()
+        buffer.text()
     }
 
     /// Past the commits judged inline, on the second thread, held commits released in
