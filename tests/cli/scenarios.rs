@@ -43,6 +43,8 @@ fn the_reference_policy_passes_its_own_scenarios() {
         run.stdout
     );
     assert!(!run.stdout.contains("error"), "{}", run.stdout);
+    // Every reference scenario's line (pushes, pull requests, promotions, cuts) is pinned.
+    insta::assert_snapshot!("test_reference", normalize(&run));
 }
 
 #[test]
