@@ -17,7 +17,7 @@ use std::process::{Command, Stdio};
 
 use gix::ObjectId;
 use reltag::git::CommitInfo;
-use reltag::git::walk::{Visit, Walker};
+use reltag::git::walk::{Released, Visit, Walker};
 
 fn git(dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
     let mut child = Command::new("git")
@@ -207,9 +207,14 @@ impl Visit for Holder {
         self.held.len() as u32 - 1
     }
 
-    fn release(&mut self, _: ObjectId, ticket: u32) -> Result<(), reltag::git::Error> {
+    /// Every other held commit is asked for again: the walk reads it once more and hands
+    /// it to `commit`, in the same place of the order.
+    fn release(&mut self, _: ObjectId, ticket: u32) -> Result<Released, reltag::git::Error> {
+        if ticket % 2 == 1 {
+            return Ok(Released::Again);
+        }
         self.in_range.push(self.held[ticket as usize].clone());
-        Ok(())
+        Ok(Released::Done)
     }
 }
 

@@ -2,209 +2,246 @@
 //!
 //! Reading the commits (finding, inflating and parsing each object) is most of the work
 //! of `check commits`, as it is of the floor it is measured against, `git log | grep`,
-//! which runs on two cores. So past the first [`INLINE`] commits a second thread judges
-//! them while the walk reads on, and the verdicts go into the report on this thread, in
-//! the walk's order. A walk that cannot decide before its end (by date, with a hidden
-//! side) hands its commits over as it reads them ([`Visit::hold`]): they are judged at
-//! once, and only the commits with something to say are kept until the walk says which
-//! are in the range (as read: a commit is smaller than its findings with their hints,
-//! and judging the few again is cheap) — not every message.
+//! which runs on two cores. So past the first [`INLINE`] commits the walk only reads:
+//! a second thread judges the commits and records the verdicts in the report, in the
+//! walk's order, while the walk reads on.
+//!
+//! A walk that cannot decide before its end (by date, with a hidden side) hands its
+//! commits over as it reads them ([`Visit::hold`]), and they are judged at once. Nothing
+//! of them is kept: when the walk says a commit is in the range, a clean one is counted,
+//! and one with something to say (about one in six of a long history, each as large as
+//! its message) is asked for again ([`Released::Again`]) — reading a few commits twice
+//! costs less than keeping tens of thousands of messages until the end.
 //!
 //! A short range (a hook's push, `HEAD~10..HEAD`) never starts the thread.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashSet;
 use std::sync::mpsc;
 use std::thread;
 
 use gix::ObjectId;
 
 use super::{CommitVerdict, judge_commit};
-use crate::git::walk::Visit;
+use crate::git::walk::{Released, Visit};
 use crate::git::{CommitInfo, Error};
 use crate::policy::Policy;
 use crate::report::Report;
 use crate::rules::ForgeAccount;
 
-/// Commits judged where they arrive before the second thread starts: starting a thread
-/// costs more than judging a few hundred commits.
+/// Commits judged on the walk's thread before the second thread starts: starting a
+/// thread costs more than judging a few hundred commits.
 const INLINE: u32 = 256;
-/// Commits handed to the judging thread at a time.
+/// Events handed to the second thread at a time.
 const BATCH: usize = 128;
-/// Batches on their way to the judging thread at most: the walk waits beyond that, so a
+/// Batches on their way to the second thread at most: the walk waits beyond that, so a
 /// slow judge cannot make the walk hold the whole history in a channel.
 const IN_FLIGHT: usize = 8;
 
-/// What a judged commit leaves until it is recorded, when it has something to say.
-enum Said {
-    /// A commit in the range: recorded as soon as the commits before it are.
-    Verdict(CommitVerdict),
-    /// A held commit, judged again if the walk releases it.
-    Again(CommitInfo),
+/// Runs `walk` with a visitor that judges each commit it is handed by the message gate
+/// and records the verdicts of the commits in the range in `report`, in the walk's order
+/// (`refname`: the ref being pushed, named in the findings' subjects). Every verdict is
+/// in the report when this returns, whatever `walk` returned.
+pub fn check<T>(
+    policy: &Policy,
+    refname: Option<&str>,
+    report: &mut Report,
+    walk: impl FnOnce(&mut dyn Visit) -> T,
+) -> T {
+    thread::scope(|scope| {
+        let mut checker = Checker {
+            scope,
+            tickets: 0,
+            stage: Stage::Inline(Recorder {
+                policy,
+                refname,
+                report,
+                to_read_again: HashSet::new(),
+            }),
+            to_read_again: HashSet::new(),
+            known_up_to: 0,
+        };
+        let walked = walk(&mut checker);
+        checker.finish();
+        walked
+    })
 }
 
-type Verdicts = Vec<(u32, Option<Said>)>;
+/// What the walk tells the judge, in the walk's order.
+enum Event {
+    /// A commit to judge, with its ticket, and whether it is held (in the range only if
+    /// the walk releases it later).
+    Judge(u32, CommitInfo, bool),
+    /// The clean held commit of this ticket is in the range.
+    Release,
+    /// Send back the held commits judged since the last time that have something to say.
+    Tell,
+}
 
-/// A commit on its way to the judge, and whether it is held.
-type Judge = (u32, CommitInfo, bool);
-
-/// Judges the commits a walk hands it (see [`Visit`]) by the message gate and records
-/// each verdict in `report` in the walk's order. Call [`Checker::finish`] after the walk.
-pub struct Checker<'a> {
+/// Judges commits and records the verdicts; on one thread or the other, never both.
+struct Recorder<'a> {
     policy: &'a Policy,
     refname: Option<&'a str>,
     report: &'a mut Report,
+    /// Held commits with something to say, judged since the walk's thread last asked.
+    to_read_again: HashSet<u32>,
+}
+
+impl Recorder<'_> {
+    fn take(&mut self, event: Event) {
+        match event {
+            Event::Judge(ticket, info, held) => {
+                let verdict =
+                    judge_commit(&info, ForgeAccount::NotAsked, self.policy, self.refname);
+                match held {
+                    false => verdict.record(self.report),
+                    // A held commit counts when it is released.
+                    true if verdict.is_clean() => {}
+                    true => {
+                        self.to_read_again.insert(ticket);
+                    }
+                }
+            }
+            Event::Release => CommitVerdict::default().record(self.report),
+            Event::Tell => {}
+        }
+    }
+}
+
+/// Where the commits are judged: here, or on the second thread.
+enum Stage<'scope, 'env> {
+    Inline(Recorder<'env>),
+    Threaded {
+        to: mpsc::SyncSender<Vec<Event>>,
+        batch: Vec<Event>,
+        /// The second thread's answers to [`Event::Tell`].
+        told: mpsc::Receiver<HashSet<u32>>,
+        /// Joined by the scope.
+        _judge: thread::ScopedJoinHandle<'scope, ()>,
+    },
+    /// Between the two, or without a second thread when the system refuses one (then
+    /// the commits are judged here).
+    Moving,
+}
+
+/// The visitor [`check`] hands the walk.
+struct Checker<'scope, 'env> {
+    scope: &'scope thread::Scope<'scope, 'env>,
     /// Tickets handed out: one per commit received, in the order received.
     tickets: u32,
-    /// The verdicts of every ticket below this one are in.
-    arrived: u32,
-    /// Commits that say something (findings, an exemption), until recorded.
-    said: HashMap<u32, Said>,
-    /// Commits in the range whose verdicts are not recorded yet, in the walk's order.
-    decided: VecDeque<u32>,
-    batch: Vec<Judge>,
-    worker: Option<Worker>,
+    stage: Stage<'scope, 'env>,
+    /// Held commits with something to say, as far as known here.
+    to_read_again: HashSet<u32>,
+    /// Whether a held commit has something to say is known here for the tickets below.
+    known_up_to: u32,
 }
 
-struct Worker {
-    to: mpsc::SyncSender<Vec<Judge>>,
-    from: mpsc::Receiver<Verdicts>,
-    handle: thread::JoinHandle<()>,
-}
-
-impl<'a> Checker<'a> {
-    /// `refname`: the ref being pushed, named in the findings' subjects.
-    pub fn new(policy: &'a Policy, refname: Option<&'a str>, report: &'a mut Report) -> Self {
-        Checker {
-            policy,
-            refname,
-            report,
-            tickets: 0,
-            arrived: 0,
-            said: HashMap::new(),
-            decided: VecDeque::new(),
-            batch: Vec::new(),
-            worker: None,
-        }
-    }
-
-    /// Waits for every verdict and records those of the commits in the range.
-    pub fn finish(mut self) {
-        self.send();
-        if let Some(worker) = self.worker.take() {
-            drop(worker.to);
-            for verdicts in worker.from.iter() {
-                self.arrive(verdicts);
-            }
-            if let Err(panic) = worker.handle.join() {
-                std::panic::resume_unwind(panic);
-            }
-        }
-        self.record();
-    }
-
-    /// Takes a commit: judges it here, or hands it to the judging thread.
+impl<'scope, 'env> Checker<'scope, 'env> {
     fn receive(&mut self, info: CommitInfo, held: bool) -> u32 {
         let ticket = self.tickets;
         self.tickets += 1;
-        if self.worker.is_none() && ticket == INLINE {
-            // Without a thread (the system refuses one), every commit is judged here.
-            self.worker = Worker::start(self.policy.clone(), self.refname.map(str::to_string));
+        if ticket == INLINE {
+            self.start_thread();
         }
-        if self.worker.is_none() {
-            let said = judge(info, held, self.policy, self.refname);
-            self.arrive(vec![(ticket, said)]);
-            return ticket;
-        }
-        self.batch.push((ticket, info, held));
-        if self.batch.len() >= BATCH {
-            self.send();
-        }
-        if let Some(worker) = &self.worker {
-            let ready: Vec<Verdicts> = worker.from.try_iter().collect();
-            for verdicts in ready {
-                self.arrive(verdicts);
-            }
-        }
+        self.take(Event::Judge(ticket, info, held));
         ticket
     }
 
-    fn send(&mut self) {
-        if self.batch.is_empty() {
+    fn take(&mut self, event: Event) {
+        match &mut self.stage {
+            Stage::Inline(recorder) => recorder.take(event),
+            Stage::Threaded { to, batch, .. } => {
+                batch.push(event);
+                if batch.len() >= BATCH {
+                    Self::send(to, batch);
+                }
+            }
+            Stage::Moving => unreachable!("the stage is always set after a move"),
+        }
+    }
+
+    fn send(to: &mpsc::SyncSender<Vec<Event>>, batch: &mut Vec<Event>) {
+        // A send fails only when the thread is gone (it panicked); the scope passes the
+        // panic on when it ends.
+        let _ = to.send(std::mem::replace(batch, Vec::with_capacity(BATCH)));
+    }
+
+    /// Whether the held commit of `ticket` has something to say: then it is read again.
+    fn says_something(&mut self, ticket: u32) -> bool {
+        match &mut self.stage {
+            Stage::Inline(recorder) => recorder.to_read_again.remove(&ticket),
+            Stage::Threaded {
+                to, batch, told, ..
+            } => {
+                if ticket >= self.known_up_to {
+                    // The walk releases once it has read what it holds: one wait for
+                    // the judge to catch up, usually.
+                    batch.push(Event::Tell);
+                    Self::send(to, batch);
+                    // No answer only when the thread is gone; the scope passes its panic on.
+                    self.to_read_again.extend(told.recv().unwrap_or_default());
+                    self.known_up_to = self.tickets;
+                }
+                self.to_read_again.remove(&ticket)
+            }
+            Stage::Moving => unreachable!("the stage is always set after a move"),
+        }
+    }
+
+    /// Moves the recording to a second thread; without one, it stays here.
+    fn start_thread(&mut self) {
+        let Stage::Inline(mut recorder) = std::mem::replace(&mut self.stage, Stage::Moving) else {
             return;
-        }
-        let batch = std::mem::take(&mut self.batch);
-        if let Some(worker) = &self.worker {
-            // A send fails only when the thread is gone: `finish` reports its panic.
-            let _ = worker.to.send(batch);
-        }
-    }
-
-    fn arrive(&mut self, verdicts: Verdicts) {
-        for (ticket, verdict) in verdicts {
-            if let Some(verdict) = verdict {
-                self.said.insert(ticket, verdict);
-            }
-            self.arrived = ticket + 1;
-        }
-    }
-
-    /// Records, in order, the decided commits whose verdicts are in.
-    fn record(&mut self) {
-        while let Some(&ticket) = self.decided.front() {
-            if ticket >= self.arrived {
-                break;
-            }
-            self.decided.pop_front();
-            let verdict = match self.said.remove(&ticket) {
-                None => CommitVerdict::default(),
-                Some(Said::Verdict(verdict)) => verdict,
-                Some(Said::Again(info)) => {
-                    judge_commit(&info, ForgeAccount::NotAsked, self.policy, self.refname)
-                }
-            };
-            verdict.record(self.report);
-        }
-    }
-}
-
-/// Judges a commit; what it leaves when it has something to say.
-fn judge(info: CommitInfo, held: bool, policy: &Policy, refname: Option<&str>) -> Option<Said> {
-    let verdict = judge_commit(&info, ForgeAccount::NotAsked, policy, refname);
-    match (verdict.is_clean(), held) {
-        (true, _) => None,
-        (false, false) => Some(Said::Verdict(verdict)),
-        (false, true) => Some(Said::Again(info)),
-    }
-}
-
-impl Worker {
-    fn start(policy: Policy, refname: Option<String>) -> Option<Worker> {
-        let (to, commits) = mpsc::sync_channel::<Vec<Judge>>(IN_FLIGHT);
-        let (verdicts, from) = mpsc::channel();
-        let spawned = thread::Builder::new().name("judge".into()).spawn(move || {
-            for batch in commits {
-                let judged: Verdicts = batch
-                    .into_iter()
-                    .map(|(ticket, info, held)| {
-                        (ticket, judge(info, held, &policy, refname.as_deref()))
-                    })
-                    .collect();
-                if verdicts.send(judged).is_err() {
-                    return;
+        };
+        self.to_read_again.extend(recorder.to_read_again.drain());
+        self.known_up_to = self.tickets;
+        let (to, events) = mpsc::sync_channel::<Vec<Event>>(IN_FLIGHT);
+        let (tell, told) = mpsc::channel();
+        // The recorder crosses over once the thread runs: if the system refuses a thread,
+        // `spawn_scoped` drops the closure, and the recorder stays here.
+        let (hand_over, handed) = mpsc::sync_channel::<Recorder<'env>>(1);
+        let spawned =
+            thread::Builder::new()
+                .name("judge".into())
+                .spawn_scoped(self.scope, move || {
+                    let Ok(mut recorder) = handed.recv() else {
+                        return;
+                    };
+                    for event in events.iter().flatten() {
+                        if let Event::Tell = event {
+                            let _ = tell.send(std::mem::take(&mut recorder.to_read_again));
+                        }
+                        recorder.take(event);
+                    }
+                });
+        self.stage = match spawned {
+            Ok(judge) => {
+                let _ = hand_over.send(recorder);
+                Stage::Threaded {
+                    to,
+                    batch: Vec::with_capacity(BATCH),
+                    told,
+                    _judge: judge,
                 }
             }
-        });
-        spawned.ok().map(|handle| Worker { to, from, handle })
+            Err(_) => Stage::Inline(recorder),
+        };
+    }
+
+    /// Hands the last events over; the scope waits for the thread to record them.
+    fn finish(self) {
+        if let Stage::Threaded { to, batch, .. } = self.stage
+            && !batch.is_empty()
+        {
+            let _ = to.send(batch);
+        }
     }
 }
 
-impl Visit for Checker<'_> {
+impl Visit for Checker<'_, '_> {
     fn commit(&mut self, _id: ObjectId, info: Option<CommitInfo>) -> Result<(), Error> {
         // A walk for messages always reads them.
         if let Some(info) = info {
-            let ticket = self.receive(info, false);
-            self.decided.push_back(ticket);
-            self.record();
+            self.receive(info, false);
         }
         Ok(())
     }
@@ -217,10 +254,12 @@ impl Visit for Checker<'_> {
         self.receive(info, true)
     }
 
-    fn release(&mut self, _id: ObjectId, ticket: u32) -> Result<(), Error> {
-        self.decided.push_back(ticket);
-        self.record();
-        Ok(())
+    fn release(&mut self, _id: ObjectId, ticket: u32) -> Result<Released, Error> {
+        if self.says_something(ticket) {
+            return Ok(Released::Again);
+        }
+        self.take(Event::Release);
+        Ok(Released::Done)
     }
 }
 
@@ -257,7 +296,8 @@ mod tests {
     /// Past the commits judged inline, on the second thread, held commits released in
     /// another order than they were read and some never released: the report is the one
     /// the commits in the range give when each is checked where it is found, in the
-    /// order of the releases.
+    /// order of the releases. The held commits with findings are asked for again, the
+    /// clean ones not.
     #[test]
     fn verdicts_are_recorded_in_the_walks_order_whatever_thread_judged_them() {
         let policy = Policy::default_policy();
@@ -272,27 +312,37 @@ mod tests {
                 crate::gates::check_commit(&commit(n), &policy, None, report);
             }
         });
+        let mut again = Vec::new();
         let held = json(|report| {
-            let mut checker = Checker::new(&policy, None, report);
-            let tickets: Vec<u32> = (0..read).map(|n| checker.hold(commit(n))).collect();
-            for &n in &released {
-                checker
-                    .release(ObjectId::null(gix::hash::Kind::Sha1), tickets[n as usize])
-                    .unwrap();
-            }
-            checker.finish();
+            check(&policy, None, report, |checker| {
+                let tickets: Vec<u32> = (0..read).map(|n| checker.hold(commit(n))).collect();
+                for &n in &released {
+                    let id = ObjectId::null(gix::hash::Kind::Sha1);
+                    // As a walk does: a commit asked for again is read and handed over.
+                    match checker.release(id, tickets[n as usize]).unwrap() {
+                        Released::Done => {}
+                        Released::Again => {
+                            again.push(n);
+                            checker.commit(id, Some(commit(n))).unwrap();
+                        }
+                    }
+                }
+            })
         });
         assert!(expected.contains("\"commit-jira\""), "{expected}");
         assert_eq!(held, expected);
+        let says_something = |n: &u32| n.is_multiple_of(7) || n.is_multiple_of(3);
+        let expected_again: Vec<u32> = released.iter().copied().filter(says_something).collect();
+        assert_eq!(again, expected_again);
         // Commits decided as they are read (a streaming walk) likewise.
         let streamed = json(|report| {
-            let mut checker = Checker::new(&policy, None, report);
-            for &n in &released {
-                checker
-                    .commit(ObjectId::null(gix::hash::Kind::Sha1), Some(commit(n)))
-                    .unwrap();
-            }
-            checker.finish();
+            check(&policy, None, report, |checker| {
+                for &n in &released {
+                    checker
+                        .commit(ObjectId::null(gix::hash::Kind::Sha1), Some(commit(n)))
+                        .unwrap();
+                }
+            })
         });
         assert_eq!(streamed, expected);
     }

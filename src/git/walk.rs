@@ -126,11 +126,21 @@ pub trait Visit {
     }
 
     /// The held commit of `ticket` is in the range. Called in the walk's order, once per
-    /// held commit at most.
-    fn release(&mut self, id: ObjectId, ticket: u32) -> Result<(), Error> {
+    /// held commit at most. [`Released::Again`] asks for the commit again: the walk reads
+    /// it once more and hands it to [`Visit::commit`] in its place.
+    fn release(&mut self, id: ObjectId, ticket: u32) -> Result<Released, Error> {
         let _ = (id, ticket);
-        Ok(())
+        Ok(Released::Done)
     }
+}
+
+/// What a visitor needs of a held commit the walk releases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Released {
+    /// Nothing more: the visitor kept what it needed.
+    Done,
+    /// The commit again, through [`Visit::commit`]: the visitor kept nothing of it.
+    Again,
 }
 
 impl<F: FnMut(ObjectId, Option<CommitInfo>) -> Result<(), Error>> Visit for F {
@@ -766,11 +776,59 @@ impl PartialOrd for DateQueued {
 /// Every commit the walk by date has met, found by id.
 #[derive(Default)]
 struct Nodes {
-    nodes: Vec<Node>,
+    nodes: Chunked<Node>,
     /// Indices into `nodes`: the ids are not stored twice.
     index: HashTable<u32>,
     /// For merges: a count, then the indices of the second and later parents.
     more_parents: Vec<u32>,
+}
+
+/// A list that grows a chunk at a time: a walk of 200,000 commits never holds the old
+/// and the new copy of a doubled `Vec` at once (a third of its peak heap).
+struct Chunked<T> {
+    chunks: Vec<Vec<T>>,
+}
+
+impl<T> Chunked<T> {
+    /// Items per chunk: a power of two, so indexing is a shift and a mask.
+    const BITS: u32 = 14;
+
+    fn len(&self) -> usize {
+        match self.chunks.last() {
+            None => 0,
+            Some(last) => ((self.chunks.len() - 1) << Self::BITS) + last.len(),
+        }
+    }
+
+    fn push(&mut self, item: T) {
+        match self.chunks.last_mut() {
+            Some(last) if last.len() < 1 << Self::BITS => last.push(item),
+            _ => {
+                let mut chunk = Vec::with_capacity(1 << Self::BITS);
+                chunk.push(item);
+                self.chunks.push(chunk);
+            }
+        }
+    }
+}
+
+impl<T> Default for Chunked<T> {
+    fn default() -> Self {
+        Chunked { chunks: Vec::new() }
+    }
+}
+
+impl<T> std::ops::Index<usize> for Chunked<T> {
+    type Output = T;
+    fn index(&self, at: usize) -> &T {
+        &self.chunks[at >> Self::BITS][at & ((1 << Self::BITS) - 1)]
+    }
+}
+
+impl<T> std::ops::IndexMut<usize> for Chunked<T> {
+    fn index_mut(&mut self, at: usize) -> &mut T {
+        &mut self.chunks[at >> Self::BITS][at & ((1 << Self::BITS) - 1)]
+    }
 }
 
 fn id_hash(id: &ObjectId) -> u64 {
@@ -1096,10 +1154,13 @@ impl<'w, 'repo, 's> ByDate<'w, 'repo, 's> {
                     let walker = &mut *self.walker;
                     Some(read_commit(walker.repo, &mut walker.buf, n.id, |_| {})?.0)
                 }
-                (true, held) if held & HELD != 0 => {
-                    emit.release(n.id, held & !HELD)?;
-                    continue;
-                }
+                (true, held) if held & HELD != 0 => match emit.release(n.id, held & !HELD)? {
+                    Released::Done => continue,
+                    Released::Again => {
+                        let walker = &mut *self.walker;
+                        Some(read_commit(walker.repo, &mut walker.buf, n.id, |_| {})?.0)
+                    }
+                },
                 (true, kept) => Some(self.kept.get(n.id, kept)),
             };
             emit.commit(n.id, info)?;
@@ -1219,5 +1280,24 @@ impl<'w, 'repo, 's> ByDate<'w, 'repo, 's> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Chunked;
+
+    #[test]
+    fn a_chunked_list_is_a_list_across_its_chunks() {
+        let mut list = Chunked::default();
+        let n = (3 << Chunked::<u32>::BITS) + 5;
+        for i in 0..n {
+            assert_eq!(list.len(), i as usize);
+            list.push(i);
+        }
+        assert_eq!(list.chunks.len(), 4);
+        assert!((0..n).all(|i| list[i as usize] == i));
+        list[n as usize - 1] = 7;
+        assert_eq!(list[n as usize - 1], 7);
     }
 }

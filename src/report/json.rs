@@ -85,7 +85,12 @@ impl Render for Json {
         };
         field("checks", &summary.checks)?;
         field("notes", &summary.notes)?;
-        field("exempted", &summary.exempted)?;
+        // One entry at a time: a long history's exemptions are thousands of them.
+        write!(out, ",\n  {}: ", to_string(&"exempted", 2)?)?;
+        write_array(out, summary.exempted)?;
+        let mut field = |name: &str, value: &dyn JsonValue| -> io::Result<()> {
+            write!(out, ",\n  {}: {}", to_string(&name, 2)?, value.to_json(2)?)
+        };
         if let Some(data) = summary.data {
             for (name, value) in data.json_fields() {
                 field(name, value)?;
@@ -101,6 +106,19 @@ impl Render for Json {
         }
         writeln!(out, "\n}}")
     }
+}
+
+/// A field's array, as [`to_string`] would write it two spaces deep, an element at a time.
+fn write_array<T: Serialize>(out: &mut dyn Write, items: &[T]) -> io::Result<()> {
+    if items.is_empty() {
+        return write!(out, "[]");
+    }
+    write!(out, "[")?;
+    for (n, item) in items.iter().enumerate() {
+        let sep = if n == 0 { "" } else { "," };
+        write!(out, "{sep}\n    {}", to_string(item, 4)?)?;
+    }
+    write!(out, "\n  ]")
 }
 
 /// Pretty JSON for a value that sits `indent` spaces deep, escaped as the module says.
@@ -187,6 +205,25 @@ impl Formatter for SafeFormatter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The exempted list is written an element at a time, as the whole array would be.
+    #[test]
+    fn an_array_written_element_by_element_is_the_array_as_one_value() {
+        let nested = serde_json::json!({"a": [1, {"b": "\u{1b}[31m"}], "c": {}});
+        let lists = [
+            vec![],
+            vec![nested.clone()],
+            vec![nested.clone(), nested, 3.into()],
+        ];
+        for list in lists {
+            let mut out = Vec::new();
+            write_array(&mut out, &list).unwrap();
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                to_string(&list, 2).unwrap()
+            );
+        }
+    }
 
     #[test]
     fn unsafe_characters_are_json_escapes_and_round_trip() {

@@ -637,8 +637,8 @@ struct RuleCount {
 /// The one result of a command: a sink that renders what it receives as it receives it.
 pub struct Report {
     config: Config,
-    renderer: Box<dyn Render>,
-    out: Box<dyn io::Write>,
+    renderer: Box<dyn Render + Send>,
+    out: Box<dyn io::Write + Send>,
     errors: usize,
     warnings: usize,
     /// Findings and notes received: a `Quiet` report with none prints nothing.
@@ -668,9 +668,9 @@ impl Report {
     }
 
     /// A report that writes to `out` (tests, benchmarks).
-    pub fn to_writer(config: Config, out: Box<dyn io::Write>) -> Report {
+    pub fn to_writer(config: Config, out: Box<dyn io::Write + Send>) -> Report {
         let show_notes = !config.quiet;
-        let renderer: Box<dyn Render> = match config.format {
+        let renderer: Box<dyn Render + Send> = match config.format {
             Format::Human => Box::new(human::Human::new(config.color, show_notes)),
             Format::Json => Box::new(json::Json::new(config.command)),
             Format::Github => Box::new(github::Github::new(show_notes)),
@@ -974,12 +974,11 @@ impl Drop for Report {
     }
 }
 
-/// A writer a test reads back: what a report wrote, as text.
-#[cfg(test)]
+/// A writer whose bytes the caller reads back (`reltag test`'s scenarios, tests): shared,
+/// since the report owns its writer and may be recorded into from another thread.
 #[derive(Clone, Default)]
 pub(crate) struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 
-#[cfg(test)]
 impl io::Write for Buffer {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.0.lock().unwrap().extend_from_slice(buf);
@@ -990,10 +989,15 @@ impl io::Write for Buffer {
     }
 }
 
-#[cfg(test)]
 impl Buffer {
+    /// The bytes written so far.
+    pub(crate) fn bytes(&self) -> Vec<u8> {
+        self.0.lock().map(|bytes| bytes.clone()).unwrap_or_default()
+    }
+
+    #[cfg(test)]
     pub(crate) fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        String::from_utf8(self.bytes()).unwrap()
     }
 }
 

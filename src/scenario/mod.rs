@@ -21,11 +21,8 @@
 pub mod cut;
 pub mod ledger;
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::convert::Infallible;
-use std::io;
-use std::rc::Rc;
 
 use gix::ObjectId;
 use serde::Deserialize;
@@ -38,7 +35,7 @@ use crate::hooks::pre_push::{RefUpdate, UpdateKind};
 use crate::ledger::Event;
 use crate::owners::{CodeOwners, resolve};
 use crate::policy::{POLICY_FILE_NAME, Policy};
-use crate::report::{Config, Format, Outcome, Report};
+use crate::report::{Buffer, Config, Format, Outcome, Report};
 use crate::rules::ReleaseBranchState;
 use crate::rules::reviews::{Access, Review, ReviewState, Reviewer};
 
@@ -548,18 +545,17 @@ pub fn mismatch(spec: &ScenarioSpec, ran: &Ran) -> Option<String> {
 
 /// Runs one scenario against `policy`, through the gates the real command uses.
 pub fn run(spec: &ScenarioSpec, policy: &Policy) -> Ran {
-    let captured = Rc::new(RefCell::new(Vec::new()));
+    let captured = Buffer::default();
     let mut report = Report::to_writer(
         Config::new("test", Format::Json),
-        Box::new(Capture(captured.clone())),
+        Box::new(captured.clone()),
     );
     let undecided = situate(spec, policy, &mut report).err();
     let outcome = match (&undecided, report.finish()) {
         (None, Ok(outcome)) => outcome,
         _ => Outcome::Undecided,
     };
-    let document: serde_json::Value =
-        serde_json::from_slice(&captured.borrow()).unwrap_or_default();
+    let document: serde_json::Value = serde_json::from_slice(&captured.bytes()).unwrap_or_default();
     let findings = document["findings"]
         .as_array()
         .map(|list| {
@@ -576,19 +572,6 @@ pub fn run(spec: &ScenarioSpec, policy: &Policy) -> Ran {
         outcome,
         findings,
         undecided,
-    }
-}
-
-/// A writer whose bytes the caller reads back.
-struct Capture(Rc<RefCell<Vec<u8>>>);
-
-impl io::Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
     }
 }
 

@@ -496,3 +496,81 @@ fn hints_name_a_branch_and_a_key_like_the_ones_given() {
         run.stdout
     );
 }
+
+/// A long range with a hidden side the walk meets only at its end (as `bench/` has):
+/// without a commit-graph every commit is held until the end, judged on the second
+/// thread, and those with something to say are read again; with one the walk streams.
+/// Both report exactly the commits git counts, each failing one once, in the same order.
+#[test]
+fn a_long_range_with_a_late_hidden_side_reports_each_failing_commit_once() {
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    let commits = 700;
+    let mut stream = String::new();
+    for i in 1..=commits {
+        let message = match i {
+            i if i % 11 == 0 => format!("fixup! PAY-{i}: change {i}"),
+            i if i % 5 == 0 => format!("change {i} without a key"),
+            i => format!("PAY-{i}: change {i}"),
+        };
+        let parent = if i == 1 {
+            String::new()
+        } else {
+            format!("from :{}\n", i - 1)
+        };
+        stream.push_str(&format!(
+            "commit refs/heads/main\nmark :{i}\ncommitter A <a@example.com> {} +0000\ndata {}\n{message}\n{parent}\n",
+            1_700_000_000 + i * 60,
+            message.len() + 1,
+        ));
+    }
+    // One commit on the root, dated just after it: `base..main` hides only the root.
+    stream.push_str(
+        "commit refs/heads/base\ncommitter A <a@example.com> 1700000061 +0000\ndata 10\nPAY-1: x\n\nfrom :1\n\ndone\n",
+    );
+    env.git_stdin(
+        &repo,
+        &["fast-import", "--quiet", "--done"],
+        stream.as_bytes(),
+    );
+    env.git(&repo, &["checkout", "-q", "-f", "main"]);
+    let failing: Vec<String> = (2..=commits)
+        .rev()
+        .filter(|i| i % 5 == 0 && i % 11 != 0)
+        .map(|i| format!("change {i} without a key"))
+        .collect();
+    let exempt = (2..=commits).filter(|i| i % 11 == 0).count();
+    let mut outputs = Vec::new();
+    for graph in [false, true] {
+        if graph {
+            env.git(
+                &repo,
+                &[
+                    "-c",
+                    "core.commitGraph=true",
+                    "commit-graph",
+                    "write",
+                    "--reachable",
+                ],
+            );
+            env.git(&repo, &["config", "core.commitGraph", "true"]);
+        }
+        let run = env.reltag(
+            &repo,
+            &["check", "commits", "base..main", "--format", "json"],
+        );
+        assert_eq!(run.code, 1, "{}", run.render());
+        let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(report["checked"]["commits"], commits - 1, "graph: {graph}");
+        let summaries: Vec<&str> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["subject"]["summary"].as_str().unwrap())
+            .collect();
+        assert_eq!(summaries, failing, "graph: {graph}");
+        assert_eq!(report["exempted"].as_array().unwrap().len(), exempt);
+        outputs.push(run.stdout);
+    }
+    assert_eq!(outputs[0], outputs[1]);
+}

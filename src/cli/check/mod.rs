@@ -189,8 +189,8 @@ pub(crate) fn check_commits(
     exclude: &[ObjectId],
     report: &mut Report,
 ) -> Result<(), CliError> {
-    let mut checker = gates::commits::Checker::new(policy, None, report);
-    repo.visit(include, exclude, &mut checker)?;
-    checker.finish();
+    gates::commits::check(policy, None, report, |checker| {
+        repo.visit(include, exclude, checker)
+    })?;
     Ok(())
 }
