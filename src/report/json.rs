@@ -80,32 +80,31 @@ impl Render for Json {
             write!(out, "\n  ")?;
         }
         write!(out, "]")?;
-        let mut field = |name: &str, value: &dyn JsonValue| -> io::Result<()> {
-            write!(out, ",\n  {}: {}", to_string(&name, 2)?, value.to_json(2)?)
-        };
-        field("checks", &summary.checks)?;
-        field("notes", &summary.notes)?;
+        field(out, "checks", &summary.checks)?;
+        field(out, "notes", &summary.notes)?;
         // One entry at a time: a long history's exemptions are thousands of them.
         write!(out, ",\n  {}: ", to_string(&"exempted", 2)?)?;
         write_array(out, summary.exempted)?;
-        let mut field = |name: &str, value: &dyn JsonValue| -> io::Result<()> {
-            write!(out, ",\n  {}: {}", to_string(&name, 2)?, value.to_json(2)?)
-        };
         if let Some(data) = summary.data {
             for (name, value) in data.json_fields() {
-                field(name, value)?;
+                field(out, name, value)?;
             }
         }
-        field("checked", &summary.checked)?;
-        field("errors", &summary.errors)?;
-        field("warnings", &summary.warnings)?;
-        field("outcome", &summary.outcome)?;
-        field("exit_code", &summary.exit_code)?;
+        field(out, "checked", &summary.checked)?;
+        field(out, "errors", &summary.errors)?;
+        field(out, "warnings", &summary.warnings)?;
+        field(out, "outcome", &summary.outcome)?;
+        field(out, "exit_code", &summary.exit_code)?;
         if let Some(failure) = summary.failure {
-            field("error", &failure)?;
+            field(out, "error", &failure)?;
         }
         writeln!(out, "\n}}")
     }
+}
+
+/// One field of the top-level object, after the one before it.
+fn field(out: &mut dyn Write, name: &str, value: &dyn JsonValue) -> io::Result<()> {
+    write!(out, ",\n  {}: {}", to_string(&name, 2)?, value.to_json(2)?)
 }
 
 /// A field's array, as [`to_string`] would write it two spaces deep, an element at a time.

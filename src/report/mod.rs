@@ -981,7 +981,12 @@ pub(crate) struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 
 impl io::Write for Buffer {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        // A writer that panicked mid-write left whole bytes: keep writing after them.
+        let mut bytes = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        bytes.extend_from_slice(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> io::Result<()> {
@@ -992,7 +997,11 @@ impl io::Write for Buffer {
 impl Buffer {
     /// The bytes written so far.
     pub(crate) fn bytes(&self) -> Vec<u8> {
-        self.0.lock().map(|bytes| bytes.clone()).unwrap_or_default()
+        let bytes = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        bytes.clone()
     }
 
     #[cfg(test)]
