@@ -55,7 +55,6 @@ pub fn check<T>(
                 policy,
                 refname,
                 report,
-                to_read_again: HashSet::new(),
             }),
             to_read_again: HashSet::new(),
             known_up_to: 0,
@@ -73,7 +72,8 @@ enum Event {
     Judge(u32, CommitInfo, bool),
     /// The clean held commit of this ticket is in the range.
     Release,
-    /// Send back the held commits judged since the last time that have something to say.
+    /// Send back the held commits judged since the last time that have something to say
+    /// (on the second thread; on the walk's thread [`Recorder::take`] says it at once).
     Tell,
 }
 
@@ -82,12 +82,12 @@ struct Recorder<'a> {
     policy: &'a Policy,
     refname: Option<&'a str>,
     report: &'a mut Report,
-    /// Held commits with something to say, judged since the walk's thread last asked.
-    to_read_again: HashSet<u32>,
 }
 
 impl Recorder<'_> {
-    fn take(&mut self, event: Event) {
+    /// Takes one event; the ticket of a held commit with something to say, to be read
+    /// again if it is released.
+    fn take(&mut self, event: Event) -> Option<u32> {
         match event {
             Event::Judge(ticket, info, held) => {
                 let verdict =
@@ -96,14 +96,13 @@ impl Recorder<'_> {
                     false => verdict.record(self.report),
                     // A held commit counts when it is released.
                     true if verdict.is_clean() => {}
-                    true => {
-                        self.to_read_again.insert(ticket);
-                    }
+                    true => return Some(ticket),
                 }
             }
             Event::Release => CommitVerdict::default().record(self.report),
             Event::Tell => {}
         }
+        None
     }
 }
 
@@ -131,7 +130,8 @@ struct Checker<'scope, 'env> {
     stage: Stage<'scope, 'env>,
     /// Held commits with something to say, as far as known here.
     to_read_again: HashSet<u32>,
-    /// Whether a held commit has something to say is known here for the tickets below.
+    /// Once the commits are judged on the second thread: whether a held commit has
+    /// something to say is known here for the tickets below.
     known_up_to: u32,
 }
 
@@ -148,7 +148,7 @@ impl<'scope, 'env> Checker<'scope, 'env> {
 
     fn take(&mut self, event: Event) {
         match &mut self.stage {
-            Stage::Inline(recorder) => recorder.take(event),
+            Stage::Inline(recorder) => self.to_read_again.extend(recorder.take(event)),
             Stage::Threaded { to, batch, .. } => {
                 batch.push(event);
                 if batch.len() >= BATCH {
@@ -167,32 +167,27 @@ impl<'scope, 'env> Checker<'scope, 'env> {
 
     /// Whether the held commit of `ticket` has something to say: then it is read again.
     fn says_something(&mut self, ticket: u32) -> bool {
-        match &mut self.stage {
-            Stage::Inline(recorder) => recorder.to_read_again.remove(&ticket),
-            Stage::Threaded {
-                to, batch, told, ..
-            } => {
-                if ticket >= self.known_up_to {
-                    // The walk releases once it has read what it holds: one wait for
-                    // the judge to catch up, usually.
-                    batch.push(Event::Tell);
-                    Self::send(to, batch);
-                    // No answer only when the thread is gone; the scope passes its panic on.
-                    self.to_read_again.extend(told.recv().unwrap_or_default());
-                    self.known_up_to = self.tickets;
-                }
-                self.to_read_again.remove(&ticket)
-            }
-            Stage::Moving => unreachable!("the stage is always set after a move"),
+        if let Stage::Threaded {
+            to, batch, told, ..
+        } = &mut self.stage
+            && ticket >= self.known_up_to
+        {
+            // The walk releases once it has read what it holds: one wait for the judge to
+            // catch up, usually.
+            batch.push(Event::Tell);
+            Self::send(to, batch);
+            // No answer only when the thread is gone; the scope passes its panic on.
+            self.to_read_again.extend(told.recv().unwrap_or_default());
+            self.known_up_to = self.tickets;
         }
+        self.to_read_again.remove(&ticket)
     }
 
     /// Moves the recording to a second thread; without one, it stays here.
     fn start_thread(&mut self) {
-        let Stage::Inline(mut recorder) = std::mem::replace(&mut self.stage, Stage::Moving) else {
+        let Stage::Inline(recorder) = std::mem::replace(&mut self.stage, Stage::Moving) else {
             return;
         };
-        self.to_read_again.extend(recorder.to_read_again.drain());
         self.known_up_to = self.tickets;
         let (to, events) = mpsc::sync_channel::<Vec<Event>>(IN_FLIGHT);
         let (tell, told) = mpsc::channel();
@@ -206,11 +201,12 @@ impl<'scope, 'env> Checker<'scope, 'env> {
                     let Ok(mut recorder) = handed.recv() else {
                         return;
                     };
+                    let mut to_read_again = HashSet::new();
                     for event in events.iter().flatten() {
                         if let Event::Tell = event {
-                            let _ = tell.send(std::mem::take(&mut recorder.to_read_again));
+                            let _ = tell.send(std::mem::take(&mut to_read_again));
                         }
-                        recorder.take(event);
+                        to_read_again.extend(recorder.take(event));
                     }
                 });
         self.stage = match spawned {
