@@ -642,3 +642,129 @@ fn ancestry_steps_resolve_as_git_resolves_them() {
         assert_eq!(ours, theirs, "{spec}");
     }
 }
+
+/// A history long enough for the walk to read commits straight from the pack, with
+/// commits git stores as deltas, loose commits and a replaced commit: the walk gives
+/// every message `git log` shows, in git's order.
+#[test]
+fn packed_deltified_loose_and_replaced_commits_read_as_git_reads_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    fs::create_dir_all(dir).unwrap();
+    git(dir, &["init", "-q", "-b", "main"], None);
+    git(dir, &["config", "gc.auto", "0"], None);
+    let long = "lorem ipsum dolor sit amet ".repeat(40);
+    let mut stream = String::new();
+    for i in 0..300 {
+        let message = match i % 3 {
+            0 => format!("PAY-{i} short\n"),
+            1 => format!("PAY-{i} long\n\n{long}\n"),
+            _ => format!("no key {i}\n\nbody {}\n", "x".repeat(i)),
+        };
+        stream.push_str(&format!(
+            "commit refs/heads/main\nmark :{}\ncommitter T <t@example.com> {} +0000\ndata {}\n{message}\n",
+            i + 1,
+            1_000 + i,
+            message.len()
+        ));
+        if i > 0 {
+            stream.push_str(&format!("from :{i}\n\n"));
+        }
+    }
+    git(dir, &["fast-import", "--quiet"], Some(&stream));
+    git(dir, &["repack", "-adfq", "--window=50", "--depth=50"], None);
+    let all = git(dir, &["rev-list", "main"], None);
+    let bases = git(dir, &["cat-file", "--batch-check=%(deltabase)"], Some(&all));
+    let deltas = bases.lines().filter(|b| !b.starts_with("0000000")).count();
+    assert!(
+        (10..250).contains(&deltas),
+        "{deltas} of 300 commits are deltas"
+    );
+    // Loose commits on top, and one commit in the middle replaced by another message.
+    let identity = ["-c", "user.name=T", "-c", "user.email=t@example.com"];
+    for i in 0..3 {
+        let mut args = identity.to_vec();
+        args.extend(["commit", "-q", "--allow-empty", "-m"]);
+        let message = format!("PAY-{} loose", 300 + i);
+        args.push(&message);
+        git(dir, &args, None);
+    }
+    let log = || -> Vec<String> {
+        git(dir, &["log", "-z", "--format=%B", "main"], None)
+            .split_terminator('\0')
+            .map(|m| m.trim().to_string())
+            .collect()
+    };
+    let original = log();
+    // The commit replaced is one the pack holds whole (a delta is read through gix).
+    let whole = (150..200)
+        .find(|n| {
+            let base = git(dir, &["rev-parse", &format!("main~{n}")], None);
+            let base = git(
+                dir,
+                &["cat-file", "--batch-check=%(deltabase)"],
+                Some(&base),
+            );
+            base.starts_with("0000000")
+        })
+        .expect("a commit stored whole");
+    let old = git(dir, &["rev-parse", &format!("main~{whole}")], None);
+    let old = old.trim();
+    let mut args = identity.to_vec();
+    let (tree, parent) = (
+        format!("main~{whole}^{{tree}}"),
+        format!("main~{}", whole + 1),
+    );
+    args.extend([
+        "commit-tree",
+        &tree,
+        "-p",
+        &parent,
+        "-m",
+        "PAY-9999 replaced",
+    ]);
+    let new = git(dir, &args, None);
+    git(dir, &["replace", old, new.trim()], None);
+
+    let theirs = log();
+    assert_eq!(theirs.len(), 303);
+    assert_eq!(
+        theirs[whole], "PAY-9999 replaced",
+        "git reads the replacement"
+    );
+    let repo = reltag::git::Repo::discover(dir).unwrap();
+    let head = repo.resolve_commit("main").unwrap();
+    let mut ours = Vec::new();
+    repo.walk(&[head], &[], |c| {
+        ours.push(String::from_utf8(c.message).unwrap().trim().to_string())
+    })
+    .unwrap();
+    same_messages(&ours, &theirs);
+    // The same with the replacement gone: read from the pack this time.
+    git(dir, &["replace", "-d", old], None);
+    let theirs = log();
+    assert_eq!(theirs, original);
+    let repo = reltag::git::Repo::discover(dir).unwrap();
+    let mut ours = Vec::new();
+    repo.walk(&[head], &[], |c| {
+        ours.push(String::from_utf8(c.message).unwrap().trim().to_string())
+    })
+    .unwrap();
+    same_messages(&ours, &theirs);
+    // And `main~290..main`, whose hidden tip is resolved through the same reader.
+    let hidden = repo.resolve_commit("main~290").unwrap();
+    let mut range = Vec::new();
+    repo.walk(&[head], &[hidden], |c| {
+        range.push(String::from_utf8(c.message).unwrap().trim().to_string())
+    })
+    .unwrap();
+    same_messages(&range, &theirs[..290]);
+}
+
+/// The same messages in the same order; a failure names the first that differs.
+fn same_messages(ours: &[String], theirs: &[String]) {
+    for (i, (a, b)) in ours.iter().zip(theirs).enumerate() {
+        assert_eq!(a, b, "commit {i} of the walk");
+    }
+    assert_eq!(ours.len(), theirs.len(), "how many commits");
+}

@@ -2,7 +2,8 @@
 //! `main^2~3`), followed by reading each commit's parents and nothing else.
 
 use gix::ObjectId;
-use gix::prelude::FindExt;
+
+use super::read::Reader;
 
 /// One step: `~N` (the Nth first-parent ancestor) or `^N` (the Nth parent; `^0` the
 /// commit itself).
@@ -52,30 +53,37 @@ pub(super) fn split(rev: &str) -> Option<(&str, Vec<Step>)> {
 
 /// Follows `steps` from the commit `base`; `None` when one cannot be followed (a missing
 /// parent, an unreadable commit), so that the caller reports it the general way.
-pub(super) fn follow(repo: &gix::Repository, base: ObjectId, steps: Vec<Step>) -> Option<ObjectId> {
-    let mut buf = Vec::new();
+/// Each commit read is kept in `reader` for the walk that usually follows: `HEAD~10000`
+/// reads the commits of `HEAD~10000..HEAD`.
+pub(super) fn follow(
+    repo: &gix::Repository,
+    reader: &mut Reader,
+    base: ObjectId,
+    steps: Vec<Step>,
+) -> Option<ObjectId> {
     let mut id = base;
     for step in steps {
         match step {
             Step::Parent(0) => {}
-            Step::Parent(n) => id = parent(repo, &mut buf, id, n)?,
+            Step::Parent(n) => id = parent(repo, reader, id, n)?,
             Step::Ancestor(n) => {
                 for _ in 0..n {
-                    id = parent(repo, &mut buf, id, 1)?;
+                    id = parent(repo, reader, id, 1)?;
                 }
             }
         }
     }
     // The last one is read too: an id a commit names may be missing from the clone.
-    repo.objects.find_commit_iter(&id, &mut buf).ok()?;
+    reader.commit(repo, id).ok()?;
+    reader.keep_last(id);
     Some(id)
 }
 
 /// The `n`th parent (from 1) of the commit `id`.
-fn parent(repo: &gix::Repository, buf: &mut Vec<u8>, id: ObjectId, n: usize) -> Option<ObjectId> {
+fn parent(repo: &gix::Repository, reader: &mut Reader, id: ObjectId, n: usize) -> Option<ObjectId> {
     use gix::objs::commit::ref_iter::Token;
-    let commit = repo.objects.find_commit_iter(&id, buf).ok()?;
-    commit
+    let bytes = reader.commit(repo, id).ok()?;
+    let parent = gix::objs::CommitRefIter::from_bytes(bytes, repo.object_hash())
         .map_while(Result::ok)
         .filter_map(|token| match token {
             Token::Parent { id } => Some(id),
@@ -84,7 +92,9 @@ fn parent(repo: &gix::Repository, buf: &mut Vec<u8>, id: ObjectId, n: usize) -> 
             _ => Some(ObjectId::null(id.kind())),
         })
         .take_while(|parent| !parent.is_null())
-        .nth(n - 1)
+        .nth(n - 1);
+    reader.keep_last(id);
+    parent
 }
 
 #[cfg(test)]

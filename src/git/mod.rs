@@ -4,6 +4,7 @@
 
 mod ancestry;
 pub mod command;
+mod read;
 pub mod remote;
 pub mod tag;
 pub mod walk;
@@ -107,6 +108,8 @@ pub struct WalkStats {
 
 pub struct Repo {
     repo: gix::Repository,
+    /// Commits the revisions' ancestry steps read, for the walk that reads them next.
+    reader: std::cell::RefCell<read::Reader>,
 }
 
 impl Repo {
@@ -124,7 +127,10 @@ impl Repo {
         // a walk of the whole history does not fill it for nothing: the walk itself reads
         // each commit once.
         repo.object_cache_size_if_unset(4 * 1024 * 1024);
-        Ok(Repo { repo })
+        Ok(Repo {
+            repo,
+            reader: Default::default(),
+        })
     }
 
     pub fn gix(&self) -> &gix::Repository {
@@ -168,7 +174,8 @@ impl Repo {
         if !self.repo.is_shallow().unwrap_or(true)
             && let Some((base, steps)) = ancestry::split(rev)
             && let Ok(base) = self.resolve_any(base)
-            && let Some(id) = ancestry::follow(&self.repo, base, steps)
+            && let Some(id) =
+                ancestry::follow(&self.repo, &mut self.reader.borrow_mut(), base, steps)
         {
             return Ok(id);
         }
@@ -226,7 +233,7 @@ impl Repo {
         exclude: &[ObjectId],
         visit: impl FnMut(CommitInfo),
     ) -> Result<WalkStats> {
-        let mut walker = walk::Walker::new(&self.repo)?;
+        let mut walker = walk::Walker::with_reader(&self.repo, self.reader.take())?;
         let exclude = walker.tips(exclude)?;
         let commits = walker.range(include, &exclude, visit)?;
         Ok(WalkStats { commits })
@@ -240,14 +247,14 @@ impl Repo {
         exclude: &[ObjectId],
         visit: &mut dyn walk::Visit,
     ) -> Result<()> {
-        let mut walker = walk::Walker::new(&self.repo)?;
+        let mut walker = walk::Walker::with_reader(&self.repo, self.reader.take())?;
         let exclude = walker.tips(exclude)?;
         walker.visit(include, &exclude, visit)
     }
 
     /// The ids in `include ^exclude`, newest first, exact whatever the commit dates.
     pub fn range(&self, include: &[ObjectId], exclude: &[ObjectId]) -> Result<Vec<ObjectId>> {
-        let mut walker = walk::Walker::new(&self.repo)?;
+        let mut walker = walk::Walker::with_reader(&self.repo, self.reader.take())?;
         let exclude = walker.tips(exclude)?;
         walker.ids(include, &exclude)
     }

@@ -37,8 +37,8 @@ use gix::ObjectId;
 use gix::commitgraph::{Graph, Position};
 use gix::hashtable::HashMap;
 use gix::hashtable::hash_table::HashTable;
-use gix::prelude::FindExt;
 
+use super::read::Reader;
 use super::{CommitInfo, Error};
 
 /// Extra commits walked after the stop condition holds, for commits whose dates are
@@ -68,7 +68,7 @@ pub struct Walker<'repo> {
     hidden_side: Option<HiddenSide>,
     /// Numbers each `Tips`, so a kept hidden side is only used for the same tips.
     tips_made: u64,
-    buf: Vec<u8>,
+    reader: Reader,
 }
 
 /// Commits to start walks from, read once: a pre-push hook compares every new branch
@@ -168,6 +168,12 @@ enum SideState {
 
 impl<'repo> Walker<'repo> {
     pub fn new(repo: &'repo gix::Repository) -> Result<Self, Error> {
+        Self::with_reader(repo, Reader::default())
+    }
+
+    /// A walker that reads through `reader`, which may hold commits read already (those
+    /// of `HEAD~10000`, say).
+    pub(super) fn with_reader(repo: &'repo gix::Repository, reader: Reader) -> Result<Self, Error> {
         let shallow = repo
             .shallow_commits()
             .map_err(|e| Error::read("the shallow file", e))?;
@@ -187,7 +193,7 @@ impl<'repo> Walker<'repo> {
             keep_hidden_side: false,
             hidden_side: None,
             tips_made: 0,
-            buf: Vec::new(),
+            reader,
         })
     }
 
@@ -345,7 +351,7 @@ impl<'repo> Walker<'repo> {
     fn tip(&mut self, id: ObjectId) -> Result<Tip, Error> {
         if self.graph.is_none() {
             let mut parents = Vec::new();
-            let time = read_header(self.repo, &mut self.buf, id, |p| parents.push(p))?;
+            let time = read_header(self.repo, &mut self.reader, id, |p| parents.push(p))?;
             return Ok(Tip {
                 id,
                 key: None,
@@ -419,7 +425,7 @@ impl<'repo> Walker<'repo> {
         }
         let read = |walker: &mut Self, id: ObjectId| -> Result<Pending, Error> {
             let mut parents = Vec::new();
-            let time = read_header(walker.repo, &mut walker.buf, id, |p| parents.push(p))?;
+            let time = read_header(walker.repo, &mut walker.reader, id, |p| parents.push(p))?;
             Ok(Pending { id, time, parents })
         };
         if let Some(&index) = self.loose.index.get(&id) {
@@ -469,14 +475,14 @@ impl<'repo> Walker<'repo> {
 /// (0 when it cannot be parsed, as git does).
 fn read_header(
     repo: &gix::Repository,
-    buf: &mut Vec<u8>,
+    reader: &mut Reader,
     id: ObjectId,
     mut parent: impl FnMut(ObjectId),
 ) -> Result<i64, Error> {
     use gix::objs::commit::ref_iter::Token;
     let read = |e| Error::read(format!("commit {id}"), e);
-    let iter = repo.objects.find_commit_iter(&id, buf).map_err(read)?;
-    for token in iter {
+    let bytes = reader.commit(repo, id)?;
+    for token in gix::objs::CommitRefIter::from_bytes(bytes, repo.object_hash()) {
         match token.map_err(read)? {
             Token::Parent { id } => parent(id),
             Token::Committer { signature } => return Ok(signature.seconds()),
@@ -493,13 +499,12 @@ fn read_header(
 /// parent through `parent`.
 fn read_commit(
     repo: &gix::Repository,
-    buf: &mut Vec<u8>,
+    reader: &mut Reader,
     id: ObjectId,
     mut parent: impl FnMut(ObjectId),
 ) -> Result<(CommitInfo, i64), Error> {
-    let commit = repo
-        .objects
-        .find_commit(&id, buf)
+    let bytes = reader.commit(repo, id)?;
+    let commit = gix::objs::CommitRef::from_bytes(bytes, repo.object_hash())
         .map_err(|e| Error::read(format!("commit {id}"), e))?;
     commit.parents().for_each(&mut parent);
     let time = gix::actor::SignatureRef::from_bytes(commit.committer)
@@ -630,7 +635,7 @@ impl<'w, 'repo, 's> ByGeneration<'w, 'repo, 's> {
             if !hidden {
                 let info = if self.messages {
                     let walker = &mut *self.walker;
-                    Some(read_commit(walker.repo, &mut walker.buf, id, |_| {})?.0)
+                    Some(read_commit(walker.repo, &mut walker.reader, id, |_| {})?.0)
                 } else {
                     None
                 };
@@ -1152,13 +1157,13 @@ impl<'w, 'repo, 's> ByDate<'w, 'repo, 's> {
                 (false, _) => None,
                 (true, NONE) => {
                     let walker = &mut *self.walker;
-                    Some(read_commit(walker.repo, &mut walker.buf, n.id, |_| {})?.0)
+                    Some(read_commit(walker.repo, &mut walker.reader, n.id, |_| {})?.0)
                 }
                 (true, held) if held & HELD != 0 => match emit.release(n.id, held & !HELD)? {
                     Released::Done => continue,
                     Released::Again => {
                         let walker = &mut *self.walker;
-                        Some(read_commit(walker.repo, &mut walker.buf, n.id, |_| {})?.0)
+                        Some(read_commit(walker.repo, &mut walker.reader, n.id, |_| {})?.0)
                     }
                 },
                 (true, kept) => Some(self.kept.get(n.id, kept)),
@@ -1200,9 +1205,11 @@ impl<'w, 'repo, 's> ByDate<'w, 'repo, 's> {
                 tip.parents.iter().for_each(|&p| link(p));
                 tip.time
             }
-            _ if hidden || !self.messages => read_header(walker.repo, &mut walker.buf, id, link)?,
+            _ if hidden || !self.messages => {
+                read_header(walker.repo, &mut walker.reader, id, link)?
+            }
             _ => {
-                let (info, time) = read_commit(walker.repo, &mut walker.buf, id, link)?;
+                let (info, time) = read_commit(walker.repo, &mut walker.reader, id, link)?;
                 if self.streaming {
                     self.pending.insert(node, info);
                 } else {
