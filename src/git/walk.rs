@@ -743,9 +743,8 @@ enum State {
     Walked,
 }
 
-/// What the walk by date keeps of a commit until it decides.
+/// What the walk by date keeps of a commit until it decides (its id is in `Nodes::ids`).
 struct Node {
-    id: ObjectId,
     hidden: bool,
     state: State,
     first_parent: u32,
@@ -782,6 +781,10 @@ impl PartialOrd for DateQueued {
 #[derive(Default)]
 struct Nodes {
     nodes: Chunked<Node>,
+    /// The nodes' ids, in node order: apart from the nodes because gix's `ObjectId` has
+    /// room for a SHA-256 id and a tag (33 bytes), which made a node 48 bytes where the
+    /// two together are 36 for a SHA-1 repository.
+    ids: Ids,
     /// Indices into `nodes`: the ids are not stored twice.
     index: HashTable<u32>,
     /// For merges: a count, then the indices of the second and later parents.
@@ -836,33 +839,74 @@ impl<T> std::ops::IndexMut<usize> for Chunked<T> {
     }
 }
 
-fn id_hash(id: &ObjectId) -> u64 {
+/// Object ids of one width (the repository's hash), packed a chunk at a time.
+#[derive(Default)]
+struct Ids {
+    width: usize,
+    chunks: Vec<Vec<u8>>,
+}
+
+impl Ids {
+    const PER_CHUNK: usize = 1 << 14;
+
+    fn push(&mut self, id: &gix::oid) {
+        let bytes = id.as_bytes();
+        if self.width == 0 {
+            self.width = bytes.len();
+        }
+        debug_assert_eq!(bytes.len(), self.width, "one hash kind per repository");
+        match self.chunks.last_mut() {
+            Some(last) if last.len() < Self::PER_CHUNK * self.width => {
+                last.extend_from_slice(bytes)
+            }
+            _ => {
+                let mut chunk = Vec::with_capacity(Self::PER_CHUNK * self.width);
+                chunk.extend_from_slice(bytes);
+                self.chunks.push(chunk);
+            }
+        }
+    }
+
+    fn get(&self, at: u32) -> &gix::oid {
+        let at = at as usize;
+        let start = (at % Self::PER_CHUNK) * self.width;
+        let bytes = &self.chunks[at / Self::PER_CHUNK][start..start + self.width];
+        gix::oid::try_from_bytes(bytes).expect("a whole id was pushed")
+    }
+}
+
+fn id_hash(id: &gix::oid) -> u64 {
     // Object ids are already uniformly distributed.
     let mut prefix = [0u8; 8];
-    prefix.copy_from_slice(&id.as_slice()[..8]);
+    prefix.copy_from_slice(&id.as_bytes()[..8]);
     u64::from_ne_bytes(prefix)
 }
 
 impl Nodes {
+    /// The id of `node`.
+    fn id(&self, node: u32) -> ObjectId {
+        self.ids.get(node).to_owned()
+    }
+
     /// The node of `id`, made (not yet read) if the walk has not met it.
     fn get_or_insert(&mut self, id: ObjectId) -> u32 {
         let hash = id_hash(&id);
-        let nodes = &self.nodes;
-        if let Some(&found) = self.index.find(hash, |&n| nodes[n as usize].id == id) {
+        let ids = &self.ids;
+        if let Some(&found) = self.index.find(hash, |&n| ids.get(n) == id) {
             return found;
         }
         let node = self.nodes.len() as u32;
+        self.ids.push(&id);
         self.nodes.push(Node {
-            id,
             hidden: false,
             state: State::Seen,
             first_parent: NONE,
             more_parents: NONE,
             message: NONE,
         });
-        let nodes = &self.nodes;
+        let ids = &self.ids;
         self.index
-            .insert_unique(hash, node, |&n| id_hash(&nodes[n as usize].id));
+            .insert_unique(hash, node, |&n| id_hash(ids.get(n)));
         node
     }
 
@@ -1090,7 +1134,7 @@ impl<'w, 'repo, 's> ByDate<'w, 'repo, 's> {
             let n = &mut self.state.nodes.nodes[node as usize];
             let hidden = n.hidden;
             n.state = State::Walked;
-            let id = n.id;
+            let id = self.state.nodes.id(node);
             // A commit hidden while queued was already uncounted by `mark_hidden`.
             if !entry.hidden && !hidden {
                 self.queued_included -= 1;
@@ -1153,22 +1197,23 @@ impl<'w, 'repo, 's> ByDate<'w, 'repo, 's> {
             if n.hidden {
                 continue;
             }
+            let id = self.state.nodes.id(node);
             let info = match (self.messages, n.message) {
                 (false, _) => None,
                 (true, NONE) => {
                     let walker = &mut *self.walker;
-                    Some(read_commit(walker.repo, &mut walker.reader, n.id, |_| {})?.0)
+                    Some(read_commit(walker.repo, &mut walker.reader, id, |_| {})?.0)
                 }
-                (true, held) if held & HELD != 0 => match emit.release(n.id, held & !HELD)? {
+                (true, held) if held & HELD != 0 => match emit.release(id, held & !HELD)? {
                     Released::Done => continue,
                     Released::Again => {
                         let walker = &mut *self.walker;
-                        Some(read_commit(walker.repo, &mut walker.reader, n.id, |_| {})?.0)
+                        Some(read_commit(walker.repo, &mut walker.reader, id, |_| {})?.0)
                     }
                 },
-                (true, kept) => Some(self.kept.get(n.id, kept)),
+                (true, kept) => Some(self.kept.get(id, kept)),
             };
-            emit.commit(n.id, info)?;
+            emit.commit(id, info)?;
         }
         if self.walker.keep_hidden_side {
             self.state.forget_included(&self.included);
@@ -1185,7 +1230,7 @@ impl<'w, 'repo, 's> ByDate<'w, 'repo, 's> {
         emit: &mut Emit<'_>,
     ) -> Result<(), Error> {
         let nodes = &mut self.state.nodes;
-        let id = nodes.nodes[node as usize].id;
+        let id = nodes.id(node);
         let hidden = hidden || nodes.nodes[node as usize].hidden;
         let scratch = &mut self.scratch;
         scratch.clear();
@@ -1292,7 +1337,7 @@ impl<'w, 'repo, 's> ByDate<'w, 'repo, 's> {
 
 #[cfg(test)]
 mod tests {
-    use super::Chunked;
+    use super::{Chunked, Ids};
 
     #[test]
     fn a_chunked_list_is_a_list_across_its_chunks() {
@@ -1306,5 +1351,25 @@ mod tests {
         assert!((0..n).all(|i| list[i as usize] == i));
         list[n as usize - 1] = 7;
         assert_eq!(list[n as usize - 1], 7);
+    }
+
+    #[test]
+    fn packed_ids_read_back_across_chunks_for_either_hash() {
+        for kind in [gix::hash::Kind::Sha1, gix::hash::Kind::Sha256] {
+            let width = kind.len_in_bytes();
+            let id = |i: usize| {
+                let mut bytes = vec![0u8; width];
+                bytes[..8].copy_from_slice(&(i as u64).to_le_bytes());
+                bytes[width - 1] = 0xa5;
+                gix::ObjectId::from_bytes_or_panic(&bytes)
+            };
+            let mut ids = Ids::default();
+            let n = 2 * Ids::PER_CHUNK + 3;
+            for i in 0..n {
+                ids.push(&id(i));
+            }
+            assert_eq!(ids.chunks.len(), 3);
+            assert!((0..n).all(|i| ids.get(i as u32) == id(i)), "{kind:?}");
+        }
     }
 }
