@@ -108,7 +108,8 @@ pub struct WalkStats {
 
 pub struct Repo {
     repo: gix::Repository,
-    /// Commits the revisions' ancestry steps read, for the walk that reads them next.
+    /// Where revisions' ancestry steps and walks read commits; holds what the steps read
+    /// for the walk that reads it next.
     reader: std::cell::RefCell<read::Reader>,
 }
 
@@ -122,10 +123,10 @@ impl Repo {
                 source: Box::new(source),
             }
         })?;
-        // Resolving `HEAD~10000` reads the same commits the range walk reads next: a cache
-        // (a bound, not an allocation) lets the walk take them from memory. Small, so that
-        // a walk of the whole history does not fill it for nothing: the walk itself reads
-        // each commit once.
+        // A small object cache (a bound, not an allocation): a hook reads the same few
+        // objects more than once (a pushed tip for the selection, the gate's facts, the
+        // walk). The commits that resolving `HEAD~10000` reads for the walk are kept by
+        // `read::Reader`, which a walk reads through.
         repo.object_cache_size_if_unset(4 * 1024 * 1024);
         Ok(Repo {
             repo,

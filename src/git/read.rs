@@ -203,52 +203,52 @@ fn inflate_whole(
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
     use std::path::Path;
-    use std::process::{Command, Stdio};
 
     use gix::ObjectId;
     use gix::prelude::FindExt;
 
     use super::*;
 
-    fn git(dir: &Path, args: &[&str], stdin: &str) -> String {
-        use std::io::Write;
-        let mut child = Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "A")
-            .env("GIT_AUTHOR_EMAIL", "a@example.com")
-            .env("GIT_COMMITTER_NAME", "A")
-            .env("GIT_COMMITTER_EMAIL", "a@example.com")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "git {args:?}: {out:?}");
+    fn git(dir: &Path, args: &[&str]) -> String {
+        let out = crate::git::command::run_git(dir, args).unwrap();
         String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+
+    /// Each object's delta base, by id (all zeros for an object stored whole).
+    fn delta_bases(dir: &Path) -> HashMap<String, String> {
+        let all = [
+            "cat-file",
+            "--batch-all-objects",
+            "--batch-check=%(objectname) %(deltabase)",
+        ];
+        git(dir, &all)
+            .lines()
+            .filter_map(|line| line.split_once(' '))
+            .map(|(id, base)| (id.to_string(), base.to_string()))
+            .collect()
     }
 
     /// A chain of commits on an empty tree; `message(i)` is the i-th one's message.
     fn commits(dir: &Path, n: usize, message: impl Fn(usize) -> String) -> Vec<ObjectId> {
-        let tree = git(dir, &["hash-object", "-w", "-t", "tree", "/dev/null"], "");
+        let tree = git(dir, &["hash-object", "-w", "-t", "tree", "/dev/null"]);
         let mut ids: Vec<ObjectId> = Vec::new();
         for i in 0..n {
             let parent = ids.last().map(ToString::to_string);
-            let mut args = vec!["commit-tree", tree.as_str()];
+            let message = message(i);
+            let mut args = vec!["-c", "user.name=A", "-c", "user.email=a@example.com"];
+            args.extend([
+                "commit-tree",
+                "--no-gpg-sign",
+                tree.as_str(),
+                "-m",
+                &message,
+            ]);
             if let Some(parent) = &parent {
                 args.extend(["-p", parent]);
             }
-            ids.push(git(dir, &args, &message(i)).parse().unwrap());
+            ids.push(git(dir, &args).parse().unwrap());
         }
         ids
     }
@@ -277,9 +277,9 @@ mod tests {
     fn a_packed_commit_is_read_whole_and_anything_else_is_left_to_gix() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path();
-        git(dir, &["init", "-q"], "");
-        // Messages of every size, unlike each other (no deltas) and from text deflate
-        // squeezes to noise it can only store.
+        git(dir, &["init", "-q"]);
+        // Messages from a few bytes to 11 KB, of random letters: no two alike enough for
+        // git to store one as a delta of another, and every size of deflate stream.
         let noise = |i: usize| -> String {
             let mut x = i as u64 + 1;
             (0..i * i * 7)
@@ -295,40 +295,33 @@ mod tests {
         git(
             dir,
             &["update-ref", "refs/heads/main", &whole[39].to_string()],
-            "",
         );
-        git(dir, &["repack", "-adq"], "");
+        git(dir, &["repack", "-adq"]);
         // Long messages alike: git stores all but one as deltas of another.
         let long = "lorem ipsum dolor sit amet ".repeat(80);
         let deltas = commits(dir, 10, |i| format!("delta {i}\n\n{long}\n"));
         git(
             dir,
             &["update-ref", "refs/heads/long", &deltas[9].to_string()],
-            "",
         );
-        git(dir, &["repack", "-adq", "--window=50", "--depth=50"], "");
+        git(dir, &["repack", "-adq", "--window=50", "--depth=50"]);
         let loose = commits(dir, 3, |i| format!("loose {i}\n"));
 
         // Read whole exactly when git stored them whole.
         let packed: Vec<ObjectId> = whole.into_iter().chain(deltas).collect();
-        let bases = git(
-            dir,
-            &["cat-file", "--batch-check=%(deltabase)"],
-            &packed
-                .iter()
-                .map(|id| format!("{id}\n"))
-                .collect::<String>(),
-        );
+        let bases = delta_bases(dir);
         let expected: Vec<Option<ObjectId>> = packed
             .iter()
-            .zip(bases.lines())
-            .map(|(&id, base)| base.bytes().all(|b| b == b'0').then_some(id))
+            .map(|&id| {
+                let base = &bases[&id.to_string()];
+                base.bytes().all(|b| b == b'0').then_some(id)
+            })
             .collect();
         let stored_whole = expected.iter().flatten().count();
-        assert!((30..=45).contains(&stored_whole), "{bases}");
+        assert!((30..=45).contains(&stored_whole), "{bases:?}");
         assert_eq!(read_from_packs(dir, &packed), expected);
         assert_eq!(read_from_packs(dir, &loose), vec![None; 3]);
-        let tree: ObjectId = git(dir, &["rev-parse", "main^{tree}"], "").parse().unwrap();
+        let tree: ObjectId = git(dir, &["rev-parse", "main^{tree}"]).parse().unwrap();
         assert_eq!(read_from_packs(dir, &[tree]), vec![None], "not a commit");
     }
 
@@ -336,14 +329,13 @@ mod tests {
     fn the_reader_gives_what_gix_gives_and_what_it_kept() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path();
-        git(dir, &["init", "-q"], "");
+        git(dir, &["init", "-q"]);
         let ids = commits(dir, 50, |i| format!("commit {i}\n"));
         git(
             dir,
             &["update-ref", "refs/heads/main", &ids[49].to_string()],
-            "",
         );
-        git(dir, &["repack", "-adq"], "");
+        git(dir, &["repack", "-adq"]);
         let repo = gix::open(dir).unwrap();
         let mut reader = Reader::default();
         let mut theirs = Vec::new();
@@ -362,7 +354,7 @@ mod tests {
             "each kept commit is taken when read"
         );
         assert_eq!(reader.kept_bytes, 0);
-        let tree: ObjectId = git(dir, &["rev-parse", "main^{tree}"], "").parse().unwrap();
+        let tree: ObjectId = git(dir, &["rev-parse", "main^{tree}"]).parse().unwrap();
         let err = reader.commit(&repo, tree).unwrap_err();
         assert_eq!(err.to_string(), format!("cannot read commit {tree}"));
         let source = std::error::Error::source(&err).unwrap().to_string();
