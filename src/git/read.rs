@@ -6,8 +6,8 @@
 //! whole small object in one call about twice as fast as zlib's streaming inflate (the
 //! 10,000 commits of `bench/`: 20 against 38 ms). Anything else — a delta, a loose
 //! commit, a commit in an alternate's pack, a repository with replace refs, a damaged
-//! entry — is read by gix, which also reports every error: the fast path either returns
-//! exactly the object's bytes or steps aside.
+//! entry, the first few reads of a short walk — is read by gix, which also reports every
+//! error: the fast path either returns exactly the object's bytes or steps aside.
 
 use std::path::Path;
 
@@ -28,6 +28,8 @@ const LARGEST_WHOLE: usize = 1 << 20;
 /// commits of `HEAD~10000` (about 3 MB), not a whole history.
 const KEPT_BUDGET: usize = 4 << 20;
 
+/// Reads the commits of one walk and of the revision steps before it; a walker owns
+/// one (`Walker::with_reader`), `Repo` hands its own to the walk after resolving.
 #[derive(Default)]
 pub struct Reader {
     packs: Packs,
