@@ -96,3 +96,32 @@ fn github_format_escapes_user_text_and_writes_summary_and_outputs() {
     assert!(md.contains("100% \\| \\`x\\`"), "cells are escaped: {md}");
     assert_eq!(std::fs::read_to_string(&output).unwrap(), "allowed=false\n");
 }
+
+/// A commit whose parent is not a commit (a repository damaged, or forged by hand): the
+/// range cannot be walked, so the check cannot decide (exit 3) and names the object.
+#[test]
+fn a_parent_that_is_not_a_commit_is_undecided_snapshot() {
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    env.commit(&repo, "PAY-1: start");
+    let tree = env.git(&repo, &["rev-parse", "HEAD^{tree}"]);
+    let tree = tree.trim();
+    let forged = format!(
+        "tree {tree}\nparent {tree}\nauthor A <a@example.com> 1700000000 +0000\ncommitter A <a@example.com> 1700000000 +0000\n\nPAY-2: on a tree\n"
+    );
+    let id = env.git_stdin(
+        &repo,
+        &[
+            "hash-object",
+            "-t",
+            "commit",
+            "-w",
+            "--literally",
+            "--stdin",
+        ],
+        forged.as_bytes(),
+    );
+    let run = env.reltag(&repo, &["check", "commits", id.trim()]);
+    assert_eq!(run.code, 3, "{}", run.render());
+    insta::assert_snapshot!("parent_not_a_commit", normalize(&run));
+}
